@@ -1,0 +1,437 @@
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import workflow
+from .models import (
+    Actor,
+    Case,
+    Citation,
+    Decision,
+    Event,
+    EventParticipant,
+    Fact,
+    FactActor,
+    FactEvent,
+    Relationship,
+    Source,
+)
+
+
+class RecordForm(forms.ModelForm):
+    """Asks why on every edit and refuses a save built on an outdated version."""
+
+    change_reason = forms.CharField(
+        label="Reason for this change",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Editors read this when they review your change; it stays in the history.",
+    )
+    edit_token = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.fields["edit_token"].initial = workflow.edit_token(self.instance)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is not None:
+            try:
+                workflow.check_edit_token(self.instance, cleaned.get("edit_token", ""))
+            except workflow.EditConflict as conflict:
+                # Keep everything typed; a deliberate second save applies it
+                # on top of the other person's version.
+                self.data = self.data.copy()
+                self.data["edit_token"] = workflow.edit_token(self.instance)
+                raise ValidationError(conflict.message) from conflict
+        return cleaned
+
+
+class ChildInline(admin.TabularInline):
+    extra = 0
+    show_change_link = False
+
+
+class CitationInline(ChildInline):
+    model = Citation
+    fields = ["source", "stance", "locator", "quote", "note", "removal_proposed"]
+    autocomplete_fields = ["source"]
+    fk_name = None
+
+
+class FactCitationInline(CitationInline):
+    fk_name = "fact"
+    exclude = ["event", "relationship"]
+
+
+class EventCitationInline(CitationInline):
+    fk_name = "event"
+    exclude = ["fact", "relationship"]
+
+
+class RelationshipCitationInline(CitationInline):
+    fk_name = "relationship"
+    exclude = ["fact", "event"]
+
+
+class ParticipantInline(ChildInline):
+    model = EventParticipant
+    fields = ["actor", "role", "removal_proposed"]
+    autocomplete_fields = ["actor"]
+
+
+class FactActorInline(ChildInline):
+    model = FactActor
+    fields = ["actor", "removal_proposed"]
+    autocomplete_fields = ["actor"]
+
+
+class FactEventInline(ChildInline):
+    model = FactEvent
+    fields = ["event", "removal_proposed"]
+    autocomplete_fields = ["event"]
+
+
+class RecordAdmin(SimpleHistoryAdmin):
+    form = RecordForm
+    change_form_template = "admin/casefile/record_change_form.html"
+    history_list_display = ["editorial_decision"]
+    list_per_page = 50
+
+    def save_model(self, request, obj, form, change):
+        workflow.save_record(obj, request.user, form.cleaned_data["change_reason"])
+
+    def save_formset(self, request, form, formset, change):
+        reason = form.cleaned_data["change_reason"]
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            if workflow.ever_approved(obj):
+                workflow.propose_removal(obj, request.user, reason)
+            else:
+                workflow.delete_record(obj, request.user, reason)
+        for obj in instances:
+            workflow.save_record(obj, request.user, reason)
+        formset.save_m2m()
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        record = form.instance
+        transaction.on_commit(lambda: workflow.announce_changes(record, request.user))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or workflow.may_delete(request.user, obj))
+
+    def delete_model(self, request, obj):
+        workflow.delete_record(obj, request.user, "Deleted in the admin")
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            workflow.delete_record(obj, request.user, "Deleted in the admin")
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/reset/",
+                self.admin_site.admin_view(self.reset_view),
+                name="%s_%s_reset" % info,
+            ),
+        ] + super().get_urls()
+
+    def reset_view(self, request, object_id):
+        obj = get_object_or_404(self.model, pk=object_id)
+        if request.method != "POST" or not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        try:
+            workflow.reset_to_approved(obj, request.user)
+        except workflow.WorkflowError as refusal:
+            self.message_user(request, refusal.message, messages.ERROR)
+        else:
+            self.message_user(request, "The working version is the approved version again.")
+        return HttpResponseRedirect(reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk]
+        ))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        extra_context = extra_context or {}
+        if obj is not None:
+            extra_context.update(
+                rejection=workflow.latest_rejection(obj),
+                pending=workflow.record_changes(type(obj), obj.pk),
+                is_public=workflow.approved_version(type(obj), obj.pk) is not None,
+                reset_url=reverse(
+                    f"admin:{self.opts.app_label}_{self.opts.model_name}_reset", args=[obj.pk]
+                ),
+                review_url=reverse("admin:casefile_review", args=[workflow.key_for(type(obj), obj.pk)]),
+                can_review=workflow.is_editor(request.user),
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        super().set_history_delta_changes(request, historical_records, foreign_keys_are_objs)
+        records = list(historical_records)
+        decisions = {
+            d.history_id: d
+            for d in Decision.objects.filter(
+                content_type=ContentType.objects.get_for_model(self.model),
+                history_id__in=[r.history_id for r in records],
+            ).select_related("decided_by")
+        }
+        for record in records:
+            record.decision = decisions.get(record.history_id)
+
+    @admin.display(description="Editorial decision")
+    def editorial_decision(self, record):
+        decision = getattr(record, "decision", None)
+        if decision is None:
+            return "—"
+        who = decision.decided_by or "the import"
+        text = f"{decision.get_action_display()} by {who}, {decision.decided_at:%d %b %Y %H:%M}"
+        return f"{text}: {decision.comment}" if decision.comment else text
+
+
+@admin.register(Case)
+class CaseAdmin(RecordAdmin):
+    list_display = ["title", "slug"]
+    search_fields = ["title", "summary"]
+    prepopulated_fields = {"slug": ["title"]}
+
+
+@admin.register(Actor)
+class ActorAdmin(RecordAdmin):
+    list_display = ["name", "kind", "case", "removal_proposed"]
+    list_filter = ["case", "kind", "removal_proposed"]
+    search_fields = ["name", "aliases", "description"]
+    autocomplete_fields = ["case"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Relationship)
+class RelationshipAdmin(RecordAdmin):
+    list_display = ["subject", "kind", "object", "period", "case"]
+    list_filter = ["case", "kind", "removal_proposed"]
+    list_select_related = ["subject", "object", "case"]
+    search_fields = ["subject__name", "object__name", "description"]
+    autocomplete_fields = ["case", "subject", "object"]
+    inlines = [RelationshipCitationInline]
+
+
+@admin.register(Source)
+class SourceAdmin(RecordAdmin):
+    list_display = ["title", "kind", "publisher", "published_display", "relayed_via", "case"]
+    list_filter = ["case", "kind", "language", "removal_proposed"]
+    list_select_related = ["relayed_via", "case"]
+    search_fields = ["title", "publisher", "author", "url"]
+    autocomplete_fields = ["case", "relayed_via"]
+    prepopulated_fields = {"slug": ["title"]}
+
+    @admin.display(description="Published", ordering="published_on")
+    def published_display(self, source):
+        return source.published_display
+
+
+@admin.register(Event)
+class EventAdmin(RecordAdmin):
+    list_display = ["title", "date_display", "location", "case"]
+    list_filter = ["case", "starts_precision", "removal_proposed"]
+    list_select_related = ["case"]
+    search_fields = ["title", "description", "location"]
+    autocomplete_fields = ["case"]
+    prepopulated_fields = {"slug": ["title"]}
+    ordering = ["starts_on"]
+    inlines = [ParticipantInline, EventCitationInline]
+
+    @admin.display(description="Date", ordering="starts_on")
+    def date_display(self, event):
+        return event.date_display
+
+
+@admin.register(Fact)
+class FactAdmin(RecordAdmin):
+    list_display = ["slug", "short_statement", "status", "case"]
+    list_filter = ["case", "status", "removal_proposed"]
+    list_select_related = ["case"]
+    search_fields = ["slug", "statement", "assessment"]
+    autocomplete_fields = ["case"]
+    inlines = [FactCitationInline, FactActorInline, FactEventInline]
+
+    @admin.display(description="Statement")
+    def short_statement(self, fact):
+        return fact.statement if len(fact.statement) <= 100 else fact.statement[:99] + "…"
+
+
+@admin.register(Citation)
+class CitationAdmin(RecordAdmin):
+    list_display = ["source", "locator", "stance", "fact", "event", "relationship"]
+    list_filter = ["stance", "source__case", "removal_proposed"]
+    list_select_related = ["source", "fact", "event", "relationship__subject", "relationship__object"]
+    search_fields = ["quote", "note", "locator", "source__title"]
+    autocomplete_fields = ["source", "fact", "event", "relationship"]
+
+
+@admin.register(EventParticipant)
+class EventParticipantAdmin(RecordAdmin):
+    list_display = ["actor", "role", "event"]
+    list_select_related = ["actor", "event"]
+    search_fields = ["role", "actor__name", "event__title"]
+    autocomplete_fields = ["event", "actor"]
+
+
+@admin.register(FactActor)
+class FactActorAdmin(RecordAdmin):
+    list_display = ["fact", "actor"]
+    list_select_related = ["fact", "actor"]
+    search_fields = ["fact__statement", "actor__name"]
+    autocomplete_fields = ["fact", "actor"]
+
+
+@admin.register(FactEvent)
+class FactEventAdmin(RecordAdmin):
+    list_display = ["fact", "event"]
+    list_select_related = ["fact", "event"]
+    search_fields = ["fact__statement", "event__title"]
+    autocomplete_fields = ["fact", "event"]
+
+
+class ReviewForm(forms.Form):
+    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+@admin.register(Decision)
+class DecisionAdmin(admin.ModelAdmin):
+    """Approvals and rejections, read only; also serves the review queue."""
+
+    list_display = ["decided_at", "action", "content_type", "object_repr", "decided_by", "comment"]
+    list_filter = ["action", "case", "content_type", "decided_by"]
+    search_fields = ["object_repr", "comment"]
+    date_hierarchy = "decided_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("review/", view(self.queue_view), name="casefile_review_queue"),
+            path("review/approve-selected/", view(self.bulk_approve_view), name="casefile_review_bulk"),
+            path("review/<str:key>/", view(self.review_view), name="casefile_review"),
+        ] + super().get_urls()
+
+    def _require_editor(self, request):
+        if not workflow.is_editor(request.user):
+            raise PermissionDenied
+
+    def queue_view(self, request):
+        self._require_editor(request)
+        case = request.GET.get("case") or None
+        author = request.GET.get("author") or None
+        kind = request.GET.get("kind") or None
+        items = workflow.review_queue(
+            case=int(case) if case and case.isdigit() else None,
+            author=int(author) if author and author.isdigit() else None,
+            kind=kind,
+        )
+        from django.contrib.auth import get_user_model
+
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Changes waiting for review",
+            "opts": self.opts,
+            "items": items,
+            "cases": Case.objects.order_by("title"),
+            "authors": get_user_model().objects.filter(is_staff=True).order_by("username"),
+            "kinds": [(m._meta.model_name, m._meta.verbose_name) for m in workflow.TOP_LEVEL],
+            "selected": {"case": case, "author": author, "kind": kind},
+        }
+        return TemplateResponse(request, "admin/casefile/review_queue.html", context)
+
+    def review_view(self, request, key):
+        self._require_editor(request)
+        try:
+            model, pk = workflow.model_for_key(key)
+        except ValueError:
+            raise PermissionDenied from None
+        form = ReviewForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            versions = self._posted_versions(request)
+            comment = form.cleaned_data["comment"]
+            try:
+                if "_reject" in request.POST:
+                    workflow.reject(request.user, versions, comment)
+                    self.message_user(request, "Rejected. The reporter has been told why.")
+                else:
+                    workflow.approve(request.user, versions, comment)
+                    self.message_user(request, "Approved. Readers now see this version.")
+                return HttpResponseRedirect(reverse("admin:casefile_review_queue"))
+            except (workflow.WorkflowError, ValidationError) as refusal:
+                message = getattr(refusal, "message", None) or " ".join(refusal.messages)
+                self.message_user(request, message, messages.ERROR)
+        bundle = workflow.review_bundle(model, pk)
+        record = model.objects.filter(pk=pk).first()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Review: {record or key}",
+            "opts": self.opts,
+            "record": record,
+            "bundle": bundle,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/casefile/review.html", context)
+
+    def bulk_approve_view(self, request):
+        self._require_editor(request)
+        if request.method != "POST":
+            return HttpResponseRedirect(reverse("admin:casefile_review_queue"))
+        approved, refused = 0, []
+        for key in request.POST.getlist("selected"):
+            try:
+                model, pk = workflow.model_for_key(key)
+            except ValueError:
+                continue
+            changes = workflow.record_changes(model, pk)
+            versions = {(c.model, c.pk): c.latest.history_id for c in changes}
+            shown = workflow.fingerprint((c.key, c.latest.history_id) for c in changes)
+            if request.POST.get(f"seen-{key}", "") != shown:
+                refused.append(f"{model._meta.verbose_name} #{pk}: changed since the queue was shown")
+                continue
+            try:
+                workflow.approve(request.user, versions, request.POST.get("comment", ""))
+                approved += 1
+            except workflow.WorkflowError as refusal:
+                refused.append(refusal.message)
+        if approved:
+            self.message_user(request, f"Approved {approved} record(s).")
+        for message in refused:
+            self.message_user(request, message, messages.ERROR)
+        return HttpResponseRedirect(reverse("admin:casefile_review_queue"))
+
+    @staticmethod
+    def _posted_versions(request):
+        versions = {}
+        for key in request.POST.getlist("version"):
+            record_key, _, history_id = key.rpartition("@")
+            try:
+                model, pk = workflow.model_for_key(record_key)
+                versions[(model, pk)] = int(history_id)
+            except ValueError:
+                continue
+        return versions
+

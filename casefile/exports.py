@@ -1,0 +1,163 @@
+"""Machine-readable forms of a published case: JSON export, ClaimReview, graph data."""
+
+from django.conf import settings
+
+from . import dates
+
+
+def _url(request, record):
+    return request.build_absolute_uri(record.get_absolute_url())
+
+
+def _citation(citation, request):
+    return {
+        "source": citation.source.slug,
+        "source_url": _url(request, citation.source),
+        "stance": citation.stance,
+        "locator": citation.locator,
+        "quote": citation.quote,
+        "note": citation.note,
+    }
+
+
+def case_as_json(snapshot, request):
+    """Every approved record of the case, with ids, links and citations."""
+    case = snapshot.case
+    return {
+        "case": {
+            "id": case.pk,
+            "slug": case.slug,
+            "title": case.title,
+            "summary": case.summary,
+            "url": _url(request, case),
+            "as_of": snapshot.as_of.isoformat() if snapshot.as_of else None,
+            "last_updated": snapshot.last_updated.isoformat() if snapshot.last_updated else None,
+        },
+        "actors": [
+            {
+                "id": actor.pk,
+                "slug": actor.slug,
+                "kind": actor.kind,
+                "name": actor.name,
+                "aliases": actor.alias_list,
+                "description": actor.description,
+                "url": _url(request, actor),
+            }
+            for actor in sorted(snapshot.actors.values(), key=lambda a: a.name)
+        ],
+        "relationships": [
+            {
+                "id": rel.pk,
+                "subject": rel.subject.slug,
+                "kind": rel.kind,
+                "object": rel.object.slug,
+                "period": rel.period,
+                "description": rel.description,
+                "citations": [_citation(c, request) for c in rel.public_citations],
+            }
+            for rel in snapshot.relationships
+        ],
+        "sources": [
+            {
+                "id": source.pk,
+                "slug": source.slug,
+                "kind": source.kind,
+                "title": source.title,
+                "publisher": source.publisher or None,
+                "author": source.author or None,
+                "published": dates.iso(source.published_on, source.published_precision),
+                "url": source.url or None,
+                "language": source.language,
+                "relayed_via": source.public_relayed_via.slug if source.public_relayed_via else None,
+                "reliability_note": source.reliability_note,
+                "page": _url(request, source),
+            }
+            for source in sorted(snapshot.sources.values(), key=lambda s: s.title)
+        ],
+        "events": [
+            {
+                "id": event.pk,
+                "slug": event.slug,
+                "title": event.title,
+                "description": event.description,
+                "starts": dates.iso(event.starts_on, event.starts_precision),
+                "ends": dates.iso(event.ends_on, event.ends_precision),
+                "date_display": event.date_display,
+                "location": event.location,
+                "participants": [
+                    {"actor": p.actor.slug, "role": p.role} for p in event.public_participants
+                ],
+                "citations": [_citation(c, request) for c in event.public_citations],
+                "url": _url(request, event),
+            }
+            for event in snapshot.timeline
+        ],
+        "facts": [
+            {
+                "id": fact.pk,
+                "slug": fact.slug,
+                "statement": fact.statement,
+                "status": fact.status,
+                "assessment": fact.assessment,
+                "actors": [actor.slug for actor in fact.public_actors],
+                "events": [event.slug for event in fact.public_events],
+                "citations": [_citation(c, request) for c in fact.public_citations],
+                "url": _url(request, fact),
+            }
+            for fact in sorted(snapshot.facts.values(), key=lambda f: f.slug)
+        ],
+    }
+
+
+RATINGS = {"confirmed": 4, "disputed": 2, "unverified": 3, "false": 1}
+
+
+def claim_review(fact, request):
+    """schema.org ClaimReview for a published fact."""
+    appearances = []
+    for citation in fact.public_citations:
+        if citation.source.url and citation.source.url not in appearances:
+            appearances.append(citation.source.url)
+    return {
+        "@context": "https://schema.org",
+        "@type": "ClaimReview",
+        "url": _url(request, fact),
+        "claimReviewed": fact.statement,
+        "datePublished": (fact.approved_at or fact.version_date).date().isoformat(),
+        "author": {
+            "@type": "Organization",
+            "name": settings.NEWSROOM_NAME,
+            "url": settings.NEWSROOM_URL,
+        },
+        "reviewRating": {
+            "@type": "Rating",
+            "ratingValue": RATINGS[fact.status],
+            "bestRating": 4,
+            "worstRating": 1,
+            "alternateName": fact.get_status_display(),
+        },
+        "itemReviewed": {
+            "@type": "Claim",
+            "appearance": [{"@type": "CreativeWork", "url": url} for url in appearances],
+        },
+    }
+
+
+def relationship_graph(snapshot):
+    """Nodes and labelled edges for the who-is-tied-to-whom diagram."""
+    tied = {rel.subject.pk for rel in snapshot.relationships} | {
+        rel.object.pk for rel in snapshot.relationships
+    }
+    return {
+        "nodes": [
+            {"id": f"a{actor.pk}", "label": actor.name, "kind": actor.kind,
+             "url": actor.get_absolute_url()}
+            for actor in snapshot.actors.values()
+            if actor.pk in tied
+        ],
+        "edges": [
+            {"id": f"r{rel.pk}", "source": f"a{rel.subject.pk}", "target": f"a{rel.object.pk}",
+             "label": rel.get_kind_display(), "url": f"#relationship-{rel.pk}"}
+            for rel in snapshot.relationships
+        ],
+    }

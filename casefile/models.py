@@ -1,0 +1,554 @@
+"""The case file: actors, relationships, sources, events, facts and citations.
+
+Every record is versioned by simple-history. What readers see is decided by
+`Decision` rows: an editor's approval names exactly one historical version.
+The public read layer (`casefile.published`) reads only those versions.
+"""
+
+import re
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from . import dates
+from .dates import Precision
+from .history import CasefileHistory
+
+LOCATOR_PATTERN = re.compile(r"^¶[1-9][0-9]*$")
+MAX_QUOTE_WORDS = 25
+
+
+class Record(models.Model):
+    """Fields and history shared by every record of a case file."""
+
+    removal_proposed = models.BooleanField(
+        default=False,
+        help_text="Marks this record for removal. It leaves the public pages when an editor "
+        "approves the removal.",
+    )
+
+    history = CasefileHistory(inherit=True, cascade_delete_history=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def kind_label(self):
+        return self._meta.verbose_name.capitalize()
+
+    def get_admin_url(self):
+        return reverse(
+            f"admin:{self._meta.app_label}_{self._meta.model_name}_change", args=[self.pk]
+        )
+
+
+class CaseQuerySet(models.QuerySet):
+    def public(self, as_of=None):
+        from .published import approved_ids
+
+        return self.filter(pk__in=approved_ids(Case, as_of=as_of))
+
+
+class Case(Record):
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    summary = models.TextField(blank=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("casefile:case_detail", args=[self.slug])
+
+
+class CaseRecordQuerySet(models.QuerySet):
+    def for_case(self, case):
+        return self.filter(case=case)
+
+
+class Actor(Record):
+    class Kind(models.TextChoices):
+        PERSON = "person", "Person"
+        COMPANY = "company", "Company"
+        PUBLIC_BODY = "public body", "Public body"
+        COURT = "court", "Court"
+        MEDIA_OUTLET = "media outlet", "Media outlet"
+        OTHER_ORGANISATION = "other organisation", "Other organisation"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="actors")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100)
+    aliases = models.TextField(
+        blank=True, help_text="Other names this actor is known by, one per line."
+    )
+    description = models.TextField(blank=True)
+
+    objects = CaseRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "slug"], name="actor_slug_unique_in_case"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("casefile:actor_detail", args=[self.case.slug, self.slug])
+
+    @property
+    def alias_list(self):
+        return [line.strip() for line in self.aliases.splitlines() if line.strip()]
+
+    def is_known_as(self, name):
+        wanted = name.strip().casefold()
+        return any(wanted == known.casefold() for known in [self.name, *self.alias_list])
+
+
+
+class Relationship(Record):
+    class Kind(models.TextChoices):
+        HELD_OFFICE_IN = "held office in", "held office in"
+        CONTROLS = "controls", "controls"
+        BUSINESS_PARTNER_OF = "business partner of", "business partner of"
+        CONTRACTED_WITH = "contracted with", "contracted with"
+        SUED = "sued", "sued"
+        INVESTIGATED = "investigated", "investigated"
+        REPORTED_ON = "reported on", "reported on"
+        MEMBER_OF = "member of", "member of"
+        OTHER = "other", "other"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="relationships")
+    subject = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    object = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="+")
+    starts_on = models.DateField(null=True, blank=True)
+    starts_precision = models.CharField(
+        max_length=5, choices=Precision.choices, default=Precision.DAY
+    )
+    ends_on = models.DateField(null=True, blank=True)
+    ends_precision = models.CharField(
+        max_length=5, choices=Precision.choices, default=Precision.DAY
+    )
+    description = models.TextField(blank=True)
+
+    objects = CaseRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["subject__name", "kind"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(subject=models.F("object")),
+                name="relationship_between_two_actors",
+                violation_error_message="A relationship ties two different actors.",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True)
+                | Q(starts_on__isnull=True)
+                | Q(ends_on__gte=models.F("starts_on")),
+                name="relationship_ends_after_it_starts",
+                violation_error_message="The period cannot end before it starts.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.subject} {self.get_kind_display()} {self.object}"
+
+    @property
+    def period(self):
+        start = dates.display(self.starts_on, self.starts_precision)
+        end = dates.display(self.ends_on, self.ends_precision)
+        if start and end:
+            return f"{start} – {end}"
+        if start:
+            return f"from {start}"
+        if end:
+            return f"until {end}"
+        return ""
+
+    def clean(self):
+        self.starts_on = dates.normalise(self.starts_on, self.starts_precision)
+        self.ends_on = dates.normalise(self.ends_on, self.ends_precision)
+        errors = {}
+        if self.subject_id and self.subject_id == self.object_id:
+            errors["object"] = "A relationship ties two different actors."
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            errors["ends_on"] = "The period cannot end before it starts."
+        for field in ("subject", "object"):
+            actor = getattr(self, field, None) if getattr(self, f"{field}_id") else None
+            if actor and self.case_id and actor.case_id != self.case_id:
+                errors[field] = "This actor belongs to another case."
+        if errors:
+            raise ValidationError(errors)
+
+
+class Source(Record):
+    class Kind(models.TextChoices):
+        NEWS_REPORT = "news report", "News report"
+        COMMENTARY = "commentary", "Commentary"
+        OFFICIAL_ANNOUNCEMENT = "official announcement", "Official announcement"
+        COURT_RULING = "court ruling", "Court ruling"
+        PRESS_CONFERENCE = "press conference", "Press conference"
+        SOCIAL_POST = "social post", "Social post"
+        OTHER = "other", "Other"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="sources")
+    slug = models.SlugField(max_length=100)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    title = models.CharField(max_length=300)
+    publisher = models.CharField(
+        max_length=200, blank=True, help_text="Leave empty when unknown; pages show 'unknown'."
+    )
+    author = models.CharField(
+        max_length=200, blank=True, help_text="Leave empty when unknown; pages show 'unknown'."
+    )
+    published_on = models.DateField(
+        null=True, blank=True, help_text="Leave empty when the date is unknown."
+    )
+    published_precision = models.CharField(
+        max_length=5, choices=Precision.choices, default=Precision.DAY
+    )
+    url = models.URLField(max_length=500, blank=True, verbose_name="URL")
+    language = models.CharField(max_length=50, blank=True)
+    relayed_via = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="relays",
+        help_text="The source through which we know this one.",
+    )
+    reliability_note = models.TextField(blank=True)
+    paragraph_count = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="How many paragraphs the document has (non-empty lines, numbered from 1); "
+        "citations of it may not name a paragraph beyond this.",
+    )
+
+    objects = CaseRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "slug"], name="source_slug_unique_in_case"),
+            models.CheckConstraint(
+                condition=~Q(relayed_via=models.F("id")), name="source_not_relayed_via_itself", violation_error_message="A source cannot be relayed via itself."
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("casefile:source_detail", args=[self.case.slug, self.slug])
+
+    @property
+    def published_display(self):
+        return dates.display(self.published_on, self.published_precision, unknown="unknown")
+
+    def clean(self):
+        self.published_on = dates.normalise(self.published_on, self.published_precision)
+        if self.relayed_via_id:
+            if self.pk and self.relayed_via_id == self.pk:
+                raise ValidationError({"relayed_via": "A source cannot be relayed via itself."})
+            chain, step = {self.pk}, self.relayed_via
+            while step is not None:
+                if step.pk in chain:
+                    raise ValidationError({"relayed_via": "These sources would relay each other in a loop."})
+                chain.add(step.pk)
+                step = step.relayed_via
+
+
+
+class Event(Record):
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    slug = models.SlugField(max_length=100)
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    starts_on = models.DateField()
+    starts_precision = models.CharField(
+        max_length=5, choices=Precision.choices, default=Precision.DAY
+    )
+    ends_on = models.DateField(null=True, blank=True)
+    ends_precision = models.CharField(
+        max_length=5, choices=Precision.choices, default=Precision.DAY
+    )
+    location = models.CharField(max_length=200, blank=True)
+    participants = models.ManyToManyField(Actor, through="EventParticipant", related_name="events")
+
+    objects = CaseRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_on", "title"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "slug"], name="event_slug_unique_in_case"),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="event_ends_after_it_starts",
+                violation_error_message="An event cannot end before it starts.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("casefile:event_detail", args=[self.case.slug, self.slug])
+
+    @property
+    def date_display(self):
+        start = dates.display(self.starts_on, self.starts_precision)
+        if self.ends_on:
+            return f"{start} – {dates.display(self.ends_on, self.ends_precision)}"
+        return start
+
+    @property
+    def timeline_key(self):
+        return (*dates.sort_key(self.starts_on, self.starts_precision), self.title)
+
+    def clean(self):
+        self.starts_on = dates.normalise(self.starts_on, self.starts_precision)
+        self.ends_on = dates.normalise(self.ends_on, self.ends_precision)
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": "An event cannot end before it starts."})
+
+
+
+class EventParticipant(Record):
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="participations")
+    actor = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="participations")
+    role = models.CharField(max_length=200, help_text="The actor's part in this event.")
+
+    class Meta:
+        ordering = ["event", "actor__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "actor", "role"], name="participant_role_unique_in_event"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.actor} ({self.role}) in {self.event}"
+
+    def clean(self):
+        if self.event_id and self.actor_id and self.event.case_id != self.actor.case_id:
+            raise ValidationError({"actor": "This actor belongs to another case."})
+
+
+class Fact(Record):
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", "Confirmed"
+        DISPUTED = "disputed", "Disputed"
+        UNVERIFIED = "unverified", "Unverified"
+        FALSE = "false", "False"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="facts")
+    slug = models.SlugField(max_length=100)
+    statement = models.TextField()
+    status = models.CharField(
+        max_length=20,
+        choices=Status.choices,
+        default=Status.UNVERIFIED,
+        help_text=(
+            "Confirmed: supported by the sources and contradicted by none. "
+            "Disputed: the sources disagree; each side is shown with the source it rests on. "
+            "Unverified: only one source says so and we have not checked it; repeat it only "
+            "with attribution. "
+            "False: the sources show it to be untrue."
+        ),
+    )
+    assessment = models.TextField(
+        blank=True, help_text="The editor's assessment: why this status, what is still open."
+    )
+    actors = models.ManyToManyField(Actor, through="FactActor", related_name="facts")
+    events = models.ManyToManyField(Event, through="FactEvent", related_name="facts")
+
+    objects = CaseRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["slug"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "slug"], name="fact_slug_unique_in_case"),
+        ]
+
+    def __str__(self):
+        return self.statement[:80]
+
+    def get_absolute_url(self):
+        return reverse("casefile:fact_detail", args=[self.case.slug, self.slug])
+
+
+
+class FactActor(Record):
+    fact = models.ForeignKey(Fact, on_delete=models.CASCADE, related_name="actor_links")
+    actor = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="fact_links")
+
+    class Meta:
+        verbose_name = "actor of a fact"
+        constraints = [
+            models.UniqueConstraint(fields=["fact", "actor"], name="fact_actor_unique"),
+        ]
+
+    def __str__(self):
+        return str(self.actor)
+
+    def clean(self):
+        if self.fact_id and self.actor_id and self.fact.case_id != self.actor.case_id:
+            raise ValidationError({"actor": "This actor belongs to another case."})
+
+
+class FactEvent(Record):
+    fact = models.ForeignKey(Fact, on_delete=models.CASCADE, related_name="event_links")
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="fact_links")
+
+    class Meta:
+        verbose_name = "event of a fact"
+        constraints = [
+            models.UniqueConstraint(fields=["fact", "event"], name="fact_event_unique"),
+        ]
+
+    def __str__(self):
+        return str(self.event)
+
+    def clean(self):
+        if self.fact_id and self.event_id and self.fact.case_id != self.event.case_id:
+            raise ValidationError({"event": "This event belongs to another case."})
+
+
+class Citation(Record):
+    class Stance(models.TextChoices):
+        SUPPORTS = "supports", "Supports"
+        CONTRADICTS = "contradicts", "Contradicts"
+        QUALIFIES = "qualifies", "Qualifies"
+
+    fact = models.ForeignKey(
+        Fact, on_delete=models.CASCADE, null=True, blank=True, related_name="citations"
+    )
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, null=True, blank=True, related_name="citations"
+    )
+    relationship = models.ForeignKey(
+        Relationship, on_delete=models.CASCADE, null=True, blank=True, related_name="citations"
+    )
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
+    stance = models.CharField(max_length=20, choices=Stance.choices, default=Stance.SUPPORTS)
+    locator = models.CharField(
+        max_length=20, help_text="The paragraph of the source, written ¶N (for example ¶12)."
+    )
+    quote = models.TextField(
+        blank=True, help_text=f"Optional short verbatim quote, at most {MAX_QUOTE_WORDS} words."
+    )
+    note = models.TextField(blank=True)
+
+    PARENT_FIELDS = ("fact", "event", "relationship")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(fact__isnull=False, event__isnull=True, relationship__isnull=True)
+                    | Q(fact__isnull=True, event__isnull=False, relationship__isnull=True)
+                    | Q(fact__isnull=True, event__isnull=True, relationship__isnull=False)
+                ),
+                name="citation_supports_exactly_one_record",
+                violation_error_message="A citation supports exactly one fact, event or relationship.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.source} {self.locator} ({self.get_stance_display().lower()})"
+
+    @property
+    def parent(self):
+        for field in self.PARENT_FIELDS:
+            if getattr(self, f"{field}_id"):
+                return getattr(self, field)
+        return None
+
+    @property
+    def paragraph(self):
+        return int(self.locator[1:]) if LOCATOR_PATTERN.match(self.locator or "") else None
+
+    def clean(self):
+        errors = {}
+        parents = [f for f in self.PARENT_FIELDS if getattr(self, f"{f}_id")]
+        if len(parents) != 1:
+            errors["__all__"] = "A citation supports exactly one fact, event or relationship."
+        self.locator = (self.locator or "").strip()
+        if not LOCATOR_PATTERN.match(self.locator):
+            errors["locator"] = "Write the paragraph as ¶ followed by its number, for example ¶12."
+        if len(self.quote.split()) > MAX_QUOTE_WORDS:
+            errors["quote"] = (
+                f"A quote may be at most {MAX_QUOTE_WORDS} words; this one has "
+                f"{len(self.quote.split())}. Shorten it or paraphrase in the note."
+            )
+        paragraph, source = self.paragraph, self.source if self.source_id else None
+        if paragraph and source and source.paragraph_count and paragraph > source.paragraph_count:
+            errors["locator"] = (
+                f"{source} has {source.paragraph_count} paragraphs; there is no {self.locator}."
+            )
+        parent = self.parent if len(parents) == 1 else None
+        if parent is not None and self.source_id and parent.case_id != self.source.case_id:
+            errors["source"] = "This source belongs to another case."
+        if errors:
+            raise ValidationError(errors)
+
+
+class Decision(models.Model):
+    """An editor's approval or rejection of exactly one version of one record."""
+
+    class Action(models.TextChoices):
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="decisions")
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.BigIntegerField()
+    history_id = models.BigIntegerField(help_text="The historical version decided on.")
+    object_repr = models.CharField(max_length=300)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    removes = models.BooleanField(
+        default=False, help_text="The approved version takes the record off the public pages."
+    )
+    changed_fields = models.JSONField(default=list, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
+    )
+    decided_at = models.DateTimeField(db_index=True)
+    comment = models.TextField(blank=True)
+    batch = models.UUIDField(help_text="Decisions taken together in one approval.")
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+        permissions = [("approve_changes", "Can approve and reject changes")]
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "decided_at"]),
+            models.Index(fields=["case", "content_type", "action"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(action="rejected") | ~Q(comment=""),
+                name="rejection_has_comment",
+                violation_error_message="A rejection needs a comment for the reporter.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_action_display()}: {self.object_repr}"
+
+    @property
+    def record_model(self):
+        return self.content_type.model_class()

@@ -1,0 +1,360 @@
+"""The public read layer: the only way public pages read the case file.
+
+A record is public when its latest approving `Decision` (at the moment asked
+for, now by default) names a historical version that is neither a removal nor
+a deletion. Everything here is read from those historical versions, never from
+the working records reporters edit, so nothing unapproved can leak.
+
+`published_case()` loads a whole case in a fixed number of queries, however
+many records it holds, and links the approved records to each other in memory.
+A link to a record that is not public is dropped.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.db.models import OuterRef, Q, Subquery
+
+from .models import (
+    Actor,
+    Case,
+    Citation,
+    Decision,
+    Event,
+    EventParticipant,
+    Fact,
+    FactActor,
+    FactEvent,
+    Relationship,
+    Source,
+)
+
+
+def moment(as_of):
+    """The end of the day `as_of` (a date), or None for now."""
+    if as_of is None:
+        return None
+    return datetime.datetime.combine(
+        as_of + datetime.timedelta(days=1), datetime.time.min, tzinfo=datetime.timezone.utc
+    )
+
+
+def approving_decisions(model, case=None, at=None):
+    """The latest approval of each record of `model`, as of the moment `at`."""
+    decisions = Decision.objects.filter(
+        content_type=ContentType.objects.get_for_model(model),
+        action=Decision.Action.APPROVED,
+    )
+    if case is not None:
+        decisions = decisions.filter(case=case)
+    if at is not None:
+        decisions = decisions.filter(decided_at__lt=at)
+    newest = decisions.filter(object_id=OuterRef("object_id")).order_by("-decided_at", "-id")
+    return decisions.filter(id=Subquery(newest.values("id")[:1]))
+
+
+def approved_versions(model, case=None, at=None):
+    """Historical rows of `model` that are public at the moment `at`, with `approved_at`."""
+    decisions = approving_decisions(model, case, at)
+    approval = decisions.filter(history_id=OuterRef("history_id")).values("decided_at")[:1]
+    return (
+        model.history.model.objects.filter(
+            history_id__in=decisions.values("history_id"), removal_proposed=False
+        )
+        .exclude(history_type="-")
+        .annotate(approved_at=Subquery(approval))
+    )
+
+
+def approved_ids(model, as_of=None):
+    return approved_versions(model, at=moment(as_of)).values("id")
+
+
+def public_cases(as_of=None):
+    """The published cases, as approved, ordered by title."""
+    rows = approved_versions(Case, at=moment(as_of)).order_by("title")
+    return [_instance(row) for row in rows]
+
+
+def _instance(row):
+    obj = row.instance
+    obj.version_id = row.history_id
+    obj.version_date = row.history_date
+    obj.approved_at = getattr(row, "approved_at", None)
+    return obj
+
+
+@dataclass
+class PublishedCase:
+    """An approved case with all its approved records, linked to each other."""
+
+    case: Case
+    as_of: datetime.date | None
+    actors: dict = field(default_factory=dict)
+    sources: dict = field(default_factory=dict)
+    events: dict = field(default_factory=dict)
+    facts: dict = field(default_factory=dict)
+    relationships: list = field(default_factory=list)
+    first_published: datetime.datetime | None = None
+    last_updated: datetime.datetime | None = None
+
+    @property
+    def timeline(self):
+        return sorted(self.events.values(), key=lambda event: event.timeline_key)
+
+    @property
+    def facts_by_status(self):
+        groups = {status: [] for status in Fact.Status}
+        for fact in self.facts.values():
+            groups[Fact.Status(fact.status)].append(fact)
+        return [(status, groups[status]) for status in Fact.Status]
+
+    @property
+    def disputed_facts(self):
+        return [fact for fact in self.facts.values() if fact.status == Fact.Status.DISPUTED]
+
+    @property
+    def key_actors(self):
+        return sorted(
+            self.actors.values(),
+            key=lambda actor: (-len(actor.public_facts) - len(actor.public_events), actor.name),
+        )
+
+    def actor(self, slug):
+        return next((a for a in self.actors.values() if a.slug == slug), None)
+
+    def source(self, slug):
+        return next((s for s in self.sources.values() if s.slug == slug), None)
+
+    def event(self, slug):
+        return next((e for e in self.events.values() if e.slug == slug), None)
+
+    def fact(self, slug):
+        return next((f for f in self.facts.values() if f.slug == slug), None)
+
+
+def published_case(slug, as_of=None):
+    """The case `slug` as readers see it now, or at the end of the day `as_of`; None if not public."""
+    at = moment(as_of)
+    case_row = approved_versions(Case, at=at).filter(slug=slug).first()
+    if case_row is None:
+        return None
+    case = _instance(case_row)
+    case.as_of_moment = at
+    snapshot = PublishedCase(case=case, as_of=as_of)
+
+    def load(model):
+        return [_instance(row) for row in approved_versions(model, case=case.pk, at=at)]
+
+    for actor in load(Actor):
+        actor.case = case
+        actor.public_relationships, actor.public_events, actor.public_facts = [], [], []
+        snapshot.actors[actor.pk] = actor
+
+    for source in load(Source):
+        source.case = case
+        source.public_citations, source.public_relays = [], []
+        snapshot.sources[source.pk] = source
+    for source in snapshot.sources.values():
+        relay = snapshot.sources.get(source.relayed_via_id)
+        source.public_relayed_via = relay
+        if relay is not None:
+            relay.public_relays.append(source)
+
+    for relationship in load(Relationship):
+        subject = snapshot.actors.get(relationship.subject_id)
+        obj = snapshot.actors.get(relationship.object_id)
+        if subject is None or obj is None:
+            continue
+        relationship.case, relationship.subject, relationship.object = case, subject, obj
+        relationship.public_citations = []
+        snapshot.relationships.append(relationship)
+        subject.public_relationships.append(relationship)
+        obj.public_relationships.append(relationship)
+    relationships = {relationship.pk: relationship for relationship in snapshot.relationships}
+
+    for event in load(Event):
+        event.case = case
+        event.public_participants, event.public_citations, event.public_facts = [], [], []
+        snapshot.events[event.pk] = event
+    for participant in load(EventParticipant):
+        event = snapshot.events.get(participant.event_id)
+        actor = snapshot.actors.get(participant.actor_id)
+        if event is None or actor is None:
+            continue
+        participant.event, participant.actor = event, actor
+        event.public_participants.append(participant)
+        actor.public_events.append((event, participant.role))
+
+    for fact in load(Fact):
+        fact.case = case
+        fact.public_actors, fact.public_events, fact.public_citations = [], [], []
+        snapshot.facts[fact.pk] = fact
+    for link in load(FactActor):
+        fact, actor = snapshot.facts.get(link.fact_id), snapshot.actors.get(link.actor_id)
+        if fact is not None and actor is not None:
+            fact.public_actors.append(actor)
+            actor.public_facts.append(fact)
+    for link in load(FactEvent):
+        fact, event = snapshot.facts.get(link.fact_id), snapshot.events.get(link.event_id)
+        if fact is not None and event is not None:
+            fact.public_events.append(event)
+            event.public_facts.append(fact)
+
+    parents = {"fact": snapshot.facts, "event": snapshot.events, "relationship": relationships}
+    for citation in load(Citation):
+        source = snapshot.sources.get(citation.source_id)
+        for name, records in parents.items():
+            parent = records.get(getattr(citation, f"{name}_id"))
+            if parent is not None and source is not None:
+                citation.source = source
+                setattr(citation, name, parent)
+                citation.public_parent = parent
+                parent.public_citations.append(citation)
+                source.public_citations.append(citation)
+
+    for event in snapshot.events.values():
+        event.public_participants.sort(key=lambda p: p.actor.name)
+    for actor in snapshot.actors.values():
+        actor.public_events.sort(key=lambda pair: pair[0].timeline_key)
+    for fact in snapshot.facts.values():
+        fact.public_events.sort(key=lambda event: event.timeline_key)
+        fact.public_actors.sort(key=lambda actor: actor.name)
+
+    span = Decision.objects.filter(case=case.pk, action=Decision.Action.APPROVED)
+    if at is not None:
+        span = span.filter(decided_at__lt=at)
+    dates = span.order_by("decided_at").values_list("decided_at", flat=True)
+    snapshot.first_published = dates.first()
+    snapshot.last_updated = dates.last()
+    return snapshot
+
+
+def fact_versions(fact):
+    """The approved versions of a public fact, oldest first, with their approvals."""
+    decisions = Decision.objects.filter(
+        content_type=ContentType.objects.get_for_model(Fact),
+        object_id=fact.pk,
+        action=Decision.Action.APPROVED,
+    )
+    if fact.case.as_of_moment is not None:
+        decisions = decisions.filter(decided_at__lt=fact.case.as_of_moment)
+    decisions = list(decisions.order_by("decided_at", "id"))
+    rows = Fact.history.model.objects.in_bulk([d.history_id for d in decisions])
+    versions = []
+    for decision in decisions:
+        row = rows.get(decision.history_id)
+        if row is not None and not row.removal_proposed and row.history_type != "-":
+            versions.append({"row": row, "approved_at": decision.decided_at, "note": decision.comment})
+    return versions
+
+
+@dataclass
+class Correction:
+    decided_at: datetime.datetime
+    kind: str
+    label: str
+    what: str
+    note: str
+    url: str | None
+
+
+def corrections(snapshot):
+    """Every approved change after the case's first publication, newest first."""
+    if snapshot.first_published is None:
+        return []
+    decisions = Decision.objects.filter(
+        case=snapshot.case.pk,
+        action=Decision.Action.APPROVED,
+        decided_at__gt=snapshot.first_published,
+    ).select_related("content_type")
+    if snapshot.as_of is not None:
+        decisions = decisions.filter(decided_at__lt=moment(snapshot.as_of))
+    first_batch = (
+        Decision.objects.filter(case=snapshot.case.pk, decided_at=snapshot.first_published)
+        .values_list("batch", flat=True)
+        .first()
+    )
+    entries = []
+    lookup = {
+        Actor: snapshot.actors, Source: snapshot.sources, Event: snapshot.events, Fact: snapshot.facts,
+    }
+    for decision in decisions.exclude(batch=first_batch).order_by("-decided_at", "-id"):
+        model = decision.content_type.model_class()
+        if decision.removes:
+            what = "removed"
+        elif decision.changed_fields:
+            what = "changed: " + ", ".join(decision.changed_fields)
+        else:
+            what = "added"
+        public = lookup.get(model, {}).get(decision.object_id)
+        entries.append(
+            Correction(
+                decided_at=decision.decided_at,
+                kind=model._meta.verbose_name.capitalize(),
+                label=decision.object_repr,
+                what=what,
+                note=decision.comment,
+                url=public.get_absolute_url() if public is not None else None,
+            )
+        )
+    return entries
+
+
+SEARCH_FIELDS = {
+    Fact: ("statement", "assessment"),
+    Actor: ("name", "aliases", "description"),
+    Event: ("title", "description", "location"),
+    Source: ("title", "publisher", "author"),
+}
+MAX_RESULTS_PER_KIND = 50
+
+
+def search(query):
+    """Approved facts, actors, events and sources matching `query`, grouped by public case."""
+    query = " ".join(query.split())[:200]
+    if not query:
+        return []
+    cases = {case.pk: case for case in public_cases()}
+    grouped = defaultdict(list)
+    for model, fields in SEARCH_FIELDS.items():
+        rows = approved_versions(model).filter(case_id__in=list(cases))
+        if connection.vendor == "postgresql":
+            from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+            vector = SearchVector(*fields, config="english")
+            terms = SearchQuery(query, search_type="websearch", config="english")
+            rows = (
+                rows.annotate(rank=SearchRank(vector, terms))
+                .filter(Q(rank__gt=0) | _contains_any(fields, query))
+                .order_by("-rank")
+            )
+        else:
+            rows = rows.filter(_contains_any(fields, query))
+        for row in rows[:MAX_RESULTS_PER_KIND]:
+            record = _instance(row)
+            record.case = cases[row.case_id]
+            grouped[row.case_id].append(record)
+    return [(cases[case_id], records) for case_id, records in grouped.items()]
+
+
+def _contains_any(fields, query):
+    condition = Q()
+    for name in fields:
+        condition |= Q(**{f"{name}__icontains": query})
+    return condition
+
+
+def current_generation():
+    """A value that changes whenever any approval changes what the public sees."""
+    latest = Decision.objects.order_by("-id").values_list("id", "decided_at").first()
+    return latest or (0, None)
+
+
+def is_public(record):
+    """Whether this working record has an approved, public version now."""
+    model = type(record)
+    return approved_versions(model).filter(id=record.pk).exists()

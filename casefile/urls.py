@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "casefile"
+
+urlpatterns = [
+    path("", views.case_list, name="case_list"),
+    path("search/", views.search, name="search"),
+    path("cases/<slug:case>/", views.case_detail, name="case_detail"),
+    path("cases/<slug:case>/case.json", views.case_json, name="case_json"),
+    path("cases/<slug:case>/corrections/", views.corrections, name="corrections"),
+    path("cases/<slug:case>/actors/<slug:slug>/", views.actor_detail, name="actor_detail"),
+    path("cases/<slug:case>/events/<slug:slug>/", views.event_detail, name="event_detail"),
+    path("cases/<slug:case>/facts/<slug:slug>/", views.fact_detail, name="fact_detail"),
+    path("cases/<slug:case>/sources/<slug:slug>/", views.source_detail, name="source_detail"),
+]

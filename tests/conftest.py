@@ -1,0 +1,74 @@
+import datetime
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+
+from casefile import workflow
+from casefile.models import Actor, Case, Citation, Event, EventParticipant, Fact, FactActor, Source
+
+SEED_FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "fuzhou-genesis.json"
+
+
+def make_user(username, group=None, **extra):
+    user = get_user_model().objects.create_user(
+        username=username, password="a-long-test-password", email=f"{username}@example.org",
+        is_staff=True, **extra,
+    )
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def reporter(db):
+    return make_user("rita", workflow.REPORTERS)
+
+
+@pytest.fixture
+def other_reporter(db):
+    return make_user("oscar", workflow.REPORTERS)
+
+
+@pytest.fixture
+def editor(db):
+    return make_user("edna", workflow.EDITORS)
+
+
+def save(record, user, reason="test edit"):
+    record.full_clean()
+    workflow.save_record(record, user, reason)
+    return record
+
+
+def approve_all(editor, case):
+    return workflow.approve_case(editor, case, "approved in test")
+
+
+@pytest.fixture
+def case_file(reporter, editor):
+    """A small published case: two actors, a source, an event and a fact citing the source."""
+    case = save(Case(title="Harbour contracts", slug="harbour", summary="Who won the harbour contracts."), reporter)
+    mayor = save(Actor(case=case, kind=Actor.Kind.PERSON, name="Ana Mayor", slug="ana-mayor",
+                       aliases="A. Mayor\nMayor Ana"), reporter)
+    firm = save(Actor(case=case, kind=Actor.Kind.COMPANY, name="Quay Builders", slug="quay-builders"), reporter)
+    paper = save(Source(case=case, slug="daily", kind=Source.Kind.NEWS_REPORT, title="Daily report",
+                        publisher="The Daily", paragraph_count=10), reporter)
+    event = save(Event(case=case, slug="contract-signed", title="Contract signed",
+                       starts_on=datetime.date(2020, 5, 1), starts_precision="month"), reporter)
+    save(EventParticipant(event=event, actor=firm, role="contractor"), reporter)
+    save(Citation(event=event, source=paper, locator="¶2"), reporter)
+    fact = save(Fact(case=case, slug="contract-value", statement="The contract was worth 5 million.",
+                     status=Fact.Status.CONFIRMED), reporter)
+    save(FactActor(fact=fact, actor=mayor), reporter)
+    save(Citation(fact=fact, source=paper, locator="¶3", quote="5 million"), reporter)
+    approve_all(editor, case)
+    return case
+
+
+@pytest.fixture
+def seeded_case(db, editor):
+    call_command("load_case", str(SEED_FIXTURE), approve_as=editor.username, stdout=open("/dev/null", "w"))
+    return Case.objects.get(slug="fuzhou-genesis")

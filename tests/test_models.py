@@ -1,0 +1,155 @@
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from casefile import dates
+from casefile.models import Actor, Case, Citation, Event, Relationship, Source
+
+
+@pytest.fixture
+def case(db):
+    return Case.objects.create(title="Test case", slug="test-case")
+
+
+def test_two_actors_of_one_case_cannot_share_a_slug(case):
+    Actor.objects.create(case=case, kind="person", name="A", slug="same")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Actor.objects.create(case=case, kind="person", name="B", slug="same")
+
+
+def test_the_same_actor_slug_is_allowed_in_another_case(case):
+    other = Case.objects.create(title="Other", slug="other")
+    Actor.objects.create(case=case, kind="person", name="A", slug="same")
+    Actor.objects.create(case=other, kind="person", name="A", slug="same")
+    assert Actor.objects.filter(slug="same").count() == 2
+
+
+def test_duplicate_slug_gets_a_readable_message_from_validation(case):
+    Actor.objects.create(case=case, kind="person", name="A", slug="same")
+    with pytest.raises(ValidationError) as error:
+        Actor(case=case, kind="person", name="B", slug="same").full_clean()
+    assert "already exists" in str(error.value)
+
+
+def test_an_actor_is_known_by_its_aliases(case):
+    genesis = Actor(case=case, kind="company", name="Fuzhou Genesis",
+                    aliases="Chuangshiji Technology\n  \nGenesis Company")
+    assert genesis.alias_list == ["Chuangshiji Technology", "Genesis Company"]
+    assert genesis.is_known_as("chuangshiji technology")
+    assert genesis.is_known_as("Fuzhou Genesis")
+    assert not genesis.is_known_as("Genesis Mining")
+
+
+def test_a_relationship_cannot_tie_an_actor_to_itself(case):
+    actor = Actor.objects.create(case=case, kind="person", name="A", slug="a")
+    relationship = Relationship(case=case, subject=actor, object=actor, kind="controls")
+    with pytest.raises(ValidationError) as error:
+        relationship.full_clean()
+    assert "two different actors" in str(error.value)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        relationship.save()
+
+
+def test_an_event_cannot_end_before_it_starts(case):
+    event = Event(case=case, slug="e", title="E", starts_on=datetime.date(2021, 5, 1),
+                  ends_on=datetime.date(2021, 4, 1))
+    with pytest.raises(ValidationError) as error:
+        event.full_clean()
+    assert "cannot end before it starts" in str(error.value)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        event.save()
+
+
+def test_a_source_cannot_be_relayed_via_itself(case):
+    source = Source.objects.create(case=case, slug="s", kind="news report", title="S")
+    source.relayed_via = source
+    with pytest.raises(ValidationError):
+        source.full_clean()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        source.save()
+
+
+def test_sources_cannot_relay_each_other_in_a_loop(case):
+    first = Source.objects.create(case=case, slug="a", kind="news report", title="A")
+    second = Source.objects.create(case=case, slug="b", kind="news report", title="B", relayed_via=first)
+    first.relayed_via = second
+    with pytest.raises(ValidationError) as error:
+        first.full_clean()
+    assert "loop" in str(error.value)
+
+
+def test_a_citation_supports_exactly_one_record(case):
+    source = Source.objects.create(case=case, slug="s", kind="news report", title="S")
+    with pytest.raises(ValidationError) as error:
+        Citation(source=source, locator="¶1").full_clean()
+    assert "exactly one" in str(error.value)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Citation.objects.create(source=source, locator="¶1")
+
+
+@pytest.mark.parametrize("locator", ["12", "p. 12", "¶0", "¶", "¶1a"])
+def test_a_locator_must_name_a_paragraph(case, locator):
+    source = Source.objects.create(case=case, slug="s", kind="news report", title="S")
+    event = Event.objects.create(case=case, slug="e", title="E", starts_on=datetime.date(2021, 1, 1))
+    with pytest.raises(ValidationError) as error:
+        Citation(event=event, source=source, locator=locator).full_clean()
+    assert "¶" in str(error.value)
+
+
+def test_a_locator_beyond_the_last_paragraph_is_refused(case):
+    source = Source.objects.create(case=case, slug="s", kind="news report", title="S", paragraph_count=9)
+    event = Event.objects.create(case=case, slug="e", title="E", starts_on=datetime.date(2021, 1, 1))
+    Citation(event=event, source=source, locator="¶9").full_clean()
+    with pytest.raises(ValidationError) as error:
+        Citation(event=event, source=source, locator="¶10").full_clean()
+    assert "has 9 paragraphs" in str(error.value)
+
+
+def test_a_quote_of_more_than_25_words_is_refused(case):
+    source = Source.objects.create(case=case, slug="s", kind="news report", title="S")
+    event = Event.objects.create(case=case, slug="e", title="E", starts_on=datetime.date(2021, 1, 1))
+    Citation(event=event, source=source, locator="¶1", quote=" ".join(["word"] * 25)).full_clean()
+    with pytest.raises(ValidationError) as error:
+        Citation(event=event, source=source, locator="¶1", quote=" ".join(["word"] * 26)).full_clean()
+    assert "at most 25 words" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "value, precision, shown",
+    [
+        (datetime.date(2021, 11, 13), "day", "13 November 2021"),
+        (datetime.date(2021, 5, 1), "month", "May 2021"),
+        (datetime.date(2015, 1, 1), "year", "2015"),
+    ],
+)
+def test_partial_dates_display_as_precise_as_they_are_known(value, precision, shown):
+    assert dates.display(value, precision) == shown
+
+
+def test_a_month_only_date_never_shows_a_day(case):
+    event = Event(case=case, slug="e", title="E", starts_on=datetime.date(2021, 5, 17),
+                  starts_precision="month")
+    event.full_clean()
+    assert event.starts_on == datetime.date(2021, 5, 1)
+    assert event.date_display == "May 2021"
+
+
+def test_timeline_orders_partial_dates_coarsest_first_within_their_period(case):
+    events = [
+        Event(case=case, slug="d", title="Day", starts_on=datetime.date(2021, 5, 13), starts_precision="day"),
+        Event(case=case, slug="y", title="Year", starts_on=datetime.date(2021, 1, 1), starts_precision="year"),
+        Event(case=case, slug="m", title="Month", starts_on=datetime.date(2021, 5, 1), starts_precision="month"),
+        Event(case=case, slug="early", title="Earlier year", starts_on=datetime.date(2015, 1, 1),
+              starts_precision="year"),
+        Event(case=case, slug="first", title="First of May", starts_on=datetime.date(2021, 5, 1),
+              starts_precision="day"),
+    ]
+    ordered = sorted(events, key=lambda event: event.timeline_key)
+    assert [event.slug for event in ordered] == ["early", "y", "m", "first", "d"]
+
+
+def test_an_unknown_publication_date_is_shown_as_unknown(case):
+    source = Source(case=case, slug="s", kind="commentary", title="S")
+    assert source.published_display == "unknown"

@@ -1,0 +1,228 @@
+import datetime
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from casefile import published, workflow
+from casefile.models import Actor, Citation, Decision, Event, Fact, FactActor, Source
+from tests.conftest import save
+
+
+def public_fact(slug, case_slug="harbour", as_of=None):
+    snapshot = published.published_case(case_slug, as_of=as_of)
+    return snapshot.fact(slug) if snapshot else None
+
+
+def bundle_versions(model, pk):
+    return {(c.model, c.pk): c.latest.history_id for c in workflow.review_bundle(model, pk)}
+
+
+def test_a_reporters_edit_is_invisible_to_the_public_until_approved(case_file, reporter, editor):
+    fact = Fact.objects.get(slug="contract-value")
+    fact.statement = "The contract was worth 9 million."
+    save(fact, reporter)
+    assert public_fact("contract-value").statement == "The contract was worth 5 million."
+
+    workflow.approve(editor, bundle_versions(Fact, fact.pk), "checked against the ruling")
+    assert public_fact("contract-value").statement == "The contract was worth 9 million."
+
+
+def test_a_record_never_approved_does_not_exist_for_the_public(case_file, reporter):
+    save(Fact(case=case_file, slug="rumour", statement="A rumour", status="unverified"), reporter)
+    assert public_fact("rumour") is None
+    assert Fact.objects.filter(slug="rumour").exists()
+
+
+def test_an_unapproved_case_is_not_public(reporter):
+    from casefile.models import Case
+
+    save(Case(title="Secret case", slug="secret"), reporter)
+    assert published.published_case("secret") is None
+    assert [case.slug for case in published.public_cases()] == []
+
+
+def test_reporters_cannot_approve(case_file, reporter):
+    fact = Fact.objects.get(slug="contract-value")
+    fact.statement = "Changed"
+    save(fact, reporter)
+    with pytest.raises(PermissionDenied):
+        workflow.approve(reporter, bundle_versions(Fact, fact.pk))
+    assert not Decision.objects.filter(decided_by=reporter).exists()
+
+
+def test_approval_of_a_version_that_changed_since_review_is_refused(case_file, reporter, other_reporter, editor):
+    fact = Fact.objects.get(slug="contract-value")
+    fact.statement = "Reviewed text"
+    save(fact, reporter)
+    reviewed = bundle_versions(Fact, fact.pk)
+    fact.statement = "Text changed after the editor opened the review"
+    save(fact, other_reporter)
+
+    with pytest.raises(workflow.StaleReview) as refusal:
+        workflow.approve(editor, reviewed)
+    assert "changed after you opened the review" in refusal.value.message
+    assert public_fact("contract-value").statement == "The contract was worth 5 million."
+    assert "changed after" in workflow.review_bundle(Fact, fact.pk)[0].latest.statement
+
+
+def test_a_fact_is_approved_together_with_its_citations(case_file, reporter, editor):
+    fact = Fact.objects.get(slug="contract-value")
+    source = Source.objects.get(slug="daily")
+    fact.statement = "Worth 5 million, the ruling says"
+    save(fact, reporter)
+    save(Citation(fact=fact, source=source, locator="¶7", stance="qualifies"), reporter)
+
+    bundle = workflow.review_bundle(Fact, fact.pk)
+    assert {c.model for c in bundle} == {Fact, Citation}
+    workflow.approve(editor, {(c.model, c.pk): c.latest.history_id for c in bundle})
+    public = public_fact("contract-value")
+    assert sorted(c.locator for c in public.public_citations) == ["¶3", "¶7"]
+
+
+def test_approving_a_fact_without_its_new_citation_is_refused(case_file, reporter, editor):
+    fact = Fact.objects.get(slug="contract-value")
+    source = Source.objects.get(slug="daily")
+    fact.statement = "New text"
+    save(fact, reporter)
+    save(Citation(fact=fact, source=source, locator="¶7"), reporter)
+    only_the_fact = {(Fact, fact.pk): fact.history.first().history_id}
+    with pytest.raises(workflow.StaleReview) as refusal:
+        workflow.approve(editor, only_the_fact)
+    assert "not part of your review" in refusal.value.message
+
+
+def test_a_fact_citing_a_new_source_is_approved_together_with_it(case_file, reporter, editor):
+    fact = Fact.objects.get(slug="contract-value")
+    ruling = save(Source(case=case_file, slug="ruling", kind="court ruling", title="The ruling"), reporter)
+    save(Citation(fact=fact, source=ruling, locator="¶1"), reporter)
+
+    bundle = workflow.review_bundle(Fact, fact.pk)
+    assert (Source, ruling.pk) in {(c.model, c.pk) for c in bundle}
+    workflow.approve(editor, {(c.model, c.pk): c.latest.history_id for c in bundle})
+    snapshot = published.published_case("harbour")
+    assert snapshot.source("ruling") is not None
+    assert "ruling" in [c.source.slug for c in snapshot.fact("contract-value").public_citations]
+
+
+def test_approving_a_fact_without_its_new_source_is_refused_naming_the_source(case_file, reporter, editor):
+    fact = Fact.objects.get(slug="contract-value")
+    ruling = save(Source(case=case_file, slug="ruling", kind="court ruling", title="The appeal ruling"), reporter)
+    citation = save(Citation(fact=fact, source=ruling, locator="¶1"), reporter)
+    with pytest.raises(workflow.UnapprovedReference) as refusal:
+        workflow.approve(editor, {(Citation, citation.pk): citation.history.first().history_id})
+    assert "The appeal ruling" in refusal.value.message
+    assert published.published_case("harbour").source("ruling") is None
+
+
+def test_reject_needs_a_comment(case_file, reporter, editor):
+    fact = Fact.objects.get(slug="contract-value")
+    fact.statement = "Unsupported claim"
+    save(fact, reporter)
+    with pytest.raises(ValidationError):
+        workflow.reject(editor, bundle_versions(Fact, fact.pk), "   ")
+    assert not Decision.objects.filter(action="rejected").exists()
+
+
+def test_reject_keeps_the_public_version_and_reset_restores_it(case_file, reporter, editor):
+    fact = Fact.objects.get(slug="contract-value")
+    fact.statement = "Unsupported claim"
+    save(fact, reporter)
+    workflow.reject(editor, bundle_versions(Fact, fact.pk), "No source says this.")
+
+    assert public_fact("contract-value").statement == "The contract was worth 5 million."
+    assert workflow.latest_rejection(fact).comment == "No source says this."
+    assert workflow.review_queue() == []
+
+    versions_before = fact.history.count()
+    workflow.reset_to_approved(fact, reporter)
+    fact.refresh_from_db()
+    assert fact.statement == "The contract was worth 5 million."
+    assert fact.history.count() == versions_before + 1
+    assert fact.history.filter(statement="Unsupported claim").exists()
+    assert workflow.review_queue() == []
+
+
+def test_reset_deletes_children_added_since_approval(case_file, reporter):
+    fact = Fact.objects.get(slug="contract-value")
+    firm = Actor.objects.get(slug="quay-builders")
+    link = save(FactActor(fact=fact, actor=firm), reporter)
+    workflow.reset_to_approved(fact, reporter)
+    assert not FactActor.objects.filter(pk=link.pk).exists()
+    assert FactActor.history.filter(id=link.pk, history_type="-").exists()
+
+
+def test_removal_is_a_proposed_change_until_an_editor_approves_it(case_file, reporter, editor):
+    actor = Actor.objects.get(slug="ana-mayor")
+    workflow.propose_removal(actor, reporter, "Not part of this story")
+    assert published.published_case("harbour").actor("ana-mayor") is not None
+
+    workflow.approve(editor, bundle_versions(Actor, actor.pk))
+    snapshot = published.published_case("harbour")
+    assert snapshot.actor("ana-mayor") is None
+    assert all(a.slug != "ana-mayor" for a in snapshot.fact("contract-value").public_actors)
+
+
+def test_a_reporter_cannot_delete_a_published_record_but_may_delete_a_draft(case_file, reporter, editor):
+    actor = Actor.objects.get(slug="ana-mayor")
+    with pytest.raises(PermissionDenied):
+        workflow.delete_record(actor, reporter, "oops")
+    draft = save(Actor(case=case_file, kind="person", name="Draft", slug="draft"), reporter)
+    workflow.delete_record(draft, reporter, "created by mistake")
+    assert not Actor.objects.filter(slug="draft").exists()
+
+
+def test_an_editor_deleting_a_published_record_takes_it_off_the_public_pages(case_file, editor):
+    event = Event.objects.get(slug="contract-signed")
+    workflow.delete_record(event, editor, "Duplicate of another event")
+    assert published.published_case("harbour").event("contract-signed") is None
+
+
+def test_the_page_as_published_on_a_date_shows_the_versions_approved_then(case_file, reporter, editor):
+    fact = Fact.objects.get(slug="contract-value")
+    Decision.objects.update(decided_at=datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc))
+    fact.statement = "The contract was worth 9 million."
+    save(fact, reporter)
+    workflow.approve(editor, bundle_versions(Fact, fact.pk))
+
+    assert public_fact("contract-value", as_of=datetime.date(2019, 12, 31)) is None
+    assert public_fact("contract-value", as_of=datetime.date(2020, 1, 1)).statement == "The contract was worth 5 million."
+    assert public_fact("contract-value").statement == "The contract was worth 9 million."
+
+
+def test_every_decision_records_who_when_which_version_and_comment(case_file, reporter, editor):
+    fact = Fact.objects.get(slug="contract-value")
+    fact.statement = "Changed"
+    save(fact, reporter)
+    version = fact.history.first().history_id
+    workflow.approve(editor, bundle_versions(Fact, fact.pk), "confirmed by phone")
+    decision = Decision.objects.get(history_id=version, object_id=fact.pk)
+    assert decision.decided_by == editor
+    assert decision.comment == "confirmed by phone"
+    assert decision.action == "approved"
+    assert decision.changed_fields == ["statement"]
+
+
+def test_a_save_from_an_outdated_form_is_refused(case_file, reporter, other_reporter):
+    fact = Fact.objects.get(slug="contract-value")
+    token = workflow.edit_token(fact)
+    fact.statement = "First edit"
+    save(fact, reporter)
+    with pytest.raises(workflow.EditConflict) as conflict:
+        workflow.check_edit_token(fact, token)
+    assert "rita" in conflict.value.message
+    assert workflow.check_edit_token(fact, workflow.edit_token(fact))
+
+
+def test_the_review_queue_lists_changes_oldest_first_and_filters_them(case_file, reporter, other_reporter):
+    fact = Fact.objects.get(slug="contract-value")
+    actor = Actor.objects.get(slug="ana-mayor")
+    fact.statement = "first"
+    save(fact, reporter)
+    actor.description = "second"
+    save(actor, other_reporter)
+
+    queue = workflow.review_queue()
+    assert [item.record for item in queue] == [fact, actor]
+    assert [item.record for item in workflow.review_queue(author=other_reporter)] == [actor]
+    assert [item.record for item in workflow.review_queue(kind="fact")] == [fact]
+    assert workflow.review_queue(case=case_file.pk + 1000) == []

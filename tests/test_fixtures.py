@@ -1,0 +1,141 @@
+"""The seeded Fuzhou case: integrity of what the fixture says and of how it loads."""
+
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+
+from casefile import published, workflow
+from casefile.models import (
+    Actor,
+    Citation,
+    Decision,
+    Event,
+    Fact,
+    Relationship,
+    Source,
+)
+from tests.conftest import SEED_FIXTURE
+
+pytestmark = pytest.mark.skipif(not SEED_FIXTURE.exists(), reason="case fixture not present")
+
+COMMENTARY_PARAGRAPHS = 84
+ROUNDUP_PARAGRAPHS = 9
+
+
+def history_counts():
+    return {
+        model.__name__: model.history.count()
+        for model in workflow.TRACKED
+    }
+
+
+def test_the_seeded_case_has_the_records_the_documents_support(seeded_case):
+    assert Event.objects.for_case(seeded_case).count() >= 15
+    assert Fact.objects.for_case(seeded_case).count() >= 30
+    assert Actor.objects.for_case(seeded_case).count() >= 10
+    assert Relationship.objects.for_case(seeded_case).exists()
+
+
+def test_both_documents_are_sources_with_their_paragraph_counts(seeded_case):
+    counts = sorted(
+        Source.objects.for_case(seeded_case).exclude(paragraph_count=None)
+        .values_list("paragraph_count", flat=True)
+    )
+    assert counts == [ROUNDUP_PARAGRAPHS, COMMENTARY_PARAGRAPHS]
+
+
+def test_the_commentary_has_no_guessed_publisher_author_or_date(seeded_case):
+    commentary = Source.objects.get(case=seeded_case, paragraph_count=COMMENTARY_PARAGRAPHS)
+    assert commentary.publisher == ""
+    assert commentary.author == ""
+    assert commentary.published_on is None
+    assert commentary.published_display == "unknown"
+
+
+def test_every_relayed_outlet_is_linked_to_the_roundup_that_relays_it(seeded_case):
+    roundup = Source.objects.get(case=seeded_case, paragraph_count=ROUNDUP_PARAGRAPHS)
+    relayed = Source.objects.filter(relayed_via=roundup)
+    titles = " ".join(relayed.values_list("title", flat=True)) + " ".join(
+        relayed.values_list("publisher", flat=True)
+    )
+    for outlet in ["The Block", "The Paper", "Cointelegraph", "China Star Market"]:
+        assert outlet in titles
+
+
+def test_fuzhou_genesis_is_also_known_as_chuangshiji_technology(seeded_case):
+    genesis = next(a for a in Actor.objects.for_case(seeded_case) if a.is_known_as("Fuzhou Genesis"))
+    assert genesis.is_known_as("Chuangshiji Technology")
+
+
+def test_every_fact_event_and_relationship_cites_at_least_one_source(seeded_case):
+    for fact in Fact.objects.for_case(seeded_case):
+        assert fact.citations.exists(), fact.slug
+    for event in Event.objects.for_case(seeded_case):
+        assert event.citations.exists(), event.slug
+    for relationship in Relationship.objects.for_case(seeded_case):
+        assert relationship.citations.exists(), str(relationship)
+
+
+def test_every_citation_names_an_existing_paragraph_and_quotes_briefly(seeded_case):
+    citations = Citation.objects.filter(source__case=seeded_case).select_related("source")
+    assert citations.count() > 30
+    for citation in citations:
+        citation.full_clean()
+        limit = citation.source.paragraph_count
+        assert limit is not None, f"{citation} cites a source we do not hold"
+        assert 1 <= citation.paragraph <= limit, str(citation)
+        assert len(citation.quote.split()) <= 25
+
+
+def test_every_disputed_fact_shows_sources_on_both_sides(seeded_case):
+    disputed = Fact.objects.for_case(seeded_case).filter(status=Fact.Status.DISPUTED)
+    assert disputed.count() >= 3
+    for fact in disputed:
+        stances = set(fact.citations.values_list("stance", flat=True))
+        assert {"supports", "contradicts"} <= stances, fact.slug
+        assert fact.assessment, fact.slug
+
+
+def test_claims_only_one_document_makes_are_marked_unverified(seeded_case):
+    unverified = Fact.objects.for_case(seeded_case).filter(status=Fact.Status.UNVERIFIED)
+    assert unverified.exists()
+    for fact in unverified:
+        documents = {c.source_id for c in fact.citations.all()}
+        assert len(documents) == 1, fact.slug
+
+
+def test_every_imported_record_has_a_first_version_attributed_to_the_import(seeded_case):
+    for model in workflow.TRACKED:
+        for record in model.objects.all():
+            first = record.history.order_by("history_id").first()
+            assert first is not None
+            assert first.history_user is None
+            assert first.history_change_reason == f"Imported from {SEED_FIXTURE.name}"
+
+
+def test_the_seeded_case_is_published_whole(seeded_case):
+    snapshot = published.published_case(seeded_case.slug)
+    assert len(snapshot.facts) == Fact.objects.for_case(seeded_case).count()
+    assert len(snapshot.events) == Event.objects.for_case(seeded_case).count()
+    assert workflow.review_queue() == []
+
+
+def test_loading_the_case_twice_changes_nothing(seeded_case, editor):
+    before = history_counts(), Decision.objects.count()
+    output = io.StringIO()
+    call_command("load_case", str(SEED_FIXTURE), approve_as=editor.username, stdout=output)
+    assert (history_counts(), Decision.objects.count()) == before
+    assert "0 records saved" in output.getvalue()
+
+
+def test_the_fixture_only_names_records_it_defines():
+    data = json.loads(SEED_FIXTURE.read_text(encoding="utf-8"))
+    actors = {a["slug"] for a in data["actors"]}
+    sources = {s["slug"] for s in data["sources"]}
+    events = {e["slug"] for e in data["events"]}
+    for fact in data["facts"]:
+        assert set(fact.get("actors", [])) <= actors
+        assert set(fact.get("events", [])) <= events
+        assert {c["source"] for c in fact["citations"]} <= sources

@@ -435,3 +435,8 @@ class DecisionAdmin(admin.ModelAdmin):
                 continue
         return versions
 
+
+
+admin.site.index_template = "admin/casefile/index.html"
+admin.site.site_header = "Casefile"
+admin.site.site_title = "Casefile"

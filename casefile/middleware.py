@@ -1,4 +1,12 @@
+import hashlib
+
 from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse, HttpResponseNotModified
+from django.utils.cache import has_vary_header
+from django.utils.http import parse_etags, quote_etag
+
+from . import published
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -25,3 +33,97 @@ class SecurityHeadersMiddleware:
         response.headers.setdefault("Content-Security-Policy", self.policy)
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         return response
+
+
+class PublicPageCacheMiddleware:
+    """Serve anonymous readers' public pages from the shared cache.
+
+    A page is cached under its full URL and the publication generation: the
+    generation changes with every editorial decision, so an approval makes the
+    next request render afresh on every server at once, and nothing waits for
+    an expiry. Staff who are logged in, the admin, and anything but a plain
+    200 are never cached. Every cached page carries an ETag of its content,
+    and a reader who already has that content gets a 304.
+    """
+
+    KEY_PREFIX = "public-page"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.timeout = getattr(settings, "PUBLIC_PAGE_CACHE_SECONDS", 600)
+        self.private_prefixes = ("/" + settings.ADMIN_PATH, "/" + settings.STATIC_URL.lstrip("/"))
+
+    def __call__(self, request):
+        if not self.is_public_request(request):
+            return self.get_response(request)
+        key = self.cache_key(request)
+        entry = cache.get(key)
+        if entry is None:
+            response = self.get_response(request)
+            if not self.is_cacheable_response(request, response):
+                return response
+            entry = {
+                "content": response.content,
+                "status": response.status_code,
+                "headers": {
+                    name: value for name, value in response.headers.items()
+                    if name.lower() not in {"set-cookie", "etag"}
+                },
+                "etag": quote_etag(hashlib.sha256(response.content).hexdigest()[:32]),
+            }
+            cache.set(key, entry, self.timeout)
+            served_from = "miss"
+        else:
+            served_from = "hit"
+        if entry["etag"] in parse_etags(request.headers.get("If-None-Match", "")):
+            response = HttpResponseNotModified()
+        else:
+            response = HttpResponse(entry["content"], status=entry["status"])
+            for name, value in entry["headers"].items():
+                response.headers[name] = value
+        response.headers["ETag"] = entry["etag"]
+        # Browsers may keep the page but must ask again each time, so an
+        # approval reaches readers on their next visit.
+        response.headers["Cache-Control"] = "no-cache"
+        response.headers["X-Public-Cache"] = served_from
+        return response
+
+    def is_public_request(self, request):
+        if request.method != "GET" or request.path.startswith(self.private_prefixes):
+            return False
+        user = getattr(request, "user", None)
+        return not (user is not None and user.is_authenticated)
+
+    def is_cacheable_response(self, request, response):
+        session = getattr(request, "session", None)
+        return (
+            response.status_code == 200
+            # A page holding a CSRF token or touching the session belongs to
+            # one reader; the cookies for it are set further out.
+            and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+            and not (session is not None and session.modified)
+            and not response.streaming
+            and not response.cookies
+            and not has_vary_header(response, "Authorization")
+            and "private" not in response.headers.get("Cache-Control", "")
+            and "no-store" not in response.headers.get("Cache-Control", "")
+        )
+
+    def cache_key(self, request):
+        generation = published_generation()
+        address = request.build_absolute_uri()
+        digest = hashlib.sha256(f"{generation!r}|{address}".encode()).hexdigest()
+        return f"{self.KEY_PREFIX}:{digest}"
+
+
+def published_generation():
+    """What readers see can only change when this value changes.
+
+    `published.current_generation()` names the newest decision by id; the
+    number of decisions is added because on PostgreSQL two approvals may
+    commit in the opposite order to their ids, and the later commit must
+    still invalidate the cache.
+    """
+    from .models import Decision
+
+    return published.current_generation(), Decision.objects.count()

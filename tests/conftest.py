@@ -72,3 +72,17 @@ def case_file(reporter, editor):
 def seeded_case(db, editor):
     call_command("load_case", str(SEED_FIXTURE), approve_as=editor.username, stdout=open("/dev/null", "w"))
     return Case.objects.get(slug="fuzhou-genesis")
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with no cached public page from an earlier test.
+
+    Rolled-back tests can hand out the same decision ids again, so a page
+    cached by one test could otherwise be served to the next.
+    """
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

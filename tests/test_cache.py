@@ -1,0 +1,116 @@
+"""Cached public pages: fast for readers, never stale after an approval."""
+
+from django.urls import reverse
+
+from casefile.models import Case, Fact
+from tests.conftest import approve_all, save
+
+
+def case_json_url(case):
+    return reverse("casefile:case_json", args=[case.slug])
+
+
+def statements(response):
+    return [fact["statement"] for fact in response.json()["facts"]]
+
+
+def test_a_second_anonymous_request_is_served_from_the_cache(client, case_file):
+    first = client.get(case_json_url(case_file))
+    second = client.get(case_json_url(case_file))
+
+    assert first.status_code == second.status_code == 200
+    assert first["X-Public-Cache"] == "miss"
+    assert second["X-Public-Cache"] == "hit"
+    assert second.content == first.content
+
+
+def test_an_approval_shows_on_the_very_next_request(client, case_file, reporter, editor):
+    url = case_json_url(case_file)
+    client.get(url)
+    fact = Fact.objects.get(slug="contract-value")
+    fact.statement = "The contract was worth 7 million."
+    save(fact, reporter)
+
+    assert "The contract was worth 7 million." not in statements(client.get(url))
+
+    approve_all(editor, case_file)
+
+    assert "The contract was worth 7 million." in statements(client.get(url))
+
+
+def test_an_unchanged_page_answers_not_modified_to_its_etag(client, case_file):
+    url = case_json_url(case_file)
+    etag = client.get(url)["ETag"]
+
+    again = client.get(url, HTTP_IF_NONE_MATCH=etag)
+
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again["ETag"] == etag
+
+
+def test_a_changed_page_answers_in_full_to_an_old_etag(client, case_file, reporter, editor):
+    url = case_json_url(case_file)
+    etag = client.get(url)["ETag"]
+    fact = Fact.objects.get(slug="contract-value")
+    fact.statement = "The contract was worth 9 million."
+    save(fact, reporter)
+    approve_all(editor, case_file)
+
+    after = client.get(url, HTTP_IF_NONE_MATCH=etag)
+
+    assert after.status_code == 200
+    assert after["ETag"] != etag
+    assert "The contract was worth 9 million." in statements(after)
+
+
+def test_an_approval_of_another_case_keeps_the_etag_of_an_unchanged_page(
+    client, case_file, reporter, editor
+):
+    url = case_json_url(case_file)
+    etag = client.get(url)["ETag"]
+    other = save(Case(title="Bridge tolls", slug="bridge"), reporter)
+    approve_all(editor, other)
+
+    assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+
+
+def test_logged_in_staff_never_get_a_cached_page(client, case_file, editor):
+    url = case_json_url(case_file)
+    client.get(url)
+    client.get(url)
+    client.force_login(editor)
+
+    for _ in range(2):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert "X-Public-Cache" not in response
+
+
+def test_pages_seen_by_staff_are_not_served_to_readers(client, case_file, editor):
+    url = case_json_url(case_file)
+    client.force_login(editor)
+    client.get(url)
+    client.logout()
+
+    assert client.get(url)["X-Public-Cache"] == "miss"
+
+
+def test_missing_pages_and_the_admin_are_not_cached(client, db):
+    missing = client.get("/cases/no-such-case/case.json")
+    admin_login = client.get(reverse("admin:login"))
+
+    assert missing.status_code == 404
+    assert "X-Public-Cache" not in missing
+    assert "X-Public-Cache" not in admin_login
+
+
+def test_cached_pages_keep_the_security_headers(client, case_file):
+    url = case_json_url(case_file)
+    client.get(url)
+    cached = client.get(url)
+
+    assert cached["X-Public-Cache"] == "hit"
+    assert "default-src 'self'" in cached["Content-Security-Policy"]
+    assert cached["X-Content-Type-Options"] == "nosniff"
+    assert cached["X-Frame-Options"] == "DENY"

@@ -257,6 +257,10 @@ def complete_case_file(case, user):
                   locator="¶4"), user)
     fact = Fact.objects.filter(case=case).first()
     save(FactEvent(fact=fact, event=Event.objects.filter(case=case).first()), user)
+    add_login_records()
+
+
+def add_login_records():
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 
     AccessAttempt.objects.create(username="mallory", ip_address="10.0.0.1", failures_since_start=1)
@@ -271,7 +275,17 @@ def loaded_case(request, reporter):
     case = request.getfixturevalue(request.param)
     if request.param == "case_file":
         complete_case_file(case, reporter)
+    else:
+        add_login_records()
     return case
+
+
+def first_record(model, case):
+    record = model._default_manager.order_by("pk").first()
+    if record is None and case.slug != "harbour":
+        pytest.skip(f"the seeded case has no {model._meta.verbose_name}")
+    assert record is not None, f"no {model._meta.label} to open"
+    return record
 
 
 def admin_of(model):
@@ -282,8 +296,7 @@ def admin_of(model):
 def test_every_admin_page_of_every_model_opens_for_a_superuser(loaded_case, admin_user, model):
     client = logged_in(admin_user)
     info = model._meta.app_label, model._meta.model_name
-    record = model._default_manager.order_by("pk").first()
-    assert record is not None, f"no {model._meta.label} to open"
+    record = first_record(model, loaded_case)
 
     assert client.get(reverse("admin:%s_%s_changelist" % info)).status_code == 200
     request = RequestFactory().get("/")
@@ -298,7 +311,7 @@ def test_every_admin_page_of_every_model_opens_for_a_superuser(loaded_case, admi
 @pytest.mark.parametrize("model", workflow.TRACKED, ids=lambda m: m._meta.label)
 def test_every_version_in_a_records_history_opens_for_a_superuser(loaded_case, admin_user, model):
     client = logged_in(admin_user)
-    record = model.objects.order_by("pk").first()
+    record = first_record(model, loaded_case)
     for history_id in history_ids(record):
         url = reverse(f"admin:casefile_{model._meta.model_name}_simple_history",
                       args=[record.pk, history_id])
@@ -311,6 +324,8 @@ def test_the_admin_index_and_the_review_of_every_waiting_record_open_for_a_super
     # Something of every kind waits for review.
     for model in workflow.TRACKED:
         record = model.objects.order_by("pk").first()
+        if record is None:
+            continue
         record.removal_proposed = True
         save(record, reporter, "propose removal")
     client = logged_in(admin_user)

@@ -1,6 +1,10 @@
 """Machine-readable forms of a published case: JSON export, ClaimReview, graph data."""
 
+import json
+
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.safestring import mark_safe
 
 from . import dates
 
@@ -143,16 +147,35 @@ def claim_review(fact, request):
     }
 
 
-def relationship_graph(snapshot):
-    """Nodes and labelled edges for the who-is-tied-to-whom diagram."""
+# The characters Django's json_script filter escapes: none of them is left to
+# close the script element or open a comment in it.
+SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+def json_ld(data):
+    """`data` as JSON to put inside <script type="application/ld+json">.
+
+    Escaped as Django's json_script filter escapes, so no text in it can end
+    the script element; json_script itself only writes type="application/json".
+    """
+    return mark_safe(json.dumps(data, cls=DjangoJSONEncoder).translate(SCRIPT_ESCAPES))
+
+
+def relationship_graph(snapshot, link_query=""):
+    """Nodes and labelled edges for the who-is-tied-to-whom diagram.
+
+    `link_query` is added to every actor link, so a page read as of a date
+    leads to actor pages as of the same date. An edge leads to its entry in
+    the list of relationships, where its citations are.
+    """
     tied = {rel.subject.pk for rel in snapshot.relationships} | {
         rel.object.pk for rel in snapshot.relationships
     }
     return {
         "nodes": [
             {"id": f"a{actor.pk}", "label": actor.name, "kind": actor.kind,
-             "url": actor.get_absolute_url()}
-            for actor in snapshot.actors.values()
+             "url": actor.get_absolute_url() + link_query}
+            for actor in sorted(snapshot.actors.values(), key=lambda a: a.name)
             if actor.pk in tied
         ],
         "edges": [

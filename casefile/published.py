@@ -108,13 +108,24 @@ class PublishedCase:
     @property
     def facts_by_status(self):
         groups = {status: [] for status in Fact.Status}
-        for fact in self.facts.values():
+        for fact in sorted(self.facts.values(), key=lambda fact: fact.slug):
             groups[Fact.Status(fact.status)].append(fact)
         return [(status, groups[status]) for status in Fact.Status]
 
     @property
     def disputed_facts(self):
-        return [fact for fact in self.facts.values() if fact.status == Fact.Status.DISPUTED]
+        return sorted(
+            (fact for fact in self.facts.values() if fact.status == Fact.Status.DISPUTED),
+            key=lambda fact: fact.slug,
+        )
+
+    @property
+    def actors_by_name(self):
+        return sorted(self.actors.values(), key=lambda actor: actor.name)
+
+    @property
+    def sources_by_title(self):
+        return sorted(self.sources.values(), key=lambda source: source.title)
 
     @property
     def key_actors(self):
@@ -216,6 +227,22 @@ def published_case(slug, as_of=None):
                 parent.public_citations.append(citation)
                 source.public_citations.append(citation)
 
+    stance_order = {stance: rank for rank, stance in enumerate(Citation.Stance)}
+    for record in [*snapshot.facts.values(), *snapshot.events.values(), *relationships.values()]:
+        record.public_citations.sort(key=lambda c: (stance_order.get(c.stance, 99), c.pk))
+    for fact in snapshot.facts.values():
+        fact.public_sides = [
+            (stance, [c for c in fact.public_citations if c.stance == stance])
+            for stance in Citation.Stance
+        ]
+    for source in snapshot.sources.values():
+        source.public_citations.sort(key=lambda c: c.pk)
+        source.public_relays.sort(key=lambda s: s.title)
+    snapshot.relationships.sort(key=lambda r: (r.subject.name, r.kind, r.object.name))
+    for actor in snapshot.actors.values():
+        actor.public_relationships.sort(key=lambda r: (r.subject.name, r.kind, r.object.name))
+        actor.public_facts.sort(key=lambda fact: fact.slug)
+
     for event in snapshot.events.values():
         event.public_participants.sort(key=lambda p: p.actor.name)
     for actor in snapshot.actors.values():
@@ -315,7 +342,8 @@ MAX_RESULTS_PER_KIND = 50
 
 def search(query):
     """Approved facts, actors, events and sources matching `query`, grouped by public case."""
-    query = " ".join(query.split())[:200]
+    # PostgreSQL refuses NUL characters in any string it is sent.
+    query = " ".join(query.replace("\x00", " ").split())[:200]
     if not query:
         return []
     cases = {case.pk: case for case in public_cases()}

@@ -1,11 +1,18 @@
 """Public pages. Every read goes through `casefile.published`."""
 
 import datetime
+import re
 
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
+from django.utils.http import urlencode
 
 from . import exports, published
+
+# Control characters (NUL among them) cannot be stored or searched for in
+# PostgreSQL and never belong in a reader's query.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+MAX_QUERY_LENGTH = 200
 
 
 class BadRequest(Exception):
@@ -17,11 +24,15 @@ def _as_of(request):
     if not value:
         return None
     try:
-        return datetime.date.fromisoformat(value)
+        as_of = datetime.date.fromisoformat(value)
     except ValueError:
+        as_of = None
+    # The last day of the calendar has no end of day to read the case at.
+    if as_of is None or as_of >= datetime.date.max:
         raise BadRequest(
             "The date in ‘as_of’ must be written YYYY-MM-DD, for example 2021-11-16."
-        ) from None
+        )
+    return as_of
 
 
 def _bad_request(request, message):
@@ -33,6 +44,12 @@ def _snapshot(request, case_slug):
     if snapshot is None:
         raise Http404("No such case has been published.")
     return snapshot
+
+
+def _case_context(snapshot, **extra):
+    """What every page of one case needs, including the query that keeps `as_of` in links."""
+    as_of_query = "?" + urlencode({"as_of": snapshot.as_of.isoformat()}) if snapshot.as_of else ""
+    return {"snapshot": snapshot, "case": snapshot.case, "as_of_query": as_of_query, **extra}
 
 
 def public_page(view):
@@ -57,11 +74,9 @@ def case_list(request):
 @public_page
 def case_detail(request, case):
     snapshot = _snapshot(request, case)
-    return render(request, "casefile/case_detail.html", {
-        "snapshot": snapshot,
-        "case": snapshot.case,
-        "graph": exports.relationship_graph(snapshot),
-    })
+    context = _case_context(snapshot)
+    context["graph"] = exports.relationship_graph(snapshot, link_query=context["as_of_query"])
+    return render(request, "casefile/case_detail.html", context)
 
 
 @public_page
@@ -75,9 +90,11 @@ def case_json(request, case):
 @public_page
 def corrections(request, case):
     snapshot = _snapshot(request, case)
-    return render(request, "casefile/corrections.html", {
-        "snapshot": snapshot, "case": snapshot.case, "corrections": published.corrections(snapshot),
-    })
+    return render(
+        request,
+        "casefile/corrections.html",
+        _case_context(snapshot, corrections=published.corrections(snapshot)),
+    )
 
 
 def _record_page(kind, template):
@@ -87,10 +104,10 @@ def _record_page(kind, template):
         record = getattr(snapshot, kind)(slug)
         if record is None:
             raise Http404(f"No such {kind} in this case.")
-        context = {"snapshot": snapshot, "case": snapshot.case, kind: record}
+        context = _case_context(snapshot, **{kind: record})
         if kind == "fact":
             context["versions"] = published.fact_versions(record)
-            context["claim_review"] = exports.claim_review(record, request)
+            context["claim_review"] = exports.json_ld(exports.claim_review(record, request))
         return render(request, template, context)
 
     view.__name__ = f"{kind}_detail"
@@ -105,6 +122,14 @@ source_detail = _record_page("source", "casefile/source_detail.html")
 
 @public_page
 def search(request):
-    query = request.GET.get("q", "")
-    results = published.search(query) if query.strip() else []
-    return render(request, "casefile/search.html", {"query": query, "results": results})
+    query = " ".join(CONTROL_CHARACTERS.sub(" ", request.GET.get("q", "")).split())
+    shortened = len(query) > MAX_QUERY_LENGTH
+    query = query[:MAX_QUERY_LENGTH]
+    results = published.search(query) if query else []
+    return render(request, "casefile/search.html", {
+        "query": query,
+        "shortened": shortened,
+        "results": results,
+        "result_count": sum(len(records) for _, records in results),
+        "max_query_length": MAX_QUERY_LENGTH,
+    })

@@ -86,3 +86,40 @@ def empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def disputed_case(case_file, reporter, editor):
+    """`case_file` grown by a disputed fact with a source on each side, a relayed source
+    of unknown origin, a relationship and an event known only to the year."""
+    from casefile.models import FactEvent, Relationship
+
+    case = case_file
+    daily = Source.objects.get(case=case, slug="daily")
+    mayor = Actor.objects.get(case=case, slug="ana-mayor")
+    firm = Actor.objects.get(case=case, slug="quay-builders")
+    rumour = save(Source(case=case, slug="forum-post", kind=Source.Kind.SOCIAL_POST,
+                         title="Forum post about the tender", relayed_via=daily,
+                         reliability_note="An anonymous account."), reporter)
+    registry = save(Source(case=case, slug="registry", kind=Source.Kind.OFFICIAL_ANNOUNCEMENT,
+                           title="Company registry extract", publisher="Registry office",
+                           author="Registrar", published_on=datetime.date(2019, 3, 4),
+                           url="https://registry.example.org/quay"), reporter)
+    tender = save(Event(case=case, slug="tender-opened", title="Tender opened",
+                        starts_on=datetime.date(2019, 1, 1), starts_precision="year",
+                        location="City hall"), reporter)
+    save(EventParticipant(event=tender, actor=mayor, role="chair of the tender board"), reporter)
+    relationship = save(Relationship(case=case, subject=mayor, kind=Relationship.Kind.BUSINESS_PARTNER_OF,
+                                     object=firm, starts_on=datetime.date(2018, 1, 1),
+                                     starts_precision="year"), reporter)
+    save(Citation(relationship=relationship, source=registry, locator="¶1"), reporter)
+    fact = save(Fact(case=case, slug="mayor-owns-shares", status=Fact.Status.DISPUTED,
+                     statement="The mayor owned shares in Quay Builders.",
+                     assessment="The registry names her; her office denies it."), reporter)
+    save(FactActor(fact=fact, actor=mayor), reporter)
+    save(FactEvent(fact=fact, event=tender), reporter)
+    save(Citation(fact=fact, source=registry, locator="¶1", quote="Ana Mayor, shareholder"), reporter)
+    save(Citation(fact=fact, source=rumour, stance=Citation.Stance.CONTRADICTS, locator="¶4",
+                  quote="she never held shares"), reporter)
+    approve_all(editor, case)
+    return case

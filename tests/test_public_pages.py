@@ -1,0 +1,464 @@
+"""What a reader without an account sees on the public pages."""
+
+import datetime
+import json
+import re
+import uuid
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
+
+from casefile import workflow
+from casefile.models import (
+    Actor,
+    Case,
+    Citation,
+    Decision,
+    Event,
+    Fact,
+    FactActor,
+    Source,
+)
+
+from .conftest import approve_all, save
+
+
+def page(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.content.decode()
+
+
+def text(html):
+    """The page as a reader reads it: tags dropped, whitespace collapsed."""
+    words = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    return re.sub(r" ([,.;:])", r"\1", words)
+
+
+def case_url(case, name="case_detail", *args):
+    return reverse(f"casefile:{name}", args=[case.slug, *args])
+
+
+# The list of cases
+
+
+def test_the_home_page_lists_published_cases_only(client, case_file, reporter):
+    save(Case(title="Unpublished dredging case", slug="dredging"), reporter)
+    html = page(client, "/")
+    assert "Harbour contracts" in html
+    assert 'href="/cases/harbour/"' in html
+    assert "Unpublished dredging case" not in html
+
+
+def test_the_home_page_says_so_when_nothing_is_published(client, db):
+    assert "No case has been published yet." in page(client, "/")
+
+
+# The case page
+
+
+def test_the_case_page_shows_the_summary_key_actors_and_sources(client, disputed_case):
+    html = page(client, case_url(disputed_case))
+    shown = text(html)
+    assert "<h1>Harbour contracts</h1>" in html
+    assert "Who won the harbour contracts." in shown
+    assert 'href="/cases/harbour/actors/ana-mayor/"' in html
+    assert 'href="/cases/harbour/actors/quay-builders/"' in html
+    assert 'href="/cases/harbour/sources/registry/"' in html
+    assert "Forum post about the tender" in shown
+
+
+def test_the_timeline_is_in_date_order_with_partial_dates_as_known(client, disputed_case):
+    shown = text(page(client, case_url(disputed_case)))
+    timeline = shown[shown.index("Timeline"):shown.index("Facts Confirmed")]
+    assert timeline.index("2019 Tender opened") < timeline.index("May 2020 Contract signed")
+    assert "1 January 2019" not in timeline
+
+
+def test_facts_are_grouped_by_status_with_counts(client, disputed_case):
+    shown = text(page(client, case_url(disputed_case)))
+    assert "Confirmed: 1" in shown
+    assert "Disputed: 1" in shown
+    assert "Unverified: 0" in shown
+    assert "False: 0" in shown
+    assert "Confirmed 1 fact The contract was worth 5 million." in shown
+
+
+def test_a_disputed_fact_shows_each_side_with_its_sources(client, disputed_case):
+    html = page(client, case_url(disputed_case))
+    dispute = html[html.index('id="disputed"'):html.index('id="ties"')]
+    supports = text(dispute[dispute.index("side-supports"):dispute.index("side-contradicts")])
+    contradicts = text(dispute[dispute.index("side-contradicts"):])
+    assert "Company registry extract" in supports and "Ana Mayor, shareholder" in supports
+    assert "Forum post about the tender" in contradicts and "she never held shares" in contradicts
+    assert "Forum post" not in supports
+    assert "The registry names her; her office denies it." in text(dispute)
+
+
+def test_the_case_page_tells_when_it_was_last_updated_and_links_the_corrections(client, disputed_case):
+    html = page(client, case_url(disputed_case))
+    last = Decision.objects.filter(case=disputed_case).latest("decided_at").decided_at
+    assert f'datetime="{last.isoformat()}"' in html
+    assert 'href="/cases/harbour/corrections/"' in html
+
+
+def test_the_case_page_advertises_its_json(client, case_file):
+    html = page(client, case_url(case_file))
+    assert '<link rel="alternate" type="application/json" href="/cases/harbour/case.json"' in html
+
+
+def test_the_relationship_diagram_has_its_data_and_a_text_version_beside_it(client, disputed_case):
+    html = page(client, case_url(disputed_case))
+    data = json.loads(re.search(
+        r'<script id="relationship-graph-data" type="application/json">(.*?)</script>', html, re.S
+    ).group(1))
+    edge = data["edges"][0]
+    assert edge["label"] == "business partner of"
+    assert {node["label"] for node in data["nodes"]} == {"Ana Mayor", "Quay Builders"}
+    relationship_item = html[html.index(f'id="{edge["url"][1:]}"'):]
+    relationship_item = relationship_item[:relationship_item.index("</li>")]
+    assert "business partner of" in relationship_item
+    assert "Company registry extract" in relationship_item
+    assert "casefile/vendor/cytoscape/cytoscape.min.js" in html
+    assert "casefile/graph.js" in html
+
+
+def test_a_case_without_relationships_draws_no_diagram(client, case_file):
+    html = page(client, case_url(case_file))
+    assert "relationship-graph" not in html
+    assert "cytoscape" not in html
+
+
+# Actor, event, fact and source pages
+
+
+def test_an_actor_page_shows_who_they_are_their_ties_events_and_facts(client, disputed_case):
+    shown = text(page(client, case_url(disputed_case, "actor_detail", "ana-mayor")))
+    assert "Ana Mayor" in shown and "Person" in shown
+    assert "Also known as: A. Mayor; Mayor Ana" in shown
+    assert "Ana Mayor business partner of Quay Builders (from 2018)" in shown
+    assert "Tender opened as chair of the tender board" in shown
+    assert "The mayor owned shares in Quay Builders." in shown
+    assert "The contract was worth 5 million." in shown
+
+
+def test_an_event_page_shows_when_where_who_and_its_sources(client, disputed_case):
+    shown = text(page(client, case_url(disputed_case, "event_detail", "tender-opened")))
+    assert "When 2019" in shown
+    assert "Where City hall" in shown
+    assert "Ana Mayor, chair of the tender board" in shown
+    assert "The mayor owned shares in Quay Builders." in shown
+
+
+def test_a_fact_page_shows_status_assessment_and_every_citation(client, disputed_case):
+    shown = text(page(client, case_url(disputed_case, "fact_detail", "mayor-owns-shares")))
+    assert "Disputed" in shown
+    assert "The mayor owned shares in Quay Builders." in shown
+    assert "The registry names her; her office denies it." in shown
+    assert "Supports Company registry extract, ¶1: Ana Mayor, shareholder" in shown
+    assert "Contradicts Forum post about the tender, ¶4: she never held shares" in shown
+
+
+def test_a_fact_page_lists_its_approved_versions_over_time(client, case_file, reporter, editor):
+    fact = Fact.objects.get(slug="contract-value")
+    fact.statement = "The contract was worth 7 million."
+    save(fact, reporter)
+    workflow.approve(editor, {(Fact, fact.pk): workflow.latest_version(Fact, fact.pk).history_id},
+                     "Corrected the value after the audit.")
+    html = page(client, case_url(case_file, "fact_detail", "contract-value"))
+    versions = text(html[html.index('id="versions-heading"'):])
+    assert versions.index("worth 5 million") < versions.index("worth 7 million")
+    assert "Editor's note: Corrected the value after the audit." in versions
+
+
+def test_a_fact_page_carries_claim_review_json_ld(client, disputed_case):
+    html = page(client, case_url(disputed_case, "fact_detail", "mayor-owns-shares"))
+    claim = json.loads(re.search(
+        r'<script type="application/ld\+json" id="claim-review">(.*?)</script>', html, re.S
+    ).group(1))
+    assert claim["@type"] == "ClaimReview"
+    assert claim["claimReviewed"] == "The mayor owned shares in Quay Builders."
+    assert claim["reviewRating"]["alternateName"] == "Disputed"
+    assert claim["itemReviewed"]["appearance"] == [
+        {"@type": "CreativeWork", "url": "https://registry.example.org/quay"}
+    ]
+    assert claim["url"] == "http://testserver/cases/harbour/facts/mayor-owns-shares/"
+
+
+def test_a_source_page_says_unknown_for_what_is_not_known(client, disputed_case):
+    shown = text(page(client, case_url(disputed_case, "source_detail", "forum-post")))
+    assert "Publisher unknown" in shown
+    assert "Author unknown" in shown
+    assert "Published unknown" in shown
+    assert "An anonymous account." in shown
+
+
+def test_a_source_page_shows_the_relay_chain_in_both_directions(client, disputed_case):
+    relayed = text(page(client, case_url(disputed_case, "source_detail", "forum-post")))
+    relay = text(page(client, case_url(disputed_case, "source_detail", "daily")))
+    assert "relayed via Daily report" in relayed
+    assert "Sources relayed via this one Forum post about the tender" in relay
+
+
+def test_a_source_page_lists_everything_that_cites_it(client, disputed_case):
+    html = page(client, case_url(disputed_case, "source_detail", "registry"))
+    shown = text(html)
+    assert "fact: The mayor owned shares in Quay Builders." in shown
+    assert "relationship: Ana Mayor business partner of Quay Builders" in shown
+    daily = text(page(client, case_url(disputed_case, "source_detail", "daily")))
+    assert "event: Contract signed" in daily
+    assert "fact: The contract was worth 5 million." in daily
+
+
+# Corrections and the case as published on a date
+
+
+def approve_edit(editor, record, comment):
+    model = type(record)
+    return workflow.approve(
+        editor, {(model, record.pk): workflow.latest_version(model, record.pk).history_id}, comment
+    )
+
+
+def test_the_corrections_log_lists_changes_after_publication_newest_first(
+    client, case_file, reporter, editor
+):
+    fact = Fact.objects.get(slug="contract-value")
+    fact.statement = "The contract was worth 7 million."
+    save(fact, reporter)
+    approve_edit(editor, fact, "The audit gave a higher value.")
+    actor = Actor.objects.get(slug="quay-builders")
+    actor.description = "A building firm."
+    save(actor, reporter)
+    approve_edit(editor, actor, "Added a description.")
+    shown = text(page(client, case_url(case_file, "corrections")))
+    assert shown.index("Added a description.") < shown.index("The audit gave a higher value.")
+    assert "changed: statement" in shown
+    assert "Ana Mayor" not in shown  # the first publication is not a correction
+
+
+def test_the_corrections_log_says_so_when_nothing_changed(client, case_file):
+    assert "No changes have been made since first publication." in page(
+        client, case_url(case_file, "corrections")
+    )
+
+
+def backdate(case, days):
+    """Move every decision so far `days` into the past."""
+    for decision in Decision.objects.filter(case=case):
+        decision.decided_at -= datetime.timedelta(days=days)
+        decision.save(update_fields=["decided_at"])
+
+
+def test_a_case_page_as_of_a_date_shows_the_versions_approved_then_and_says_so(
+    client, case_file, reporter, editor
+):
+    backdate(case_file, 10)
+    fact = Fact.objects.get(slug="contract-value")
+    fact.statement = "The contract was worth 7 million."
+    save(fact, reporter)
+    approve_edit(editor, fact, "Corrected.")
+    as_of = (timezone.now() - datetime.timedelta(days=5)).date().isoformat()
+    html = page(client, case_url(case_file) + f"?as_of={as_of}")
+    assert "worth 5 million" in html and "worth 7 million" not in html
+    assert "as it was published on" in text(html)
+    assert f'href="/cases/harbour/facts/contract-value/?as_of={as_of}"' in html
+    assert f'href="/cases/harbour/case.json?as_of={as_of}"' in html
+    fact_page = page(client, case_url(case_file, "fact_detail", "contract-value") + f"?as_of={as_of}")
+    assert "worth 7 million" not in fact_page
+    assert "worth 7 million" in page(client, case_url(case_file))
+    assert "as it was published on" not in text(page(client, case_url(case_file)))
+
+
+def test_a_case_as_of_a_date_before_it_was_published_is_not_found(client, case_file):
+    assert client.get(case_url(case_file) + "?as_of=2000-01-01").status_code == 404
+
+
+# Search
+
+
+def test_search_finds_approved_records_grouped_by_case(client, disputed_case):
+    html = page(client, reverse("casefile:search") + "?q=shares")
+    shown = text(html)
+    assert "Harbour contracts" in shown
+    assert 'href="/cases/harbour/facts/mayor-owns-shares/"' in html
+    assert "1 result for “shares”" in shown
+
+
+def test_search_says_so_when_nothing_matches(client, case_file):
+    assert "Nothing published matches “zeppelin”" in text(page(client, "/search/?q=zeppelin"))
+
+
+def test_search_without_a_query_shows_the_search_form(client, db):
+    html = page(client, "/search/")
+    assert '<label for="search-q">' in html
+    assert "result" not in text(html)
+
+
+# Bad input
+
+
+@pytest.mark.parametrize("name,args", [
+    ("case_detail", ["no-such-case"]),
+    ("case_json", ["no-such-case"]),
+    ("corrections", ["no-such-case"]),
+    ("actor_detail", ["harbour", "no-such-actor"]),
+    ("event_detail", ["harbour", "no-such-event"]),
+    ("fact_detail", ["harbour", "no-such-fact"]),
+    ("source_detail", ["harbour", "no-such-source"]),
+])
+def test_unknown_slugs_are_not_found(client, case_file, name, args):
+    response = client.get(reverse(f"casefile:{name}", args=args))
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+
+
+def test_a_record_of_another_case_is_not_found_under_this_one(client, case_file, reporter, editor):
+    other = save(Case(title="Other case", slug="other"), reporter)
+    approve_all(editor, other)
+    assert client.get("/cases/other/facts/contract-value/").status_code == 404
+
+
+@pytest.mark.parametrize("as_of", [
+    "yesterday", "2021-13-01", "2021-02-30", "16/11/2021", "9999-12-31", "2021-11-16\x00",
+    "<script>", "2" * 5000, "١٢٠٢-١١-١٦",
+])
+def test_a_malformed_as_of_gives_a_friendly_bad_request_page(client, case_file, as_of):
+    for name in ("case_detail", "corrections", "case_json"):
+        response = client.get(case_url(case_file, name), {"as_of": as_of})
+        assert response.status_code == 400
+    response = client.get(case_url(case_file), {"as_of": as_of})
+    assert "must be written YYYY-MM-DD" in response.content.decode()
+
+
+@pytest.mark.parametrize("query", [
+    "x" * 10_000, "contract\x00value", "\x00", "🦀 合同 контракт", "' OR 1=1 --", '"unclosed',
+    "-", "!!! & | <> :*", "%", "_", "\\", "<script>alert(1)</script>", "\u202e\ufeff",
+])
+def test_any_search_query_gives_a_page_never_an_error(client, case_file, query):
+    response = client.get("/search/", {"q": query})
+    assert response.status_code == 200
+    assert "<script>alert(1)</script>" not in response.content.decode()
+
+
+def test_a_search_in_broken_utf8_gives_a_page_never_an_error(client, case_file):
+    assert client.get("/search/?q=%ED%A0%80%FF%00contract").status_code == 200
+
+
+def test_a_long_search_is_shortened_and_the_reader_is_told(client, case_file):
+    shown = text(page(client, "/search/?q=" + "contract " * 100))
+    assert "only its first 200 characters were used" in shown
+
+
+# Speed
+
+
+def grow(case, reporter, editor, facts):
+    """Add `facts` facts, each citing a source and naming an actor, and a tenth as many
+    actors, events and sources; publish them all at once."""
+    scale = max(facts // 10, 1)
+    actors = bulk_create_with_history([
+        Actor(case=case, kind=Actor.Kind.PERSON, name=f"Person {n}", slug=f"person-{n}")
+        for n in range(scale)
+    ], Actor, default_user=reporter)
+    sources = bulk_create_with_history([
+        Source(case=case, kind=Source.Kind.NEWS_REPORT, slug=f"report-{n}", title=f"Report {n}")
+        for n in range(scale)
+    ], Source, default_user=reporter)
+    bulk_create_with_history([
+        Event(case=case, slug=f"meeting-{n}", title=f"Meeting {n}",
+              starts_on=datetime.date(2020, 1, 1) + datetime.timedelta(days=n))
+        for n in range(scale)
+    ], Event, default_user=reporter)
+    new_facts = bulk_create_with_history([
+        Fact(case=case, slug=f"fact-{n}", statement=f"Statement number {n}.",
+             status=[*Fact.Status][n % 4])
+        for n in range(facts)
+    ], Fact, default_user=reporter)
+    # bulk_create gives no primary keys back on every database; read them again.
+    actors = list(Actor.objects.filter(case=case, slug__startswith="person-"))
+    sources = list(Source.objects.filter(case=case, slug__startswith="report-"))
+    new_facts = list(Fact.objects.filter(case=case, slug__startswith="fact-"))
+    bulk_create_with_history([
+        Citation(fact=fact, source=sources[n % scale], locator="¶1",
+                 stance=[*Citation.Stance][n % 3])
+        for n, fact in enumerate(new_facts)
+    ], Citation, default_user=reporter)
+    bulk_create_with_history([
+        FactActor(fact=fact, actor=actors[n % scale]) for n, fact in enumerate(new_facts)
+    ], FactActor, default_user=reporter)
+    publish_everything(case, editor)
+
+
+def publish_everything(case, editor):
+    """Approve the newest version of every record, as an editor approving the import would."""
+    now, batch = timezone.now(), uuid.uuid4()
+    decisions = []
+    for model in workflow.TRACKED:
+        decided = Decision.objects.filter(content_type=ContentType.objects.get_for_model(model))
+        for row in model.history.model.objects.exclude(history_id__in=decided.values("history_id")):
+            decisions.append(Decision(
+                case=case, content_type=ContentType.objects.get_for_model(model), object_id=row.id,
+                history_id=row.history_id, object_repr=str(row.instance)[:300],
+                action=Decision.Action.APPROVED, decided_by=editor, decided_at=now, batch=batch,
+            ))
+    Decision.objects.bulk_create(decisions)
+
+
+def reader_pages(case):
+    return [
+        "/",
+        case_url(case),
+        case_url(case, "corrections"),
+        case_url(case, "case_json"),
+        case_url(case, "actor_detail", "person-0"),
+        case_url(case, "event_detail", "meeting-0"),
+        case_url(case, "fact_detail", "fact-0"),
+        case_url(case, "source_detail", "report-0"),
+        "/search/?q=statement",
+        case_url(case) + "?as_of=" + timezone.now().date().isoformat(),
+    ]
+
+
+MAX_QUERIES_PER_PAGE = 25
+
+
+@pytest.mark.parametrize("facts", [10, 500])
+def test_queries_per_page_do_not_grow_with_the_case(
+    client, case_file, reporter, editor, django_assert_max_num_queries, facts
+):
+    grow(case_file, reporter, editor, facts)
+    assert "Statement number 9." in page(client, case_url(case_file))
+    for url in reader_pages(case_file):
+        with django_assert_max_num_queries(MAX_QUERIES_PER_PAGE):
+            response = client.get(url)
+        assert response.status_code == 200, url
+
+
+def test_a_case_of_500_facts_takes_as_many_queries_per_page_as_one_of_10(
+    client, case_file, reporter, editor
+):
+    def queries_per_page():
+        counts = {}
+        for url in reader_pages(case_file):
+            cache.clear()
+            with CaptureQueriesContext(connection) as captured:
+                assert client.get(url).status_code == 200, url
+            counts[url] = len(captured)
+        return counts
+
+    grow(case_file, reporter, editor, 10)
+    small = queries_per_page()
+    bulk_create_with_history([
+        Fact(case=case_file, slug=f"more-{n}", statement=f"Another statement {n}.")
+        for n in range(490)
+    ], Fact, default_user=reporter)
+    publish_everything(case_file, editor)
+    assert "Another statement 489." in page(client, case_url(case_file))
+    assert queries_per_page() == small

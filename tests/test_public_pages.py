@@ -104,7 +104,7 @@ def test_a_disputed_fact_shows_each_side_with_its_sources(client, disputed_case)
 def test_the_case_page_tells_when_it_was_last_updated_and_links_the_corrections(client, disputed_case):
     html = page(client, case_url(disputed_case))
     last = Decision.objects.filter(case=disputed_case).latest("decided_at").decided_at
-    assert f'datetime="{last.isoformat()}"' in html
+    assert f'datetime="{last:%Y-%m-%dT%H:%M:%S}+0000"' in html
     assert 'href="/cases/harbour/corrections/"' in html
 
 

@@ -23,7 +23,9 @@
     var cy = window.cytoscape({
       container: container,
       elements: elements,
-      layout: { name: "cose", animate: false, padding: 24, nodeRepulsion: 9000, idealEdgeLength: 110 },
+      layout: { name: "cose", animate: false, padding: 24, nodeRepulsion: 9000, idealEdgeLength: 180 },
+      minZoom: 0.3,
+      maxZoom: 1.5,
       wheelSensitivity: 0.2,
       userPanningEnabled: true,
       boxSelectionEnabled: false,
@@ -43,6 +45,13 @@
         { selector: "edge:selected", style: { "line-color": "#1d4f7a", "target-arrow-color": "#1d4f7a", "width": 4 } }
       ]
     });
+
+    // A small network would otherwise be blown up to fill the box.
+    cy.fit(undefined, 30);
+    if (cy.zoom() > 1.2) {
+      cy.zoom(1.2);
+      cy.center();
+    }
 
     cy.on("tap", "node", function (event) {
       window.location.href = event.target.data("url");

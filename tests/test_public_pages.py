@@ -291,6 +291,20 @@ def test_search_finds_approved_records_grouped_by_case(client, disputed_case):
     assert "1 result for “shares”" in shown
 
 
+def test_search_results_are_grouped_under_each_case(client, case_file, reporter, editor):
+    other = save(Case(title="Dredging deal", slug="dredging"), reporter)
+    save(Fact(case=other, slug="dredging-contract", statement="The dredging contract was never tendered."),
+         reporter)
+    approve_all(editor, other)
+    html = page(client, "/search/?q=contract")
+    groups = html.split('<section class="search-case"')[1:]
+    assert len(groups) == 2
+    by_case = {text(group).split(" ", 1)[1].split(" Fact ")[0]: text(group) for group in groups}
+    assert "The dredging contract was never tendered." in by_case["Dredging deal"]
+    assert "The contract was worth 5 million." in by_case["Harbour contracts"]
+    assert "dredging" not in by_case["Harbour contracts"]
+
+
 def test_search_says_so_when_nothing_matches(client, case_file):
     assert "Nothing published matches “zeppelin”" in text(page(client, "/search/?q=zeppelin"))
 

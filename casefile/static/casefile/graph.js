@@ -23,7 +23,14 @@
     var cy = window.cytoscape({
       container: container,
       elements: elements,
-      layout: { name: "cose", animate: false, padding: 24, nodeRepulsion: 9000, idealEdgeLength: 180 },
+      // A circle keeps a small network readable and the same on every visit;
+      // a larger one is spread out by a force-directed layout.
+      layout: graph.nodes.length <= 12
+        ? { name: "circle", animate: false, padding: 40, avoidOverlap: true,
+            radius: Math.max(120, graph.nodes.length * 40), startAngle: Math.PI }
+        : { name: "cose", animate: false, padding: 24, randomize: false,
+            idealEdgeLength: function () { return 160; },
+            nodeRepulsion: function () { return 400000; } },
       minZoom: 0.3,
       maxZoom: 1.5,
       wheelSensitivity: 0.2,
@@ -48,10 +55,14 @@
 
     // A small network would otherwise be blown up to fill the box.
     cy.fit(undefined, 30);
-    if (cy.zoom() > 1.2) {
-      cy.zoom(1.2);
+    if (cy.zoom() > 1.1) {
+      cy.zoom(1.1);
       cy.center();
     }
+
+    // The page may still move once everything has loaded; Cytoscape must
+    // measure its box again or clicks would land beside what they aim at.
+    window.addEventListener("load", function () { cy.resize(); });
 
     cy.on("tap", "node", function (event) {
       window.location.href = event.target.data("url");

@@ -123,3 +123,34 @@ def disputed_case(case_file, reporter, editor):
                   quote="she never held shares"), reporter)
     approve_all(editor, case)
     return case
+
+
+@pytest.fixture(autouse=True)
+def workflow_groups_in_transactional_tests(request):
+    """The reporter and editor groups, in a test that runs outside a transaction.
+
+    A migration makes the groups, but each transactional test (a live server,
+    concurrent saves) ends by emptying every table, so the next one must make
+    them again.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or "live_server" in request.fixturenames or (
+        marker is not None and marker.kwargs.get("transaction", False)
+    )
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    from django.contrib.auth.models import Permission
+
+    records = [
+        "case", "actor", "relationship", "source", "event", "eventparticipant",
+        "fact", "factactor", "factevent", "citation",
+    ]
+    editing = [f"{action}_{model}" for action in ("add", "change", "view", "delete") for model in records]
+    granted = list(Permission.objects.filter(
+        content_type__app_label="casefile", codename__in=[*editing, "view_decision"]
+    ))
+    Group.objects.get_or_create(name=workflow.REPORTERS)[0].permissions.set(granted)
+    Group.objects.get_or_create(name=workflow.EDITORS)[0].permissions.set([
+        *granted, Permission.objects.get(content_type__app_label="casefile", codename="approve_changes"),
+    ])

@@ -27,38 +27,21 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
-# Playwright's sync API keeps an event loop running in this thread; Django's
-# ORM calls made here by fixtures are still plain synchronous calls.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-
-@pytest.fixture(autouse=True)
-def workflow_groups(transactional_db):
-    """The reporter and editor groups, which a migration made and the last flush removed."""
-    from importlib import import_module
-
-    from django.contrib.auth.models import Group, Permission
-
-    records = import_module("casefile.migrations.0002_reporter_and_editor_groups").RECORDS
-    editing = [f"{action}_{model}" for action in ("add", "change", "view", "delete") for model in records]
-    granted = Permission.objects.filter(
-        content_type__app_label="casefile", codename__in=[*editing, "view_decision"]
-    )
-    Group.objects.get_or_create(name=workflow.REPORTERS)[0].permissions.set(granted)
-    editors = Group.objects.get_or_create(name=workflow.EDITORS)[0]
-    editors.permissions.set([
-        *granted, Permission.objects.get(content_type__app_label="casefile", codename="approve_changes")
-    ])
-
-
 @pytest.fixture(scope="module")
 def chromium():
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
+    # Playwright's sync API keeps an event loop running in this thread, while
+    # the fixtures' ORM calls are still plain synchronous calls. Only for these
+    # tests: a subprocess started by another test must not inherit it.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 @pytest.fixture

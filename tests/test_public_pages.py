@@ -4,6 +4,7 @@ import datetime
 import json
 import re
 import uuid
+from pathlib import Path
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -14,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from casefile import workflow
+from casefile import published, workflow
 from casefile.models import (
     Actor,
     Case,
@@ -476,3 +477,61 @@ def test_a_case_of_500_facts_takes_as_many_queries_per_page_as_one_of_10(
     publish_everything(case_file, editor)
     assert "Another statement 489." in page(client, case_url(case_file))
     assert queries_per_page() == small
+
+
+# Following the whole case from the home page
+
+
+def crawl(client, start="/"):
+    """Every page of the site a reader reaches by following links from `start`."""
+    seen, queue = {}, [start]
+    while queue:
+        url = queue.pop()
+        if url in seen:
+            continue
+        response = client.get(url)
+        seen[url] = response.status_code
+        if response.status_code != 200 or response["Content-Type"] != "text/html; charset=utf-8":
+            continue
+        for link in re.findall(r'href="(/[^"#]*)', response.content.decode()):
+            link = link.replace("&amp;", "&")
+            if not link.startswith(("/static/", "/admin")) and link not in seen:
+                queue.append(link)
+    return seen
+
+
+@pytest.mark.parametrize("case_fixture", ["disputed_case", "seeded_case"])
+def test_a_reader_reaches_every_published_record_from_the_home_page(client, request, case_fixture):
+    from .conftest import SEED_FIXTURE
+
+    if case_fixture == "seeded_case" and not SEED_FIXTURE.exists():
+        pytest.skip("fixtures/fuzhou-genesis.json is not there yet")
+    case = request.getfixturevalue(case_fixture)
+    snapshot = published.published_case(case.slug)
+    reached = crawl(client)
+    assert {url: status for url, status in reached.items() if status != 200} == {}
+    records = [*snapshot.actors.values(), *snapshot.events.values(),
+               *snapshot.facts.values(), *snapshot.sources.values()]
+    assert records
+    unreached = [record.get_absolute_url() for record in records
+                 if record.get_absolute_url() not in reached]
+    assert unreached == []
+    assert case_url(case, "corrections") in reached
+
+
+def test_every_page_has_a_skip_link_landmarks_and_one_main_heading(client, disputed_case):
+    for url in ["/", case_url(disputed_case), case_url(disputed_case, "fact_detail", "mayor-owns-shares"),
+                case_url(disputed_case, "corrections"), "/search/?q=contract", "/cases/nope/"]:
+        html = client.get(url).content.decode()
+        assert '<a class="skip-link" href="#main">' in html, url
+        assert '<main id="main"' in html and "<header" in html and "<footer" in html, url
+        assert html.count("<h1") == 1, url
+        assert '<html lang="en">' in html, url
+
+
+def test_the_vendored_diagram_library_is_served_with_its_licence():
+    from django.contrib.staticfiles import finders
+
+    assert finders.find("casefile/vendor/cytoscape/cytoscape.min.js")
+    licence = Path(finders.find("casefile/vendor/cytoscape/LICENSE")).read_text()
+    assert "Cytoscape Consortium" in licence

@@ -386,3 +386,27 @@ def is_public(record):
     """Whether this working record has an approved, public version now."""
     model = type(record)
     return approved_versions(model).filter(id=record.pk).exists()
+
+
+def relay_chain(source):
+    """The sources this one was relayed through, nearest first, as far as they are public."""
+    chain, step = [], source.public_relayed_via
+    while step is not None and step is not source and step not in chain:
+        chain.append(step)
+        step = step.public_relayed_via
+    return chain
+
+
+def relayed_through(source):
+    """The public sources that reached us through this one, directly or further down, with how far."""
+    found, frontier, depth = [], list(source.public_relays), 1
+    seen = {source.pk}
+    while frontier:
+        following = []
+        for relay in frontier:
+            if relay.pk not in seen:
+                seen.add(relay.pk)
+                found.append((relay, depth))
+                following.extend(relay.public_relays)
+        frontier, depth = following, depth + 1
+    return found

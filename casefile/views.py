@@ -108,6 +108,9 @@ def _record_page(kind, template):
         if kind == "fact":
             context["versions"] = published.fact_versions(record)
             context["claim_review"] = exports.json_ld(exports.claim_review(record, request))
+        if kind == "source":
+            context["relay_chain"] = published.relay_chain(record)
+            context["relayed_through"] = published.relayed_through(record)
         return render(request, template, context)
 
     view.__name__ = f"{kind}_detail"

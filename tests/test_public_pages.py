@@ -535,3 +535,14 @@ def test_the_vendored_diagram_library_is_served_with_its_licence():
     assert finders.find("casefile/vendor/cytoscape/cytoscape.min.js")
     licence = Path(finders.find("casefile/vendor/cytoscape/LICENSE")).read_text()
     assert "Cytoscape Consortium" in licence
+
+
+def test_a_source_page_follows_the_relay_chain_to_its_end_both_ways(client, disputed_case, reporter, editor):
+    forum = Source.objects.get(slug="forum-post")
+    save(Source(case=disputed_case, slug="screenshot", kind=Source.Kind.SOCIAL_POST,
+                title="Screenshot of the forum post", relayed_via=forum), reporter)
+    approve_all(editor, disputed_case)
+    chain = text(page(client, case_url(disputed_case, "source_detail", "screenshot")))
+    assert "relayed via Forum post about the tender relayed via Daily report" in chain
+    daily = text(page(client, case_url(disputed_case, "source_detail", "daily")))
+    assert "Forum post about the tender Screenshot of the forum post (through 1 other source)" in daily

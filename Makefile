@@ -37,3 +37,18 @@ serve: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	$(BIN)/gunicorn -c gunicorn.conf.py newsroom.wsgi
+
+# Load figures at newsroom scale: builds a synthetic newsroom in its own
+# PostgreSQL database (emptied first), serves it with gunicorn, drives wrk.
+BENCH_DATABASE_URL ?= postgres://casefile@127.0.0.1:5432/casefile_bench
+bench: install
+	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }
+	@psql -h 127.0.0.1 -U casefile -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'casefile_bench'" | grep -q 1 \
+		|| createdb -h 127.0.0.1 -U casefile casefile_bench
+	@export DEBUG=0 SECURE_SSL_REDIRECT=0 ALLOWED_HOSTS=127.0.0.1,testserver \
+		SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+		DATABASE_URL="$(BENCH_DATABASE_URL)" \
+		REDIS_URL="$${REDIS_URL:-$$(redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 && echo redis://127.0.0.1:6379/15)}"; \
+	$(BIN)/python manage.py migrate --no-input --verbosity 0 && \
+	$(BIN)/python manage.py collectstatic --no-input --verbosity 0 && \
+	$(BIN)/python manage.py bench_newsroom

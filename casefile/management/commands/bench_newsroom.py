@@ -1,0 +1,270 @@
+"""Build a newsroom-sized case file in PostgreSQL, serve it with gunicorn, measure.
+
+Prints one table: per endpoint, requests per second, p50 and p99 latency,
+errors and the ratio to a trivial baseline view (load from wrk, a separate
+process), then the time of the admin review queue and a fact's history page,
+and the gunicorn workers' peak memory. Run through `make bench`.
+"""
+
+import datetime
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from casefile.models import Actor, Case, Citation, Decision, Event, Fact, Source
+
+PROJECT = Path(settings.BASE_DIR)
+LARGE = {"facts": 2000, "actors": 500, "events": 1000, "citations": 5000, "sources": 200}
+FACT_VERSIONS = 10
+CASES = 200
+PENDING_CHANGES = 5000
+BATCH = 2000
+
+
+class Builder:
+    """Working rows, their history rows and approvals, written with bulk_create."""
+
+    def __init__(self, user):
+        self.user = user
+        self.clock = timezone.now() - datetime.timedelta(days=30)
+        self.types = {}
+
+    def tick(self):
+        self.clock += datetime.timedelta(milliseconds=1)
+        return self.clock
+
+    def add(self, model, objects, versions=1, approve=True, revise=None):
+        objects = model.objects.bulk_create(objects, batch_size=BATCH)
+        history, approved = [], []
+        fields = [f.attname for f in model._meta.concrete_fields]
+        for obj in objects:
+            for version in range(versions):
+                values = {name: getattr(obj, name) for name in fields}
+                if revise and version < versions - 1:
+                    values.update(revise(obj, version))
+                history.append(model.history.model(
+                    **values, history_date=self.tick(), history_type="+" if version == 0 else "~",
+                    history_user=self.user, history_change_reason=f"version {version + 1}",
+                ))
+            approved.append(history[-1])
+        model.history.model.objects.bulk_create(history, batch_size=BATCH)
+        if approve:
+            content_type = ContentType.objects.get_for_model(model)
+            batch = uuid.uuid4()
+            Decision.objects.bulk_create([
+                Decision(
+                    case_id=row.id if model is Case else self.case_of(row),
+                    content_type=content_type, object_id=row.id, history_id=row.history_id,
+                    object_repr=str(row.instance)[:300], action=Decision.Action.APPROVED,
+                    decided_by=self.user, decided_at=self.tick(), batch=batch,
+                )
+                for row in approved
+            ], batch_size=BATCH)
+        return objects
+
+    def case_of(self, row):
+        if hasattr(row, "case_id"):
+            return row.case_id
+        return self.citation_cases[row.fact_id]
+
+
+def build(stdout):
+    User = get_user_model()
+    editor = User.objects.create_superuser("bench-editor", "bench@example.org", "bench-password-long")
+    builder = Builder(editor)
+    started = time.monotonic()
+    with transaction.atomic():
+        cases = builder.add(Case, [
+            Case(title=f"Case {n:03d}: harbour contracts of town {n}", slug=f"case-{n:03d}",
+                 summary="Who won which contract, and who paid whom.")
+            for n in range(CASES)
+        ])
+        large, small = cases[0], cases[1:]
+        for case, size in [(large, LARGE)] + [(c, None) for c in small]:
+            size = size or {"facts": 10, "actors": 5, "events": 5, "citations": 10, "sources": 2}
+            build_case(builder, case, size)
+        # Reporters' work waiting for review: new facts across the other cases.
+        builder.add(Fact, [
+            Fact(case=small[n % len(small)], slug=f"pending-{n}", status=Fact.Status.UNVERIFIED,
+                 statement=f"A claim still being checked, number {n}.")
+            for n in range(PENDING_CHANGES)
+        ], approve=False)
+    stdout.write(f"built the newsroom in {time.monotonic() - started:.0f} s")
+    return large, editor
+
+
+def build_case(builder, case, size):
+    actors = builder.add(Actor, [
+        Actor(case=case, kind=Actor.Kind.PERSON, name=f"Person {n}", slug=f"person-{n}",
+              description=f"An official of the port authority, number {n}.")
+        for n in range(size["actors"])
+    ])
+    sources = builder.add(Source, [
+        Source(case=case, slug=f"source-{n}", kind=Source.Kind.NEWS_REPORT,
+               title=f"Report {n} on the harbour contracts", publisher="The Daily",
+               paragraph_count=50)
+        for n in range(size["sources"])
+    ])
+    builder.add(Event, [
+        Event(case=case, slug=f"event-{n}", title=f"Meeting {n} of the tender board",
+              starts_on=datetime.date(2015, 1, 1) + datetime.timedelta(days=n))
+        for n in range(size["events"])
+    ])
+    facts = builder.add(Fact, [
+        Fact(case=case, slug=f"fact-{n}", status=Fact.Status.CONFIRMED,
+             statement=f"The tender board awarded contract {n} to a company of person {n % len(actors)}.",
+             assessment="Two independent reports agree.")
+        for n in range(size["facts"])
+    ], versions=FACT_VERSIONS, revise=lambda fact, v: {"statement": f"{fact.statement} (draft {v + 1})"})
+    builder.citation_cases = {fact.pk: case.pk for fact in facts}
+    builder.add(Citation, [
+        Citation(fact=facts[n % len(facts)], source=sources[n % len(sources)],
+                 locator=f"¶{n % 50 + 1}", quote="awarded the contract")
+        for n in range(size["citations"])
+    ])
+
+
+def wrk(url, seconds, connections, script=None):
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "--latency"]
+    if script:
+        command += ["-s", script]
+    output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", output, re.M))
+    failures = sum(int(n) for n in re.findall(r"(?:Non-2xx or 3xx responses|timeout|read|write|connect) (\d+)", output))
+    return rps, milliseconds(latency["50"]), milliseconds(latency["99"]), failures
+
+
+def milliseconds(text):
+    number, unit = re.match(r"([\d.]+)(\w+)", text).groups()
+    return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
+
+
+def peak_memory_mb(master_pid):
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    peaks = []
+    for pid in children:
+        status = Path(f"/proc/{pid}/status").read_text()
+        peaks.append(int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024)
+    return peaks
+
+
+UNCACHED_SCRIPT = """
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format(nil, wrk.path .. (string.find(wrk.path, "?", 1, true) and "&" or "?") .. "nocache=" .. counter .. "-" .. math.random(1e9))
+end
+"""
+
+
+class Command(BaseCommand):
+    help = "Build a synthetic newsroom in PostgreSQL and print load figures (needs wrk)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seconds", type=int, default=8, help="wrk run per endpoint")
+        parser.add_argument("--connections", type=int, default=16)
+        parser.add_argument("--port", type=int, default=8765)
+
+    def handle(self, seconds, connections, port, **options):
+        name = settings.DATABASES["default"]["NAME"]
+        if connection.vendor != "postgresql" or not str(name).endswith("bench"):
+            raise CommandError("Run against a PostgreSQL database whose name ends in 'bench'; it is emptied.")
+        if shutil.which("wrk") is None:
+            raise CommandError("wrk is not installed (apt-get install wrk).")
+        call_command("flush", interactive=False, verbosity=0)
+        large, editor = build(self.stdout)
+        self.time_admin(editor, large)
+        self.serve_and_load(large, seconds, connections, port)
+
+    def time_admin(self, editor, large):
+        client = Client()
+        client.force_login(editor)
+        fact = Fact.objects.get(case=large, slug="fact-0")
+        pages = {
+            "admin review queue (5,000 pending)": reverse("admin:casefile_review_queue"),
+            "admin history of a fact (10 versions)": reverse("admin:casefile_fact_history", args=[fact.pk]),
+        }
+        self.admin_rows = []
+        for label, url in pages.items():
+            times = []
+            for _ in range(5):
+                started = time.perf_counter()
+                response = client.get(url, secure=True)
+                times.append((time.perf_counter() - started) * 1000)
+                if response.status_code != 200:
+                    raise CommandError(f"{url} answered {response.status_code}")
+            self.admin_rows.append((label, statistics.median(times), max(times)))
+
+    def serve_and_load(self, large, seconds, connections, port):
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "WEB_CONCURRENCY": "2",
+               "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_LOG_LEVEL": "error",
+               "SECURE_SSL_REDIRECT": "0"}
+        env.setdefault("ALLOWED_HOSTS", "127.0.0.1")
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "newsroom.wsgi",
+             "--access-logfile", "/dev/null"], cwd=PROJECT, env=env,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(60):
+                try:
+                    urllib.request.urlopen(base + "/bench/baseline/", timeout=2)
+                    break
+                except OSError:
+                    if server.poll() is not None:
+                        raise CommandError("gunicorn did not start; see its errors above.") from None
+                    time.sleep(0.5)
+            script = Path("/tmp/casefile-bench-uncached.lua")
+            script.write_text(UNCACHED_SCRIPT)
+            endpoints = [
+                ("baseline view", "/bench/baseline/"),
+                ("large case page", f"/cases/{large.slug}/"),
+                ("fact page", f"/cases/{large.slug}/facts/fact-1/"),
+                ("search", "/search/?q=tender"),
+                ("JSON export", f"/cases/{large.slug}/case.json"),
+            ]
+            rows = []
+            for label, path in endpoints:
+                modes = [("-", None)] if label == "baseline view" else [("cached", None), ("uncached", str(script))]
+                for mode, lua in modes:
+                    urllib.request.urlopen(base + path, timeout=60).read()
+                    rows.append((label, mode, *wrk(base + path, seconds, connections, lua)))
+            memory = peak_memory_mb(server.pid)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        self.report(rows, memory, connections, seconds)
+
+    def report(self, rows, memory, connections, seconds):
+        baseline = rows[0][2]
+        out = self.stdout.write
+        out(f"\nMachine: {os.cpu_count()} cores; gunicorn 2 sync workers; wrk 2 threads, "
+            f"{connections} connections, {seconds} s per row; PostgreSQL on the same machine; "
+            f"cache: {'Redis' if os.environ.get('REDIS_URL') else 'local memory'}.\n")
+        out("| endpoint | cache | req/s | p50 ms | p99 ms | errors | vs baseline |")
+        out("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+        for label, mode, rps, p50, p99, errors in rows:
+            out(f"| {label} | {mode} | {rps:.0f} | {p50:.1f} | {p99:.1f} | {errors} | {rps / baseline:.0%} |")
+        out("\n| admin page | median ms | slowest of 5 ms |")
+        out("| --- | ---: | ---: |")
+        for label, median, slowest in self.admin_rows:
+            out(f"| {label} | {median:.0f} | {slowest:.0f} |")
+        out(f"\nWorkers' peak memory (VmHWM): {', '.join(f'{m:.0f} MB' for m in memory)}")

@@ -20,6 +20,9 @@ from casefile import workflow
 from casefile.models import Actor, Decision, Fact
 
 DURATION_SECONDS = 3
+# On a slow or busy machine the run goes on until every role has done its
+# part at least once, but never past this.
+LONGEST_SECONDS = 30
 MARKER = re.compile(r"MARK-[0-9a-f]{12}")
 
 
@@ -31,7 +34,9 @@ class Newsroom:
     """What every thread did, recorded for the checks afterwards."""
 
     def __init__(self):
-        self.deadline = time.monotonic() + DURATION_SECONDS
+        started = time.monotonic()
+        self.deadline = started + DURATION_SECONDS
+        self.last_chance = started + LONGEST_SECONDS
         self.saved = []
         self.approved_by_editor = set()
         self.seen_by_readers = set()
@@ -44,7 +49,12 @@ class Newsroom:
         self.database = threading.Lock() if connection.vendor == "sqlite" else None
 
     def running(self):
-        return time.monotonic() < self.deadline
+        now = time.monotonic()
+        if now < self.deadline:
+            return True
+        with self.record:
+            everyone_acted = self.saved and self.approved_by_editor and self.seen_by_readers
+        return not everyone_acted and now < self.last_chance
 
     @contextlib.contextmanager
     def turn(self):
@@ -147,7 +157,7 @@ def test_a_busy_newsroom_loses_nothing_and_shows_readers_only_approved_text(
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=DURATION_SECONDS + 60)
+        thread.join(timeout=LONGEST_SECONDS + 60)
 
     assert newsroom.errors == []
     assert not any(thread.is_alive() for thread in threads)

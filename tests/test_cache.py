@@ -114,3 +114,28 @@ def test_cached_pages_keep_the_security_headers(client, case_file):
     assert "default-src 'self'" in cached["Content-Security-Policy"]
     assert cached["X-Content-Type-Options"] == "nosniff"
     assert cached["X-Frame-Options"] == "DENY"
+
+
+def test_the_case_page_and_the_case_list_are_cached_until_an_approval(client, case_file, reporter, editor):
+    urls = [reverse("casefile:case_list"), reverse("casefile:case_detail", args=[case_file.slug])]
+    for url in urls:
+        client.get(url)
+        assert client.get(url)["X-Public-Cache"] == "hit"
+    case_file.title = "Harbour contracts and the mayor"
+    save(case_file, reporter)
+    approve_all(editor, case_file)
+
+    for url in urls:
+        response = client.get(url)
+        assert response["X-Public-Cache"] == "miss"
+        assert "Harbour contracts and the mayor" in response.content.decode()
+
+
+def test_each_query_string_is_a_page_of_its_own(client, case_file):
+    case_page = reverse("casefile:case_detail", args=[case_file.slug])
+    today = client.get(case_page)
+    before_publication = client.get(case_page + "?as_of=2001-01-01")
+
+    assert today.status_code == 200
+    assert before_publication.status_code == 404
+    assert client.get(case_page)["X-Public-Cache"] == "hit"

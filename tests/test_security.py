@@ -164,9 +164,10 @@ def test_every_form_page_carries_a_csrf_token(client, case_file, reporter):
     assert b'name="csrfmiddlewaretoken"' in client.get(reverse("admin:login")).content
 
 
-@pytest.mark.parametrize("page", ["case json", "admin login", "missing page"])
+@pytest.mark.parametrize("page", ["case page", "case json", "admin login", "missing page"])
 def test_every_page_carries_the_security_headers(client, case_file, page):
     url = {
+        "case page": reverse("casefile:case_detail", args=[case_file.slug]),
         "case json": reverse("casefile:case_json", args=[case_file.slug]),
         "admin login": reverse("admin:login"),
         "missing page": "/cases/no-such-case/",

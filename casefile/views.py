@@ -13,6 +13,7 @@ from . import exports, published
 # PostgreSQL and never belong in a reader's query.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_QUERY_LENGTH = 200
+AS_OF_FORMAT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class BadRequest(Exception):
@@ -23,10 +24,13 @@ def _as_of(request):
     value = request.GET.get("as_of")
     if not value:
         return None
-    try:
-        as_of = datetime.date.fromisoformat(value)
-    except ValueError:
-        as_of = None
+    as_of = None
+    # Python reads other ISO forms too (20211116, 2021-W46-2); readers are told one.
+    if AS_OF_FORMAT.fullmatch(value):
+        try:
+            as_of = datetime.date.fromisoformat(value)
+        except ValueError:
+            pass
     # The last day of the calendar has no end of day to read the case at.
     if as_of is None or as_of >= datetime.date.max:
         raise BadRequest(

@@ -342,7 +342,7 @@ def test_a_record_of_another_case_is_not_found_under_this_one(client, case_file,
 
 @pytest.mark.parametrize("as_of", [
     "yesterday", "2021-13-01", "2021-02-30", "16/11/2021", "9999-12-31", "2021-11-16\x00",
-    "<script>", "2" * 5000, "١٢٠٢-١١-١٦",
+    "<script>", "2" * 5000, "١٢٠٢-١١-١٦", "20211116", "2021-W46-2",
 ])
 def test_a_malformed_as_of_gives_a_friendly_bad_request_page(client, case_file, as_of):
     for name in ("case_detail", "corrections", "case_json"):
@@ -501,7 +501,7 @@ def crawl(client, start="/"):
 
 
 @pytest.mark.parametrize("case_fixture", ["disputed_case", "seeded_case"])
-def test_a_reader_reaches_every_published_record_from_the_home_page(client, request, case_fixture):
+def test_a_reader_reaches_every_published_record_from_the_home_page(client, db, request, case_fixture):
     from .conftest import SEED_FIXTURE
 
     if case_fixture == "seeded_case" and not SEED_FIXTURE.exists():

@@ -1,4 +1,5 @@
 import hashlib
+import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -42,15 +43,19 @@ class PublicPageCacheMiddleware:
     generation changes with every editorial decision, so an approval makes the
     next request render afresh on every server at once, and nothing waits for
     an expiry. Staff who are logged in, the admin, and anything but a plain
-    200 are never cached. Every cached page carries an ETag of its content,
-    and a reader who already has that content gets a 304.
+    200 are never cached. While one request renders a page, others asking
+    for the same page wait for it rather than render it again. Every cached
+    page carries an ETag of its content, and a reader who already has that
+    content gets a 304.
     """
 
     KEY_PREFIX = "public-page"
+    POLL_SECONDS = 0.05
 
     def __init__(self, get_response):
         self.get_response = get_response
         self.timeout = getattr(settings, "PUBLIC_PAGE_CACHE_SECONDS", 600)
+        self.render_wait = getattr(settings, "PUBLIC_PAGE_RENDER_WAIT_SECONDS", 10)
         self.private_prefixes = ("/" + settings.ADMIN_PATH, "/" + settings.STATIC_URL.lstrip("/"))
 
     def __call__(self, request):
@@ -58,8 +63,16 @@ class PublicPageCacheMiddleware:
             return self.get_response(request)
         key = self.cache_key(request)
         entry = cache.get(key)
+        served_from = "hit"
         if entry is None:
-            response = self.get_response(request)
+            entry = self.rendered_elsewhere(key)
+        if entry is None:
+            rendering = cache.add(f"{key}:rendering", True, self.render_wait)
+            try:
+                response = self.get_response(request)
+            finally:
+                if rendering:
+                    cache.delete(f"{key}:rendering")
             if not self.is_cacheable_response(request, response):
                 return response
             entry = {
@@ -73,8 +86,6 @@ class PublicPageCacheMiddleware:
             }
             cache.set(key, entry, self.timeout)
             served_from = "miss"
-        else:
-            served_from = "hit"
         if entry["etag"] in parse_etags(request.headers.get("If-None-Match", "")):
             response = HttpResponseNotModified()
         else:
@@ -87,6 +98,22 @@ class PublicPageCacheMiddleware:
         response.headers["Cache-Control"] = "no-cache"
         response.headers["X-Public-Cache"] = served_from
         return response
+
+    def rendered_elsewhere(self, key):
+        """Wait for a page another request is rendering right now, if any.
+
+        After an approval every reader of a popular page misses the cache at
+        once; letting one of them render it while the others wait keeps the
+        workers free for that one render instead of repeating it for each.
+        """
+        waited = 0.0
+        while waited < self.render_wait and cache.get(f"{key}:rendering"):
+            time.sleep(self.POLL_SECONDS)
+            waited += self.POLL_SECONDS
+            entry = cache.get(key)
+            if entry is not None:
+                return entry
+        return None
 
     def is_public_request(self, request):
         if request.method != "GET" or request.path.startswith(self.private_prefixes):

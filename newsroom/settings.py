@@ -118,6 +118,9 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 PUBLIC_PAGE_CACHE_SECONDS = int(os.environ.get("PUBLIC_PAGE_CACHE_SECONDS", "600"))
+# The longest a reader waits for a page another request is rendering before
+# rendering it too.
+PUBLIC_PAGE_RENDER_WAIT_SECONDS = float(os.environ.get("PUBLIC_PAGE_RENDER_WAIT_SECONDS", "10"))
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

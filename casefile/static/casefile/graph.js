@@ -28,9 +28,10 @@
       layout: graph.nodes.length <= 12
         ? { name: "circle", animate: false, padding: 40, avoidOverlap: true,
             radius: Math.max(120, graph.nodes.length * 40), startAngle: Math.PI }
-        : { name: "cose", animate: false, padding: 24, randomize: false,
-            idealEdgeLength: function () { return 160; },
-            nodeRepulsion: function () { return 400000; } },
+        : { name: "cose", animate: false, padding: 24, randomize: true,
+            idealEdgeLength: function () { return 140; },
+            nodeRepulsion: function () { return 1000000; },
+            gravity: 0.5, numIter: 2500 },
       minZoom: 0.3,
       maxZoom: 1.5,
       wheelSensitivity: 0.2,

@@ -546,3 +546,35 @@ def test_a_source_page_follows_the_relay_chain_to_its_end_both_ways(client, disp
     assert "relayed via Forum post about the tender relayed via Daily report" in chain
     daily = text(page(client, case_url(disputed_case, "source_detail", "daily")))
     assert "Forum post about the tender Screenshot of the forum post (through 1 other source)" in daily
+
+
+@pytest.fixture
+def seeded(request, db):
+    from .conftest import SEED_FIXTURE
+
+    if not SEED_FIXTURE.exists():
+        pytest.skip("fixtures/fuzhou-genesis.json is not there yet")
+    return request.getfixturevalue("seeded_case")
+
+
+def test_the_seeded_case_page_sets_each_disputed_fact_against_its_sources(client, seeded):
+    snapshot = published.published_case(seeded.slug)
+    html = page(client, seeded.get_absolute_url())
+    disputed = html[html.index('id="disputed"'):]
+    assert snapshot.disputed_facts
+    for fact in snapshot.disputed_facts:
+        assert f'href="{fact.get_absolute_url()}"' in disputed
+        for citation in fact.public_citations:
+            assert f'href="{citation.source.get_absolute_url()}"' in disputed
+
+
+def test_the_seeded_case_pages_take_few_queries(client, seeded, django_assert_max_num_queries):
+    snapshot = published.published_case(seeded.slug)
+    urls = [seeded.get_absolute_url(), case_url(seeded, "corrections"), case_url(seeded, "case_json")] + [
+        record.get_absolute_url()
+        for records in (snapshot.actors, snapshot.events, snapshot.facts, snapshot.sources)
+        for record in list(records.values())[:3]
+    ]
+    for url in urls:
+        with django_assert_max_num_queries(MAX_QUERIES_PER_PAGE):
+            assert client.get(url).status_code == 200, url

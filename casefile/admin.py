@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -102,7 +103,7 @@ class FactEventInline(ChildInline):
 class RecordAdmin(SimpleHistoryAdmin):
     form = RecordForm
     change_form_template = "admin/casefile/record_change_form.html"
-    history_list_display = ["editorial_decision"]
+    history_list_display = ["decision"]
     list_per_page = 50
 
     def save_model(self, request, obj, form, change):
@@ -179,27 +180,32 @@ class RecordAdmin(SimpleHistoryAdmin):
     def revert_disabled(self, request, obj=None):
         return True
 
-    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
-        super().set_history_delta_changes(request, historical_records, foreign_keys_are_objs)
-        records = list(historical_records)
-        decisions = {
-            d.history_id: d
-            for d in Decision.objects.filter(
-                content_type=ContentType.objects.get_for_model(self.model),
-                history_id__in=[r.history_id for r in records],
-            ).select_related("decided_by")
-        }
-        for record in records:
-            record.decision = decisions.get(record.history_id)
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # Past versions are for reading; a save from here would bypass the
+        # change reason, the inlines and the review notice.
+        if request.method == "POST":
+            raise PermissionDenied("Past versions cannot be saved; edit the record instead.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
-    @admin.display(description="Editorial decision")
-    def editorial_decision(self, record):
-        decision = getattr(record, "decision", None)
-        if decision is None:
+    def get_history_queryset(self, request, history_manager, pk_name, object_id):
+        decisions = Decision.objects.filter(
+            content_type=ContentType.objects.get_for_model(self.model),
+            history_id=OuterRef("history_id"),
+        ).order_by("-decided_at")
+        return super().get_history_queryset(request, history_manager, pk_name, object_id).annotate(
+            decision_action=Subquery(decisions.values("action")[:1]),
+            decision_by=Subquery(decisions.values("decided_by__username")[:1]),
+            decision_at=Subquery(decisions.values("decided_at")[:1]),
+            decision_comment=Subquery(decisions.values("comment")[:1]),
+        )
+
+    def decision(self, record):
+        """The editor's approval or rejection of this version, if any."""
+        if not record.decision_action:
             return "—"
-        who = decision.decided_by or "the import"
-        text = f"{decision.get_action_display()} by {who}, {decision.decided_at:%d %b %Y %H:%M}"
-        return f"{text}: {decision.comment}" if decision.comment else text
+        who = record.decision_by or "the import"
+        text = f"{record.decision_action.capitalize()} by {who}, {record.decision_at:%d %b %Y %H:%M}"
+        return f"{text}: {record.decision_comment}" if record.decision_comment else text
 
 
 @admin.register(Case)
@@ -397,28 +403,33 @@ class DecisionAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/casefile/review.html", context)
 
     def bulk_approve_view(self, request):
+        """Approve the selected queue items as one change, skipping any changed since shown."""
         self._require_editor(request)
         if request.method != "POST":
             return HttpResponseRedirect(reverse("admin:casefile_review_queue"))
-        approved, refused = 0, []
+        versions, approved, refused = {}, [], []
         for key in request.POST.getlist("selected"):
             try:
                 model, pk = workflow.model_for_key(key)
             except ValueError:
                 continue
             changes = workflow.record_changes(model, pk)
-            versions = {(c.model, c.pk): c.latest.history_id for c in changes}
             shown = workflow.fingerprint((c.key, c.latest.history_id) for c in changes)
-            if request.POST.get(f"seen-{key}", "") != shown:
-                refused.append(f"{model._meta.verbose_name} #{pk}: changed since the queue was shown")
+            if not changes or request.POST.get(f"seen-{key}", "") != shown:
+                refused.append(
+                    f"Not approved: {model._meta.verbose_name} #{pk} changed since the queue was "
+                    "shown; open it to review the new changes."
+                )
                 continue
+            versions.update({(c.model, c.pk): c.latest.history_id for c in changes})
+            approved.append(key)
+        if versions:
             try:
                 workflow.approve(request.user, versions, request.POST.get("comment", ""))
-                approved += 1
             except workflow.WorkflowError as refusal:
                 refused.append(refusal.message)
-        if approved:
-            self.message_user(request, f"Approved {approved} record(s).")
+            else:
+                self.message_user(request, f"Approved {len(approved)} record(s).")
         for message in refused:
             self.message_user(request, message, messages.ERROR)
         return HttpResponseRedirect(reverse("admin:casefile_review_queue"))

@@ -462,13 +462,6 @@ def test_a_staff_user_without_permissions_cannot_read_history_or_working_version
         assert b"unpublished working draft" not in response.content
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "simple-history's history_form_view (admin:casefile_<model>_simple_history) saves the posted "
-    "form on POST whatever revert_disabled() says; RecordAdmin.revert_disabled only hides the "
-    "button. A staff user with only the view permission can therefore change a record by POSTing "
-    "to /admin/casefile/fact/<id>/history/<version>/, and the save bypasses the inlines and the "
-    "'waiting for review' email."
-))
 def test_a_user_who_may_only_view_cannot_change_a_record_through_its_history_page(fact):
     viewer = make_user("vera")
     viewer.user_permissions.add(Permission.objects.get(codename="view_fact"))
@@ -753,13 +746,6 @@ def test_reset_is_only_a_post(fact, reporter_client):
     assert fact.statement == "Worth 9 million."
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "record_change_form.html puts the reset <form> inside the admin's change <form> "
-    "(block form_top). HTML does not allow nested forms: a browser ignores the inner <form> tag and "
-    "its </form> closes the change form, so whenever the reset button is shown (a public record "
-    "with a pending or rejected change) the record's fields, inlines and Save buttons are outside "
-    "any form, and the Reset button submits the change form instead of the reset URL."
-))
 def test_a_browser_can_still_submit_the_change_form_of_a_record_with_a_pending_change(
     fact, reporter_client
 ):
@@ -994,13 +980,6 @@ def test_the_reporter_is_emailed_with_the_comment_when_their_change_is_rejected(
 # History shows the decisions
 # ---------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason=(
-    "The 'Editorial decision' column of every record's admin history page always shows '—'. "
-    "simple-history's SimpleHistoryAdmin.history_view evaluates history_list_display entries "
-    "(RecordAdmin.editorial_decision) before it calls set_history_delta_changes(), which is where "
-    "RecordAdmin attaches record.decision, so editorial_decision() never sees a Decision. "
-    "No approval or rejection (who, when, comment) is shown in any record's history."
-))
 def test_every_approval_and_rejection_appears_on_the_records_history_page(
     fact, reporter_client, editor_client
 ):
@@ -1042,13 +1021,6 @@ def test_a_review_key_that_names_no_case_file_record_is_refused(editor_client, a
         assert editor_client.get(reverse("admin:casefile_review", args=[key])).status_code == 403
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Bulk approval approves each selected queue item on its own, in the order posted (oldest "
-    "first). When a fact waiting since before a new source is made to cite that source, selecting "
-    "both and pressing 'Approve selected' refuses the fact ('Not approved: it refers to records "
-    "readers cannot see yet: source ...') and then approves the source: the outcome depends on "
-    "the order of the rows, not on what the editor selected."
-))
 def test_bulk_approval_of_a_fact_and_the_new_source_it_cites_publishes_both(
     fact, case_file, reporter_client, editor_client
 ):

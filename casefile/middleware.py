@@ -137,20 +137,7 @@ class PublicPageCacheMiddleware:
         )
 
     def cache_key(self, request):
-        generation = published_generation()
+        generation = published.current_generation()
         address = request.build_absolute_uri()
         digest = hashlib.sha256(f"{generation!r}|{address}".encode()).hexdigest()
         return f"{self.KEY_PREFIX}:{digest}"
-
-
-def published_generation():
-    """What readers see can only change when this value changes.
-
-    `published.current_generation()` names the newest decision by id; the
-    number of decisions is added because on PostgreSQL two approvals may
-    commit in the opposite order to their ids, and the later commit must
-    still invalidate the cache.
-    """
-    from .models import Decision
-
-    return published.current_generation(), Decision.objects.count()

@@ -537,6 +537,7 @@ class Decision(models.Model):
         indexes = [
             models.Index(fields=["content_type", "object_id", "decided_at"]),
             models.Index(fields=["case", "content_type", "action"]),
+            models.Index(fields=["content_type", "history_id"]),
         ]
         constraints = [
             models.CheckConstraint(

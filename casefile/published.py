@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Count, Max, OuterRef, Q, Subquery
 
 from .models import (
     Actor,
@@ -59,13 +59,18 @@ def approving_decisions(model, case=None, at=None):
 def approved_versions(model, case=None, at=None):
     """Historical rows of `model` that are public at the moment `at`, with `approved_at`."""
     decisions = approving_decisions(model, case, at)
-    approval = decisions.filter(history_id=OuterRef("history_id")).values("decided_at")[:1]
+    approval = Decision.objects.filter(
+        content_type=ContentType.objects.get_for_model(model),
+        action=Decision.Action.APPROVED,
+        history_id=OuterRef("history_id"),
+    ).order_by("decided_at")
     return (
         model.history.model.objects.filter(
             history_id__in=decisions.values("history_id"), removal_proposed=False
         )
         .exclude(history_type="-")
-        .annotate(approved_at=Subquery(approval))
+        .annotate(approved_at=Subquery(approval.values("decided_at")[:1]))
+        .order_by()
     )
 
 
@@ -377,9 +382,13 @@ def _contains_any(fields, query):
 
 
 def current_generation():
-    """A value that changes whenever any approval changes what the public sees."""
-    latest = Decision.objects.order_by("-id").values_list("id", "decided_at").first()
-    return latest or (0, None)
+    """A value that changes whenever any decision changes what the public sees.
+
+    The count is part of it because on PostgreSQL two approvals may commit in
+    the opposite order to their ids: the later commit must still change it.
+    """
+    figures = Decision.objects.aggregate(newest=Max("id"), count=Count("id"))
+    return figures["newest"] or 0, figures["count"]
 
 
 def is_public(record):

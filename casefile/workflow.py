@@ -126,7 +126,12 @@ def latest_version(model, pk):
 def approved_version(model, pk):
     """The version readers see now, or None (never approved, or approved removal)."""
     decision = (
-        published.approving_decisions(model).filter(object_id=pk).first()
+        Decision.objects.filter(
+            content_type=content_type(model), object_id=pk, action=Decision.Action.APPROVED
+        )
+        .order_by("-decided_at", "-id")
+        .only("history_id")
+        .first()
     )
     if decision is None:
         return None
@@ -337,12 +342,12 @@ def references(model, row):
 def unpublished_references(change):
     if change.is_removal:
         return []
-    return [
-        (ref_model, ref_pk)
-        for ref_model, ref_pk in references(change.model, change.latest)
-        if approved_version(ref_model, ref_pk) is None
-        or approved_version(ref_model, ref_pk).removal_proposed
-    ]
+    unpublished = []
+    for ref_model, ref_pk in references(change.model, change.latest):
+        version = approved_version(ref_model, ref_pk)
+        if version is None or version.removal_proposed or version.history_type == "-":
+            unpublished.append((ref_model, ref_pk))
+    return unpublished
 
 
 def _lock_and_check(versions):

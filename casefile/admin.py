@@ -2,12 +2,14 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.http import urlencode
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import workflow
@@ -324,6 +326,8 @@ class DecisionAdmin(admin.ModelAdmin):
     search_fields = ["object_repr", "comment"]
     date_hierarchy = "decided_at"
 
+    QUEUE_PAGE_SIZE = 100
+
     def has_add_permission(self, request):
         return False
 
@@ -362,6 +366,8 @@ class DecisionAdmin(admin.ModelAdmin):
             "title": "Changes waiting for review",
             "opts": self.opts,
             "items": items,
+            "page_obj": Paginator(items, self.QUEUE_PAGE_SIZE).get_page(request.GET.get("page")),
+            "filter_query": urlencode({k: v for k, v in (("case", case), ("author", author), ("kind", kind)) if v}),
             "cases": Case.objects.order_by("title"),
             "authors": get_user_model().objects.filter(is_staff=True).order_by("username"),
             "kinds": [(m._meta.model_name, m._meta.verbose_name) for m in workflow.TOP_LEVEL],

@@ -667,7 +667,7 @@ def review_queue(case=None, author=None, kind=None):
                 "date": row.pending_since or row.history_date,
                 "user_id": row.history_user_id,
                 "kind": model._meta.verbose_name,
-                "label": str(row.instance),
+                "row": row,
                 "key": key_for(model, row.id),
                 "history_id": row.history_id,
             })

@@ -1037,3 +1037,18 @@ def test_bulk_approval_of_a_fact_and_the_new_source_it_cites_publishes_both(
     snapshot = public()
     assert snapshot.source("harbour-minutes") is not None
     assert snapshot.fact("contract-value").statement == "Worth 9 million.", shown_messages(response)
+
+
+def test_a_long_review_queue_is_shown_a_page_at_a_time(fact, reporter_client, editor_client, monkeypatch):
+    from casefile.admin import DecisionAdmin
+
+    monkeypatch.setattr(DecisionAdmin, "QUEUE_PAGE_SIZE", 1)
+    saved(edit(reporter_client, fact, statement="Worth 9 million."))
+    saved(edit(reporter_client, Actor.objects.get(slug="ana-mayor"), description="Mayor since 2018."))
+    queue = reverse("admin:casefile_review_queue")
+
+    first = editor_client.get(queue).content.decode()
+    second = editor_client.get(queue, {"page": 2}).content.decode()
+    assert "Page 1 of 2" in first and "Page 2 of 2" in second
+    assert "Worth 9 million." in first and "Worth 9 million." not in second
+    assert "Ana Mayor" in second

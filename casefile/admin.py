@@ -126,7 +126,8 @@ class RecordAdmin(SimpleHistoryAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         record = form.instance
-        transaction.on_commit(lambda: workflow.announce_changes(record, request.user))
+        if workflow.edit_token(record) != form.cleaned_data.get("edit_token"):
+            transaction.on_commit(lambda: workflow.announce_changes(record, request.user))
 
     def has_delete_permission(self, request, obj=None):
         allowed = super().has_delete_permission(request, obj)

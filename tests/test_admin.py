@@ -954,6 +954,15 @@ def test_nobody_is_emailed_when_a_save_is_refused(
     assert mailoutbox == []
 
 
+def test_editors_are_not_emailed_again_for_a_save_that_changes_nothing(
+    fact, reporter_client, mailoutbox, django_capture_on_commit_callbacks
+):
+    saved(edit(reporter_client, fact, statement="Worth 9 million."))
+    with django_capture_on_commit_callbacks(execute=True):
+        saved(edit(reporter_client, fact, reason="Pressed save again"))
+    assert mailoutbox == []
+
+
 def test_the_reporter_is_emailed_when_their_change_is_approved(
     fact, reporter, reporter_client, editor_client, mailoutbox, django_capture_on_commit_callbacks
 ):

@@ -194,10 +194,6 @@ class Change:
 
     @property
     def label(self):
-        return str(self.latest.instance) if self.latest.history_type != "-" else self.latest_repr
-
-    @property
-    def latest_repr(self):
         return str(self.latest.instance)
 
     @property
@@ -414,24 +410,29 @@ def approve(editor, versions, comment=""):
             )
         batch, now = uuid.uuid4(), timezone.now()
         decisions = [
-            Decision.objects.create(
-                case_id=case_id_of(change.model, change.latest),
-                content_type=content_type(change.model),
-                object_id=change.pk,
-                history_id=change.latest.history_id,
-                object_repr=change.label[:300],
-                action=Decision.Action.APPROVED,
-                removes=change.is_removal,
-                changed_fields=[str(name) for name in change.changed_field_names],
-                decided_by=editor,
-                decided_at=now,
-                comment=comment,
-                batch=batch,
-            )
+            _record_decision(change, Decision.Action.APPROVED, editor, now, batch, comment)
             for change in changes.values()
         ]
         transaction.on_commit(lambda: _tell_authors(list(changes.values()), "approved", editor, comment))
     return decisions
+
+
+def _record_decision(change, action, editor, at, batch, comment):
+    approved = action == Decision.Action.APPROVED
+    return Decision.objects.create(
+        case_id=case_id_of(change.model, change.latest),
+        content_type=content_type(change.model),
+        object_id=change.pk,
+        history_id=change.latest.history_id,
+        object_repr=change.label[:300],
+        action=action,
+        removes=approved and change.is_removal,
+        changed_fields=[str(name) for name in change.changed_field_names] if approved else [],
+        decided_by=editor,
+        decided_at=at,
+        comment=comment,
+        batch=batch,
+    )
 
 
 def reject(editor, versions, comment):
@@ -445,18 +446,7 @@ def reject(editor, versions, comment):
         batch, now = uuid.uuid4(), timezone.now()
         changes = [c for c in (pending_change(m, pk) for (m, pk) in versions) if c is not None]
         for change in changes:
-            Decision.objects.create(
-                case_id=case_id_of(change.model, change.latest),
-                content_type=content_type(change.model),
-                object_id=change.pk,
-                history_id=change.latest.history_id,
-                object_repr=change.label[:300],
-                action=Decision.Action.REJECTED,
-                decided_by=editor,
-                decided_at=now,
-                comment=comment.strip(),
-                batch=batch,
-            )
+            _record_decision(change, Decision.Action.REJECTED, editor, now, batch, comment.strip())
         transaction.on_commit(lambda: _tell_authors(changes, "rejected", editor, comment))
     return changes
 
@@ -543,25 +533,12 @@ def delete_record(record, user, reason):
         )
     model, pk = type(record), record.pk
     with transaction.atomic():
-        was_public = approved_version(model, pk) is not None
-        case_id = case_id_of(model, record)
-        label = str(record)
+        approved = approved_version(model, pk)
         record._history_user, record._change_reason = user, reason
         record.delete()
-        if was_public:
-            Decision.objects.create(
-                case_id=case_id,
-                content_type=content_type(model),
-                object_id=pk,
-                history_id=latest_version(model, pk).history_id,
-                object_repr=label[:300],
-                action=Decision.Action.APPROVED,
-                removes=True,
-                decided_by=user,
-                decided_at=timezone.now(),
-                comment=reason,
-                batch=uuid.uuid4(),
-            )
+        if approved is not None:
+            deletion = Change(model=model, pk=pk, latest=latest_version(model, pk), approved=approved)
+            _record_decision(deletion, Decision.Action.APPROVED, user, timezone.now(), uuid.uuid4(), reason)
 
 
 def edit_token(record):

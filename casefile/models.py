@@ -397,6 +397,7 @@ class FactActor(Record):
 
     class Meta:
         verbose_name = "actor of a fact"
+        verbose_name_plural = "actors of facts"
         constraints = [
             models.UniqueConstraint(fields=["fact", "actor"], name="fact_actor_unique"),
         ]
@@ -415,6 +416,7 @@ class FactEvent(Record):
 
     class Meta:
         verbose_name = "event of a fact"
+        verbose_name_plural = "events of facts"
         constraints = [
             models.UniqueConstraint(fields=["fact", "event"], name="fact_event_unique"),
         ]

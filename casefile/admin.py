@@ -4,6 +4,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db import models
 from django.db.models import OuterRef, Subquery
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -107,6 +108,8 @@ class RecordAdmin(SimpleHistoryAdmin):
     change_form_template = "admin/casefile/record_change_form.html"
     history_list_display = ["decision"]
     list_per_page = 50
+    # A URL typed without a scheme is taken as https, as Django 6 will.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def save_model(self, request, obj, form, change):
         workflow.save_record(obj, request.user, form.cleaned_data["change_reason"])

@@ -310,11 +310,15 @@ def corrections(snapshot):
         .values_list("batch", flat=True)
         .first()
     )
-    entries = []
-    lookup = {
-        Actor: snapshot.actors, Source: snapshot.sources, Event: snapshot.events, Fact: snapshot.facts,
+    decisions = list(decisions.exclude(batch=first_batch).order_by("-decided_at", "-id"))
+    versions = _decided_versions(decisions)
+    relationships = {relationship.pk: relationship for relationship in snapshot.relationships}
+    public_records = {
+        Actor: snapshot.actors, Source: snapshot.sources, Event: snapshot.events,
+        Fact: snapshot.facts, Relationship: relationships,
     }
-    for decision in decisions.exclude(batch=first_batch).order_by("-decided_at", "-id"):
+    entries = []
+    for decision in decisions:
         model = decision.content_type.model_class()
         if decision.removes:
             what = "removed"
@@ -322,18 +326,57 @@ def corrections(snapshot):
             what = "changed: " + ", ".join(decision.changed_fields)
         else:
             what = "added"
-        public = lookup.get(model, {}).get(decision.object_id)
+        version = versions.get(decision.history_id)
+        kind, label, public = model._meta.verbose_name.capitalize(), "", None
+        if model in CHILD_PARENTS:
+            # A child is named after its public parent: the records it links
+            # to may have working names no editor has approved.
+            for name, parent_model in CHILD_PARENTS[model]:
+                parent_id = getattr(version, f"{name}_id", None) if version else None
+                public = public_records[parent_model].get(parent_id) if parent_id else None
+                if public is not None:
+                    kind = f"{kind} on {parent_model._meta.verbose_name}"
+                    break
+            label = str(public) if public is not None else ""
+        else:
+            public = public_records.get(model, {}).get(decision.object_id)
+            if public is not None:
+                label = str(public)
+            elif model in SELF_NAMED and version is not None:
+                label = str(version.instance)
         entries.append(
             Correction(
                 decided_at=decision.decided_at,
-                kind=model._meta.verbose_name.capitalize(),
-                label=decision.object_repr,
+                kind=kind,
+                label=label,
                 what=what,
                 note=decision.comment,
-                url=public.get_absolute_url() if public is not None else None,
+                url=public.get_absolute_url() if public is not None and hasattr(public, "slug") else None,
             )
         )
     return entries
+
+
+# Records whose name is made of their own fields only, so that an approved
+# version names itself without reading any working record.
+SELF_NAMED = (Case, Actor, Source, Event, Fact)
+CHILD_PARENTS = {
+    Citation: (("fact", Fact), ("event", Event), ("relationship", Relationship)),
+    EventParticipant: (("event", Event),),
+    FactActor: (("fact", Fact),),
+    FactEvent: (("fact", Fact),),
+}
+
+
+def _decided_versions(decisions):
+    """The historical versions the decisions name, by history_id: one query per kind of record."""
+    by_model = defaultdict(list)
+    for decision in decisions:
+        by_model[decision.content_type.model_class()].append(decision.history_id)
+    versions = {}
+    for model, history_ids in by_model.items():
+        versions.update(model.history.model.objects.in_bulk(history_ids, field_name="history_id"))
+    return versions
 
 
 SEARCH_FIELDS = {

@@ -219,3 +219,17 @@ def test_the_json_export_keeps_the_text_as_written(client, hostile_case):
     data = client.get(reverse("casefile:case_json", args=["harbour"])).json()
     assert data["case"]["summary"] == f"Summary {PAYLOAD}"
     assert client.get(reverse("casefile:case_json", args=["harbour"]))["Content-Type"] == "application/json"
+
+
+def test_the_corrections_log_names_linked_records_only_as_approved(client, case_file, reporter, editor):
+    mayor = Actor.objects.get(slug="ana-mayor")
+    edit(mayor, reporter, name=f"Unapproved name {MARKER}")
+    participant = save(
+        EventParticipant(event=Event.objects.get(slug="contract-signed"), actor=mayor, role="witness"),
+        reporter,
+    )
+    workflow.approve(editor, {(EventParticipant, participant.pk): participant.history.first().history_id})
+
+    page = client.get("/cases/harbour/corrections/").content.decode()
+    assert "Event participant on event" in page and "Contract signed" in page
+    assert MARKER not in page

@@ -261,6 +261,8 @@ class Source(Record):
     def clean(self):
         self.published_on = dates.normalise(self.published_on, self.published_precision)
         if self.relayed_via_id:
+            if self.case_id and self.relayed_via.case_id != self.case_id:
+                raise ValidationError({"relayed_via": "This source belongs to another case."})
             if self.pk and self.relayed_via_id == self.pk:
                 raise ValidationError({"relayed_via": "A source cannot be relayed via itself."})
             chain, step = {self.pk}, self.relayed_via

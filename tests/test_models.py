@@ -153,3 +153,12 @@ def test_timeline_orders_partial_dates_coarsest_first_within_their_period(case):
 def test_an_unknown_publication_date_is_shown_as_unknown(case):
     source = Source(case=case, slug="s", kind="commentary", title="S")
     assert source.published_display == "unknown"
+
+
+def test_a_source_cannot_be_relayed_via_a_source_of_another_case(case):
+    other = Case.objects.create(title="Other", slug="other")
+    elsewhere = Source.objects.create(case=other, slug="a", kind="news report", title="Elsewhere")
+    source = Source(case=case, slug="b", kind="news report", title="Here", relayed_via=elsewhere)
+    with pytest.raises(ValidationError) as error:
+        source.full_clean()
+    assert "another case" in str(error.value)

@@ -365,12 +365,14 @@ class DecisionAdmin(admin.ModelAdmin):
         )
         from django.contrib.auth import get_user_model
 
+        page = Paginator(items, self.QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+        workflow.load_records(page.object_list)
         context = {
             **self.admin_site.each_context(request),
             "title": "Changes waiting for review",
             "opts": self.opts,
             "items": items,
-            "page_obj": Paginator(items, self.QUEUE_PAGE_SIZE).get_page(request.GET.get("page")),
+            "page_obj": page,
             "filter_query": urlencode({k: v for k, v in (("case", case), ("author", author), ("kind", kind)) if v}),
             "cases": Case.objects.order_by("title"),
             "authors": get_user_model().objects.filter(is_staff=True).order_by("username"),

@@ -1,6 +1,18 @@
 """History tracking for every case-file record."""
 
+import functools
+
 from simple_history.models import HistoricalRecords
+
+
+@functools.cache
+def history_model(model):
+    """The historical model of `model`.
+
+    `model.history` builds a new manager class on every access, which costs
+    more than the query it then runs on a page that reads a dozen kinds.
+    """
+    return model.history.model
 
 
 class CasefileHistory(HistoricalRecords):

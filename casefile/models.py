@@ -542,6 +542,8 @@ class Decision(models.Model):
             models.Index(fields=["content_type", "object_id", "decided_at"]),
             models.Index(fields=["case", "content_type", "action"]),
             models.Index(fields=["content_type", "history_id"]),
+            # When a case was first published and last updated, on every page.
+            models.Index(fields=["case", "action", "decided_at"]),
         ]
         constraints = [
             models.CheckConstraint(
@@ -557,3 +559,23 @@ class Decision(models.Model):
     @property
     def record_model(self):
         return self.content_type.model_class()
+
+
+class PublicationGeneration(models.Model):
+    """A number that moves on, inside the same transaction, with every approval.
+
+    Public pages are cached under it, so the commit that changes what readers
+    see is the one that retires every cached page. It is taken from the clock
+    when that is larger than the next number, so a database restored from a
+    backup never reuses a number that pages of a later state were cached under.
+    """
+
+    number = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="one_publication_generation"),
+        ]
+
+    def __str__(self):
+        return f"Publication generation {self.number}"

@@ -11,13 +11,16 @@ A link to a record that is not public is dropped.
 """
 
 import datetime
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
-from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Max, Min, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Greatest
 
+from .history import history_model
 from .models import (
     Actor,
     Case,
@@ -28,6 +31,7 @@ from .models import (
     Fact,
     FactActor,
     FactEvent,
+    PublicationGeneration,
     Relationship,
     Source,
 )
@@ -56,22 +60,60 @@ def approving_decisions(model, case=None, at=None):
     return decisions.filter(id=Subquery(newest.values("id")[:1]))
 
 
-def approved_versions(model, case=None, at=None):
-    """Historical rows of `model` that are public at the moment `at`, with `approved_at`."""
+def approved_versions(model, case=None, at=None, among=None):
+    """Historical rows of `model` that are public at the moment `at`, with `approved_at`.
+
+    `among`, a query of record ids, narrows the decisions read to those records.
+    """
     decisions = approving_decisions(model, case, at)
+    if among is not None:
+        decisions = decisions.filter(object_id__in=among)
     approval = Decision.objects.filter(
         content_type=ContentType.objects.get_for_model(model),
         action=Decision.Action.APPROVED,
         history_id=OuterRef("history_id"),
     ).order_by("decided_at")
     return (
-        model.history.model.objects.filter(
+        history_model(model).objects.filter(
             history_id__in=decisions.values("history_id"), removal_proposed=False
         )
         .exclude(history_type="-")
         .annotate(approved_at=Subquery(approval.values("decided_at")[:1]))
         .order_by()
     )
+
+
+def approved_rows(model, among, *conditions, case=None, at=None, **lookups):
+    """The approved versions of the records `among` (ids, or a query of ids) that meet the conditions.
+
+    The same versions, with the same `approved_at`, as `approved_versions()`,
+    read in two plain queries: faster when only some records are wanted.
+    """
+    decisions = Decision.objects.filter(
+        content_type=ContentType.objects.get_for_model(model),
+        action=Decision.Action.APPROVED,
+        object_id__in=among,
+    )
+    if case is not None:
+        decisions = decisions.filter(case=case)
+    if at is not None:
+        decisions = decisions.filter(decided_at__lt=at)
+    newest, first_approved = {}, {}
+    for object_id, history_id, decided_at in decisions.order_by("decided_at", "id").values_list(
+        "object_id", "history_id", "decided_at"
+    ):
+        newest[object_id] = history_id
+        first_approved.setdefault(history_id, decided_at)
+    if not newest:
+        return []
+    rows = list(
+        history_model(model).objects.filter(history_id__in=newest.values(), removal_proposed=False)
+        .exclude(history_type="-")
+        .filter(*conditions, **lookups)
+    )
+    for row in rows:
+        row.approved_at = first_approved[row.history_id]
+    return rows
 
 
 def approved_ids(model, as_of=None):
@@ -154,115 +196,247 @@ class PublishedCase:
 
 def published_case(slug, as_of=None):
     """The case `slug` as readers see it now, or at the end of the day `as_of`; None if not public."""
-    at = moment(as_of)
-    case_row = approved_versions(Case, at=at).filter(slug=slug).first()
-    if case_row is None:
+    reader = _Reader.for_case(slug, as_of)
+    if reader is None:
         return None
-    case = _instance(case_row)
-    case.as_of_moment = at
-    snapshot = PublishedCase(case=case, as_of=as_of)
+    loaded = {model: reader.load(model) for model in LINK_ORDER}
+    return reader.assemble(loaded)
 
-    def load(model):
-        return [_instance(row) for row in approved_versions(model, case=case.pk, at=at)]
 
-    for actor in load(Actor):
-        actor.case = case
-        actor.public_relationships, actor.public_events, actor.public_facts = [], [], []
-        snapshot.actors[actor.pk] = actor
+def published_page(case_slug, kind, slug, as_of=None):
+    """The case with only what the page of one actor, event, fact or source shows.
 
-    for source in load(Source):
-        source.case = case
-        source.public_citations, source.public_relays = [], []
-        snapshot.sources[source.pk] = source
-    for source in snapshot.sources.values():
-        relay = snapshot.sources.get(source.relayed_via_id)
-        source.public_relayed_via = relay
-        if relay is not None:
-            relay.public_relays.append(source)
+    The same records, linked the same way, as in `published_case()`, but read
+    with a fixed number of narrow queries however large the case is. None if
+    the case is not public; the record is then looked up with `snapshot.<kind>(slug)`.
+    """
+    reader = _Reader.for_case(case_slug, as_of)
+    if reader is None:
+        return None
+    return reader.assemble(PAGE_READS[kind](reader, slug))
 
-    for relationship in load(Relationship):
-        subject = snapshot.actors.get(relationship.subject_id)
-        obj = snapshot.actors.get(relationship.object_id)
-        if subject is None or obj is None:
-            continue
-        relationship.case, relationship.subject, relationship.object = case, subject, obj
-        relationship.public_citations = []
-        snapshot.relationships.append(relationship)
-        subject.public_relationships.append(relationship)
-        obj.public_relationships.append(relationship)
-    relationships = {relationship.pk: relationship for relationship in snapshot.relationships}
 
-    for event in load(Event):
-        event.case = case
-        event.public_participants, event.public_citations, event.public_facts = [], [], []
-        snapshot.events[event.pk] = event
-    for participant in load(EventParticipant):
-        event = snapshot.events.get(participant.event_id)
-        actor = snapshot.actors.get(participant.actor_id)
-        if event is None or actor is None:
-            continue
-        participant.event, participant.actor = event, actor
-        event.public_participants.append(participant)
-        actor.public_events.append((event, participant.role))
+def _ids(records, *names):
+    return {getattr(record, name) for record in records for name in names} - {None}
 
-    for fact in load(Fact):
-        fact.case = case
-        fact.public_actors, fact.public_events, fact.public_citations = [], [], []
-        snapshot.facts[fact.pk] = fact
-    for link in load(FactActor):
-        fact, actor = snapshot.facts.get(link.fact_id), snapshot.actors.get(link.actor_id)
-        if fact is not None and actor is not None:
-            fact.public_actors.append(actor)
-            actor.public_facts.append(fact)
-    for link in load(FactEvent):
-        fact, event = snapshot.facts.get(link.fact_id), snapshot.events.get(link.event_id)
-        if fact is not None and event is not None:
-            fact.public_events.append(event)
-            event.public_facts.append(fact)
 
-    parents = {"fact": snapshot.facts, "event": snapshot.events, "relationship": relationships}
-    for citation in load(Citation):
-        source = snapshot.sources.get(citation.source_id)
-        for name, records in parents.items():
-            parent = records.get(getattr(citation, f"{name}_id"))
-            if parent is not None and source is not None:
-                citation.source = source
-                setattr(citation, name, parent)
-                citation.public_parent = parent
-                parent.public_citations.append(citation)
-                source.public_citations.append(citation)
+def _actor_page(reader, slug):
+    actors = reader.load(Actor, slug=slug)
+    actor_ids = _ids(actors, "pk")
+    relationships = reader.load(
+        Relationship, Q(subject_id__in=actor_ids) | Q(object_id__in=actor_ids), when=actor_ids
+    )
+    participants = reader.load(EventParticipant, actor_id__in=actor_ids)
+    fact_actors = reader.load(FactActor, actor_id__in=actor_ids)
+    citations = reader.load(Citation, relationship_id__in=_ids(relationships, "pk"))
+    return {
+        Actor: actors + reader.load(Actor, id__in=_ids(relationships, "subject_id", "object_id") - actor_ids),
+        Relationship: relationships,
+        EventParticipant: participants,
+        Event: reader.load(Event, id__in=_ids(participants, "event_id")),
+        FactActor: fact_actors,
+        Fact: reader.load(Fact, id__in=_ids(fact_actors, "fact_id")),
+        Citation: citations,
+        Source: reader.load(Source, id__in=_ids(citations, "source_id")),
+    }
 
-    stance_order = {stance: rank for rank, stance in enumerate(Citation.Stance)}
-    for record in [*snapshot.facts.values(), *snapshot.events.values(), *relationships.values()]:
-        record.public_citations.sort(key=lambda c: (stance_order.get(c.stance, 99), c.pk))
-    for fact in snapshot.facts.values():
-        fact.public_sides = [
-            (stance, [c for c in fact.public_citations if c.stance == stance])
-            for stance in Citation.Stance
-        ]
-    for source in snapshot.sources.values():
-        source.public_citations.sort(key=lambda c: c.pk)
-        source.public_relays.sort(key=lambda s: s.title)
-    snapshot.relationships.sort(key=lambda r: (r.subject.name, r.kind, r.object.name))
-    for actor in snapshot.actors.values():
-        actor.public_relationships.sort(key=lambda r: (r.subject.name, r.kind, r.object.name))
-        actor.public_facts.sort(key=lambda fact: fact.slug)
 
-    for event in snapshot.events.values():
-        event.public_participants.sort(key=lambda p: p.actor.name)
-    for actor in snapshot.actors.values():
-        actor.public_events.sort(key=lambda pair: pair[0].timeline_key)
-    for fact in snapshot.facts.values():
-        fact.public_events.sort(key=lambda event: event.timeline_key)
-        fact.public_actors.sort(key=lambda actor: actor.name)
+def _event_page(reader, slug):
+    events = reader.load(Event, slug=slug)
+    event_ids = _ids(events, "pk")
+    participants = reader.load(EventParticipant, event_id__in=event_ids)
+    fact_events = reader.load(FactEvent, event_id__in=event_ids)
+    citations = reader.load(Citation, event_id__in=event_ids)
+    return {
+        Event: events,
+        EventParticipant: participants,
+        Actor: reader.load(Actor, id__in=_ids(participants, "actor_id")),
+        FactEvent: fact_events,
+        Fact: reader.load(Fact, id__in=_ids(fact_events, "fact_id")),
+        Citation: citations,
+        Source: reader.load(Source, id__in=_ids(citations, "source_id")),
+    }
 
-    span = Decision.objects.filter(case=case.pk, action=Decision.Action.APPROVED)
-    if at is not None:
-        span = span.filter(decided_at__lt=at)
-    dates = span.order_by("decided_at").values_list("decided_at", flat=True)
-    snapshot.first_published = dates.first()
-    snapshot.last_updated = dates.last()
-    return snapshot
+
+def _fact_page(reader, slug):
+    facts = reader.load(Fact, slug=slug)
+    fact_ids = _ids(facts, "pk")
+    fact_actors = reader.load(FactActor, fact_id__in=fact_ids)
+    fact_events = reader.load(FactEvent, fact_id__in=fact_ids)
+    citations = reader.load(Citation, fact_id__in=fact_ids)
+    return {
+        Fact: facts,
+        FactActor: fact_actors,
+        Actor: reader.load(Actor, id__in=_ids(fact_actors, "actor_id")),
+        FactEvent: fact_events,
+        Event: reader.load(Event, id__in=_ids(fact_events, "event_id")),
+        Citation: citations,
+        Source: reader.load(Source, id__in=_ids(citations, "source_id")),
+    }
+
+
+def _source_page(reader, slug):
+    # Every source of the case: the page follows relay chains both ways.
+    sources = reader.load(Source)
+    source_ids = {source.pk for source in sources if source.slug == slug}
+    citations = reader.load(Citation, source_id__in=source_ids)
+    relationships = reader.load(Relationship, id__in=_ids(citations, "relationship_id"))
+    return {
+        Source: sources,
+        Citation: citations,
+        Fact: reader.load(Fact, id__in=_ids(citations, "fact_id")),
+        Event: reader.load(Event, id__in=_ids(citations, "event_id")),
+        Relationship: relationships,
+        Actor: reader.load(Actor, id__in=_ids(relationships, "subject_id", "object_id")),
+    }
+
+
+PAGE_READS = {"actor": _actor_page, "event": _event_page, "fact": _fact_page, "source": _source_page}
+LINK_ORDER = (Actor, Source, Relationship, Event, EventParticipant, Fact, FactActor, FactEvent, Citation)
+
+
+class _Reader:
+    """Reads the approved versions of one public case, as of one moment."""
+
+    def __init__(self, case, as_of, at):
+        self.case, self.as_of, self.at = case, as_of, at
+
+    @classmethod
+    def for_case(cls, slug, as_of):
+        at = moment(as_of)
+        case_row = approved_versions(Case, at=at).filter(slug=slug).first()
+        if case_row is None:
+            return None
+        case = _instance(case_row)
+        case.as_of_moment = at
+        return cls(case, as_of, at)
+
+    def load(self, model, *conditions, when=True, **lookups):
+        """The approved `model` records of the case that meet the conditions.
+
+        Without conditions, every approved record of the kind. With them, only
+        the decisions on records that ever met them are read, in two plain
+        queries, and the approved version itself must meet them too. An empty
+        `..._in` list (or a false `when`) reads nothing.
+        """
+        if not when or any(
+            name.endswith("__in") and not values for name, values in lookups.items()
+        ):
+            return []
+        if not conditions and not lookups:
+            rows = approved_versions(model, case=self.case.pk, at=self.at)
+            return [_instance(row) for row in rows]
+        if not conditions and list(lookups) == ["id__in"]:
+            among = lookups["id__in"]
+        else:
+            among = history_model(model).objects.filter(*conditions, **lookups).values("id")
+        rows = approved_rows(model, among, *conditions, case=self.case.pk, at=self.at, **lookups)
+        return [_instance(row) for row in rows]
+
+    def assemble(self, loaded):
+        case, at = self.case, self.at
+        snapshot = PublishedCase(case=case, as_of=self.as_of)
+        records = {model: loaded.get(model, []) for model in LINK_ORDER}
+
+        for actor in records[Actor]:
+            actor.case = case
+            actor.public_relationships, actor.public_events, actor.public_facts = [], [], []
+            snapshot.actors[actor.pk] = actor
+
+        for source in records[Source]:
+            source.case = case
+            source.public_citations, source.public_relays = [], []
+            snapshot.sources[source.pk] = source
+        for source in snapshot.sources.values():
+            relay = snapshot.sources.get(source.relayed_via_id)
+            source.public_relayed_via = relay
+            if relay is not None:
+                relay.public_relays.append(source)
+
+        for relationship in records[Relationship]:
+            subject = snapshot.actors.get(relationship.subject_id)
+            obj = snapshot.actors.get(relationship.object_id)
+            if subject is None or obj is None:
+                continue
+            relationship.case, relationship.subject, relationship.object = case, subject, obj
+            relationship.public_citations = []
+            snapshot.relationships.append(relationship)
+            subject.public_relationships.append(relationship)
+            obj.public_relationships.append(relationship)
+        relationships = {relationship.pk: relationship for relationship in snapshot.relationships}
+
+        for event in records[Event]:
+            event.case = case
+            event.public_participants, event.public_citations, event.public_facts = [], [], []
+            snapshot.events[event.pk] = event
+        for participant in records[EventParticipant]:
+            event = snapshot.events.get(participant.event_id)
+            actor = snapshot.actors.get(participant.actor_id)
+            if event is None or actor is None:
+                continue
+            participant.event, participant.actor = event, actor
+            event.public_participants.append(participant)
+            actor.public_events.append((event, participant.role))
+
+        for fact in records[Fact]:
+            fact.case = case
+            fact.public_actors, fact.public_events, fact.public_citations = [], [], []
+            snapshot.facts[fact.pk] = fact
+        for link in records[FactActor]:
+            fact, actor = snapshot.facts.get(link.fact_id), snapshot.actors.get(link.actor_id)
+            if fact is not None and actor is not None:
+                fact.public_actors.append(actor)
+                actor.public_facts.append(fact)
+        for link in records[FactEvent]:
+            fact, event = snapshot.facts.get(link.fact_id), snapshot.events.get(link.event_id)
+            if fact is not None and event is not None:
+                fact.public_events.append(event)
+                event.public_facts.append(fact)
+
+        parents = {"fact": snapshot.facts, "event": snapshot.events, "relationship": relationships}
+        for citation in records[Citation]:
+            source = snapshot.sources.get(citation.source_id)
+            for name, parent_records in parents.items():
+                parent = parent_records.get(getattr(citation, f"{name}_id"))
+                if parent is not None and source is not None:
+                    citation.source = source
+                    setattr(citation, name, parent)
+                    citation.public_parent = parent
+                    parent.public_citations.append(citation)
+                    source.public_citations.append(citation)
+
+        stance_order = {stance: rank for rank, stance in enumerate(Citation.Stance)}
+        for record in [*snapshot.facts.values(), *snapshot.events.values(), *relationships.values()]:
+            record.public_citations.sort(key=lambda c: (stance_order.get(c.stance, 99), c.pk))
+        for fact in snapshot.facts.values():
+            fact.public_sides = [
+                (stance, [c for c in fact.public_citations if c.stance == stance])
+                for stance in Citation.Stance
+            ]
+        for source in snapshot.sources.values():
+            source.public_citations.sort(key=lambda c: c.pk)
+            source.public_relays.sort(key=lambda s: s.title)
+        snapshot.relationships.sort(key=lambda r: (r.subject.name, r.kind, r.object.name))
+        for actor in snapshot.actors.values():
+            actor.public_relationships.sort(key=lambda r: (r.subject.name, r.kind, r.object.name))
+            actor.public_facts.sort(key=lambda fact: fact.slug)
+
+        for event in snapshot.events.values():
+            event.public_participants.sort(key=lambda p: p.actor.name)
+            event.public_facts.sort(key=lambda fact: fact.slug)
+        for actor in snapshot.actors.values():
+            actor.public_events.sort(key=lambda pair: pair[0].timeline_key)
+        for fact in snapshot.facts.values():
+            fact.public_events.sort(key=lambda event: event.timeline_key)
+            fact.public_actors.sort(key=lambda actor: actor.name)
+
+        span = Decision.objects.filter(case=case.pk, action=Decision.Action.APPROVED)
+        if at is not None:
+            span = span.filter(decided_at__lt=at)
+        dates = span.aggregate(first=Min("decided_at"), last=Max("decided_at"))
+        snapshot.first_published = dates["first"]
+        snapshot.last_updated = dates["last"]
+        return snapshot
 
 
 def fact_versions(fact):
@@ -275,7 +449,7 @@ def fact_versions(fact):
     if fact.case.as_of_moment is not None:
         decisions = decisions.filter(decided_at__lt=fact.case.as_of_moment)
     decisions = list(decisions.order_by("decided_at", "id"))
-    rows = Fact.history.model.objects.in_bulk([d.history_id for d in decisions])
+    rows = history_model(Fact).objects.in_bulk([d.history_id for d in decisions])
     versions = []
     for decision in decisions:
         row = rows.get(decision.history_id)
@@ -375,7 +549,7 @@ def _decided_versions(decisions):
         by_model[decision.content_type.model_class()].append(decision.history_id)
     versions = {}
     for model, history_ids in by_model.items():
-        versions.update(model.history.model.objects.in_bulk(history_ids, field_name="history_id"))
+        versions.update(history_model(model).objects.in_bulk(history_ids, field_name="history_id"))
     return versions
 
 
@@ -425,13 +599,28 @@ def _contains_any(fields, query):
 
 
 def current_generation():
-    """A value that changes whenever any decision changes what the public sees.
+    """The number public pages are cached under; it moves on with every approval."""
+    return (
+        PublicationGeneration.objects.filter(pk=1).values_list("number", flat=True).first() or 0
+    )
 
-    The count is part of it because on PostgreSQL two approvals may commit in
-    the opposite order to their ids: the later commit must still change it.
+
+def advance_generation():
+    """Move the generation on, inside the transaction that changes what readers see.
+
+    The row stays locked until that transaction ends, so approvals committing
+    at the same moment each move it on, in the order they commit.
     """
-    figures = Decision.objects.aggregate(newest=Max("id"), count=Count("id"))
-    return figures["newest"] or 0, figures["count"]
+    now = int(time.time() * 1_000_000)
+    moved = PublicationGeneration.objects.filter(pk=1).update(
+        number=Greatest(F("number") + 1, Value(now))
+    )
+    if not moved:
+        try:
+            with transaction.atomic():
+                PublicationGeneration.objects.create(pk=1, number=now)
+        except IntegrityError:
+            advance_generation()
 
 
 def is_public(record):

@@ -43,8 +43,11 @@ def _bad_request(request, message):
     return render(request, "casefile/bad_request.html", {"message": message}, status=400)
 
 
-def _snapshot(request, case_slug):
-    snapshot = published.published_case(case_slug, as_of=_as_of(request))
+def _snapshot(request, case_slug, kind=None, slug=None):
+    if kind is None:
+        snapshot = published.published_case(case_slug, as_of=_as_of(request))
+    else:
+        snapshot = published.published_page(case_slug, kind, slug, as_of=_as_of(request))
     if snapshot is None:
         raise Http404("No such case has been published.")
     return snapshot
@@ -104,7 +107,7 @@ def corrections(request, case):
 def _record_page(kind, template):
     @public_page
     def view(request, case, slug):
-        snapshot = _snapshot(request, case)
+        snapshot = _snapshot(request, case, kind, slug)
         record = getattr(snapshot, kind)(slug)
         if record is None:
             raise Http404(f"No such {kind} in this case.")

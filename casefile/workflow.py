@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from . import published
+from .history import history_model
 from .models import (
     Actor,
     Case,
@@ -109,10 +110,6 @@ def model_for_key(key):
         if model._meta.label_lower == label:
             return model, int(pk)
     raise ValueError(f"Not a case-file record: {key}")
-
-
-def history_model(model):
-    return model.history.model
 
 
 def versions_of(model, pk):
@@ -413,6 +410,7 @@ def approve(editor, versions, comment=""):
             _record_decision(change, Decision.Action.APPROVED, editor, now, batch, comment)
             for change in changes.values()
         ]
+        published.advance_generation()
         transaction.on_commit(lambda: _tell_authors(list(changes.values()), "approved", editor, comment))
     return decisions
 
@@ -539,6 +537,7 @@ def delete_record(record, user, reason):
         if approved is not None:
             deletion = Change(model=model, pk=pk, latest=latest_version(model, pk), approved=approved)
             _record_decision(deletion, Decision.Action.APPROVED, user, timezone.now(), uuid.uuid4(), reason)
+            published.advance_generation()
 
 
 def edit_token(record):
@@ -578,12 +577,16 @@ class QueueItem:
 
     model: type
     pk: int
-    record: object
     changes: list
 
     @property
     def kind(self):
         return self.model._meta.verbose_name
+
+    @cached_property
+    def record(self):
+        """The working record, or its last version if it was deleted; see `load_records()`."""
+        return load_records([self])[0].record
 
     @property
     def waiting_since(self):
@@ -609,7 +612,7 @@ class QueueItem:
 def review_queue(case=None, author=None, kind=None):
     """Records with changes awaiting review, oldest first, in a fixed number of queries."""
     User = get_user_model()
-    grouped = {}
+    grouped, case_ids = {}, {}
     for model in TRACKED:
         hist = history_model(model)
         ct = content_type(model)
@@ -621,22 +624,32 @@ def review_queue(case=None, author=None, kind=None):
             history_id__gt=Coalesce(Subquery(last_decided.values("history_id")[:1]), 0),
         ).order_by("history_id")
         approved = decisions.filter(action=Decision.Action.APPROVED)
-        rows = (
+        newest_approval = approved.filter(object_id=OuterRef("id")).order_by("-decided_at", "-id")
+        rows = list(
             hist.objects.filter(history_id__in=newest_ids)
             .exclude(history_id__in=decisions.values("history_id"))
             .filter(~Q(history_type="-") | Q(id__in=approved.values("object_id")))
-            .annotate(pending_since=Subquery(first_pending.values("history_date")[:1]))
+            .annotate(
+                pending_since=Subquery(first_pending.values("history_date")[:1]),
+                approved_history_id=Subquery(newest_approval.values("history_id")[:1]),
+            )
         )
-        rows = list(rows)
-        approved_rows = {
-            row.id: row for row in published.approved_versions(model).filter(id__in=[r.id for r in rows])
+        # The version readers see, if any: most records in a long queue are new.
+        public = {
+            row.id: row
+            for row in hist.objects.in_bulk(
+                [row.approved_history_id for row in rows if row.approved_history_id],
+                field_name="history_id",
+            ).values()
+            if not row.removal_proposed and row.history_type != "-"
         }
         for row in rows:
-            change = Change(model=model, pk=row.id, latest=row, approved=approved_rows.get(row.id))
+            change = Change(model=model, pk=row.id, latest=row, approved=public.get(row.id))
             if not change.has_changes:
                 continue
             if model in TOP_LEVEL:
                 owner = (model, row.id)
+                case_ids[owner] = row.id if model is Case else row.case_id
             else:
                 parent_model, name = parent_of(model, row)[0]
                 owner = (parent_model, getattr(row, f"{name}_id"))
@@ -649,22 +662,22 @@ def review_queue(case=None, author=None, kind=None):
                 "history_id": row.history_id,
             })
     users = User.objects.in_bulk({c["user_id"] for cs in grouped.values() for c in cs if c["user_id"]})
-    items = []
-    by_model = {}
+    unknown = {}
     for model, pk in grouped:
-        by_model.setdefault(model, []).append(pk)
-    records = {}
-    for model, pks in by_model.items():
-        live = model.objects.in_bulk(pks)
-        for pk in pks:
-            records[(model, pk)] = live.get(pk) or latest_version(model, pk).instance
+        if (model, pk) not in case_ids:
+            unknown.setdefault(model, []).append(pk)
+    for model, pks in unknown.items():
+        for pk, case_id in model.objects.filter(pk__in=pks).values_list("pk", "case_id"):
+            case_ids[(model, pk)] = case_id
+    items = []
     for owner, changes in grouped.items():
         for change in changes:
             change["user"] = users.get(change["user_id"])
         model, pk = owner
-        record = records[owner]
-        record_case_id = record.pk if model is Case else record.case_id
-        if case is not None and record_case_id != getattr(case, "pk", case):
+        if owner not in case_ids:
+            # A record deleted since: its case is the one its last version names.
+            case_ids[owner] = case_id_of(model, latest_version(model, pk))
+        if case is not None and case_ids[owner] != getattr(case, "pk", case):
             continue
         if kind and model._meta.model_name != kind:
             continue
@@ -672,8 +685,20 @@ def review_queue(case=None, author=None, kind=None):
             c["user_id"] == getattr(author, "pk", author) for c in changes
         ):
             continue
-        items.append(QueueItem(model=model, pk=pk, record=record, changes=changes))
+        items.append(QueueItem(model=model, pk=pk, changes=changes))
     items.sort(key=lambda item: item.waiting_since)
+    return items
+
+
+def load_records(items):
+    """Give each queue item its record, one query per kind: for the page being shown."""
+    by_model = {}
+    for item in items:
+        by_model.setdefault(item.model, []).append(item.pk)
+    live = {model: model.objects.in_bulk(pks) for model, pks in by_model.items()}
+    for item in items:
+        record = live[item.model].get(item.pk)
+        item.__dict__["record"] = record or latest_version(item.model, item.pk).instance
     return items
 
 

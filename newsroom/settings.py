@@ -105,6 +105,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Reporters and editors save at the same time; wait for the write lock
     # instead of failing at once.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+elif os.environ.get("POSTGRES_JIT", "off") == "off":
+    # PostgreSQL's JIT compiles a query that merely looks expensive, which
+    # costs more than running the short queries of a page or the review queue.
+    # POSTGRES_JIT=server leaves the server's setting, for a pooler that
+    # refuses options at connection time.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:

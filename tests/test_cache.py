@@ -178,3 +178,52 @@ def test_a_reader_renders_the_page_itself_when_the_other_request_never_finishes(
     assert response.status_code == 200
     assert response["X-Public-Cache"] == "miss"
     assert "The contract was worth 5 million." in statements(response)
+
+
+def test_an_approval_moves_the_publication_generation_on_and_a_rejection_does_not(
+    case_file, reporter, editor
+):
+    from casefile import published, workflow
+
+    before = published.current_generation()
+    fact = Fact.objects.get(slug="contract-value")
+    fact.statement = "The contract was worth 8 million."
+    save(fact, reporter)
+    assert published.current_generation() == before
+
+    workflow.reject(editor, {(Fact, fact.pk): fact.history.latest().history_id}, "Which source?")
+    assert published.current_generation() == before
+
+    fact.statement = "The contract was worth 8 million, the registry says."
+    save(fact, reporter)
+    assert approve_all(editor, case_file)
+    assert published.current_generation() > before
+
+
+def test_a_database_restored_from_an_older_backup_never_reuses_a_generation(case_file):
+    """Pages of the newer state may still be cached under the numbers it went through."""
+    import time
+
+    from casefile import published
+    from casefile.models import PublicationGeneration
+
+    PublicationGeneration.objects.filter(pk=1).update(number=5)
+    started = int(time.time() * 1_000_000)
+
+    published.advance_generation()
+
+    assert published.current_generation() >= started
+
+
+def test_the_generation_starts_again_when_its_row_is_gone(db):
+    from casefile import published
+    from casefile.models import PublicationGeneration
+
+    PublicationGeneration.objects.all().delete()
+    assert published.current_generation() == 0
+
+    published.advance_generation()
+    published.advance_generation()
+
+    assert PublicationGeneration.objects.count() == 1
+    assert published.current_generation() > 0

@@ -578,3 +578,88 @@ def test_the_seeded_case_pages_take_few_queries(client, seeded, django_assert_ma
     for url in urls:
         with django_assert_max_num_queries(MAX_QUERIES_PER_PAGE):
             assert client.get(url).status_code == 200, url
+
+
+# The page of one record reads only that record and what it links to
+
+
+def every_record_page(snapshot):
+    return [
+        record.get_absolute_url()
+        for records in (snapshot.actors, snapshot.events, snapshot.facts, snapshot.sources)
+        for record in records.values()
+    ]
+
+
+def pages_read_from_the_whole_case(client, urls, monkeypatch):
+    """The same pages, each built from the whole published case instead."""
+    with monkeypatch.context() as patch:
+        patch.setattr(
+            published, "published_page",
+            lambda case_slug, kind, slug, as_of=None: published.published_case(case_slug, as_of),
+        )
+        cache.clear()
+        return {url: client.get(url).content.decode() for url in urls}
+
+
+def make_pending_changes(case, reporter):
+    """Work no editor has approved, touching records that the public pages link to."""
+    mayor = Actor.objects.get(case=case, slug="ana-mayor")
+    mayor.name = "UNAPPROVED new name"
+    save(mayor, reporter)
+    fact = Fact.objects.get(case=case, slug="contract-value")
+    save(Citation(fact=fact, source=Source.objects.get(case=case, slug="registry"), locator="¶9",
+                  quote="UNAPPROVED quote"), reporter)
+    workflow.propose_removal(FactActor.objects.get(fact=fact, actor=mayor), reporter, "wrong person")
+    save(Event(case=case, slug="unapproved-event", title="UNAPPROVED event",
+               starts_on=datetime.date(2021, 1, 1)), reporter)
+
+
+@pytest.mark.parametrize("as_of", [None, "today"])
+def test_a_record_page_shows_exactly_what_the_whole_case_shows_of_that_record(
+    client, disputed_case, reporter, editor, monkeypatch, as_of
+):
+    make_pending_changes(disputed_case, reporter)
+    snapshot = published.published_case(disputed_case.slug)
+    query = f"?as_of={timezone.now().date().isoformat()}" if as_of else ""
+    urls = [url + query for url in every_record_page(snapshot)]
+
+    narrow = {url: page(client, url) for url in urls}
+    whole = pages_read_from_the_whole_case(client, urls, monkeypatch)
+
+    assert len(urls) == 9
+    for url in urls:
+        assert narrow[url] == whole[url], url
+        assert "UNAPPROVED" not in narrow[url]
+
+
+def test_every_seeded_record_page_matches_the_whole_case(client, seeded, monkeypatch):
+    urls = every_record_page(published.published_case(seeded.slug))
+
+    narrow = {url: page(client, url) for url in urls}
+    whole = pages_read_from_the_whole_case(client, urls, monkeypatch)
+
+    assert len(urls) > 90
+    assert [url for url in urls if narrow[url] != whole[url]] == []
+
+
+def test_a_record_page_takes_the_same_queries_in_a_case_of_500_facts_as_in_one_of_10(
+    client, case_file, reporter, editor
+):
+    def queries(url):
+        cache.clear()
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200, url
+        return len(captured)
+
+    grow(case_file, reporter, editor, 10)
+    urls = reader_pages(case_file)[4:8]
+    small = [queries(url) for url in urls]
+    bulk_create_with_history([
+        Fact(case=case_file, slug=f"more-{n}", statement=f"Another statement {n}.")
+        for n in range(490)
+    ], Fact, default_user=reporter)
+    publish_everything(case_file, editor)
+
+    assert [queries(url) for url in urls] == small
+    assert max(small) <= 16

@@ -20,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.core.management.color import no_style
 from django.db import connection, transaction
 
+from casefile import published
 from casefile.models import Case
 
 from .export_case import EXPORT_FORMAT, EXPORT_VERSION, USER_FIELDS
@@ -96,6 +97,7 @@ class Command(BaseCommand):
             for item in objects:
                 item.save()
             reset_sequences(models)
+            published.advance_generation()
 
         self.stdout.write(
             f"{data['case']}: {len(data['records'])} records, {len(data['history'])} versions and "

@@ -12,12 +12,18 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # Pages are rendered from the database, so workers wait on PostgreSQL about
 # as much as they compute: two per core keeps the cores busy.
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2))
-worker_class = "sync"
+# With threads, a worker keeps connections open between requests and goes on
+# with another request while one waits on PostgreSQL or Redis.
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+worker_class = "gthread" if threads > 1 else "sync"
+# Workers start from a copy of the loaded application: a recycled worker is
+# ready at once instead of importing Django while readers wait.
+preload_app = True
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 keepalive = 5
 # Recycle workers now and then so a slow leak cannot grow without bound.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "10000"))
 max_requests_jitter = max_requests // 10
 # The load balancer in front terminates TLS and says so in X-Forwarded-Proto;
 # trust it only from the addresses it connects from.

@@ -5,7 +5,6 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType

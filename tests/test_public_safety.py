@@ -20,7 +20,7 @@ from casefile.models import (
     Source,
 )
 
-from .conftest import approve_all, save
+from .conftest import save
 
 MARKER = "zq7unapprovedmarker"
 

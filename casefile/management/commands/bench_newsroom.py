@@ -14,6 +14,7 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
@@ -29,6 +30,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from casefile import published
+from casefile.mixed_load import Newsroom, editor_approving, reader_reading, reporter_editing
 from casefile.models import Actor, Case, Citation, Decision, Event, Fact, Source
 
 PROJECT = Path(settings.BASE_DIR)
@@ -171,6 +173,68 @@ def peak_memory_mb(master_pid):
     return peaks
 
 
+READERS = 8
+EDITORS = 2
+REPORTED_FACTS = ["fact-1", "fact-2", "fact-3", "fact-4"]
+
+
+def percentile(ordered, share):
+    if not ordered:
+        return 0.0
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share / 100))]
+
+
+def mixed_load(base, large, editor, seconds):
+    """Reporters and editors work through the workflow while readers read from gunicorn."""
+    User = get_user_model()
+    # No e-mail addresses: the approvals tell no one.
+    reporters = [
+        User.objects.create_user(f"bench-reporter-{n}", password=None, is_staff=True)
+        for n in range(len(REPORTED_FACTS) + 1)
+    ]
+    second_editor = User.objects.create_superuser("bench-editor-2", "", password=None)
+    facts = [Fact.objects.get(case=large, slug=slug) for slug in REPORTED_FACTS]
+    actor = Actor.objects.get(case=large, slug="person-1")
+    records = [(Fact, fact.pk) for fact in facts] + [(Actor, actor.pk)]
+    pages = [
+        *(f"/cases/{large.slug}/facts/{slug}/" for slug in REPORTED_FACTS),
+        f"/cases/{large.slug}/actors/person-1/",
+        f"/cases/{large.slug}/",
+        "/cases/case-001/",
+        "/search/?q=tender",
+    ]
+    newsroom = Newsroom(seconds=seconds, longest_seconds=seconds * 3)
+    newsroom.latencies = []
+
+    def fetch(url):
+        started = time.perf_counter()
+        try:
+            with urllib.request.urlopen(base + url, timeout=60) as response:
+                status, text = response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            status, text = error.code, ""
+        with newsroom.record:
+            newsroom.latencies.append((time.perf_counter() - started) * 1000)
+        return status, text
+
+    roles = [
+        reporter_editing(newsroom, reporter, Fact, fact.pk, "statement")
+        for reporter, fact in zip(reporters, facts)
+    ]
+    roles.append(reporter_editing(newsroom, reporters[-1], Actor, actor.pk, "description"))
+    roles += [editor_approving(newsroom, user, records) for user in (editor, second_editor)]
+    roles += [reader_reading(newsroom, pages[n % len(pages):] + pages[:n % len(pages)], fetch)
+              for n in range(READERS)]
+    if not newsroom.run(*roles):
+        raise CommandError("The mixed load did not end in time.")
+    findings = newsroom.findings([Fact, Actor], editor)
+    # Both editors approve here: neither counts as someone else.
+    findings["approvals by someone else"] = [
+        name for name in findings["approvals by someone else"] if name != second_editor.username
+    ]
+    return newsroom, findings, seconds
+
+
 UNCACHED_SCRIPT = """
 counter = 0
 request = function()
@@ -187,8 +251,10 @@ class Command(BaseCommand):
         parser.add_argument("--seconds", type=int, default=8, help="wrk run per endpoint")
         parser.add_argument("--connections", type=int, default=16)
         parser.add_argument("--port", type=int, default=8765)
+        parser.add_argument("--mixed-seconds", type=int, default=60,
+                            help="how long reporters, editors and readers work at once")
 
-    def handle(self, seconds, connections, port, **options):
+    def handle(self, seconds, connections, port, mixed_seconds, **options):
         name = settings.DATABASES["default"]["NAME"]
         if connection.vendor != "postgresql" or not str(name).endswith("bench"):
             raise CommandError("Run against a PostgreSQL database whose name ends in 'bench'; it is emptied.")
@@ -197,7 +263,7 @@ class Command(BaseCommand):
         call_command("flush", interactive=False, verbosity=0)
         large, editor = build(self.stdout)
         self.time_admin(editor, large)
-        self.serve_and_load(large, seconds, connections, port)
+        self.serve_and_load(large, editor, seconds, connections, port, mixed_seconds)
 
     def time_admin(self, editor, large):
         client = Client()
@@ -218,7 +284,7 @@ class Command(BaseCommand):
                     raise CommandError(f"{url} answered {response.status_code}")
             self.admin_rows.append((label, statistics.median(times), max(times)))
 
-    def serve_and_load(self, large, seconds, connections, port):
+    def serve_and_load(self, large, editor, seconds, connections, port, mixed_seconds):
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "WEB_CONCURRENCY": "2",
                "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_LOG_LEVEL": "error",
                "SECURE_SSL_REDIRECT": "0"}
@@ -252,11 +318,27 @@ class Command(BaseCommand):
                 for mode, lua in modes:
                     urllib.request.urlopen(base + path, timeout=60).read()
                     rows.append((label, mode, *wrk(base + path, seconds, connections, lua)))
+            mixed = mixed_load(base, large, editor, mixed_seconds)
             memory = peak_memory_mb(server.pid)
         finally:
             server.terminate()
             server.wait(timeout=30)
         self.report(rows, memory, connections, seconds)
+        self.report_mixed_load(*mixed)
+
+    def report_mixed_load(self, newsroom, findings, seconds):
+        out = self.stdout.write
+        latencies = sorted(newsroom.latencies)
+        out(f"\nMixed load for {seconds} s over HTTP: {READERS} readers, {len(REPORTED_FACTS) + 1} reporters, "
+            f"{EDITORS} editors at once.")
+        out(f"- saves: {len(newsroom.saved)}; approvals: {len(newsroom.approved_by_editor)}; "
+            f"pages read: {len(newsroom.responses)} "
+            f"(p50 {percentile(latencies, 50):.0f} ms, p99 {percentile(latencies, 99):.0f} ms); "
+            f"approved edits readers saw: {len(newsroom.seen_by_readers)}")
+        for check, found in findings.items():
+            out(f"- {check}: {len(found)}" + (f" (for example {found[:3]})" if found else ""))
+        if any(findings.values()):
+            raise CommandError("The mixed load lost or leaked something; see above.")
 
     def report(self, rows, memory, connections, seconds):
         baseline = rows[0][2]

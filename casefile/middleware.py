@@ -1,10 +1,12 @@
+import gzip
 import hashlib
+import re
 import time
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseNotModified
-from django.utils.cache import has_vary_header
+from django.utils.cache import has_vary_header, patch_vary_headers
 from django.utils.http import parse_etags, quote_etag
 
 from . import published
@@ -20,6 +22,10 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "form-action 'self'",
     "frame-ancestors 'none'",
 ])
+
+
+# "gzip" in Accept-Encoding, unless refused with q=0.
+ACCEPTS_GZIP = re.compile(r"\bgzip\b(?!\s*;\s*q=0(?:\.0*)?\s*(?:,|$))")
 
 
 class SecurityHeadersMiddleware:
@@ -51,6 +57,8 @@ class PublicPageCacheMiddleware:
 
     KEY_PREFIX = "public-page"
     POLL_SECONDS = 0.05
+    # Below this, compressing saves less than the header costs.
+    SMALLEST_TO_COMPRESS = 200
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -84,15 +92,24 @@ class PublicPageCacheMiddleware:
                 },
                 "etag": quote_etag(hashlib.sha256(response.content).hexdigest()[:32]),
             }
+            if len(response.content) >= self.SMALLEST_TO_COMPRESS:
+                entry["gzip"] = gzip.compress(response.content, compresslevel=6, mtime=0)
             cache.set(key, entry, self.timeout)
             served_from = "miss"
-        if entry["etag"] in parse_etags(request.headers.get("If-None-Match", "")):
+        compressed = "gzip" in entry and ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", ""))
+        # Each encoding of a page is a representation of its own, with its own tag.
+        etag = entry["etag"][:-1] + '-gzip"' if compressed else entry["etag"]
+        if etag in parse_etags(request.headers.get("If-None-Match", "")):
             response = HttpResponseNotModified()
         else:
-            response = HttpResponse(entry["content"], status=entry["status"])
+            response = HttpResponse(entry["gzip"] if compressed else entry["content"], status=entry["status"])
             for name, value in entry["headers"].items():
                 response.headers[name] = value
-        response.headers["ETag"] = entry["etag"]
+            if compressed:
+                response.headers["Content-Encoding"] = "gzip"
+        if "gzip" in entry:
+            patch_vary_headers(response, ["Accept-Encoding"])
+        response.headers["ETag"] = etag
         # Browsers may keep the page but must ask again each time, so an
         # approval reaches readers on their next visit.
         response.headers["Cache-Control"] = "no-cache"

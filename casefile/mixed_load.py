@@ -108,8 +108,11 @@ class Newsroom:
         }
 
 
-def reporter_editing(newsroom, user, model, pk, field):
+def reporter_editing(newsroom, user, model, pk, field, pause=0):
+    """Save new text again and again, `pause` seconds apart."""
+
     def edit():
+        time.sleep(pause)
         marker = new_marker()
         with newsroom.turn(), transaction.atomic():
             record = model.objects.select_for_update().get(pk=pk)
@@ -121,9 +124,12 @@ def reporter_editing(newsroom, user, model, pk, field):
     return edit
 
 
-def editor_approving(newsroom, user, records):
+def editor_approving(newsroom, user, records, pause=0):
+    """Approve the newest version of each record in turn, `pause` seconds apart."""
+
     def review():
         for model, pk in records:
+            time.sleep(pause)
             with newsroom.turn():
                 latest = workflow.latest_version(model, pk)
                 try:

@@ -126,6 +126,21 @@ def public_cases(as_of=None):
     return [_instance(row) for row in rows]
 
 
+def _instances(model, rows):
+    """Working-model objects straight from the columns of the historical rows.
+
+    Like `_instance()`, without building a historical object first: on a large
+    case that halves the work of reading it.
+    """
+    names = [field.attname for field in model._meta.concrete_fields]
+    instances = []
+    for values in rows.values_list(*names, "history_id", "history_date", "approved_at"):
+        obj = model.from_db(rows.db, names, values[: len(names)])
+        obj.version_id, obj.version_date, obj.approved_at = values[len(names):]
+        instances.append(obj)
+    return instances
+
+
 def _instance(row):
     obj = row.instance
     obj.version_id = row.history_id
@@ -324,8 +339,7 @@ class _Reader:
         ):
             return []
         if not conditions and not lookups:
-            rows = approved_versions(model, case=self.case.pk, at=self.at)
-            return [_instance(row) for row in rows]
+            return _instances(model, approved_versions(model, case=self.case.pk, at=self.at))
         if not conditions and list(lookups) == ["id__in"]:
             among = lookups["id__in"]
         else:

@@ -410,7 +410,8 @@ def approve(editor, versions, comment=""):
             _record_decision(change, Decision.Action.APPROVED, editor, now, batch, comment)
             for change in changes.values()
         ]
-        published.advance_generation()
+        if decisions:
+            published.advance_generation()
         transaction.on_commit(lambda: _tell_authors(list(changes.values()), "approved", editor, comment))
     return decisions
 
@@ -609,6 +610,17 @@ class QueueItem:
         return reverse("admin:casefile_review", args=[key_for(self.model, self.pk)])
 
 
+QUEUE_FIELDS = ("history_id", "id", "history_date", "history_type", "history_user", "removal_proposed")
+
+
+def _owner_fields(model):
+    """The fields that tell whose change a row is: its case, or the record it belongs to."""
+    names = [name for children in CHILDREN.values() for child, name in children if child is model]
+    if any(field.name == "case" for field in model._meta.fields):
+        names.append("case")
+    return names
+
+
 def review_queue(case=None, author=None, kind=None):
     """Records with changes awaiting review, oldest first, in a fixed number of queries."""
     User = get_user_model()
@@ -625,6 +637,8 @@ def review_queue(case=None, author=None, kind=None):
         ).order_by("history_id")
         approved = decisions.filter(action=Decision.Action.APPROVED)
         newest_approval = approved.filter(object_id=OuterRef("id")).order_by("-decided_at", "-id")
+        # Only what sorting and grouping need: most records in a long queue
+        # are new, and only the page shown needs their text (`load_records`).
         rows = list(
             hist.objects.filter(history_id__in=newest_ids)
             .exclude(history_id__in=decisions.values("history_id"))
@@ -633,16 +647,25 @@ def review_queue(case=None, author=None, kind=None):
                 pending_since=Subquery(first_pending.values("history_date")[:1]),
                 approved_history_id=Subquery(newest_approval.values("history_id")[:1]),
             )
+            .only(*QUEUE_FIELDS, *_owner_fields(model))
         )
-        # The version readers see, if any: most records in a long queue are new.
+        edited = [row for row in rows if row.approved_history_id]
+        versions = hist.objects.in_bulk(
+            [row.approved_history_id for row in edited] + [row.history_id for row in edited],
+            field_name="history_id",
+        )
+        # The version readers see, if any, and the full newest version to compare it with.
         public = {
-            row.id: row
-            for row in hist.objects.in_bulk(
-                [row.approved_history_id for row in rows if row.approved_history_id],
-                field_name="history_id",
-            ).values()
-            if not row.removal_proposed and row.history_type != "-"
+            row.id: versions[row.approved_history_id]
+            for row in edited
+            if not versions[row.approved_history_id].removal_proposed
+            and versions[row.approved_history_id].history_type != "-"
         }
+        for position, row in enumerate(rows):
+            if row.approved_history_id:
+                full = versions[row.history_id]
+                full.pending_since, full.approved_history_id = row.pending_since, row.approved_history_id
+                rows[position] = full
         for row in rows:
             change = Change(model=model, pk=row.id, latest=row, approved=public.get(row.id))
             if not change.has_changes:
@@ -691,11 +714,25 @@ def review_queue(case=None, author=None, kind=None):
 
 
 def load_records(items):
-    """Give each queue item its record, one query per kind: for the page being shown."""
+    """Give each queue item its record and each change its full version, one query per kind.
+
+    For the page being shown: the queue itself reads only what sorts and groups it.
+    """
     by_model = {}
     for item in items:
         by_model.setdefault(item.model, []).append(item.pk)
     live = {model: model.objects.in_bulk(pks) for model, pks in by_model.items()}
+    versions_by_model = {}
+    for item in items:
+        for change in item.changes:
+            model = type(change["row"]).instance_type
+            versions_by_model.setdefault(model, []).append(change["history_id"])
+    full = {}
+    for model, history_ids in versions_by_model.items():
+        full.update(history_model(model).objects.in_bulk(history_ids, field_name="history_id"))
+    for item in items:
+        for change in item.changes:
+            change["row"] = full.get(change["history_id"], change["row"])
     for item in items:
         record = live[item.model].get(item.pk)
         item.__dict__["record"] = record or latest_version(item.model, item.pk).instance

@@ -227,3 +227,49 @@ def test_the_generation_starts_again_when_its_row_is_gone(db):
 
     assert PublicationGeneration.objects.count() == 1
     assert published.current_generation() > 0
+
+
+def test_a_browser_that_accepts_gzip_gets_the_cached_page_compressed(client, case_file):
+    import gzip
+
+    url = reverse("casefile:case_detail", args=[case_file.slug])
+    plain = client.get(url)
+    compressed = client.get(url, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+
+    assert compressed["X-Public-Cache"] == "hit"
+    assert compressed["Content-Encoding"] == "gzip"
+    assert gzip.decompress(compressed.content) == plain.content
+    assert len(compressed.content) < len(plain.content) / 2
+    assert "Accept-Encoding" in compressed["Vary"] and "Accept-Encoding" in plain["Vary"]
+    assert not plain.has_header("Content-Encoding")
+
+
+def test_the_compressed_page_has_a_tag_of_its_own_and_answers_not_modified_to_it(client, case_file):
+    url = reverse("casefile:case_detail", args=[case_file.slug])
+    plain_tag = client.get(url)["ETag"]
+    gzip_tag = client.get(url, HTTP_ACCEPT_ENCODING="gzip")["ETag"]
+
+    assert gzip_tag != plain_tag
+    assert client.get(url, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=gzip_tag).status_code == 304
+    # A tag of the compressed page does not stand for the plain one.
+    assert client.get(url, HTTP_IF_NONE_MATCH=gzip_tag).status_code == 200
+
+
+def test_a_browser_that_refuses_gzip_gets_the_page_plain(client, case_file):
+    url = reverse("casefile:case_detail", args=[case_file.slug])
+    client.get(url)
+
+    response = client.get(url, HTTP_ACCEPT_ENCODING="gzip;q=0, identity")
+
+    assert not response.has_header("Content-Encoding")
+    assert b"Harbour contracts" in response.content
+
+
+def test_approving_a_version_already_public_leaves_the_cached_pages_alone(client, case_file, editor):
+    from casefile import published, workflow
+
+    fact = Fact.objects.get(slug="contract-value")
+    before = published.current_generation()
+
+    assert workflow.approve(editor, {(Fact, fact.pk): fact.history.latest().history_id}) == []
+    assert published.current_generation() == before

@@ -149,7 +149,9 @@ def build_case(builder, case, size):
 
 
 def wrk(url, seconds, connections, script=None):
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "--latency"]
+    # Browsers ask for compressed pages, and so does the load.
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "--latency",
+               "-H", "Accept-Encoding: gzip"]
     if script:
         command += ["-s", script]
     output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
@@ -175,6 +177,8 @@ def peak_memory_mb(master_pid):
 
 READERS = 8
 EDITORS = 2
+REPORTER_PAUSE_SECONDS = 2
+EDITOR_PAUSE_SECONDS = 0.5
 REPORTED_FACTS = ["fact-1", "fact-2", "fact-3", "fact-4"]
 
 
@@ -217,12 +221,15 @@ def mixed_load(base, large, editor, seconds):
             newsroom.latencies.append((time.perf_counter() - started) * 1000)
         return status, text
 
+    # A reporter saves every few seconds, not as fast as the machine allows.
     roles = [
-        reporter_editing(newsroom, reporter, Fact, fact.pk, "statement")
+        reporter_editing(newsroom, reporter, Fact, fact.pk, "statement", pause=REPORTER_PAUSE_SECONDS)
         for reporter, fact in zip(reporters, facts)
     ]
-    roles.append(reporter_editing(newsroom, reporters[-1], Actor, actor.pk, "description"))
-    roles += [editor_approving(newsroom, user, records) for user in (editor, second_editor)]
+    roles.append(reporter_editing(newsroom, reporters[-1], Actor, actor.pk, "description",
+                                  pause=REPORTER_PAUSE_SECONDS))
+    roles += [editor_approving(newsroom, user, records, pause=EDITOR_PAUSE_SECONDS)
+              for user in (editor, second_editor)[:EDITORS]]
     roles += [reader_reading(newsroom, pages[n % len(pages):] + pages[:n % len(pages)], fetch)
               for n in range(READERS)]
     if not newsroom.run(*roles):

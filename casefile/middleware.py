@@ -85,6 +85,7 @@ class PublicPageCacheMiddleware:
                 return response
             entry = {
                 "content": response.content,
+                "compressed": False,
                 "status": response.status_code,
                 "headers": {
                     name: value for name, value in response.headers.items()
@@ -93,21 +94,29 @@ class PublicPageCacheMiddleware:
                 "etag": quote_etag(hashlib.sha256(response.content).hexdigest()[:32]),
             }
             if len(response.content) >= self.SMALLEST_TO_COMPRESS:
-                entry["gzip"] = gzip.compress(response.content, compresslevel=6, mtime=0)
+                # Kept compressed only: every hit reads the entry whole from
+                # the cache, and nearly every reader takes it compressed.
+                entry["content"] = gzip.compress(response.content, compresslevel=6, mtime=0)
+                entry["compressed"] = True
             cache.set(key, entry, self.timeout)
             served_from = "miss"
-        compressed = "gzip" in entry and ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", ""))
+        send_compressed = entry["compressed"] and bool(
+            ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", ""))
+        )
         # Each encoding of a page is a representation of its own, with its own tag.
-        etag = entry["etag"][:-1] + '-gzip"' if compressed else entry["etag"]
+        etag = entry["etag"][:-1] + '-gzip"' if send_compressed else entry["etag"]
         if etag in parse_etags(request.headers.get("If-None-Match", "")):
             response = HttpResponseNotModified()
         else:
-            response = HttpResponse(entry["gzip"] if compressed else entry["content"], status=entry["status"])
+            content = entry["content"]
+            if entry["compressed"] and not send_compressed:
+                content = gzip.decompress(content)
+            response = HttpResponse(content, status=entry["status"])
             for name, value in entry["headers"].items():
                 response.headers[name] = value
-            if compressed:
+            if send_compressed:
                 response.headers["Content-Encoding"] = "gzip"
-        if "gzip" in entry:
+        if entry["compressed"]:
             patch_vary_headers(response, ["Accept-Encoding"])
         response.headers["ETag"] = etag
         # Browsers may keep the page but must ask again each time, so an

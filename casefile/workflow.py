@@ -610,19 +610,26 @@ class QueueItem:
         return reverse("admin:casefile_review", args=[key_for(self.model, self.pk)])
 
 
-QUEUE_FIELDS = ("history_id", "id", "history_date", "history_type", "history_user", "removal_proposed")
+QUEUE_FIELDS = ("history_id", "id", "history_date", "history_user_id")
 
 
-def _owner_fields(model):
-    """The fields that tell whose change a row is: its case, or the record it belongs to."""
-    names = [name for children in CHILDREN.values() for child, name in children if child is model]
-    if any(field.name == "case" for field in model._meta.fields):
-        names.append("case")
-    return names
+def _owners(model):
+    """(parent model, column) for each record a child row may belong to, in review order."""
+    return [
+        (parent_model, f"{name}_id")
+        for parent_model, children in CHILDREN.items()
+        for child, name in children
+        if child is model
+    ]
 
 
 def review_queue(case=None, author=None, kind=None):
-    """Records with changes awaiting review, oldest first, in a fixed number of queries."""
+    """Records with changes awaiting review, oldest first, in a fixed number of queries.
+
+    Reads only the columns that sort and group the queue, and whole versions
+    only of records readers already see, to compare; `load_records()` gives
+    the page shown the rest.
+    """
     User = get_user_model()
     grouped, case_ids = {}, {}
     for model in TRACKED:
@@ -637,8 +644,8 @@ def review_queue(case=None, author=None, kind=None):
         ).order_by("history_id")
         approved = decisions.filter(action=Decision.Action.APPROVED)
         newest_approval = approved.filter(object_id=OuterRef("id")).order_by("-decided_at", "-id")
-        # Only what sorting and grouping need: most records in a long queue
-        # are new, and only the page shown needs their text (`load_records`).
+        owners = _owners(model)
+        has_case = model is not Case and any(field.name == "case" for field in model._meta.fields)
         rows = list(
             hist.objects.filter(history_id__in=newest_ids)
             .exclude(history_id__in=decisions.values("history_id"))
@@ -647,42 +654,36 @@ def review_queue(case=None, author=None, kind=None):
                 pending_since=Subquery(first_pending.values("history_date")[:1]),
                 approved_history_id=Subquery(newest_approval.values("history_id")[:1]),
             )
-            .only(*QUEUE_FIELDS, *_owner_fields(model))
+            .values(*QUEUE_FIELDS, *(column for _, column in owners), *(["case_id"] if has_case else []),
+                    "pending_since", "approved_history_id")
         )
-        edited = [row for row in rows if row.approved_history_id]
+        edited = [row for row in rows if row["approved_history_id"]]
         versions = hist.objects.in_bulk(
-            [row.approved_history_id for row in edited] + [row.history_id for row in edited],
+            [row["approved_history_id"] for row in edited] + [row["history_id"] for row in edited],
             field_name="history_id",
         )
-        # The version readers see, if any, and the full newest version to compare it with.
-        public = {
-            row.id: versions[row.approved_history_id]
-            for row in edited
-            if not versions[row.approved_history_id].removal_proposed
-            and versions[row.approved_history_id].history_type != "-"
-        }
-        for position, row in enumerate(rows):
-            if row.approved_history_id:
-                full = versions[row.history_id]
-                full.pending_since, full.approved_history_id = row.pending_since, row.approved_history_id
-                rows[position] = full
         for row in rows:
-            change = Change(model=model, pk=row.id, latest=row, approved=public.get(row.id))
-            if not change.has_changes:
-                continue
+            latest = None
+            if row["approved_history_id"]:
+                # Compared with the version readers see, if they see one.
+                latest, public = versions[row["history_id"]], versions[row["approved_history_id"]]
+                if public.removal_proposed or public.history_type == "-":
+                    public = None
+                if not Change(model=model, pk=row["id"], latest=latest, approved=public).has_changes:
+                    continue
             if model in TOP_LEVEL:
-                owner = (model, row.id)
-                case_ids[owner] = row.id if model is Case else row.case_id
+                owner = (model, row["id"])
+                case_ids[owner] = row["id"] if model is Case else row["case_id"]
             else:
-                parent_model, name = parent_of(model, row)[0]
-                owner = (parent_model, getattr(row, f"{name}_id"))
+                owner = next((parent, row[column]) for parent, column in owners if row[column])
             grouped.setdefault(owner, []).append({
-                "date": row.pending_since or row.history_date,
-                "user_id": row.history_user_id,
+                "date": row["pending_since"] or row["history_date"],
+                "user_id": row["history_user_id"],
                 "kind": model._meta.verbose_name,
-                "row": row,
-                "key": key_for(model, row.id),
-                "history_id": row.history_id,
+                "model": model,
+                "row": latest,
+                "key": key_for(model, row["id"]),
+                "history_id": row["history_id"],
             })
     users = User.objects.in_bulk({c["user_id"] for cs in grouped.values() for c in cs if c["user_id"]})
     unknown = {}
@@ -725,8 +726,7 @@ def load_records(items):
     versions_by_model = {}
     for item in items:
         for change in item.changes:
-            model = type(change["row"]).instance_type
-            versions_by_model.setdefault(model, []).append(change["history_id"])
+            versions_by_model.setdefault(change["model"], []).append(change["history_id"])
     full = {}
     for model, history_ids in versions_by_model.items():
         full.update(history_model(model).objects.in_bulk(history_ids, field_name="history_id"))

@@ -1060,3 +1060,31 @@ def test_a_long_review_queue_is_shown_a_page_at_a_time(fact, reporter_client, ed
     assert "Page 1 of 2" in first and "Page 2 of 2" in second
     assert "Worth 9 million." in first and "Worth 9 million." not in second
     assert "Ana Mayor" in second
+
+
+def test_the_review_queue_takes_as_many_queries_for_250_waiting_records_as_for_25(
+    case_file, reporter, editor_client
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from simple_history.utils import bulk_create_with_history
+
+    def add_pending_facts(first, count):
+        bulk_create_with_history([
+            Fact(case=case_file, slug=f"pending-{n}", statement=f"Claim being checked, number {n}.")
+            for n in range(first, first + count)
+        ], Fact, default_user=reporter)
+
+    def queue_page():
+        with CaptureQueriesContext(connection) as captured:
+            html = editor_client.get(reverse("admin:casefile_review_queue")).content.decode()
+        return len(captured), html
+
+    add_pending_facts(0, 25)
+    few, html = queue_page()
+    assert "Claim being checked, number 24." in html
+    add_pending_facts(25, 225)
+    many, html = queue_page()
+
+    assert "250 records waiting." in html
+    assert many == few

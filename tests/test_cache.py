@@ -153,7 +153,7 @@ def test_a_reader_waits_for_the_page_another_request_is_rendering(client, case_f
     request = RequestFactory().get(url)
     key = middleware.cache_key(request)
     rendered_by_the_other = {
-        "content": b'{"rendered": "by the other request"}', "status": 200,
+        "content": b'{"rendered": "by the other request"}', "compressed": False, "status": 200,
         "headers": {"Content-Type": "application/json"}, "etag": '"other"',
     }
     cache.set(f"{key}:rendering", True, 30)

@@ -161,6 +161,31 @@ def wrk(url, seconds, connections, script=None):
     return rps, milliseconds(latency["50"]), milliseconds(latency["99"]), failures
 
 
+def settle(master_pid, longest_seconds=120):
+    """Wait until the workers are idle: they have worked off what the last run left queued.
+
+    wrk stops sending at the end of its run, but slow pages it asked for may
+    still be rendering; the next row must not pay for them.
+    """
+    deadline = time.monotonic() + longest_seconds
+    while time.monotonic() < deadline:
+        before = workers_cpu_seconds(master_pid)
+        time.sleep(0.5)
+        if workers_cpu_seconds(master_pid) - before < 0.02:
+            return
+
+
+def workers_cpu_seconds(master_pid):
+    ticks = 0
+    for pid in Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue  # a worker being replaced
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def milliseconds(text):
     number, unit = re.match(r"([\d.]+)(\w+)", text).groups()
     return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
@@ -325,6 +350,7 @@ class Command(BaseCommand):
                 for mode, lua in modes:
                     urllib.request.urlopen(base + path, timeout=60).read()
                     rows.append((label, mode, *wrk(base + path, seconds, connections, lua)))
+                    settle(server.pid)
             mixed = mixed_load(base, large, editor, mixed_seconds)
             memory = peak_memory_mb(server.pid)
         finally:

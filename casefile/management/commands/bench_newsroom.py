@@ -161,29 +161,27 @@ def wrk(url, seconds, connections, script=None):
     return rps, milliseconds(latency["50"]), milliseconds(latency["99"]), failures
 
 
-def settle(master_pid, longest_seconds=120):
-    """Wait until the workers are idle: they have worked off what the last run left queued.
+def settle(longest_seconds=120):
+    """Wait until the machine is idle: the server has worked off what the last run left.
 
     wrk stops sending at the end of its run, but slow pages it asked for may
-    still be rendering; the next row must not pay for them.
+    still be rendering, in gunicorn and in PostgreSQL; the next row must not
+    pay for them.
     """
     deadline = time.monotonic() + longest_seconds
     while time.monotonic() < deadline:
-        before = workers_cpu_seconds(master_pid)
+        busy_before, total_before = cpu_ticks()
         time.sleep(0.5)
-        if workers_cpu_seconds(master_pid) - before < 0.02:
+        busy, total = cpu_ticks()
+        if (busy - busy_before) <= 0.1 * (total - total_before):
             return
 
 
-def workers_cpu_seconds(master_pid):
-    ticks = 0
-    for pid in Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split():
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            continue  # a worker being replaced
-        ticks += int(fields[11]) + int(fields[12])  # utime, stime
-    return ticks / os.sysconf("SC_CLK_TCK")
+def cpu_ticks():
+    """(busy, all) processor time since boot, from /proc/stat."""
+    values = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle, iowait
+    return sum(values) - idle, sum(values)
 
 
 def milliseconds(text):
@@ -344,13 +342,15 @@ class Command(BaseCommand):
                 ("search", "/search/?q=tender"),
                 ("JSON export", f"/cases/{large.slug}/case.json"),
             ]
+            # Every cached row first: a row of fresh renders leaves work behind.
+            runs = [(label, path, "-" if n == 0 else "cached", None) for n, (label, path) in enumerate(endpoints)]
+            runs += [(label, path, "uncached", str(script)) for label, path in endpoints[1:]]
             rows = []
-            for label, path in endpoints:
-                modes = [("-", None)] if label == "baseline view" else [("cached", None), ("uncached", str(script))]
-                for mode, lua in modes:
-                    urllib.request.urlopen(base + path, timeout=60).read()
-                    rows.append((label, mode, *wrk(base + path, seconds, connections, lua)))
-                    settle(server.pid)
+            for label, path, mode, lua in runs:
+                urllib.request.urlopen(base + path, timeout=60).read()
+                settle()
+                rows.append((label, mode, *wrk(base + path, seconds, connections, lua)))
+            rows.sort(key=lambda row: [label for label, _ in endpoints].index(row[0]))
             mixed = mixed_load(base, large, editor, mixed_seconds)
             memory = peak_memory_mb(server.pid)
         finally:

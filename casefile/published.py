@@ -7,7 +7,10 @@ the working records reporters edit, so nothing unapproved can leak.
 
 `published_case()` loads a whole case in a fixed number of queries, however
 many records it holds, and links the approved records to each other in memory.
-A link to a record that is not public is dropped.
+A link to a record that is not public is dropped. `published_page()` links the
+same way only the records one actor, event, fact or source page shows, read
+with narrow queries. `current_generation()` is the number public pages are
+cached under; each approval moves it on (`advance_generation()`).
 """
 
 import datetime
@@ -60,14 +63,9 @@ def approving_decisions(model, case=None, at=None):
     return decisions.filter(id=Subquery(newest.values("id")[:1]))
 
 
-def approved_versions(model, case=None, at=None, among=None):
-    """Historical rows of `model` that are public at the moment `at`, with `approved_at`.
-
-    `among`, a query of record ids, narrows the decisions read to those records.
-    """
+def approved_versions(model, case=None, at=None):
+    """Historical rows of `model` that are public at the moment `at`, with `approved_at`."""
     decisions = approving_decisions(model, case, at)
-    if among is not None:
-        decisions = decisions.filter(object_id__in=among)
     approval = Decision.objects.filter(
         content_type=ContentType.objects.get_for_model(model),
         action=Decision.Action.APPROVED,

@@ -1,0 +1,302 @@
+"""Editorial workflow: every state change of the case file happens here.
+
+Reporters edit working records; simple-history keeps each version. An editor
+approves or rejects exactly the versions shown in review, recorded as
+`Decision` rows. The public read layer (`casefile.published`) shows only
+approved versions.
+
+A record's citations, participants and fact links are its *children*: they
+are reviewed and approved together with it, as one change (`changes`). The
+review queue lists what waits (`queue`); `notify` sends the emails.
+"""
+
+import uuid
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from django.db.models import Max
+
+from .. import published
+from ..history import history_model
+from ..models import Decision
+from .changes import (
+    CHILDREN,
+    EDITORS,
+    REPORTERS,
+    TOP_LEVEL,
+    TRACKED,
+    Change,
+    EditConflict,
+    StaleReview,
+    UnapprovedReference,
+    WorkflowError,
+    approved_version,
+    case_id_of,
+    child_ids,
+    content_type,
+    is_editor,
+    key_for,
+    latest_version,
+    model_for_key,
+    pending_change,
+    record_changes,
+    review_bundle,
+    unpublished_references,
+    versions_of,
+)
+from .notify import _tell_authors, announce_changes
+from .queue import fingerprint, load_records, review_queue
+
+# What the rest of the project uses, from here and from the modules above.
+__all__ = [
+    "EDITORS", "REPORTERS", "TOP_LEVEL", "TRACKED",
+    "EditConflict", "StaleReview", "UnapprovedReference", "WorkflowError",
+    "announce_changes", "approve", "approve_case", "approved_version", "check_edit_token",
+    "content_type", "delete_record", "edit_token", "ever_approved", "fingerprint", "is_editor",
+    "key_for", "latest_rejection", "latest_version", "load_records", "may_delete",
+    "model_for_key", "pending_change", "propose_removal", "record_changes", "reject",
+    "reset_to_approved", "review_bundle", "review_queue", "save_record",
+]
+
+
+
+def _lock_and_check(versions):
+    """Lock the records and refuse if any changed since the reviewer saw it."""
+    stale = []
+    for (model, pk), history_id in versions.items():
+        list(model.objects.select_for_update().filter(pk=pk))
+        latest = latest_version(model, pk)
+        if latest is None or latest.history_id != history_id:
+            stale.append(str(latest.instance) if latest else key_for(model, pk))
+    if stale:
+        raise StaleReview(
+            "Not saved: these records changed after you opened the review: "
+            + "; ".join(stale)
+            + ". The review below shows the current changes; check them and decide again.",
+            stale,
+        )
+
+
+def approve(editor, versions, comment=""):
+    """Approve exactly the given versions, {(model, pk): history_id}, as one change.
+
+    Refused if any record changed since review, if a pending child of an
+    approved record was not part of the review, or if a record refers to one
+    readers cannot see and that is not approved with it.
+    """
+    if not is_editor(editor):
+        raise PermissionDenied("Only editors approve changes.")
+    if not versions:
+        raise WorkflowError("Nothing was selected to approve.")
+    with transaction.atomic():
+        _lock_and_check(versions)
+        changes = {}
+        for (model, pk) in versions:
+            change = pending_change(model, pk)
+            if change is not None:
+                changes[(model, pk)] = change
+        unseen = [
+            change.label
+            for (model, pk) in list(changes)
+            if model in CHILDREN
+            for child in record_changes(model, pk)
+            if (child.model, child.pk) not in versions
+        ]
+        if unseen:
+            raise StaleReview(
+                "Not approved: these changes belong to the same record but were not part of "
+                "your review: " + "; ".join(unseen) + ".",
+                unseen,
+            )
+        missing = []
+        for change in changes.values():
+            for ref_model, ref_pk in unpublished_references(change):
+                batch_change = changes.get((ref_model, ref_pk))
+                if batch_change is None or batch_change.is_removal:
+                    ref = latest_version(ref_model, ref_pk)
+                    missing.append(f"{ref_model._meta.verbose_name} “{ref.instance}”")
+        if missing:
+            raise UnapprovedReference(
+                "Not approved: it refers to records readers cannot see yet: "
+                + "; ".join(sorted(set(missing)))
+                + ". Approve them together, from the review of this record.",
+                missing,
+            )
+        batch, now = uuid.uuid4(), timezone.now()
+        decisions = [
+            _record_decision(change, Decision.Action.APPROVED, editor, now, batch, comment)
+            for change in changes.values()
+        ]
+        if decisions:
+            published.advance_generation()
+        transaction.on_commit(lambda: _tell_authors(list(changes.values()), "approved", editor, comment))
+    return decisions
+
+
+def _record_decision(change, action, editor, at, batch, comment):
+    approved = action == Decision.Action.APPROVED
+    return Decision.objects.create(
+        case_id=case_id_of(change.model, change.latest),
+        content_type=content_type(change.model),
+        object_id=change.pk,
+        history_id=change.latest.history_id,
+        object_repr=change.label[:300],
+        action=action,
+        removes=approved and change.is_removal,
+        changed_fields=[str(name) for name in change.changed_field_names] if approved else [],
+        decided_by=editor,
+        decided_at=at,
+        comment=comment,
+        batch=batch,
+    )
+
+
+def reject(editor, versions, comment):
+    """Reject the given versions with a comment; the public version stays as it is."""
+    if not is_editor(editor):
+        raise PermissionDenied("Only editors reject changes.")
+    if not comment.strip():
+        raise ValidationError("A rejection needs a comment telling the reporter why.")
+    with transaction.atomic():
+        _lock_and_check(versions)
+        batch, now = uuid.uuid4(), timezone.now()
+        changes = [c for c in (pending_change(m, pk) for (m, pk) in versions) if c is not None]
+        for change in changes:
+            _record_decision(change, Decision.Action.REJECTED, editor, now, batch, comment.strip())
+        transaction.on_commit(lambda: _tell_authors(changes, "rejected", editor, comment))
+    return changes
+
+
+def latest_rejection(record):
+    """The rejection of the record's current version, if it was rejected."""
+    latest = latest_version(type(record), record.pk)
+    if latest is None:
+        return None
+    return Decision.objects.filter(
+        content_type=content_type(type(record)),
+        object_id=record.pk,
+        history_id=latest.history_id,
+        action=Decision.Action.REJECTED,
+    ).first()
+
+
+def reset_to_approved(record, user):
+    """Put the approved version back as the working version, children included.
+
+    Children added since approval are deleted; history keeps every version.
+    """
+    model = type(record)
+    reason = "Reset to the approved version"
+    with transaction.atomic():
+        approved = approved_version(model, record.pk)
+        if approved is None:
+            raise WorkflowError(
+                "This record was never approved, so there is no approved version to go back to. "
+                "Delete it instead if it should not exist."
+            )
+        _restore(record, approved, user, reason)
+        for child_model, child_pk in child_ids(model, record.pk):
+            child = child_model.objects.filter(pk=child_pk).first()
+            child_approved = approved_version(child_model, child_pk)
+            if child is None:
+                continue
+            if child_approved is None:
+                child._history_user, child._change_reason = user, reason
+                child.delete()
+            else:
+                _restore(child, child_approved, user, reason)
+
+
+def _restore(record, version, user, reason):
+    for model_field in type(record)._meta.concrete_fields:
+        if model_field.attname != "id":
+            setattr(record, model_field.attname, getattr(version, model_field.attname))
+    save_record(record, user, reason)
+
+
+def save_record(record, user, reason):
+    """Save a working version with who made it and why."""
+    record._history_user = user
+    record._change_reason = reason
+    record.save()
+
+
+def propose_removal(record, user, reason):
+    """Ask for an approved record to leave the public pages; an editor decides."""
+    if not reason.strip():
+        raise ValidationError("Say why this record should be removed.")
+    record.removal_proposed = True
+    save_record(record, user, reason)
+
+
+def ever_approved(record):
+    return Decision.objects.filter(
+        content_type=content_type(type(record)), object_id=record.pk,
+        action=Decision.Action.APPROVED,
+    ).exists()
+
+
+def may_delete(user, record):
+    """Reporters may delete only what readers never saw; editors may delete anything."""
+    return is_editor(user) or not ever_approved(record)
+
+
+def delete_record(record, user, reason):
+    """Delete a working record. An approved one leaves the public pages with it, on the editor's word."""
+    if not may_delete(user, record):
+        raise PermissionDenied(
+            "This record has been published. Propose its removal; an editor will decide."
+        )
+    model, pk = type(record), record.pk
+    with transaction.atomic():
+        approved = approved_version(model, pk)
+        record._history_user, record._change_reason = user, reason
+        record.delete()
+        if approved is not None:
+            deletion = Change(model=model, pk=pk, latest=latest_version(model, pk), approved=approved)
+            _record_decision(deletion, Decision.Action.APPROVED, user, timezone.now(), uuid.uuid4(), reason)
+            published.advance_generation()
+
+
+def edit_token(record):
+    """Identifies the versions of a record and its children that an edit form was built on."""
+    if record is None or record.pk is None:
+        return ""
+    model = type(record)
+    latest = [str(versions_of(model, record.pk).values_list("history_id", flat=True).first())]
+    for child_model, name in CHILDREN.get(model, ()):
+        newest = history_model(child_model).objects.filter(**{f"{name}_id": record.pk}).aggregate(
+            newest=Max("history_id")
+        )["newest"]
+        latest.append(str(newest or 0))
+    return "-".join(latest)
+
+
+def check_edit_token(record, token):
+    """Refuse a save built on versions older than the current ones."""
+    model = type(record)
+    list(model.objects.select_for_update().filter(pk=record.pk))
+    current = edit_token(record)
+    if token != current:
+        latest = versions_of(model, record.pk).select_related("history_user").first()
+        who = latest.history_user or "someone" if latest else "someone"
+        when = timezone.localtime(latest.history_date).strftime("%d %b %Y %H:%M") if latest else ""
+        raise EditConflict(
+            f"Not saved: {who} changed this record ({when} UTC) after you opened it. "
+            "Your input is kept below. Open the record in a new tab to see their version, "
+            "then save again to apply yours on top of it."
+        )
+    return current
+
+
+def approve_case(editor, case, comment):
+    """Approve every pending change of a case at once (used on import)."""
+    versions = {}
+    for item in review_queue(case=case):
+        for change in record_changes(item.model, item.pk):
+            versions[(change.model, change.pk)] = change.latest.history_id
+    if not versions:
+        return []
+    return approve(editor, versions, comment)

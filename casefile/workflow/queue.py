@@ -1,0 +1,195 @@
+"""The review queue: every record with changes waiting for an editor."""
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.contrib.auth import get_user_model
+from django.db.models import Max, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+
+from ..history import history_model
+from ..models import Case, Decision
+from .changes import (
+    CHILDREN,
+    TOP_LEVEL,
+    TRACKED,
+    Change,
+    case_id_of,
+    content_type,
+    key_for,
+    latest_version,
+)
+
+
+
+@dataclass
+class QueueItem:
+    """A record waiting for review, with its changed children."""
+
+    model: type
+    pk: int
+    changes: list
+
+    @property
+    def kind(self):
+        return self.model._meta.verbose_name
+
+    @cached_property
+    def record(self):
+        """The working record, or its last version if it was deleted; see `load_records()`."""
+        return load_records([self])[0].record
+
+    @property
+    def waiting_since(self):
+        return min(change["date"] for change in self.changes)
+
+    @property
+    def authors(self):
+        return sorted({str(c["user"]) for c in self.changes if c["user"]})
+
+    @property
+    def key(self):
+        return key_for(self.model, self.pk)
+
+    @property
+    def fingerprint(self):
+        return fingerprint((c["key"], c["history_id"]) for c in self.changes)
+
+    @property
+    def review_url(self):
+        return reverse("admin:casefile_review", args=[key_for(self.model, self.pk)])
+
+
+QUEUE_FIELDS = ("history_id", "id", "history_date", "history_user_id")
+
+
+def _owners(model):
+    """(parent model, column) for each record a child row may belong to, in review order."""
+    return [
+        (parent_model, f"{name}_id")
+        for parent_model, children in CHILDREN.items()
+        for child, name in children
+        if child is model
+    ]
+
+
+def review_queue(case=None, author=None, kind=None):
+    """Records with changes awaiting review, oldest first, in a fixed number of queries.
+
+    Reads only the columns that sort and group the queue, and whole versions
+    only of records readers already see, to compare; `load_records()` gives
+    the page shown the rest.
+    """
+    User = get_user_model()
+    grouped, case_ids = {}, {}
+    for model in TRACKED:
+        hist = history_model(model)
+        ct = content_type(model)
+        decisions = Decision.objects.filter(content_type=ct)
+        newest_ids = hist.objects.values("id").annotate(newest=Max("history_id")).values("newest")
+        last_decided = decisions.filter(object_id=OuterRef("id")).order_by("-history_id")
+        first_pending = hist.objects.filter(
+            id=OuterRef("id"),
+            history_id__gt=Coalesce(Subquery(last_decided.values("history_id")[:1]), 0),
+        ).order_by("history_id")
+        approved = decisions.filter(action=Decision.Action.APPROVED)
+        newest_approval = approved.filter(object_id=OuterRef("id")).order_by("-decided_at", "-id")
+        owners = _owners(model)
+        has_case = model is not Case and any(field.name == "case" for field in model._meta.fields)
+        rows = list(
+            hist.objects.filter(history_id__in=newest_ids)
+            .exclude(history_id__in=decisions.values("history_id"))
+            .filter(~Q(history_type="-") | Q(id__in=approved.values("object_id")))
+            .annotate(
+                pending_since=Subquery(first_pending.values("history_date")[:1]),
+                approved_history_id=Subquery(newest_approval.values("history_id")[:1]),
+            )
+            .values(*QUEUE_FIELDS, *(column for _, column in owners), *(["case_id"] if has_case else []),
+                    "pending_since", "approved_history_id")
+        )
+        edited = [row for row in rows if row["approved_history_id"]]
+        versions = hist.objects.in_bulk(
+            [row["approved_history_id"] for row in edited] + [row["history_id"] for row in edited],
+            field_name="history_id",
+        )
+        for row in rows:
+            latest = None
+            if row["approved_history_id"]:
+                # Compared with the version readers see, if they see one.
+                latest, public = versions[row["history_id"]], versions[row["approved_history_id"]]
+                if public.removal_proposed or public.history_type == "-":
+                    public = None
+                if not Change(model=model, pk=row["id"], latest=latest, approved=public).has_changes:
+                    continue
+            if model in TOP_LEVEL:
+                owner = (model, row["id"])
+                case_ids[owner] = row["id"] if model is Case else row["case_id"]
+            else:
+                owner = next((parent, row[column]) for parent, column in owners if row[column])
+            grouped.setdefault(owner, []).append({
+                "date": row["pending_since"] or row["history_date"],
+                "user_id": row["history_user_id"],
+                "kind": model._meta.verbose_name,
+                "model": model,
+                "row": latest,
+                "key": key_for(model, row["id"]),
+                "history_id": row["history_id"],
+            })
+    users = User.objects.in_bulk({c["user_id"] for cs in grouped.values() for c in cs if c["user_id"]})
+    unknown = {}
+    for model, pk in grouped:
+        if (model, pk) not in case_ids:
+            unknown.setdefault(model, []).append(pk)
+    for model, pks in unknown.items():
+        for pk, case_id in model.objects.filter(pk__in=pks).values_list("pk", "case_id"):
+            case_ids[(model, pk)] = case_id
+    items = []
+    for owner, changes in grouped.items():
+        for change in changes:
+            change["user"] = users.get(change["user_id"])
+        model, pk = owner
+        if owner not in case_ids:
+            # A record deleted since: its case is the one its last version names.
+            case_ids[owner] = case_id_of(model, latest_version(model, pk))
+        if case is not None and case_ids[owner] != getattr(case, "pk", case):
+            continue
+        if kind and model._meta.model_name != kind:
+            continue
+        if author is not None and not any(
+            c["user_id"] == getattr(author, "pk", author) for c in changes
+        ):
+            continue
+        items.append(QueueItem(model=model, pk=pk, changes=changes))
+    items.sort(key=lambda item: item.waiting_since)
+    return items
+
+
+def load_records(items):
+    """Give each queue item its record and each change its full version, one query per kind.
+
+    For the page being shown: the queue itself reads only what sorts and groups it.
+    """
+    by_model = {}
+    for item in items:
+        by_model.setdefault(item.model, []).append(item.pk)
+    live = {model: model.objects.in_bulk(pks) for model, pks in by_model.items()}
+    versions_by_model = {}
+    for item in items:
+        for change in item.changes:
+            versions_by_model.setdefault(change["model"], []).append(change["history_id"])
+    full = {}
+    for model, history_ids in versions_by_model.items():
+        full.update(history_model(model).objects.in_bulk(history_ids, field_name="history_id"))
+    for item in items:
+        for change in item.changes:
+            change["row"] = full.get(change["history_id"], change["row"])
+    for item in items:
+        record = live[item.model].get(item.pk)
+        item.__dict__["record"] = record or latest_version(item.model, item.pk).instance
+    return items
+
+
+def fingerprint(pairs):
+    """The versions a reviewer saw, as one comparable string."""
+    return ",".join(sorted(f"{key}@{history_id}" for key, history_id in pairs))

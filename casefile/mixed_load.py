@@ -84,8 +84,12 @@ class Newsroom:
         finally:
             connection.close()
 
-    def findings(self, models, editor):
-        """What went wrong, by check; every list is empty when nothing did."""
+    def findings(self, models, editors):
+        """What went wrong, by check; every list is empty when nothing did.
+
+        `models` are the kinds of record the reporters edited, `editors` the
+        people approving during the run.
+        """
         new_approvals = Decision.objects.exclude(id__in=self.decisions_before).filter(
             action=Decision.Action.APPROVED
         )
@@ -101,7 +105,8 @@ class Newsroom:
             "other responses than 200": [(url, status) for url, status in self.responses if status != 200],
             "approvals no editor made here": sorted(approved_versions - self.approved_by_editor),
             "approvals by someone else": sorted(
-                set(new_approvals.values_list("decided_by__username", flat=True)) - {editor.username}
+                set(new_approvals.values_list("decided_by__username", flat=True))
+                - {editor.username for editor in editors}
             ),
             "unapproved text readers saw": sorted(self.seen_by_readers - published),
             "successful saves missing from history": missing,

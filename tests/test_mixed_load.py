@@ -9,8 +9,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from casefile import workflow
 from casefile.mixed_load import Newsroom, editor_approving, reader_reading, reporter_editing
 from casefile.models import Actor, Fact
+
+from .conftest import make_user, save
 
 
 def client_fetch():
@@ -48,7 +51,7 @@ def test_a_busy_newsroom_loses_nothing_and_shows_readers_only_approved_text(
     assert all_ended
     assert newsroom.saved and newsroom.approved_by_editor and newsroom.responses
     assert newsroom.seen_by_readers, "readers saw none of the approved edits"
-    findings = newsroom.findings([Fact, Actor], editor)
+    findings = newsroom.findings([Fact, Actor], [editor])
     assert findings == {check: [] for check in findings}
     assert len(findings) == 7
 
@@ -61,8 +64,22 @@ def test_the_checks_catch_unapproved_text_a_server_error_and_a_lost_save(case_fi
     newsroom.responses.append(("/cases/harbour/", 502))
     newsroom.saved.append((Fact, fact.pk, "MARK-ba9876543210"))
 
-    findings = newsroom.findings([Fact], editor)
+    findings = newsroom.findings([Fact], [editor])
 
     assert findings["unapproved text readers saw"] == ["MARK-0123456789ab"]
     assert findings["5xx responses"] == [("/cases/harbour/", 502)]
     assert findings["successful saves missing from history"] == ["MARK-ba9876543210"]
+
+
+def test_the_checks_catch_an_approval_made_outside_the_run(case_file, reporter, editor):
+    newsroom = Newsroom(seconds=0, longest_seconds=0)
+    someone = make_user("someone-else", workflow.EDITORS)
+    fact = Fact.objects.get(slug="contract-value")
+    fact.statement = "Approved by someone outside the run."
+    save(fact, reporter)
+    decisions = workflow.approve(someone, {(Fact, fact.pk): fact.history.latest().history_id})
+
+    findings = newsroom.findings([Fact], [editor])
+
+    assert findings["approvals no editor made here"] == [decisions[0].history_id]
+    assert findings["approvals by someone else"] == ["someone-else"]

@@ -2,9 +2,11 @@ import gzip
 import hashlib
 import re
 import time
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import MiddlewareNotUsed
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.cache import has_vary_header, patch_vary_headers
 from django.utils.http import parse_etags, quote_etag
@@ -45,17 +47,23 @@ class SecurityHeadersMiddleware:
 class PublicPageCacheMiddleware:
     """Serve anonymous readers' public pages from the shared cache.
 
-    A page is cached under its full URL and the publication generation: the
+    A page is cached under its address, with only the query parameters public
+    pages read, and the publication generation: any other parameter would let
+    a reader force a fresh render and a new copy in the cache at will. The
     generation changes with every editorial decision, so an approval makes the
     next request render afresh on every server at once, and nothing waits for
     an expiry. Staff who are logged in, the admin, and anything but a plain
     200 are never cached. While one request renders a page, others asking
     for the same page wait for it rather than render it again. Every cached
     page carries an ETag of its content, and a reader who already has that
-    content gets a 304.
+    content gets a 304. PUBLIC_PAGE_CACHE_SECONDS = 0 turns the cache off.
     """
 
     KEY_PREFIX = "public-page"
+    # Must name every query parameter a public view reads: the others are left
+    # out of the cache key, so a page that read one would be served to readers
+    # who asked for another value of it.
+    QUERY_PARAMETERS = ("as_of", "page", "q", "status")
     POLL_SECONDS = 0.05
     # Below this, compressing saves less than the header costs.
     SMALLEST_TO_COMPRESS = 200
@@ -63,8 +71,13 @@ class PublicPageCacheMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
         self.timeout = getattr(settings, "PUBLIC_PAGE_CACHE_SECONDS", 600)
+        if self.timeout <= 0:
+            raise MiddlewareNotUsed("PUBLIC_PAGE_CACHE_SECONDS is 0: public pages are not cached.")
         self.render_wait = getattr(settings, "PUBLIC_PAGE_RENDER_WAIT_SECONDS", 10)
         self.private_prefixes = ("/" + settings.ADMIN_PATH, "/" + settings.STATIC_URL.lstrip("/"))
+        self.query_parameters = sorted(
+            getattr(settings, "PUBLIC_PAGE_QUERY_PARAMETERS", self.QUERY_PARAMETERS)
+        )
 
     def __call__(self, request):
         if not self.is_public_request(request):
@@ -164,6 +177,11 @@ class PublicPageCacheMiddleware:
 
     def cache_key(self, request):
         generation = published.current_generation()
-        address = request.build_absolute_uri()
+        # Present but empty is kept apart from absent, and the values of a
+        # repeated name keep their order: views may tell those apart.
+        query = urlencode([
+            (name, value) for name in self.query_parameters for value in request.GET.getlist(name)
+        ])
+        address = f"{request.scheme}://{request.get_host()}{request.path}?{query}"
         digest = hashlib.sha256(f"{generation!r}|{address}".encode()).hexdigest()
         return f"{self.KEY_PREFIX}:{digest}"

@@ -123,6 +123,7 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# 0 turns the public page cache off, e.g. to measure rendering.
 PUBLIC_PAGE_CACHE_SECONDS = int(os.environ.get("PUBLIC_PAGE_CACHE_SECONDS", "600"))
 # The longest a reader waits for a page another request is rendering before
 # rendering it too.

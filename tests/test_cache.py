@@ -3,7 +3,7 @@
 import threading
 
 from django.core.cache import cache
-from django.test import RequestFactory, override_settings
+from django.test import Client, RequestFactory, override_settings
 from django.urls import reverse
 
 from casefile.middleware import PublicPageCacheMiddleware
@@ -137,14 +137,79 @@ def test_the_case_page_and_the_case_list_are_cached_until_an_approval(client, ca
         assert "Harbour contracts and the mayor" in response.content.decode()
 
 
-def test_each_query_string_is_a_page_of_its_own(client, case_file):
+def test_a_query_parameter_no_public_page_reads_is_served_from_the_plain_pages_entry(client, case_file):
     case_page = reverse("casefile:case_detail", args=[case_file.slug])
+    plain = client.get(case_page)
+
+    for ignored in ("?utm_source=x", "?nocache=123", "?nocache=456&utm_source=y"):
+        response = client.get(case_page + ignored)
+        assert response["X-Public-Cache"] == "hit"
+        assert response.content == plain.content
+
+
+def test_as_of_and_a_search_query_still_make_pages_of_their_own(client, case_file):
+    case_page = reverse("casefile:case_detail", args=[case_file.slug])
+    search = reverse("casefile:search")
     today = client.get(case_page)
     before_publication = client.get(case_page + "?as_of=2001-01-01")
+    mayor = client.get(search + "?q=Mayor")
+    nothing = client.get(search + "?q=zeppelin")
 
     assert today.status_code == 200
     assert before_publication.status_code == 404
     assert client.get(case_page)["X-Public-Cache"] == "hit"
+    assert mayor["X-Public-Cache"] == nothing["X-Public-Cache"] == "miss"
+    assert "Ana Mayor" in mayor.content.decode()
+    assert "Ana Mayor" not in nothing.content.decode()
+
+
+def test_the_order_of_the_query_parameters_does_not_change_the_cache_key(db):
+    middleware = PublicPageCacheMiddleware(lambda request: None)
+    factory = RequestFactory()
+
+    def key(query):
+        return middleware.cache_key(factory.get("/search/" + query))
+
+    assert key("?q=harbour&as_of=2021-01-01") == key("?as_of=2021-01-01&utm_source=x&q=harbour")
+    assert key("?q=harbour&as_of=2021-01-01") != key("?q=harbour&as_of=2021-01-02")
+    assert key("?status=disputed&page=2") == key("?page=2&status=disputed")
+    assert key("?status=disputed&page=2") != key("?status=disputed&page=3")
+
+
+def test_an_empty_or_repeated_parameter_is_not_taken_for_another_page(db):
+    middleware = PublicPageCacheMiddleware(lambda request: None)
+    factory = RequestFactory()
+
+    def key(query):
+        return middleware.cache_key(factory.get("/search/" + query))
+
+    assert key("?q=") != key("")
+    # A view reading one value takes the last one given.
+    assert key("?q=harbour&q=mayor") != key("?q=mayor&q=harbour")
+
+
+@override_settings(PUBLIC_PAGE_QUERY_PARAMETERS=("as_of", "page", "q", "status", "lang"))
+def test_a_parameter_named_in_the_settings_makes_pages_of_its_own(db):
+    middleware = PublicPageCacheMiddleware(lambda request: None)
+    factory = RequestFactory()
+
+    assert middleware.cache_key(factory.get("/?lang=fr")) != middleware.cache_key(factory.get("/"))
+
+
+def test_with_the_page_cache_at_zero_seconds_every_request_renders_the_page(case_file):
+    url = reverse("casefile:case_detail", args=[case_file.slug])
+    key = PublicPageCacheMiddleware(lambda request: None).cache_key(RequestFactory().get(url))
+
+    with override_settings(PUBLIC_PAGE_CACHE_SECONDS=0):
+        # The middleware reads its settings once, when a handler is built.
+        client = Client()
+        responses = [client.get(url), client.get(url)]
+
+    for response in responses:
+        assert response.status_code == 200
+        assert "X-Public-Cache" not in response
+        assert "ETag" not in response
+    assert cache.get(key) is None
 
 
 def test_a_reader_waits_for_the_page_another_request_is_rendering(client, case_file):

@@ -3,9 +3,10 @@
 Prints one table: per endpoint, requests per second, p50 and p99 latency,
 errors and the ratio to a trivial baseline view (load from wrk, a separate
 process), then the time of the admin review queue and a fact's history page,
-and the gunicorn workers' peak memory. Run through `make bench`.
+the mixed load, and the gunicorn workers' peak memory. Run through `make bench`.
 """
 
+import contextlib
 import datetime
 import os
 import re
@@ -148,12 +149,58 @@ def build_case(builder, case, size):
     ])
 
 
-def wrk(url, seconds, connections, script=None):
+GUNICORN = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "newsroom.wsgi",
+            "--access-logfile", "/dev/null"]
+
+
+def server_environment(port, **overrides):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "WEB_CONCURRENCY": "2",
+           "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_LOG_LEVEL": "error",
+           "SECURE_SSL_REDIRECT": "0", **overrides}
+    env.setdefault("ALLOWED_HOSTS", "127.0.0.1")
+    return env
+
+
+def gunicorn_workers(port):
+    """The workers of the bench's gunicorn, as gunicorn resolves its settings."""
+    output = subprocess.run(GUNICORN + ["--print-config"], cwd=PROJECT, env=server_environment(port),
+                            capture_output=True, text=True, check=True).stdout
+    config = dict(re.findall(r"^(\w+)\s+= (.*)$", output, re.M))
+    workers = f"{config['workers']} {config['worker_class']} workers"
+    if config["worker_class"] == "gthread":
+        workers += f" of {config['threads']} threads"
+    return workers
+
+
+@contextlib.contextmanager
+def gunicorn(port, **overrides):
+    """A gunicorn serving the bench settings, ready for requests; stopped on the way out.
+
+    Yields its address and its process.
+    """
+    server = subprocess.Popen(GUNICORN, cwd=PROJECT, env=server_environment(port, **overrides))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(60):
+            try:
+                urllib.request.urlopen(base + "/bench/baseline/", timeout=2)
+                break
+            except OSError:
+                if server.poll() is not None:
+                    raise CommandError("gunicorn did not start; see its errors above.") from None
+                time.sleep(0.5)
+        else:
+            raise CommandError("gunicorn did not answer in time.")
+        yield base, server
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def wrk(url, seconds, connections):
     # Browsers ask for compressed pages, and so does the load.
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "--latency",
                "-H", "Accept-Encoding: gzip"]
-    if script:
-        command += ["-s", script]
     output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", output, re.M))
@@ -261,15 +308,6 @@ def mixed_load(base, large, editor, seconds):
     return newsroom, findings, seconds
 
 
-UNCACHED_SCRIPT = """
-counter = 0
-request = function()
-  counter = counter + 1
-  return wrk.format(nil, wrk.path .. (string.find(wrk.path, "?", 1, true) and "&" or "?") .. "nocache=" .. counter .. "-" .. math.random(1e9))
-end
-"""
-
-
 class Command(BaseCommand):
     help = "Build a synthetic newsroom in PostgreSQL and print load figures (needs wrk)."
 
@@ -311,49 +349,37 @@ class Command(BaseCommand):
             self.admin_rows.append((label, statistics.median(times), max(times)))
 
     def serve_and_load(self, large, editor, seconds, connections, port, mixed_seconds):
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "WEB_CONCURRENCY": "2",
-               "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_LOG_LEVEL": "error",
-               "SECURE_SSL_REDIRECT": "0"}
-        env.setdefault("ALLOWED_HOSTS", "127.0.0.1")
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "newsroom.wsgi",
-             "--access-logfile", "/dev/null"], cwd=PROJECT, env=env,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(60):
-                try:
-                    urllib.request.urlopen(base + "/bench/baseline/", timeout=2)
-                    break
-                except OSError:
-                    if server.poll() is not None:
-                        raise CommandError("gunicorn did not start; see its errors above.") from None
-                    time.sleep(0.5)
-            script = Path("/tmp/casefile-bench-uncached.lua")
-            script.write_text(UNCACHED_SCRIPT)
-            endpoints = [
-                ("baseline view", "/bench/baseline/"),
-                ("large case page", f"/cases/{large.slug}/"),
-                ("fact page", f"/cases/{large.slug}/facts/fact-1/"),
-                ("search", "/search/?q=tender"),
-                ("JSON export", f"/cases/{large.slug}/case.json"),
-            ]
-            # Every cached row first: a row of fresh renders leaves work behind.
-            runs = [(label, path, "-" if n == 0 else "cached", None) for n, (label, path) in enumerate(endpoints)]
-            runs += [(label, path, "uncached", str(script)) for label, path in endpoints[1:]]
-            rows = []
-            for label, path, mode, lua in runs:
-                urllib.request.urlopen(base + path, timeout=60).read()
-                settle()
-                rows.append((label, mode, *wrk(base + path, seconds, connections, lua)))
-            rows.sort(key=lambda row: [label for label, _ in endpoints].index(row[0]))
+        endpoints = [
+            ("baseline view", "/bench/baseline/"),
+            ("large case page", f"/cases/{large.slug}/"),
+            ("fact page", f"/cases/{large.slug}/facts/fact-1/"),
+            ("search", "/search/?q=tender"),
+            ("JSON export", f"/cases/{large.slug}/case.json"),
+        ]
+        rows = []
+        with gunicorn(port) as (base, _):
+            for n, (label, path) in enumerate(endpoints):
+                rows.append(self.load(base, label, path, "-" if n == 0 else "cached", seconds, connections))
+        # A server of its own, so every request renders the page whatever its URL.
+        with gunicorn(port, PUBLIC_PAGE_CACHE_SECONDS="0") as (base, _):
+            for label, path in endpoints[1:]:
+                rows.append(self.load(base, label, path, "uncached", seconds, connections))
+        rows.sort(key=lambda row: [label for label, _ in endpoints].index(row[0]))
+        # Readers in a newsroom are served with the cache, as in production.
+        with gunicorn(port) as (base, server):
             mixed = mixed_load(base, large, editor, mixed_seconds)
             memory = peak_memory_mb(server.pid)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-        self.report(rows, memory, connections, seconds)
+        self.report(rows, memory, connections, seconds, gunicorn_workers(port))
         self.report_mixed_load(*mixed)
+
+    def load(self, base, label, path, mode, seconds, connections):
+        with urllib.request.urlopen(base + path, timeout=60) as response:
+            response.read()
+            # Figures of a server with the cache in the wrong state would be mislabelled.
+            if mode != "-" and ("X-Public-Cache" in response.headers) != (mode == "cached"):
+                raise CommandError(f"{path} on the {mode} server answered with the cache in the other state.")
+        settle()
+        return (label, mode, *wrk(base + path, seconds, connections))
 
     def report_mixed_load(self, newsroom, findings, seconds):
         out = self.stdout.write
@@ -369,10 +395,10 @@ class Command(BaseCommand):
         if any(findings.values()):
             raise CommandError("The mixed load lost or leaked something; see above.")
 
-    def report(self, rows, memory, connections, seconds):
+    def report(self, rows, memory, connections, seconds, workers):
         baseline = rows[0][2]
         out = self.stdout.write
-        out(f"\nMachine: {os.cpu_count()} cores; gunicorn 2 sync workers; wrk 2 threads, "
+        out(f"\nMachine: {os.cpu_count()} cores; gunicorn {workers}; wrk 2 threads, "
             f"{connections} connections, {seconds} s per row; PostgreSQL on the same machine; "
             f"cache: {'Redis' if os.environ.get('REDIS_URL') else 'local memory'}.\n")
         out("| endpoint | cache | req/s | p50 ms | p99 ms | errors | vs baseline |")
@@ -383,4 +409,5 @@ class Command(BaseCommand):
         out("| --- | ---: | ---: |")
         for label, median, slowest in self.admin_rows:
             out(f"| {label} | {median:.0f} | {slowest:.0f} |")
-        out(f"\nWorkers' peak memory (VmHWM): {', '.join(f'{m:.0f} MB' for m in memory)}")
+        out(f"\nWorkers' peak memory (VmHWM) on the server with the page cache that ran the mixed load "
+            f"below: {', '.join(f'{m:.0f} MB' for m in memory)}")

@@ -15,13 +15,15 @@ cached under; each approval moves it on (`advance_generation()`).
 
 import datetime
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Max, Min, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Greatest
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import F, Max, Min, OuterRef, Q, Subquery, Value, When, Window
+from django.db.models.functions import Greatest, RowNumber
+
+from .dates import Precision
 
 from .history import history_model
 from .models import (
@@ -63,21 +65,27 @@ def approving_decisions(model, case=None, at=None):
     return decisions.filter(id=Subquery(newest.values("id")[:1]))
 
 
-def approved_versions(model, case=None, at=None):
-    """Historical rows of `model` that are public at the moment `at`, with `approved_at`."""
+def public_rows(model, case=None, at=None):
+    """Historical rows of `model` that are public at the moment `at`."""
     decisions = approving_decisions(model, case, at)
-    approval = Decision.objects.filter(
-        content_type=ContentType.objects.get_for_model(model),
-        action=Decision.Action.APPROVED,
-        history_id=OuterRef("history_id"),
-    ).order_by("decided_at")
     return (
         history_model(model).objects.filter(
             history_id__in=decisions.values("history_id"), removal_proposed=False
         )
         .exclude(history_type="-")
-        .annotate(approved_at=Subquery(approval.values("decided_at")[:1]))
         .order_by()
+    )
+
+
+def approved_versions(model, case=None, at=None):
+    """Historical rows of `model` that are public at the moment `at`, with `approved_at`."""
+    approval = Decision.objects.filter(
+        content_type=ContentType.objects.get_for_model(model),
+        action=Decision.Action.APPROVED,
+        history_id=OuterRef("history_id"),
+    ).order_by("decided_at")
+    return public_rows(model, case, at).annotate(
+        approved_at=Subquery(approval.values("decided_at")[:1])
     )
 
 
@@ -124,17 +132,22 @@ def public_cases(as_of=None):
     return [_instance(row) for row in rows]
 
 
-def _instances(model, rows):
+def _instances(model, rows, window=slice(None)):
     """Working-model objects straight from the columns of the historical rows.
 
     Like `_instance()`, without building a historical object first: on a large
-    case that halves the work of reading it.
+    case that halves the work of reading it. `window` slices the rows in the
+    query; rows read without `approved_at` leave it None.
     """
     names = [field.attname for field in model._meta.concrete_fields]
+    extra = ["history_id", "history_date"]
+    if "approved_at" in rows.query.annotations:
+        extra.append("approved_at")
     instances = []
-    for values in rows.values_list(*names, "history_id", "history_date", "approved_at"):
+    for values in rows.values_list(*names, *extra)[window]:
         obj = model.from_db(rows.db, names, values[: len(names)])
-        obj.version_id, obj.version_date, obj.approved_at = values[len(names):]
+        obj.version_id, obj.version_date, *approved_at = values[len(names):]
+        obj.approved_at = approved_at[0] if approved_at else None
         instances.append(obj)
     return instances
 
@@ -304,6 +317,95 @@ def _source_page(reader, slug):
     }
 
 
+# The case page and the lists it leads to
+
+# A case page shows this many of each long section, and links to the rest.
+CASE_PAGE_ITEMS = 50
+KEY_ACTORS = 12
+LIST_PAGE_SIZE = 100
+
+# The order of each list, as `PublishedCase` sorts the records; the id last,
+# so that pages of a list never share or skip a record.
+TIMELINE_ORDER = (
+    "starts_on",
+    models.Case(
+        When(starts_precision=Precision.YEAR, then=Value(0)),
+        When(starts_precision=Precision.MONTH, then=Value(1)),
+        default=Value(2),
+    ),
+    "title",
+    "id",
+)
+LIST_ORDER = {Actor: ("name", "id"), Event: TIMELINE_ORDER, Fact: ("slug", "id"), Source: ("title", "id")}
+LIST_KINDS = {"actor": Actor, "event": Event, "fact": Fact, "source": Source}
+
+
+@dataclass
+class CaseOverview:
+    """What a case page shows: the first part of each long section, and how long each is."""
+
+    snapshot: PublishedCase
+    key_actors: list
+    timeline: list
+    facts_by_status: list
+    disputed_facts: list
+    sources_by_title: list
+    counts: dict
+
+    @property
+    def more_events(self):
+        return self.counts["event"] > len(self.timeline)
+
+    @property
+    def more_sources(self):
+        return self.counts["source"] > len(self.sources_by_title)
+
+    @property
+    def more_disputed(self):
+        return self.counts[Fact.Status.DISPUTED] > len(self.disputed_facts)
+
+
+class PublicList:
+    """The public records of one kind in a case, in reading order, read a slice at a time.
+
+    Django's Paginator asks it for its length and for the slice of one page.
+    """
+
+    def __init__(self, reader, model, **lookups):
+        self.reader, self.model = reader, model
+        self.rows = public_rows(model, case=reader.case.pk, at=reader.at).filter(**lookups)
+
+    def count(self):
+        return self.rows.count()
+
+    def __getitem__(self, window):
+        records = _instances(self.model, self.rows.order_by(*LIST_ORDER[self.model]), window)
+        for record in records:
+            record.case = self.reader.case
+        return records
+
+
+def case_overview(slug, as_of=None):
+    """The case page of `slug`: the case, its key actors and the first part of every section.
+
+    Read with a fixed number of queries, each bounded by what the page shows,
+    however large the case is. None if the case is not public.
+    """
+    reader = _Reader.for_case(slug, as_of)
+    if reader is None:
+        return None
+    return reader.overview()
+
+
+def public_list(case_slug, kind, as_of=None, **lookups):
+    """The public case `case_slug` and a `PublicList` of its records of `kind`, or None."""
+    reader = _Reader.for_case(case_slug, as_of)
+    if reader is None:
+        return None
+    snapshot = PublishedCase(case=reader.case, as_of=as_of)
+    return snapshot, PublicList(reader, LIST_KINDS[kind], **lookups)
+
+
 PAGE_READS = {"actor": _actor_page, "event": _event_page, "fact": _fact_page, "source": _source_page}
 LINK_ORDER = (Actor, Source, Relationship, Event, EventParticipant, Fact, FactActor, FactEvent, Citation)
 
@@ -344,6 +446,62 @@ class _Reader:
             among = history_model(model).objects.filter(*conditions, **lookups).values("id")
         rows = approved_rows(model, among, *conditions, case=self.case.pk, at=self.at, **lookups)
         return [_instance(row) for row in rows]
+
+    def overview(self):
+        facts = public_rows(Fact, case=self.case.pk, at=self.at)
+        fact_statuses = dict(facts.values_list("id", "status"))
+        event_ids = set(public_rows(Event, case=self.case.pk, at=self.at).values_list("id", flat=True))
+        actor_names = dict(public_rows(Actor, case=self.case.pk, at=self.at).values_list("id", "name"))
+
+        # Key actors are those most facts and events name, as on `PublishedCase`.
+        weight = Counter()
+        for actor_id, fact_id in public_rows(FactActor, case=self.case.pk, at=self.at).values_list(
+            "actor_id", "fact_id"
+        ):
+            weight[actor_id] += fact_id in fact_statuses
+        for actor_id, event_id in public_rows(
+            EventParticipant, case=self.case.pk, at=self.at
+        ).values_list("actor_id", "event_id"):
+            weight[actor_id] += event_id in event_ids
+        key_actor_ids = sorted(actor_names, key=lambda pk: (-weight[pk], actor_names[pk], pk))[:KEY_ACTORS]
+
+        shown_facts = _instances(Fact, facts.annotate(
+            place=Window(RowNumber(), partition_by=F("status"), order_by=[F("slug").asc(), F("id").asc()])
+        ).filter(place__lte=CASE_PAGE_ITEMS).order_by(*LIST_ORDER[Fact]))
+        disputed_ids = {fact.pk for fact in shown_facts if fact.status == Fact.Status.DISPUTED}
+        relationships = self.load(Relationship)
+        relationship_ids = _ids(relationships, "pk")
+        citations = self.load(
+            Citation, Q(fact_id__in=disputed_ids) | Q(relationship_id__in=relationship_ids),
+            when=disputed_ids or relationship_ids,
+        )
+        timeline = PublicList(self, Event)[:CASE_PAGE_ITEMS]
+        sources = PublicList(self, Source)[:CASE_PAGE_ITEMS]
+        shown_sources = _ids(sources, "pk")
+        snapshot = self.assemble({
+            Actor: self.load(Actor, id__in=set(key_actor_ids) | _ids(relationships, "subject_id", "object_id")),
+            Source: sources + self.load(Source, id__in=_ids(citations, "source_id") - shown_sources),
+            Relationship: relationships,
+            Event: timeline,
+            Fact: shown_facts,
+            Citation: citations,
+        })
+
+        counts = Counter(fact_statuses.values())
+        shown_by_status = {
+            status: [snapshot.facts[fact.pk] for fact in shown_facts if fact.status == status]
+            for status in Fact.Status
+        }
+        return CaseOverview(
+            snapshot=snapshot,
+            key_actors=[snapshot.actors[pk] for pk in key_actor_ids if pk in snapshot.actors],
+            timeline=[snapshot.events[event.pk] for event in timeline],
+            facts_by_status=[(status, shown_by_status[status], counts[status]) for status in Fact.Status],
+            disputed_facts=shown_by_status[Fact.Status.DISPUTED],
+            sources_by_title=[snapshot.sources[source.pk] for source in sources],
+            counts={**counts, "actor": len(actor_names), "event": len(event_ids),
+                    "fact": len(fact_statuses), "source": PublicList(self, Source).count()},
+        )
 
     def assemble(self, loaded):
         case, at = self.case, self.at

@@ -3,11 +3,13 @@
 import datetime
 import re
 
+from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.utils.http import urlencode
 
 from . import exports, published
+from .models import Fact
 
 # Control characters (NUL among them) cannot be stored or searched for in
 # PostgreSQL and never belong in a reader's query.
@@ -80,10 +82,52 @@ def case_list(request):
 
 @public_page
 def case_detail(request, case):
-    snapshot = _snapshot(request, case)
-    context = _case_context(snapshot)
-    context["graph"] = exports.relationship_graph(snapshot, link_query=context["as_of_query"])
+    overview = published.case_overview(case, as_of=_as_of(request))
+    if overview is None:
+        raise Http404("No such case has been published.")
+    context = _case_context(overview.snapshot, overview=overview)
+    context["graph"] = exports.relationship_graph(overview.snapshot, link_query=context["as_of_query"])
     return render(request, "casefile/case_detail.html", context)
+
+
+def _list_page(kind, template, heading):
+    """A paged list of every public record of one kind in a case, in reading order."""
+
+    @public_page
+    def view(request, case):
+        as_of = _as_of(request)
+        lookups, query = {}, {}
+        status = request.GET.get("status")
+        if kind == "fact" and status:
+            if status not in Fact.Status.values:
+                raise BadRequest(
+                    "‘status’ must be one of: " + ", ".join(Fact.Status.values) + "."
+                )
+            lookups["status"] = query["status"] = status
+        found = published.public_list(case, kind, as_of=as_of, **lookups)
+        if found is None:
+            raise Http404("No such case has been published.")
+        snapshot, records = found
+        if as_of:
+            query["as_of"] = as_of.isoformat()
+        records_page = Paginator(records, published.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+        return render(request, template, _case_context(
+            snapshot,
+            page_obj=records_page,
+            page_numbers=records_page.paginator.get_elided_page_range(records_page.number, on_ends=1),
+            heading=Fact.Status(status).label + " facts" if lookups else heading,
+            # Links to other pages of the list keep the status and the date.
+            page_query=urlencode(query) + "&" if query else "",
+        ))
+
+    view.__name__ = f"{kind}_list"
+    return view
+
+
+actor_list = _list_page("actor", "casefile/actor_list.html", "Who is who")
+event_list = _list_page("event", "casefile/event_list.html", "Timeline")
+fact_list = _list_page("fact", "casefile/fact_list.html", "Facts")
+source_list = _list_page("source", "casefile/source_list.html", "Sources")
 
 
 @public_page

@@ -438,6 +438,10 @@ def reader_pages(case):
         case_url(case, "source_detail", "report-0"),
         "/search/?q=statement",
         case_url(case) + "?as_of=" + timezone.now().date().isoformat(),
+        case_url(case, "actor_list"),
+        case_url(case, "event_list"),
+        case_url(case, "fact_list") + "?status=disputed&page=2",
+        case_url(case, "source_list"),
     ]
 
 
@@ -449,7 +453,7 @@ def test_queries_per_page_do_not_grow_with_the_case(
     client, case_file, reporter, editor, django_assert_max_num_queries, facts
 ):
     grow(case_file, reporter, editor, facts)
-    assert "Statement number 9." in page(client, case_url(case_file))
+    assert f"{facts + 1} facts" in page(client, case_url(case_file, "fact_list"))
     for url in reader_pages(case_file):
         with django_assert_max_num_queries(MAX_QUERIES_PER_PAGE):
             response = client.get(url)
@@ -475,7 +479,7 @@ def test_a_case_of_500_facts_takes_as_many_queries_per_page_as_one_of_10(
         for n in range(490)
     ], Fact, default_user=reporter)
     publish_everything(case_file, editor)
-    assert "Another statement 489." in page(client, case_url(case_file))
+    assert "Another statement 489." in page(client, case_url(case_file, "fact_detail", "more-489"))
     assert queries_per_page() == small
 
 
@@ -663,3 +667,157 @@ def test_a_record_page_takes_the_same_queries_in_a_case_of_500_facts_as_in_one_o
 
     assert [queries(url) for url in urls] == small
     assert max(small) <= 16
+
+
+# A large case: the case page shows the first part of each section, lists page through the rest
+
+
+def links(html, prefix):
+    return re.findall(rf'href="({re.escape(prefix)}[^"?#]+/)', html)
+
+
+def list_pages(client, url):
+    """Every page of a paged list, following its Next links from `url`."""
+    pages = []
+    while url:
+        html = page(client, url)
+        pages.append(html)
+        following = re.search(r'<a href="([^"]+)" rel="next">', html)
+        url = following.group(1).replace("&amp;", "&") if following else None
+    return pages
+
+
+@pytest.fixture
+def large_case(case_file, reporter, editor, monkeypatch):
+    """`case_file` grown to 601 facts and 61 actors, events and sources, listed 25 to a page."""
+    grow(case_file, reporter, editor, 600)
+    monkeypatch.setattr(published, "LIST_PAGE_SIZE", 25)
+    return case_file
+
+
+def test_a_large_case_page_shows_the_first_part_of_each_section_and_links_to_the_rest(client, large_case):
+    html = page(client, case_url(large_case))
+    shown = text(html)
+
+    facts = html[html.index('id="facts"'):html.index('id="disputed"')]
+    assert len(links(facts, "/cases/harbour/facts/")) == 4 * published.CASE_PAGE_ITEMS
+    assert len(links(html, "/cases/harbour/events/")) == published.CASE_PAGE_ITEMS
+    assert "The first 50 of 61 events." in shown
+    assert 'href="/cases/harbour/timeline/">The whole timeline: 61 events</a>' in html
+    assert "Confirmed: 151" in shown and "Disputed: 150" in shown
+    assert 'href="/cases/harbour/facts/?status=confirmed">All 151 confirmed facts</a>' in html
+    assert 'href="/cases/harbour/actors/">Who is who: all 62 actors</a>' in html
+    assert 'href="/cases/harbour/sources/">All 61 sources</a>' in html
+    assert "The first 50 of 150 disputed facts" in shown
+
+
+def test_the_key_actors_are_those_most_facts_and_events_name(client, large_case):
+    snapshot = published.published_case(large_case.slug)
+    html = page(client, case_url(large_case))
+    key_actors = html[html.index('id="key-actors"'):html.index('id="timeline"')]
+
+    assert links(key_actors, "/cases/harbour/actors/")[:12] == [
+        actor.get_absolute_url() for actor in snapshot.key_actors[:12]
+    ]
+    assert len(snapshot.key_actors[0].public_facts) > len(snapshot.key_actors[-1].public_facts)
+
+
+@pytest.mark.parametrize("kind, list_url", [
+    ("facts", "fact_list"), ("events", "event_list"), ("actors", "actor_list"), ("sources", "source_list"),
+])
+def test_a_list_pages_through_every_public_record_once_in_reading_order(client, large_case, kind, list_url):
+    snapshot = published.published_case(large_case.slug)
+    expected = {
+        "facts": sorted(snapshot.facts.values(), key=lambda fact: fact.slug),
+        "events": snapshot.timeline,
+        "actors": snapshot.actors_by_name,
+        "sources": snapshot.sources_by_title,
+    }[kind]
+
+    pages = list_pages(client, case_url(large_case, list_url))
+    listed = [url for html in pages for url in links(html[html.index("<h1"):], f"/cases/harbour/{kind}/")]
+
+    assert len(pages) == -(-len(expected) // published.LIST_PAGE_SIZE) > 1
+    assert sorted(listed) == sorted(record.get_absolute_url() for record in expected)
+    assert len(listed) == len(set(listed))
+    if kind == "events":
+        assert listed == [event.get_absolute_url() for event in expected]
+
+
+def test_a_list_of_one_status_shows_only_facts_of_that_status(client, large_case):
+    pages = list_pages(client, case_url(large_case, "fact_list") + "?status=disputed")
+    disputed = {fact.slug for fact in Fact.objects.filter(case=large_case, status=Fact.Status.DISPUTED)}
+
+    assert "<h1>Disputed facts</h1>" in pages[0]
+    listed = {url.split("/")[-2] for html in pages for url in links(html, "/cases/harbour/facts/")}
+    assert listed == disputed
+    assert "?status=disputed&amp;page=2" in pages[0]
+
+
+def test_a_list_read_as_of_a_date_keeps_the_date_in_every_link(client, large_case):
+    today = timezone.now().date().isoformat()
+    html = page(client, case_url(large_case, "fact_list") + f"?status=false&as_of={today}")
+
+    assert f"?status=false&amp;as_of={today}&amp;page=2" in html
+    for url in re.findall(r'href="(/cases/harbour/facts/[^"]+)"', html):
+        assert f"as_of={today}" in url
+
+
+def test_a_list_as_of_a_date_shows_the_records_public_then(client, case_file, reporter, editor):
+    save(Event(case=case_file, slug="later", title="A later meeting", starts_on=datetime.date(2021, 1, 1)),
+         reporter)
+    approve_all(editor, case_file)
+    Decision.objects.filter(object_id=Event.objects.get(slug="later").pk).update(
+        decided_at=timezone.now() + datetime.timedelta(days=2)
+    )
+    tomorrow = (timezone.now() + datetime.timedelta(days=1)).date().isoformat()
+
+    assert "A later meeting" in page(client, case_url(case_file, "event_list"))
+    assert "A later meeting" not in page(client, case_url(case_file, "event_list") + f"?as_of={tomorrow}")
+
+
+@pytest.mark.parametrize("query, shown", [
+    ("?page=2", "Page 2 of 3"), ("?page=abc", "Page 1 of 3"), ("?page=99", "Page 3 of 3"), ("?page=-1", "Page 3 of 3"),
+])
+def test_any_page_number_gives_a_page_of_the_list(client, large_case, query, shown):
+    assert shown in text(page(client, case_url(large_case, "event_list") + query))
+
+
+def test_an_unknown_status_gives_a_friendly_bad_request_page(client, case_file):
+    response = client.get(case_url(case_file, "fact_list") + "?status=rumoured")
+    assert response.status_code == 400
+    assert "‘status’ must be one of: confirmed, disputed, unverified, false." in response.content.decode()
+
+
+def test_the_lists_of_a_case_that_is_not_public_are_not_found(client, case_file, reporter):
+    save(Case(title="Unpublished", slug="unpublished"), reporter)
+    for name in ["actor_list", "event_list", "fact_list", "source_list"]:
+        assert client.get(reverse(f"casefile:{name}", args=["unpublished"])).status_code == 404
+
+
+def test_a_large_case_page_takes_as_many_queries_as_a_small_one(client, case_file, reporter, editor):
+    def queries(url):
+        cache.clear()
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200, url
+        return len(captured)
+
+    grow(case_file, reporter, editor, 10)
+    small = queries(case_url(case_file))
+    bulk_create_with_history([
+        Fact(case=case_file, slug=f"more-{n}", statement=f"Another statement {n}.", status=[*Fact.Status][n % 4])
+        for n in range(490)
+    ], Fact, default_user=reporter)
+    bulk_create_with_history([
+        Event(case=case_file, slug=f"more-{n}", title=f"Another meeting {n}", starts_on=datetime.date(2021, 1, 1))
+        for n in range(90)
+    ], Event, default_user=reporter)
+    bulk_create_with_history([
+        Actor(case=case_file, kind=Actor.Kind.COMPANY, name=f"Company {n}", slug=f"company-{n}")
+        for n in range(90)
+    ], Actor, default_user=reporter)
+    publish_everything(case_file, editor)
+    cache.clear()
+
+    assert "The first 50 of 92 events." in text(page(client, case_url(case_file)))
+    assert queries(case_url(case_file)) == small

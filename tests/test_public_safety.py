@@ -43,10 +43,17 @@ def reader_urls(case_slug="harbour"):
         case + "sources/daily/",
         case + "sources/registry/",
         case + "sources/forum-post/",
+        case + "actors/",
+        case + "timeline/",
+        case + "facts/",
+        case + "facts/?status=false",
+        case + "sources/",
         "/search/?q=contract",
         "/search/?q=mayor",
     ]
-    return pages + [f"{url}?as_of={today}" for url in pages if url.startswith(case)]
+    return pages + [
+        url + ("&" if "?" in url else "?") + f"as_of={today}" for url in pages if url.startswith(case)
+    ]
 
 
 def everything_a_reader_can_read(client, urls):
@@ -194,6 +201,9 @@ def test_each_kind_of_text_shows_escaped_where_it_is_read(client, hostile_case):
         "/cases/harbour/facts/mayor-owns-shares/": ["Assessment", "Quote", "Note", "Editor&#x27;s note"],
         "/cases/harbour/sources/forum-post/": ["Publisher", "Author", "Lang", "Reliability"],
         "/cases/harbour/corrections/": ["Editor&#x27;s note"],
+        "/cases/harbour/timeline/": ["Where"],
+        "/cases/harbour/actors/": ["Case"],
+        "/cases/harbour/sources/": ["Publisher"],
         "/search/?q=Summary": [],
     }
     for url, labels in pages.items():

@@ -21,7 +21,13 @@ worker_class = "gthread" if threads > 1 else "sync"
 preload_app = True
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
-keepalive = 5
+# How long an idle kept-alive connection is held. A worker keeps serving
+# the connections it accepted: with a few long-lived connections from a load
+# balancer, one worker may hold them all while another idles. Capping the
+# connections a worker accepts, or letting the balancer open a connection per
+# request, spreads them (docs/production.md).
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "1000"))
 # Recycle workers now and then so a slow leak cannot grow without bound.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "10000"))
 max_requests_jitter = max_requests // 10

@@ -1,4 +1,5 @@
 from django.http import HttpResponse
+from django.shortcuts import render
 from django.urls import path
 
 from newsroom.urls import urlpatterns as site_urlpatterns
@@ -9,4 +10,12 @@ def baseline(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
-urlpatterns = [path("bench/baseline/", baseline)] + site_urlpatterns
+def empty_page(request):
+    """A public page with nothing in it: what rendering the site's page template costs."""
+    return render(request, "casefile/base.html")
+
+
+urlpatterns = [
+    path("bench/baseline/", baseline),
+    path("bench/empty-page/", empty_page),
+] + site_urlpatterns

@@ -9,7 +9,9 @@ the working records reporters edit, so nothing unapproved can leak.
 many records it holds, and links the approved records to each other in memory.
 A link to a record that is not public is dropped. `published_page()` links the
 same way only the records one actor, event, fact or source page shows, read
-with narrow queries. `current_generation()` is the number public pages are
+with narrow queries; `case_overview()` reads what the case page shows (the
+first part of each section, its counts and the key actors) and `public_list()`
+one page of a list. `current_generation()` is the number public pages are
 cached under; each approval moves it on (`advance_generation()`).
 """
 

@@ -19,6 +19,7 @@ import datetime
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, connection, models, transaction
@@ -54,15 +55,20 @@ def moment(as_of):
 
 
 def approving_decisions(model, case=None, at=None):
-    """The latest approval of each record of `model`, as of the moment `at`."""
+    """The latest approval of each record of `model`, as of the moment `at`.
+
+    Now, that is the approval marked current; at an earlier moment, the
+    latest one made before it, worked out from the log.
+    """
     decisions = Decision.objects.filter(
         content_type=ContentType.objects.get_for_model(model),
         action=Decision.Action.APPROVED,
     )
     if case is not None:
         decisions = decisions.filter(case=case)
-    if at is not None:
-        decisions = decisions.filter(decided_at__lt=at)
+    if at is None:
+        return decisions.filter(is_current=True)
+    decisions = decisions.filter(decided_at__lt=at)
     newest = decisions.filter(object_id=OuterRef("object_id")).order_by("-decided_at", "-id")
     return decisions.filter(id=Subquery(newest.values("id")[:1]))
 
@@ -79,23 +85,27 @@ def public_rows(model, case=None, at=None):
     )
 
 
-def approved_versions(model, case=None, at=None):
-    """Historical rows of `model` that are public at the moment `at`, with `approved_at`."""
+def first_approval(model):
+    """When the historical row of `model` at hand was first approved."""
     approval = Decision.objects.filter(
         content_type=ContentType.objects.get_for_model(model),
         action=Decision.Action.APPROVED,
         history_id=OuterRef("history_id"),
     ).order_by("decided_at")
-    return public_rows(model, case, at).annotate(
-        approved_at=Subquery(approval.values("decided_at")[:1])
-    )
+    return Subquery(approval.values("decided_at")[:1])
+
+
+def approved_versions(model, case=None, at=None):
+    """Historical rows of `model` that are public at the moment `at`, with `approved_at`."""
+    return public_rows(model, case, at).annotate(approved_at=first_approval(model))
 
 
 def approved_rows(model, among, *conditions, case=None, at=None, **lookups):
     """The approved versions of the records `among` (ids, or a query of ids) that meet the conditions.
 
     The same versions, with the same `approved_at`, as `approved_versions()`,
-    read in two plain queries: faster when only some records are wanted.
+    read in two plain queries: faster when only some records are wanted, and
+    quicker for Django to build than one query nesting the other.
     """
     decisions = Decision.objects.filter(
         content_type=ContentType.objects.get_for_model(model),
@@ -104,7 +114,9 @@ def approved_rows(model, among, *conditions, case=None, at=None, **lookups):
     )
     if case is not None:
         decisions = decisions.filter(case=case)
-    if at is not None:
+    if at is None:
+        decisions = decisions.filter(is_current=True)
+    else:
         decisions = decisions.filter(decided_at__lt=at)
     newest, first_approved = {}, {}
     for object_id, history_id, decided_at in decisions.order_by("decided_at", "id").values_list(
@@ -173,8 +185,22 @@ class PublishedCase:
     events: dict = field(default_factory=dict)
     facts: dict = field(default_factory=dict)
     relationships: list = field(default_factory=list)
-    first_published: datetime.datetime | None = None
-    last_updated: datetime.datetime | None = None
+
+    @cached_property
+    def publication_dates(self):
+        """When the case was first published and last updated, as of the day read; only if shown."""
+        approvals = Decision.objects.filter(case=self.case.pk, action=Decision.Action.APPROVED)
+        if self.as_of is not None:
+            approvals = approvals.filter(decided_at__lt=moment(self.as_of))
+        return approvals.aggregate(first=Min("decided_at"), last=Max("decided_at"))
+
+    @property
+    def first_published(self):
+        return self.publication_dates["first"]
+
+    @property
+    def last_updated(self):
+        return self.publication_dates["last"]
 
     @property
     def timeline(self):
@@ -450,8 +476,14 @@ class _Reader:
         return [_instance(row) for row in rows]
 
     def overview(self):
-        facts = public_rows(Fact, case=self.case.pk, at=self.at)
-        fact_statuses = dict(facts.values_list("id", "status"))
+        # Every public fact's status, and its place in the list of its status.
+        fact_statuses, shown_fact_ids = {}, []
+        for pk, status, place in public_rows(Fact, case=self.case.pk, at=self.at).annotate(
+            place=Window(RowNumber(), partition_by=F("status"), order_by=[F("slug").asc(), F("id").asc()])
+        ).order_by(*LIST_ORDER[Fact]).values_list("id", "status", "place"):
+            fact_statuses[pk] = status
+            if place <= CASE_PAGE_ITEMS:
+                shown_fact_ids.append(pk)
         event_ids = set(public_rows(Event, case=self.case.pk, at=self.at).values_list("id", flat=True))
         actor_names = dict(public_rows(Actor, case=self.case.pk, at=self.at).values_list("id", "name"))
 
@@ -467,9 +499,7 @@ class _Reader:
             weight[actor_id] += event_id in event_ids
         key_actor_ids = sorted(actor_names, key=lambda pk: (-weight[pk], actor_names[pk], pk))[:KEY_ACTORS]
 
-        shown_facts = _instances(Fact, facts.annotate(
-            place=Window(RowNumber(), partition_by=F("status"), order_by=[F("slug").asc(), F("id").asc()])
-        ).filter(place__lte=CASE_PAGE_ITEMS).order_by(*LIST_ORDER[Fact]))
+        shown_facts = self.load(Fact, id__in=shown_fact_ids)
         disputed_ids = {fact.pk for fact in shown_facts if fact.status == Fact.Status.DISPUTED}
         relationships = self.load(Relationship)
         relationship_ids = _ids(relationships, "pk")
@@ -491,7 +521,11 @@ class _Reader:
 
         counts = Counter(fact_statuses.values())
         shown_by_status = {
-            status: [snapshot.facts[fact.pk] for fact in shown_facts if fact.status == status]
+            # A fact approved away between two reads is left out, not an error.
+            status: [
+                snapshot.facts[pk] for pk in shown_fact_ids
+                if pk in snapshot.facts and snapshot.facts[pk].status == status
+            ]
             for status in Fact.Status
         }
         return CaseOverview(
@@ -601,13 +635,6 @@ class _Reader:
         for fact in snapshot.facts.values():
             fact.public_events.sort(key=lambda event: event.timeline_key)
             fact.public_actors.sort(key=lambda actor: actor.name)
-
-        span = Decision.objects.filter(case=case.pk, action=Decision.Action.APPROVED)
-        if at is not None:
-            span = span.filter(decided_at__lt=at)
-        dates = span.aggregate(first=Min("decided_at"), last=Max("decided_at"))
-        snapshot.first_published = dates["first"]
-        snapshot.last_updated = dates["last"]
         return snapshot
 
 
@@ -768,6 +795,27 @@ def _contains_any(fields, query):
     for name in fields:
         condition |= Q(**{f"{name}__icontains": query})
     return condition
+
+
+def mark_current_approvals(case=None):
+    """Mark the latest approval of each record as its current one, from the log alone.
+
+    For decisions written in bulk (a restored case, the benchmark's newsroom);
+    `workflow.approve()` keeps the mark as it decides.
+    """
+    approvals = Decision.objects.filter(action=Decision.Action.APPROVED)
+    if case is not None:
+        approvals = approvals.filter(case=case)
+    latest = {}
+    for pk, content_type_id, object_id in approvals.order_by("decided_at", "id").values_list(
+        "id", "content_type_id", "object_id"
+    ):
+        latest[(content_type_id, object_id)] = pk
+    current = list(latest.values())
+    with transaction.atomic():
+        approvals.filter(is_current=True).update(is_current=False)
+        for start in range(0, len(current), 500):
+            Decision.objects.filter(id__in=current[start:start + 500]).update(is_current=True)
 
 
 def current_generation():

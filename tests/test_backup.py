@@ -88,6 +88,23 @@ def test_a_restored_case_shows_readers_the_same_pages_and_keeps_its_history(
     assert Fact.objects.get(slug="contract-value").statement.startswith("UNAPPROVED DRAFT")
 
 
+def test_an_export_without_current_approval_marks_restores_the_same_public_pages(
+    client, worked_on_case, tmp_path
+):
+    backup = tmp_path / "harbour.json"
+    call_command("export_case", "harbour", str(backup), stdout=open("/dev/null", "w"))
+    page_before = public_json(client, "harbour")
+    data = json.loads(backup.read_text())
+    for decision in data["decisions"]:
+        del decision["fields"]["is_current"]
+    backup.write_text(json.dumps(data))
+
+    empty_the_database()
+    call_command("import_case", str(backup), stdout=open("/dev/null", "w"))
+
+    assert public_json(client, "harbour") == page_before
+
+
 def test_a_restored_case_goes_on_being_edited_and_reviewed(client, worked_on_case, tmp_path):
     backup = tmp_path / "harbour.json"
     call_command("export_case", "harbour", str(backup), stdout=open("/dev/null", "w"))

@@ -162,3 +162,19 @@ def test_a_source_cannot_be_relayed_via_a_source_of_another_case(case):
     with pytest.raises(ValidationError) as error:
         source.full_clean()
     assert "another case" in str(error.value)
+
+
+def test_a_record_has_one_current_approval_at_most_and_only_an_approval_is_current(case_file):
+    from casefile.models import Decision
+
+    approval = Decision.objects.filter(is_current=True).first()
+    second = Decision(
+        case=approval.case, content_type=approval.content_type, object_id=approval.object_id,
+        history_id=approval.history_id, object_repr="again", action=Decision.Action.APPROVED,
+        decided_at=approval.decided_at, batch=approval.batch, is_current=True,
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        second.save()
+    second.object_id, second.action, second.comment = 987654, Decision.Action.REJECTED, "No."
+    with pytest.raises(IntegrityError), transaction.atomic():
+        second.save()

@@ -226,3 +226,47 @@ def test_the_review_queue_lists_changes_oldest_first_and_filters_them(case_file,
     assert [item.record for item in workflow.review_queue(author=other_reporter)] == [actor]
     assert [item.record for item in workflow.review_queue(kind="fact")] == [fact]
     assert workflow.review_queue(case=case_file.pk + 1000) == []
+
+
+def latest_approvals_in_the_log():
+    """The latest approval of each record, worked out from the decisions alone."""
+    latest = {}
+    for decision in Decision.objects.filter(action=Decision.Action.APPROVED).order_by("decided_at", "id"):
+        latest[(decision.content_type_id, decision.object_id)] = decision.pk
+    return set(latest.values())
+
+
+def test_each_record_has_exactly_its_latest_approval_marked_current_through_the_workflow(
+    case_file, reporter, editor
+):
+    fact = Fact.objects.get(slug="contract-value")
+    fact.statement = "The contract was worth 6 million."
+    save(fact, reporter)
+    workflow.approve(editor, bundle_versions(Fact, fact.pk))
+    fact.statement = "A draft the editor turns down."
+    save(fact, reporter)
+    workflow.reject(editor, bundle_versions(Fact, fact.pk), "Not what the ruling says")
+    actor = Actor.objects.get(slug="ana-mayor")
+    workflow.propose_removal(actor, reporter, "Not part of this story")
+    workflow.approve(editor, bundle_versions(Actor, actor.pk))
+    workflow.delete_record(Event.objects.get(slug="contract-signed"), editor, "Duplicate")
+
+    current = set(Decision.objects.filter(is_current=True).values_list("id", flat=True))
+    assert current == latest_approvals_in_the_log()
+    assert published.published_case("harbour").fact("contract-value").statement == "The contract was worth 6 million."
+    published.mark_current_approvals()
+    assert set(Decision.objects.filter(is_current=True).values_list("id", flat=True)) == current
+
+
+def test_approvals_written_in_bulk_are_marked_current_from_the_log(case_file, reporter, editor):
+    fact = Fact.objects.get(slug="contract-value")
+    fact.statement = "The contract was worth 6 million."
+    save(fact, reporter)
+    workflow.approve(editor, bundle_versions(Fact, fact.pk))
+    Decision.objects.update(is_current=False)
+    assert published.published_case("harbour") is None
+
+    published.mark_current_approvals(case_file)
+
+    assert set(Decision.objects.filter(is_current=True).values_list("id", flat=True)) == latest_approvals_in_the_log()
+    assert published.published_case("harbour").fact("contract-value").statement == "The contract was worth 6 million."

@@ -137,6 +137,11 @@ def approve(editor, versions, comment=""):
 
 def _record_decision(change, action, editor, at, batch, comment):
     approved = action == Decision.Action.APPROVED
+    if approved:
+        # The new approval takes over as the one readers see now.
+        Decision.objects.filter(
+            content_type=content_type(change.model), object_id=change.pk, is_current=True
+        ).update(is_current=False)
     return Decision.objects.create(
         case_id=case_id_of(change.model, change.latest),
         content_type=content_type(change.model),
@@ -150,6 +155,7 @@ def _record_decision(change, action, editor, at, batch, comment):
         decided_at=at,
         comment=comment,
         batch=batch,
+        is_current=approved,
     )
 
 

@@ -77,7 +77,7 @@ class Builder:
                     case_id=row.id if model is Case else self.case_of(row),
                     content_type=content_type, object_id=row.id, history_id=row.history_id,
                     object_repr=str(row.instance)[:300], action=Decision.Action.APPROVED,
-                    decided_by=self.user, decided_at=self.tick(), batch=batch,
+                    decided_by=self.user, decided_at=self.tick(), batch=batch, is_current=True,
                 )
                 for row in approved
             ], batch_size=BATCH)

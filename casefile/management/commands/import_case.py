@@ -97,6 +97,8 @@ class Command(BaseCommand):
             for item in objects:
                 item.save()
             reset_sequences(models)
+            # An export written before approvals were marked current has no mark.
+            published.mark_current_approvals(case=Case.objects.get(slug=data["case"]))
             published.advance_generation()
 
         self.stdout.write(

@@ -114,6 +114,7 @@ def _list_page(kind, template, heading):
         return render(request, template, _case_context(
             snapshot,
             page_obj=records_page,
+            status=lookups.get("status"),
             page_numbers=records_page.paginator.get_elided_page_range(records_page.number, on_ends=1),
             heading=Fact.Status(status).label + " facts" if lookups else heading,
             # Links to other pages of the list keep the status and the date.

@@ -185,6 +185,11 @@ def seeded_case_pages(base, case):
     }
     pages = {name: base + record.get_absolute_url() for name, record in records.items()}
     pages["corrections"] = f"{base}/cases/{case.slug}/corrections/"
+    # The second of several pages, so that the links between pages are checked too.
+    pages["actor list"] = f"{base}/cases/{case.slug}/actors/?page=2"
+    pages["timeline"] = f"{base}/cases/{case.slug}/timeline/"
+    pages["fact list"] = f"{base}/cases/{case.slug}/facts/?status=disputed"
+    pages["source list"] = f"{base}/cases/{case.slug}/sources/"
     return pages
 
 
@@ -196,9 +201,11 @@ def seeded(request):
 
 
 def test_the_seeded_case_has_no_serious_accessibility_violation_and_is_valid_html(
-    live_server, page, seeded, tmp_path
+    live_server, page, seeded, tmp_path, monkeypatch
 ):
     from axe_playwright_python.sync_playwright import Axe
+
+    monkeypatch.setattr(published, "LIST_PAGE_SIZE", 10)
 
     axe, found = Axe(), {}
     for name, url in seeded_case_pages(live_server.url, seeded).items():

@@ -746,6 +746,8 @@ def test_a_list_of_one_status_shows_only_facts_of_that_status(client, large_case
     disputed = {fact.slug for fact in Fact.objects.filter(case=large_case, status=Fact.Status.DISPUTED)}
 
     assert "<h1>Disputed facts</h1>" in pages[0]
+    assert 'class="badge' not in pages[0]
+    assert 'class="badge status-disputed"' in page(client, case_url(large_case, "fact_list"))
     listed = {url.split("/")[-2] for html in pages for url in links(html, "/cases/harbour/facts/")}
     assert listed == disputed
     assert "?status=disputed&amp;page=2" in pages[0]

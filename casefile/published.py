@@ -54,7 +54,7 @@ def moment(as_of):
     )
 
 
-def approving_decisions(model, case=None, at=None):
+def approving_decisions(model, case=None, at=None, cases=None):
     """The latest approval of each record of `model`, as of the moment `at`.
 
     Now, that is the approval marked current; at an earlier moment, the
@@ -66,6 +66,8 @@ def approving_decisions(model, case=None, at=None):
     )
     if case is not None:
         decisions = decisions.filter(case=case)
+    if cases is not None:
+        decisions = decisions.filter(case__in=cases)
     if at is None:
         return decisions.filter(is_current=True)
     decisions = decisions.filter(decided_at__lt=at)
@@ -73,9 +75,9 @@ def approving_decisions(model, case=None, at=None):
     return decisions.filter(id=Subquery(newest.values("id")[:1]))
 
 
-def public_rows(model, case=None, at=None):
-    """Historical rows of `model` that are public at the moment `at`."""
-    decisions = approving_decisions(model, case, at)
+def public_rows(model, case=None, at=None, cases=None):
+    """Historical rows of `model` that are public at the moment `at`, in one case or several."""
+    decisions = approving_decisions(model, case, at, cases)
     return (
         history_model(model).objects.filter(
             history_id__in=decisions.values("history_id"), removal_proposed=False
@@ -95,9 +97,9 @@ def first_approval(model):
     return Subquery(approval.values("decided_at")[:1])
 
 
-def approved_versions(model, case=None, at=None):
+def approved_versions(model, case=None, at=None, cases=None):
     """Historical rows of `model` that are public at the moment `at`, with `approved_at`."""
-    return public_rows(model, case, at).annotate(approved_at=first_approval(model))
+    return public_rows(model, case, at, cases).annotate(approved_at=first_approval(model))
 
 
 def approved_rows(model, among, *conditions, case=None, at=None, **lookups):
@@ -770,7 +772,9 @@ def search(query):
     cases = {case.pk: case for case in public_cases()}
     grouped = defaultdict(list)
     for model, fields in SEARCH_FIELDS.items():
-        rows = approved_versions(model).filter(case_id__in=list(cases))
+        # The cases are chosen among the approvals: asked of the versions
+        # instead, PostgreSQL would rank the text of every version ever saved.
+        rows = approved_versions(model, cases=list(cases))
         if connection.vendor == "postgresql":
             from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import MiddlewareNotUsed
 from django.http import HttpResponse, HttpResponseNotModified
+from django.urls import Resolver404, resolve
 from django.utils.cache import has_vary_header, patch_vary_headers
 from django.utils.http import parse_etags, quote_etag
 
@@ -47,8 +48,8 @@ class SecurityHeadersMiddleware:
 class PublicPageCacheMiddleware:
     """Serve anonymous readers' public pages from the shared cache.
 
-    A page is cached under its address, with only the query parameters public
-    pages read, and the publication generation: any other parameter would let
+    A page is cached under its address, with only the query parameters its
+    view reads, and the publication generation: any other parameter would let
     a reader force a fresh render and a new copy in the cache at will. The
     generation changes with every editorial decision, so an approval makes the
     next request render afresh on every server at once, and nothing waits for
@@ -60,10 +61,6 @@ class PublicPageCacheMiddleware:
     """
 
     KEY_PREFIX = "public-page"
-    # Must name every query parameter a public view reads: the others are left
-    # out of the cache key, so a page that read one would be served to readers
-    # who asked for another value of it.
-    QUERY_PARAMETERS = ("as_of", "page", "q", "status")
     POLL_SECONDS = 0.05
     # Below this, compressing saves less than the header costs.
     SMALLEST_TO_COMPRESS = 200
@@ -75,9 +72,6 @@ class PublicPageCacheMiddleware:
             raise MiddlewareNotUsed("PUBLIC_PAGE_CACHE_SECONDS is 0: public pages are not cached.")
         self.render_wait = getattr(settings, "PUBLIC_PAGE_RENDER_WAIT_SECONDS", 10)
         self.private_prefixes = ("/" + settings.ADMIN_PATH, "/" + settings.STATIC_URL.lstrip("/"))
-        self.query_parameters = sorted(
-            getattr(settings, "PUBLIC_PAGE_QUERY_PARAMETERS", self.QUERY_PARAMETERS)
-        )
 
     def __call__(self, request):
         if not self.is_public_request(request):
@@ -175,12 +169,20 @@ class PublicPageCacheMiddleware:
             and "no-store" not in response.headers.get("Cache-Control", "")
         )
 
+    def query_parameters(self, request):
+        """The query parameters the view of this address reads, as `casefile.views.public_page` names them."""
+        try:
+            match = resolve(request.path_info, getattr(request, "urlconf", None))
+        except Resolver404:
+            return []
+        return sorted(getattr(match.func, "query_parameters", ()))
+
     def cache_key(self, request):
         generation = published.current_generation()
         # Present but empty is kept apart from absent, and the values of a
         # repeated name keep their order: views may tell those apart.
         query = urlencode([
-            (name, value) for name in self.query_parameters for value in request.GET.getlist(name)
+            (name, value) for name in self.query_parameters(request) for value in request.GET.getlist(name)
         ])
         address = f"{request.scheme}://{request.get_host()}{request.path}?{query}"
         digest = hashlib.sha256(f"{generation!r}|{address}".encode()).hexdigest()

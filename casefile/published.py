@@ -24,7 +24,7 @@ from functools import cached_property
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F, Max, Min, OuterRef, Q, Subquery, Value, When, Window
-from django.db.models.functions import Greatest, RowNumber
+from django.db.models.functions import Collate, Greatest, RowNumber
 
 from .dates import Precision
 
@@ -70,9 +70,15 @@ def approving_decisions(model, case=None, at=None, cases=None):
         decisions = decisions.filter(case__in=cases)
     if at is None:
         return decisions.filter(is_current=True)
-    decisions = decisions.filter(decided_at__lt=at)
-    newest = decisions.filter(object_id=OuterRef("object_id")).order_by("-decided_at", "-id")
-    return decisions.filter(id=Subquery(newest.values("id")[:1]))
+    # The latest approval whatever its case: a record moved to another case
+    # leaves the first one with its approval there.
+    newest = Decision.objects.filter(
+        content_type=ContentType.objects.get_for_model(model),
+        action=Decision.Action.APPROVED,
+        decided_at__lt=at,
+        object_id=OuterRef("object_id"),
+    ).order_by("-decided_at", "-id")
+    return decisions.filter(decided_at__lt=at, id=Subquery(newest.values("id")[:1]))
 
 
 def public_rows(model, case=None, at=None, cases=None):
@@ -114,22 +120,22 @@ def approved_rows(model, among, *conditions, case=None, at=None, **lookups):
         action=Decision.Action.APPROVED,
         object_id__in=among,
     )
-    if case is not None:
-        decisions = decisions.filter(case=case)
     if at is None:
         decisions = decisions.filter(is_current=True)
     else:
         decisions = decisions.filter(decided_at__lt=at)
+    # The latest approval of each record whatever its case, as `approving_decisions()`.
     newest, first_approved = {}, {}
-    for object_id, history_id, decided_at in decisions.order_by("decided_at", "id").values_list(
-        "object_id", "history_id", "decided_at"
+    for object_id, history_id, decided_at, case_id in decisions.order_by("decided_at", "id").values_list(
+        "object_id", "history_id", "decided_at", "case_id"
     ):
-        newest[object_id] = history_id
+        newest[object_id] = (history_id, case_id)
         first_approved.setdefault(history_id, decided_at)
-    if not newest:
+    wanted = [history_id for history_id, case_id in newest.values() if case is None or case_id == case]
+    if not wanted:
         return []
     rows = list(
-        history_model(model).objects.filter(history_id__in=newest.values(), removal_proposed=False)
+        history_model(model).objects.filter(history_id__in=wanted, removal_proposed=False)
         .exclude(history_type="-")
         .filter(*conditions, **lookups)
     )
@@ -367,6 +373,21 @@ TIMELINE_ORDER = (
     "id",
 )
 LIST_ORDER = {Actor: ("name", "id"), Event: TIMELINE_ORDER, Fact: ("slug", "id"), Source: ("title", "id")}
+TEXT_ORDER = {"name", "slug", "title"}
+
+
+def reading_order(model):
+    """`LIST_ORDER` for the database: text by code point, as Python sorts it.
+
+    A PostgreSQL database in a locale's collation would otherwise put the
+    paged lists in another order than the pages sorted in Python (hyphens
+    and letter case count for little there).
+    """
+    return [
+        Collate(name, "C") if isinstance(name, str) and name in TEXT_ORDER and connection.vendor == "postgresql"
+        else name
+        for name in LIST_ORDER[model]
+    ]
 LIST_KINDS = {"actor": Actor, "event": Event, "fact": Fact, "source": Source}
 
 
@@ -409,7 +430,7 @@ class PublicList:
         return self.rows.count()
 
     def __getitem__(self, window):
-        records = _instances(self.model, self.rows.order_by(*LIST_ORDER[self.model]), window)
+        records = _instances(self.model, self.rows.order_by(*reading_order(self.model)), window)
         for record in records:
             record.case = self.reader.case
         return records
@@ -481,8 +502,8 @@ class _Reader:
         # Every public fact's status, and its place in the list of its status.
         fact_statuses, shown_fact_ids = {}, []
         for pk, status, place in public_rows(Fact, case=self.case.pk, at=self.at).annotate(
-            place=Window(RowNumber(), partition_by=F("status"), order_by=[F("slug").asc(), F("id").asc()])
-        ).order_by(*LIST_ORDER[Fact]).values_list("id", "status", "place"):
+            place=Window(RowNumber(), partition_by=F("status"), order_by=reading_order(Fact))
+        ).order_by(*reading_order(Fact)).values_list("id", "status", "place"):
             fact_statuses[pk] = status
             if place <= CASE_PAGE_ITEMS:
                 shown_fact_ids.append(pk)
@@ -521,12 +542,15 @@ class _Reader:
             Citation: citations,
         })
 
-        counts = Counter(fact_statuses.values())
+        counts = Counter({status: 0 for status in Fact.Status})
+        counts.update(fact_statuses.values())
+        # Grouped by the statuses counted: a fact whose change an editor
+        # approves between two reads stays where the counts put it, and one
+        # approved away is left out.
         shown_by_status = {
-            # A fact approved away between two reads is left out, not an error.
             status: [
                 snapshot.facts[pk] for pk in shown_fact_ids
-                if pk in snapshot.facts and snapshot.facts[pk].status == status
+                if pk in snapshot.facts and fact_statuses[pk] == status
             ]
             for status in Fact.Status
         }
@@ -805,21 +829,31 @@ def mark_current_approvals(case=None):
     """Mark the latest approval of each record as its current one, from the log alone.
 
     For decisions written in bulk (a restored case, the benchmark's newsroom);
-    `workflow.approve()` keeps the mark as it decides.
+    `workflow.approve()` keeps the mark as it decides. With a case, the records
+    ever approved in it, with their approvals in any other case.
     """
     approvals = Decision.objects.filter(action=Decision.Action.APPROVED)
-    if case is not None:
-        approvals = approvals.filter(case=case)
-    latest = {}
-    for pk, content_type_id, object_id in approvals.order_by("decided_at", "id").values_list(
-        "id", "content_type_id", "object_id"
-    ):
-        latest[(content_type_id, object_id)] = pk
-    current = list(latest.values())
     with transaction.atomic():
-        approvals.filter(is_current=True).update(is_current=False)
-        for start in range(0, len(current), 500):
-            Decision.objects.filter(id__in=current[start:start + 500]).update(is_current=True)
+        in_case = None
+        if case is not None:
+            in_case = set(approvals.filter(case=case).values_list("content_type_id", "object_id"))
+            approvals = approvals.filter(object_id__in={object_id for _, object_id in in_case})
+        latest, marked = {}, set()
+        for pk, content_type_id, object_id, is_current in (
+            approvals.select_for_update().order_by("decided_at", "id")
+            .values_list("id", "content_type_id", "object_id", "is_current")
+        ):
+            if in_case is not None and (content_type_id, object_id) not in in_case:
+                continue
+            latest[(content_type_id, object_id)] = pk
+            if is_current:
+                marked.add(pk)
+        current = set(latest.values())
+        for ids, mark in ((sorted(marked - current), False), (sorted(current - marked), True)):
+            for start in range(0, len(ids), 500):
+                Decision.objects.filter(id__in=ids[start:start + 500]).update(is_current=mark)
+        if marked != current:
+            advance_generation()
 
 
 def current_generation():

@@ -1,9 +1,10 @@
 """Public pages. Every read goes through `casefile.published`."""
 
 import datetime
+import functools
 import re
 
-from django.core.paginator import Paginator
+from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.utils.http import urlencode
@@ -16,6 +17,7 @@ from .models import Fact
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_QUERY_LENGTH = 200
 AS_OF_FORMAT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,5}")
 
 
 class BadRequest(Exception):
@@ -61,26 +63,34 @@ def _case_context(snapshot, **extra):
     return {"snapshot": snapshot, "case": snapshot.case, "as_of_query": as_of_query, **extra}
 
 
-def public_page(view):
-    """Turns a malformed query into a friendly 400 page instead of an error."""
+def public_page(*query_parameters):
+    """A public view: a malformed query gets a friendly 400 page instead of an error.
 
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except BadRequest as error:
-            return _bad_request(request, str(error))
+    `query_parameters` names every parameter of the query string the view
+    reads: cached pages are told apart by those alone, so no other parameter
+    can force a page to be rendered again.
+    """
 
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
-    return wrapper
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            try:
+                return view(request, *args, **kwargs)
+            except BadRequest as error:
+                return _bad_request(request, str(error))
+
+        wrapper.query_parameters = query_parameters
+        return wrapper
+
+    return decorate
 
 
-@public_page
+@public_page()
 def case_list(request):
     return render(request, "casefile/case_list.html", {"cases": published.public_cases()})
 
 
-@public_page
+@public_page("as_of")
 def case_detail(request, case):
     overview = published.case_overview(case, as_of=_as_of(request))
     if overview is None:
@@ -93,7 +103,7 @@ def case_detail(request, case):
 def _list_page(kind, template, heading):
     """A paged list of every public record of one kind in a case, in reading order."""
 
-    @public_page
+    @public_page("as_of", "page", *(["status"] if kind == "fact" else []))
     def view(request, case):
         as_of = _as_of(request)
         lookups, query = {}, {}
@@ -110,7 +120,14 @@ def _list_page(kind, template, heading):
         snapshot, records = found
         if as_of:
             query["as_of"] = as_of.isoformat()
-        records_page = Paginator(records, published.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+        # One address for each page: anything but its plain number is no page.
+        number = request.GET.get("page", "1")
+        try:
+            if not PAGE_NUMBER.fullmatch(number):
+                raise InvalidPage
+            records_page = Paginator(records, published.LIST_PAGE_SIZE).page(number)
+        except InvalidPage:
+            raise Http404("This list has no such page.") from None
         return render(request, template, _case_context(
             snapshot,
             page_obj=records_page,
@@ -131,7 +148,7 @@ fact_list = _list_page("fact", "casefile/fact_list.html", "Facts")
 source_list = _list_page("source", "casefile/source_list.html", "Sources")
 
 
-@public_page
+@public_page("as_of")
 def case_json(request, case):
     snapshot = _snapshot(request, case)
     return JsonResponse(
@@ -139,7 +156,7 @@ def case_json(request, case):
     )
 
 
-@public_page
+@public_page("as_of")
 def corrections(request, case):
     snapshot = _snapshot(request, case)
     return render(
@@ -150,7 +167,7 @@ def corrections(request, case):
 
 
 def _record_page(kind, template):
-    @public_page
+    @public_page("as_of")
     def view(request, case, slug):
         snapshot = _snapshot(request, case, kind, slug)
         record = getattr(snapshot, kind)(slug)
@@ -175,7 +192,7 @@ fact_detail = _record_page("fact", "casefile/fact_detail.html")
 source_detail = _record_page("source", "casefile/source_detail.html")
 
 
-@public_page
+@public_page("q")
 def search(request):
     query = " ".join(CONTROL_CHARACTERS.sub(" ", request.GET.get("q", "")).split())
     shortened = len(query) > MAX_QUERY_LENGTH

@@ -2,6 +2,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from casefile import published, workflow
 from casefile.models import Actor, Citation, Decision, Event, Fact, FactActor, Source
@@ -270,3 +271,24 @@ def test_approvals_written_in_bulk_are_marked_current_from_the_log(case_file, re
 
     assert set(Decision.objects.filter(is_current=True).values_list("id", flat=True)) == latest_approvals_in_the_log()
     assert published.published_case("harbour").fact("contract-value").statement == "The contract was worth 6 million."
+
+
+def test_a_record_moved_to_another_case_leaves_the_first_now_and_as_of_today(case_file, reporter, editor):
+    from casefile.models import Case
+
+    other = save(Case(title="Port contracts", slug="port"), reporter)
+    workflow.approve(editor, bundle_versions(Case, other.pk))
+    witness = save(Actor(case=case_file, kind="person", name="Moved Witness", slug="witness"), reporter)
+    workflow.approve(editor, bundle_versions(Actor, witness.pk))
+    witness.case = other
+    save(witness, reporter, "Belongs to the port story")
+    workflow.approve(editor, bundle_versions(Actor, witness.pk))
+    today = timezone.now().date()
+
+    for as_of in (None, today):
+        assert published.published_case("harbour", as_of).actor("witness") is None, as_of
+        assert published.published_case("port", as_of).actor("witness") is not None, as_of
+        assert published.published_page("harbour", "actor", "witness", as_of).actor("witness") is None, as_of
+    current = set(Decision.objects.filter(is_current=True).values_list("id", flat=True))
+    published.mark_current_approvals(case_file)
+    assert set(Decision.objects.filter(is_current=True).values_list("id", flat=True)) == current

@@ -67,6 +67,11 @@ def _lock_and_check(versions):
     stale = []
     for (model, pk), history_id in versions.items():
         list(model.objects.select_for_update().filter(pk=pk))
+        # A record deleted from its parent's form has no working row left to
+        # lock; its current approval serialises two editors deciding on it.
+        list(Decision.objects.select_for_update().filter(
+            content_type=content_type(model), object_id=pk, is_current=True
+        ))
         latest = latest_version(model, pk)
         if latest is None or latest.history_id != history_id:
             stale.append(str(latest.instance) if latest else key_for(model, pk))

@@ -90,10 +90,14 @@ def case_export(case):
     user_ids = {row.history_user_id for row in historical} | {d.decided_by_id for d in decisions}
     users = get_user_model().objects.filter(pk__in=user_ids - {None}).order_by("username")
 
-    def serialized(objects):
+    def serialized(objects, **options):
         return serializers.serialize(
-            "python", objects, use_natural_foreign_keys=True, use_natural_primary_keys=False
+            "python", objects, use_natural_foreign_keys=True, use_natural_primary_keys=False, **options
         )
+
+    # Which approval is current follows from the log; the import works it out,
+    # so the file reads the same to versions of Casefile with and without it.
+    decision_fields = [f.name for f in Decision._meta.concrete_fields if f.name not in ("id", "is_current")]
 
     return {
         "format": EXPORT_FORMAT,
@@ -107,7 +111,7 @@ def case_export(case):
         ],
         "records": serialized(working),
         "history": serialized(historical),
-        "decisions": serialized(decisions),
+        "decisions": serialized(decisions, fields=decision_fields),
     }
 
 

@@ -27,7 +27,6 @@ from django.db.models import F, Max, Min, OuterRef, Q, Subquery, Value, When, Wi
 from django.db.models.functions import Collate, Greatest, RowNumber
 
 from .dates import Precision
-
 from .history import history_model
 from .models import (
     Actor,
@@ -388,6 +387,8 @@ def reading_order(model):
         else name
         for name in LIST_ORDER[model]
     ]
+
+
 LIST_KINDS = {"actor": Actor, "event": Event, "fact": Fact, "source": Source}
 
 
@@ -523,7 +524,7 @@ class _Reader:
         key_actor_ids = sorted(actor_names, key=lambda pk: (-weight[pk], actor_names[pk], pk))[:KEY_ACTORS]
 
         shown_facts = self.load(Fact, id__in=shown_fact_ids)
-        disputed_ids = {fact.pk for fact in shown_facts if fact.status == Fact.Status.DISPUTED}
+        disputed_ids = {pk for pk in shown_fact_ids if fact_statuses[pk] == Fact.Status.DISPUTED}
         relationships = self.load(Relationship)
         relationship_ids = _ids(relationships, "pk")
         citations = self.load(
@@ -566,7 +567,7 @@ class _Reader:
         )
 
     def assemble(self, loaded):
-        case, at = self.case, self.at
+        case = self.case
         snapshot = PublishedCase(case=case, as_of=self.as_of)
         records = {model: loaded.get(model, []) for model in LINK_ORDER}
 

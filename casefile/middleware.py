@@ -49,11 +49,12 @@ class PublicPageCacheMiddleware:
     """Serve anonymous readers' public pages from the shared cache.
 
     A page is cached under its address, with only the query parameters its
-    view reads, and the publication generation: any other parameter would let
-    a reader force a fresh render and a new copy in the cache at will. The
-    generation changes with every editorial decision, so an approval makes the
-    next request render afresh on every server at once, and nothing waits for
-    an expiry. Staff who are logged in, the admin, and anything but a plain
+    view reads, and the publication generations of the page's scopes: any
+    other parameter would let a reader force a fresh render and a new copy in
+    the cache at will. An approval moves on the generations of what it
+    changes, so the next request for those pages renders afresh on every
+    server at once, and nothing waits for an expiry; other cases' pages stay
+    cached. Staff who are logged in, the admin, and anything but a plain
     200 are never cached. While one request renders a page, others asking
     for the same page wait for it rather than render it again. Every cached
     page carries an ETag of its content, and a reader who already has that
@@ -169,21 +170,23 @@ class PublicPageCacheMiddleware:
             and "no-store" not in response.headers.get("Cache-Control", "")
         )
 
-    def query_parameters(self, request):
-        """The query parameters the view of this address reads, as `casefile.views.public_page` names them."""
+    def cache_key(self, request):
+        """The page's address, with the parameters its view reads, and the generations of its scopes.
+
+        A page of one case is retired by an approval in that case (or one
+        that changes every page); the case list and search by any approval.
+        """
         try:
             match = resolve(request.path_info, getattr(request, "urlconf", None))
         except Resolver404:
-            return []
-        return sorted(getattr(match.func, "query_parameters", ()))
-
-    def cache_key(self, request):
-        generation = published.current_generation()
+            parameters, case_slug = [], None
+        else:
+            parameters = sorted(getattr(match.func, "query_parameters", ()))
+            case_slug = match.kwargs.get("case")
+        generations = published.current_generations(published.page_scopes(case_slug))
         # Present but empty is kept apart from absent, and the values of a
         # repeated name keep their order: views may tell those apart.
-        query = urlencode([
-            (name, value) for name in self.query_parameters(request) for value in request.GET.getlist(name)
-        ])
+        query = urlencode([(name, value) for name in parameters for value in request.GET.getlist(name)])
         address = f"{request.scheme}://{request.get_host()}{request.path}?{query}"
-        digest = hashlib.sha256(f"{generation!r}|{address}".encode()).hexdigest()
+        digest = hashlib.sha256(f"{generations!r}|{address}".encode()).hexdigest()
         return f"{self.KEY_PREFIX}:{digest}"

@@ -586,18 +586,18 @@ class Decision(models.Model):
 class PublicationGeneration(models.Model):
     """A number that moves on, inside the same transaction, with every approval.
 
-    Public pages are cached under it, so the commit that changes what readers
-    see is the one that retires every cached page. It is taken from the clock
-    when that is larger than the next number, so a database restored from a
-    backup never reuses a number that pages of a later state were cached under.
+    Public pages are cached under the numbers of their scopes: every page
+    under "everything", a case's pages under "case:<slug>", and the pages
+    that read every case (the case list, search) under "listings". An
+    approval moves on the scopes it changes, so the commit that changes what
+    readers see is the one that retires those cached pages, and only those.
+    A number is taken from the clock when that is larger than the next one,
+    so a database restored from a backup never reuses a number that pages of
+    a later state were cached under.
     """
 
+    scope = models.CharField(max_length=120, unique=True)
     number = models.BigIntegerField(default=0)
 
-    class Meta:
-        constraints = [
-            models.CheckConstraint(condition=Q(pk=1), name="one_publication_generation"),
-        ]
-
     def __str__(self):
-        return f"Publication generation {self.number}"
+        return f"Publication generation {self.number} of {self.scope}"

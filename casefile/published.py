@@ -11,8 +11,9 @@ A link to a record that is not public is dropped. `published_page()` links the
 same way only the records one actor, event, fact or source page shows, read
 with narrow queries; `case_overview()` reads what the case page shows (the
 first part of each section, its counts and the key actors) and `public_list()`
-one page of a list. `current_generation()` is the number public pages are
-cached under; each approval moves it on (`advance_generation()`).
+one page of a list. `current_generations()` are the numbers public pages are
+cached under; each approval moves on those of the cases it changes
+(`advance_generation()`).
 """
 
 import datetime
@@ -121,6 +122,10 @@ def approved_rows(model, among, *conditions, case=None, at=None, **lookups):
     )
     if at is None:
         decisions = decisions.filter(is_current=True)
+        # The current approval is the latest whatever its case, so only those
+        # in this case can count: a slug shared with other cases reads no more.
+        if case is not None:
+            decisions = decisions.filter(case=case)
     else:
         decisions = decisions.filter(decided_at__lt=at)
     # The latest approval of each record whatever its case, as `approving_decisions()`.
@@ -857,29 +862,73 @@ def mark_current_approvals(case=None):
             advance_generation()
 
 
-def current_generation():
-    """The number public pages are cached under; it moves on with every approval."""
-    return (
-        PublicationGeneration.objects.filter(pk=1).values_list("number", flat=True).first() or 0
+EVERYTHING = "everything"
+LISTINGS = "listings"
+
+
+def case_scope(slug):
+    """The scope the pages of the case published under `slug` are cached in."""
+    return f"case:{slug}"
+
+
+def page_scopes(case_slug=None):
+    """The scopes of a page: those of one case, or, with none, the pages that read every case."""
+    return (EVERYTHING, case_scope(case_slug) if case_slug else LISTINGS)
+
+
+def current_generations(scopes):
+    """The numbers of these scopes, in their order, read at once; 0 for a scope never moved on."""
+    found = dict(PublicationGeneration.objects.filter(scope__in=scopes).values_list("scope", "number"))
+    return tuple(found.get(scope, 0) for scope in scopes)
+
+
+def current_generation(scope=EVERYTHING):
+    return current_generations([scope])[0]
+
+
+def published_slugs(case_ids):
+    """Every slug the cases have now or were ever approved under: old addresses may still be cached."""
+    case_ids = {pk for pk in case_ids if pk is not None}
+    approved = Decision.objects.filter(
+        content_type=ContentType.objects.get_for_model(Case),
+        action=Decision.Action.APPROVED,
+        object_id__in=case_ids,
+    )
+    return set(Case.objects.filter(pk__in=case_ids).values_list("slug", flat=True)) | set(
+        history_model(Case).objects.filter(history_id__in=approved.values("history_id"))
+        .values_list("slug", flat=True)
     )
 
 
-def advance_generation():
-    """Move the generation on, inside the transaction that changes what readers see.
+def advance_generation(case_ids=None):
+    """Move generations on, inside the transaction that changes what readers see.
 
-    The row stays locked until that transaction ends, so approvals committing
-    at the same moment each move it on, in the order they commit.
+    With `case_ids`, the cases whose pages change: their pages and those that
+    read every case are retired, other cases' pages stay cached. Without,
+    every page is. Each row stays locked until that transaction ends, so
+    approvals committing at the same moment each move it on, in the order
+    they commit; rows are taken in one order, so two approvals never wait
+    for each other.
     """
+    if case_ids is None:
+        scopes = [EVERYTHING]
+    else:
+        scopes = [LISTINGS, *(case_scope(slug) for slug in published_slugs(case_ids))]
+    for scope in sorted(scopes):
+        _advance(scope)
+
+
+def _advance(scope):
     now = int(time.time() * 1_000_000)
-    moved = PublicationGeneration.objects.filter(pk=1).update(
+    moved = PublicationGeneration.objects.filter(scope=scope).update(
         number=Greatest(F("number") + 1, Value(now))
     )
     if not moved:
         try:
             with transaction.atomic():
-                PublicationGeneration.objects.create(pk=1, number=now)
+                PublicationGeneration.objects.create(scope=scope, number=now)
         except IntegrityError:
-            advance_generation()
+            _advance(scope)
 
 
 def is_public(record):

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from casefile.middleware import PublicPageCacheMiddleware
 
-from casefile.models import Case, Fact
+from casefile.models import Actor, Case, Fact
 from tests.conftest import approve_all, save
 
 
@@ -248,19 +248,21 @@ def test_an_approval_moves_the_publication_generation_on_and_a_rejection_does_no
 ):
     from casefile import published, workflow
 
-    before = published.current_generation()
+    scopes = published.page_scopes(case_file.slug)
+    before = published.current_generations(scopes)
     fact = Fact.objects.get(slug="contract-value")
     fact.statement = "The contract was worth 8 million."
     save(fact, reporter)
-    assert published.current_generation() == before
+    assert published.current_generations(scopes) == before
 
     workflow.reject(editor, {(Fact, fact.pk): fact.history.latest().history_id}, "Which source?")
-    assert published.current_generation() == before
+    assert published.current_generations(scopes) == before
 
     fact.statement = "The contract was worth 8 million, the registry says."
     save(fact, reporter)
     assert approve_all(editor, case_file)
-    assert published.current_generation() > before
+    assert published.current_generation(published.case_scope("harbour")) > before[1]
+    assert published.current_generation(published.LISTINGS) > published.current_generation(published.EVERYTHING)
 
 
 def test_a_database_restored_from_an_older_backup_never_reuses_a_generation(case_file):
@@ -270,12 +272,12 @@ def test_a_database_restored_from_an_older_backup_never_reuses_a_generation(case
     from casefile import published
     from casefile.models import PublicationGeneration
 
-    PublicationGeneration.objects.filter(pk=1).update(number=5)
+    PublicationGeneration.objects.update_or_create(scope=published.case_scope("harbour"), defaults={"number": 5})
     started = int(time.time() * 1_000_000)
 
-    published.advance_generation()
+    published.advance_generation([case_file.pk])
 
-    assert published.current_generation() >= started
+    assert published.current_generation(published.case_scope("harbour")) >= started
 
 
 def test_the_generation_starts_again_when_its_row_is_gone(db):
@@ -290,6 +292,78 @@ def test_the_generation_starts_again_when_its_row_is_gone(db):
 
     assert PublicationGeneration.objects.count() == 1
     assert published.current_generation() > 0
+
+
+def second_case(reporter, editor):
+    """A public case with one fact, beside `case_file`."""
+    bridge = save(Case(title="Bridge tolls", slug="bridge", summary="Who sets the tolls."), reporter)
+    save(Fact(case=bridge, slug="toll", statement="The toll doubled in 2019.",
+              status=Fact.Status.CONFIRMED), reporter)
+    approve_all(editor, bridge)
+    return bridge
+
+
+def test_an_approval_in_one_case_leaves_the_cached_pages_of_another_case_alone(
+    client, case_file, reporter, editor
+):
+    second_case(reporter, editor)
+    other_case_pages = ["/cases/bridge/", "/cases/bridge/facts/toll/", "/cases/bridge/case.json"]
+    pages = other_case_pages + ["/cases/harbour/", "/", "/search/?q=contract"]
+    for url in pages:
+        client.get(url)
+    fact = Fact.objects.get(slug="contract-value")
+    fact.statement = "The contract was worth 11 million."
+    save(fact, reporter)
+    approve_all(editor, case_file)
+
+    served = {url: client.get(url)["X-Public-Cache"] for url in pages}
+
+    assert served == {
+        **{url: "hit" for url in other_case_pages},
+        # The case changed, and the case list and search read every case.
+        "/cases/harbour/": "miss", "/": "miss", "/search/?q=contract": "miss",
+    }
+    assert "11 million" in client.get("/search/?q=contract").content.decode()
+
+
+def test_a_record_moved_to_another_case_leaves_the_cached_pages_of_the_first(
+    client, case_file, reporter, editor
+):
+    from casefile import workflow
+    from tests.test_workflow import bundle_versions
+
+    bridge = second_case(reporter, editor)
+    witness = save(Actor(case=case_file, kind="person", name="Wen Witness", slug="witness"), reporter)
+    workflow.approve(editor, bundle_versions(Actor, witness.pk))
+    assert "Wen Witness" in client.get("/cases/harbour/actors/").content.decode()
+    witness.case = bridge
+    save(witness, reporter, "Belongs to the bridge story")
+    workflow.approve(editor, bundle_versions(Actor, witness.pk))
+
+    assert "Wen Witness" not in client.get("/cases/harbour/actors/").content.decode()
+    assert "Wen Witness" in client.get("/cases/bridge/actors/").content.decode()
+
+
+def test_a_case_approved_under_a_new_slug_leaves_its_old_address(client, case_file, reporter, editor):
+    assert client.get("/cases/harbour/").status_code == 200
+    assert client.get("/cases/harbour/")["X-Public-Cache"] == "hit"
+    case_file.slug = "harbour-deals"
+    save(case_file, reporter, "A clearer address")
+    approve_all(editor, case_file)
+
+    assert client.get("/cases/harbour/").status_code == 404
+    assert client.get("/cases/harbour-deals/").status_code == 200
+
+
+def test_deleting_a_published_record_retires_the_cached_pages_of_its_case(client, case_file, editor):
+    from casefile import workflow
+
+    assert "5 million" in client.get("/cases/harbour/").content.decode()
+
+    workflow.delete_record(Fact.objects.get(slug="contract-value"), editor, "Could not be stood up")
+
+    assert "5 million" not in client.get("/cases/harbour/").content.decode()
+    assert client.get("/cases/harbour/facts/contract-value/").status_code == 404
 
 
 def test_a_browser_that_accepts_gzip_gets_the_cached_page_compressed(client, case_file):
@@ -332,7 +406,8 @@ def test_approving_a_version_already_public_leaves_the_cached_pages_alone(client
     from casefile import published, workflow
 
     fact = Fact.objects.get(slug="contract-value")
-    before = published.current_generation()
+    scopes = [published.EVERYTHING, published.LISTINGS, published.case_scope("harbour")]
+    before = published.current_generations(scopes)
 
     assert workflow.approve(editor, {(Fact, fact.pk): fact.history.latest().history_id}) == []
-    assert published.current_generation() == before
+    assert published.current_generations(scopes) == before

@@ -14,9 +14,8 @@ import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Max, Q
 from django.utils import timezone
-
-from django.db.models import Max
 
 from .. import published
 from ..history import history_model
@@ -130,14 +129,23 @@ def approve(editor, versions, comment=""):
                 missing,
             )
         batch, now = uuid.uuid4(), timezone.now()
+        shown_in = _cases_showing(changes.values())
         decisions = [
             _record_decision(change, Decision.Action.APPROVED, editor, now, batch, comment)
             for change in changes.values()
         ]
         if decisions:
-            published.advance_generation()
+            published.advance_generation(shown_in | {decision.case_id for decision in decisions})
         transaction.on_commit(lambda: _tell_authors(list(changes.values()), "approved", editor, comment))
     return decisions
+
+
+def _cases_showing(changes):
+    """The cases whose pages show the records now: a record moved elsewhere leaves its first case."""
+    shown = Q(pk__in=[])
+    for change in changes:
+        shown |= Q(content_type=content_type(change.model), object_id=change.pk)
+    return set(Decision.objects.filter(shown, is_current=True).values_list("case_id", flat=True))
 
 
 def _record_decision(change, action, editor, at, batch, comment):
@@ -267,8 +275,11 @@ def delete_record(record, user, reason):
         record.delete()
         if approved is not None:
             deletion = Change(model=model, pk=pk, latest=latest_version(model, pk), approved=approved)
-            _record_decision(deletion, Decision.Action.APPROVED, user, timezone.now(), uuid.uuid4(), reason)
-            published.advance_generation()
+            shown_in = _cases_showing([deletion])
+            decision = _record_decision(
+                deletion, Decision.Action.APPROVED, user, timezone.now(), uuid.uuid4(), reason
+            )
+            published.advance_generation(shown_in | {decision.case_id})
 
 
 def edit_token(record):

@@ -18,6 +18,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections import Counter
 from pathlib import Path
 
 from django.conf import settings
@@ -284,16 +285,20 @@ def mixed_load(base, large, editor, seconds):
     ]
     newsroom = Newsroom(seconds=seconds, longest_seconds=seconds * 3)
     newsroom.latencies = []
+    newsroom.served_from = {url: Counter() for url in pages}
 
     def fetch(url):
         started = time.perf_counter()
+        served_from = None
         try:
             with urllib.request.urlopen(base + url, timeout=60) as response:
                 status, text = response.status, response.read().decode()
+                served_from = response.headers.get("X-Public-Cache")
         except urllib.error.HTTPError as error:
             status, text = error.code, ""
         with newsroom.record:
             newsroom.latencies.append((time.perf_counter() - started) * 1000)
+            newsroom.served_from[url][served_from] += 1
         return status, text
 
     # A reporter saves every few seconds, not as fast as the machine allows.
@@ -317,13 +322,14 @@ class Command(BaseCommand):
     help = "Build a synthetic newsroom in PostgreSQL and print load figures (needs wrk)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--seconds", type=int, default=8, help="wrk run per endpoint")
+        parser.add_argument("--seconds", type=int, default=5, help="wrk run per endpoint and round")
+        parser.add_argument("--rounds", type=int, default=3, help="times every endpoint is measured")
         parser.add_argument("--connections", type=int, default=16)
         parser.add_argument("--port", type=int, default=8765)
         parser.add_argument("--mixed-seconds", type=int, default=60,
                             help="how long reporters, editors and readers work at once")
 
-    def handle(self, seconds, connections, port, mixed_seconds, **options):
+    def handle(self, seconds, rounds, connections, port, mixed_seconds, **options):
         name = settings.DATABASES["default"]["NAME"]
         if connection.vendor != "postgresql" or not str(name).endswith("bench"):
             raise CommandError("Run against a PostgreSQL database whose name ends in 'bench'; it is emptied.")
@@ -332,7 +338,7 @@ class Command(BaseCommand):
         call_command("flush", interactive=False, verbosity=0)
         large, editor = build(self.stdout)
         self.time_admin(editor, large)
-        self.serve_and_load(large, editor, seconds, connections, port, mixed_seconds)
+        self.serve_and_load(large, editor, seconds, connections, port, mixed_seconds, rounds)
 
     def time_admin(self, editor, large):
         client = Client()
@@ -353,7 +359,7 @@ class Command(BaseCommand):
                     raise CommandError(f"{url} answered {response.status_code}")
             self.admin_rows.append((label, statistics.median(times), max(times)))
 
-    def serve_and_load(self, large, editor, seconds, connections, port, mixed_seconds):
+    def serve_and_load(self, large, editor, seconds, connections, port, mixed_seconds, rounds):
         endpoints = [
             ("baseline view", "/bench/baseline/"),
             ("page with no data", "/bench/empty-page/"),
@@ -362,30 +368,43 @@ class Command(BaseCommand):
             ("search", "/search/?q=tender"),
             ("JSON export", f"/cases/{large.slug}/case.json"),
         ]
-        rows = []
-        with gunicorn(port) as (base, _):
-            for n, (label, path) in enumerate(endpoints):
-                rows.append(self.load(base, label, path, "-" if n == 0 else "cached", seconds, connections))
-        # A server of its own, so every request renders the page whatever its URL.
-        with gunicorn(port, PUBLIC_PAGE_CACHE_SECONDS="0") as (base, _):
-            for label, path in endpoints[1:]:
-                rows.append(self.load(base, label, path, "uncached", seconds, connections))
-        rows.sort(key=lambda row: [label for label, _ in endpoints].index(row[0]))
+        # Two servers side by side, the second with the page cache off so
+        # every request renders its page whatever its URL. Each round
+        # measures the baseline again and every row against it, so a row is
+        # compared with the machine as it was at that moment; the report
+        # gives the median of the rounds and the spread of the ratio.
+        measured = {}
+        with gunicorn(port) as (cached, _), gunicorn(port + 1, PUBLIC_PAGE_CACHE_SECONDS="0") as (uncached, _):
+            for _ in range(rounds):
+                baseline = self.load(cached, endpoints[0][1], "-", seconds, connections)
+                measured.setdefault((endpoints[0][0], "-"), []).append((*baseline, 1.0))
+                for label, path in endpoints[1:]:
+                    for base, mode in ((cached, "cached"), (uncached, "uncached")):
+                        figures = self.load(base, path, mode, seconds, connections)
+                        measured.setdefault((label, mode), []).append((*figures, figures[0] / baseline[0]))
+        rows = [(label, mode, *self.median_of_rounds(runs)) for (label, mode), runs in measured.items()]
         # Readers in a newsroom are served with the cache, as in production.
         with gunicorn(port) as (base, server):
             mixed = mixed_load(base, large, editor, mixed_seconds)
             memory = peak_memory_mb(server.pid)
-        self.report(rows, memory, connections, seconds, gunicorn_workers(port))
+        self.report(rows, memory, connections, seconds, rounds, gunicorn_workers(port))
         self.report_mixed_load(*mixed)
 
-    def load(self, base, label, path, mode, seconds, connections):
+    @staticmethod
+    def median_of_rounds(runs):
+        """Median requests a second, latencies and ratio of the rounds; all their errors; the ratio's range."""
+        rps, p50, p99, errors, ratio = zip(*runs)
+        return (statistics.median(rps), statistics.median(p50), statistics.median(p99), sum(errors),
+                statistics.median(ratio), min(ratio), max(ratio))
+
+    def load(self, base, path, mode, seconds, connections):
         with urllib.request.urlopen(base + path, timeout=60) as response:
             response.read()
             # Figures of a server with the cache in the wrong state would be mislabelled.
             if mode != "-" and ("X-Public-Cache" in response.headers) != (mode == "cached"):
                 raise CommandError(f"{path} on the {mode} server answered with the cache in the other state.")
         settle()
-        return (label, mode, *wrk(base + path, seconds, connections))
+        return wrk(base + path, seconds, connections)
 
     def report_mixed_load(self, newsroom, findings, seconds):
         out = self.stdout.write
@@ -396,21 +415,26 @@ class Command(BaseCommand):
             f"pages read: {len(newsroom.responses)} "
             f"(p50 {percentile(latencies, 50):.0f} ms, p99 {percentile(latencies, 99):.0f} ms); "
             f"approved edits readers saw: {len(newsroom.seen_by_readers)}")
+        out("- share of requests served from the page cache, per page:")
+        for url, served in newsroom.served_from.items():
+            out(f"  - {url}: {served['hit'] / max(1, sum(served.values())):.0%} of {sum(served.values())}")
         for check, found in findings.items():
             out(f"- {check}: {len(found)}" + (f" (for example {found[:3]})" if found else ""))
         if any(findings.values()):
             raise CommandError("The mixed load lost or leaked something; see above.")
 
-    def report(self, rows, memory, connections, seconds, workers):
-        baseline = rows[0][2]
+    def report(self, rows, memory, connections, seconds, rounds, workers):
         out = self.stdout.write
         out(f"\nMachine: {os.cpu_count()} cores; gunicorn {workers}; wrk 2 threads, "
-            f"{connections} connections, {seconds} s per row; PostgreSQL on the same machine; "
-            f"cache: {'Redis' if os.environ.get('REDIS_URL') else 'local memory'}.\n")
-        out("| endpoint | cache | req/s | p50 ms | p99 ms | errors | vs baseline |")
-        out("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
-        for label, mode, rps, p50, p99, errors in rows:
-            out(f"| {label} | {mode} | {rps:.0f} | {p50:.1f} | {p99:.1f} | {errors} | {rps / baseline:.0%} |")
+            f"{connections} connections, {seconds} s per row, {rounds} rounds; PostgreSQL on the same "
+            f"machine; cache: {'Redis' if os.environ.get('REDIS_URL') else 'local memory'}.")
+        out("Each figure is the median of the rounds; the baseline is measured again in each round "
+            "and each row compared with the baseline of its round.\n")
+        out("| endpoint | cache | req/s | p50 ms | p99 ms | errors | vs baseline | range of rounds |")
+        out("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for label, mode, rps, p50, p99, errors, ratio, lowest, highest in rows:
+            spread = "" if mode == "-" else f"{lowest:.0%} to {highest:.0%}"
+            out(f"| {label} | {mode} | {rps:.0f} | {p50:.1f} | {p99:.1f} | {errors} | {ratio:.0%} | {spread} |")
         out("\n| admin page | median ms | slowest of 5 ms |")
         out("| --- | ---: | ---: |")
         for label, median, slowest in self.admin_rows:

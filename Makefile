@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CASE_FIXTURE := fixtures/fuzhou-genesis.json
 
-.PHONY: install run test migrate seed serve bench
+.PHONY: install run test migrate seed serve bench screenshots
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; run: make PYTHON=python3 ..." >&2; exit 1; }
@@ -30,6 +30,10 @@ run: seed
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Renews the README's screenshots of the seeded case (needs Debian's chromium).
+screenshots: install
+	SAVE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/test_browser.py -k screenshots
 
 # A production-like server: gunicorn against DATABASE_URL and REDIS_URL
 # (see docs/production.md). Locally without TLS, set SECURE_SSL_REDIRECT=0.

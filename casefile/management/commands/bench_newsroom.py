@@ -211,7 +211,8 @@ def wrk(url, seconds, connections):
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", output, re.M))
     failures = sum(int(n) for n in re.findall(r"(?:Non-2xx or 3xx responses|timeout|read|write|connect) (\d+)", output))
-    return rps, milliseconds(latency["50"]), milliseconds(latency["99"]), failures
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
+    return rps, milliseconds(latency["50"]), milliseconds(latency["99"]), failures, requests
 
 
 def settle(longest_seconds=120):
@@ -242,10 +243,23 @@ def milliseconds(text):
     return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
 
 
+def workers_of(master_pid):
+    return Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+
+
+def workers_cpu_seconds(master_pid):
+    """Processor time the gunicorn workers have used so far, all their threads, user and system."""
+    ticks = 0
+    for pid in workers_of(master_pid):
+        # The fields after the command name; utime and stime are the 12th and 13th of them.
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def peak_memory_mb(master_pid):
-    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
     peaks = []
-    for pid in children:
+    for pid in workers_of(master_pid):
         status = Path(f"/proc/{pid}/status").read_text()
         peaks.append(int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024)
     return peaks
@@ -322,8 +336,8 @@ class Command(BaseCommand):
     help = "Build a synthetic newsroom in PostgreSQL and print load figures (needs wrk)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--seconds", type=int, default=5, help="wrk run per endpoint and round")
-        parser.add_argument("--rounds", type=int, default=3, help="times every endpoint is measured")
+        parser.add_argument("--seconds", type=int, default=4, help="wrk run per endpoint and round")
+        parser.add_argument("--rounds", type=int, default=5, help="times every endpoint is measured")
         parser.add_argument("--connections", type=int, default=16)
         parser.add_argument("--port", type=int, default=8765)
         parser.add_argument("--mixed-seconds", type=int, default=60,
@@ -374,13 +388,13 @@ class Command(BaseCommand):
         # compared with the machine as it was at that moment; the report
         # gives the median of the rounds and the spread of the ratio.
         measured = {}
-        with gunicorn(port) as (cached, _), gunicorn(port + 1, PUBLIC_PAGE_CACHE_SECONDS="0") as (uncached, _):
+        with gunicorn(port) as cached, gunicorn(port + 1, PUBLIC_PAGE_CACHE_SECONDS="0") as uncached:
             for _ in range(rounds):
                 baseline = self.load(cached, endpoints[0][1], "-", seconds, connections)
                 measured.setdefault((endpoints[0][0], "-"), []).append((*baseline, 1.0))
                 for label, path in endpoints[1:]:
-                    for base, mode in ((cached, "cached"), (uncached, "uncached")):
-                        figures = self.load(base, path, mode, seconds, connections)
+                    for server, mode in ((cached, "cached"), (uncached, "uncached")):
+                        figures = self.load(server, path, mode, seconds, connections)
                         measured.setdefault((label, mode), []).append((*figures, figures[0] / baseline[0]))
         rows = [(label, mode, *self.median_of_rounds(runs)) for (label, mode), runs in measured.items()]
         # Readers in a newsroom are served with the cache, as in production.
@@ -392,19 +406,24 @@ class Command(BaseCommand):
 
     @staticmethod
     def median_of_rounds(runs):
-        """Median requests a second, latencies and ratio of the rounds; all their errors; the ratio's range."""
-        rps, p50, p99, errors, ratio = zip(*runs)
+        """Medians of the rounds (requests a second, latencies, worker time, ratio); all errors; the ratio's range."""
+        rps, p50, p99, errors, cpu, ratio = zip(*runs)
         return (statistics.median(rps), statistics.median(p50), statistics.median(p99), sum(errors),
-                statistics.median(ratio), min(ratio), max(ratio))
+                statistics.median(cpu), statistics.median(ratio), min(ratio), max(ratio))
 
-    def load(self, base, path, mode, seconds, connections):
+    def load(self, server, path, mode, seconds, connections):
+        """wrk's figures for one address, and the workers' processor time per request, in ms."""
+        base, process = server
         with urllib.request.urlopen(base + path, timeout=60) as response:
             response.read()
             # Figures of a server with the cache in the wrong state would be mislabelled.
             if mode != "-" and ("X-Public-Cache" in response.headers) != (mode == "cached"):
                 raise CommandError(f"{path} on the {mode} server answered with the cache in the other state.")
         settle()
-        return wrk(base + path, seconds, connections)
+        cpu_before = workers_cpu_seconds(process.pid)
+        rps, p50, p99, failures, requests = wrk(base + path, seconds, connections)
+        cpu_ms = (workers_cpu_seconds(process.pid) - cpu_before) * 1000 / max(1, requests)
+        return rps, p50, p99, failures, cpu_ms
 
     def report_mixed_load(self, newsroom, findings, seconds):
         out = self.stdout.write
@@ -429,12 +448,15 @@ class Command(BaseCommand):
             f"{connections} connections, {seconds} s per row, {rounds} rounds; PostgreSQL on the same "
             f"machine; cache: {'Redis' if os.environ.get('REDIS_URL') else 'local memory'}.")
         out("Each figure is the median of the rounds; the baseline is measured again in each round "
-            "and each row compared with the baseline of its round.\n")
-        out("| endpoint | cache | req/s | p50 ms | p99 ms | errors | vs baseline | range of rounds |")
-        out("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-        for label, mode, rps, p50, p99, errors, ratio, lowest, highest in rows:
+            "and each row compared with the baseline of its round.")
+        out("Worker ms: the gunicorn workers' processor time per request (PostgreSQL's and Redis's not "
+            "counted).\n")
+        out("| endpoint | cache | req/s | p50 ms | p99 ms | errors | worker ms | vs baseline | range of rounds |")
+        out("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for label, mode, rps, p50, p99, errors, cpu, ratio, lowest, highest in rows:
             spread = "" if mode == "-" else f"{lowest:.0%} to {highest:.0%}"
-            out(f"| {label} | {mode} | {rps:.0f} | {p50:.1f} | {p99:.1f} | {errors} | {ratio:.0%} | {spread} |")
+            out(f"| {label} | {mode} | {rps:.0f} | {p50:.1f} | {p99:.1f} | {errors} | {cpu:.2f} | "
+                f"{ratio:.0%} | {spread} |")
         out("\n| admin page | median ms | slowest of 5 ms |")
         out("| --- | ---: | ---: |")
         for label, median, slowest in self.admin_rows:

@@ -907,8 +907,8 @@ def advance_generation(case_ids=None):
     read every case are retired, other cases' pages stay cached. Without,
     every page is. Each row stays locked until that transaction ends, so
     approvals committing at the same moment each move it on, in the order
-    they commit; rows are taken in one order, so two approvals never wait
-    for each other.
+    they commit; rows are always taken in the same order, so two approvals
+    cannot deadlock over them.
     """
     if case_ids is None:
         scopes = [EVERYTHING]

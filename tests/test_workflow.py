@@ -292,3 +292,21 @@ def test_a_record_moved_to_another_case_leaves_the_first_now_and_as_of_today(cas
     current = set(Decision.objects.filter(is_current=True).values_list("id", flat=True))
     published.mark_current_approvals(case_file)
     assert set(Decision.objects.filter(is_current=True).values_list("id", flat=True)) == current
+
+
+def test_a_whole_case_of_more_than_a_thousand_records_is_approved_in_one_go(reporter, editor):
+    """As an import approves a case: every record must reach the public pages, none refused."""
+    from simple_history.utils import bulk_create_with_history
+
+    from casefile.models import Case
+
+    case = save(Case(title="Port ledgers", slug="ledgers"), reporter)
+    bulk_create_with_history(
+        [Actor(case=case, kind="person", name=f"Clerk {n}", slug=f"clerk-{n}") for n in range(1100)],
+        Actor, default_user=reporter,
+    )
+
+    decisions = workflow.approve_case(editor, case, "Imported ledgers")
+
+    assert len(decisions) == 1101
+    assert len(published.published_case("ledgers").actors) == 1100

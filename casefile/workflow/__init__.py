@@ -11,10 +11,11 @@ review queue lists what waits (`queue`); `notify` sends the emails.
 """
 
 import uuid
+from collections import defaultdict
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone
 
 from .. import published
@@ -142,10 +143,18 @@ def approve(editor, versions, comment=""):
 
 def _cases_showing(changes):
     """The cases whose pages show the records now: a record moved elsewhere leaves its first case."""
-    shown = Q(pk__in=[])
+    ids_by_model = defaultdict(list)
     for change in changes:
-        shown |= Q(content_type=content_type(change.model), object_id=change.pk)
-    return set(Decision.objects.filter(shown, is_current=True).values_list("case_id", flat=True))
+        ids_by_model[change.model].append(change.pk)
+    cases = set()
+    # A query per kind of record and batch: an approval of a whole imported
+    # case holds thousands of records.
+    for model, ids in ids_by_model.items():
+        for start in range(0, len(ids), 500):
+            cases.update(Decision.objects.filter(
+                content_type=content_type(model), object_id__in=ids[start:start + 500], is_current=True
+            ).values_list("case_id", flat=True))
+    return cases
 
 
 def _record_decision(change, action, editor, at, batch, comment):

@@ -843,7 +843,9 @@ def mark_current_approvals(case=None):
         in_case = None
         if case is not None:
             in_case = set(approvals.filter(case=case).values_list("content_type_id", "object_id"))
-            approvals = approvals.filter(object_id__in={object_id for _, object_id in in_case})
+            # As a subquery: an imported case can hold more records than a
+            # query may carry parameters.
+            approvals = approvals.filter(object_id__in=approvals.filter(case=case).values("object_id"))
         latest, marked = {}, set()
         for pk, content_type_id, object_id, is_current in (
             approvals.select_for_update().order_by("decided_at", "id")

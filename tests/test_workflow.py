@@ -229,6 +229,31 @@ def test_the_review_queue_lists_changes_oldest_first_and_filters_them(case_file,
     assert workflow.review_queue(case=case_file.pk + 1000) == []
 
 
+def test_the_review_queue_compares_with_the_latest_approval_and_waits_since_the_first_edit_after_it(
+    case_file, reporter, editor
+):
+    fact = Fact.objects.get(slug="contract-value")
+    approved_first = fact.statement
+    fact.statement = "The contract was worth 6 million."
+    save(fact, reporter)
+    workflow.approve(editor, bundle_versions(Fact, fact.pk))
+
+    fact.statement = "A first draft."
+    save(fact, reporter)
+    Fact.history.filter(id=fact.pk, statement="A first draft.").update(
+        history_date=timezone.now() - datetime.timedelta(days=2))
+    fact.statement = approved_first
+    save(fact, reporter)
+    [item] = workflow.review_queue()
+    # Back to an earlier approved text is still a change: readers see the latest approval.
+    assert item.record == fact
+    assert timezone.now() - item.waiting_since > datetime.timedelta(days=1)
+
+    fact.statement = "The contract was worth 6 million."
+    save(fact, reporter)
+    assert workflow.review_queue() == []
+
+
 def latest_approvals_in_the_log():
     """The latest approval of each record, worked out from the decisions alone."""
     latest = {}

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.contrib.auth import get_user_model
-from django.db.models import Max, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
@@ -61,7 +61,7 @@ class QueueItem:
         return reverse("admin:casefile_review", args=[key_for(self.model, self.pk)])
 
 
-QUEUE_FIELDS = ("history_id", "id", "history_date", "history_user_id")
+QUEUE_FIELDS = ("history_id", "id", "history_user_id")
 
 
 def _owners(model):
@@ -87,24 +87,27 @@ def review_queue(case=None, author=None, kind=None):
         hist = history_model(model)
         ct = content_type(model)
         decisions = Decision.objects.filter(content_type=ct)
-        newest_ids = hist.objects.values("id").annotate(newest=Max("history_id")).values("newest")
+        newer_version = hist.objects.filter(id=OuterRef("id"), history_id__gt=OuterRef("history_id"))
         last_decided = decisions.filter(object_id=OuterRef("id")).order_by("-history_id")
         first_pending = hist.objects.filter(
             id=OuterRef("id"),
             history_id__gt=Coalesce(Subquery(last_decided.values("history_id")[:1]), 0),
         ).order_by("history_id")
         approved = decisions.filter(action=Decision.Action.APPROVED)
-        newest_approval = approved.filter(object_id=OuterRef("id")).order_by("-decided_at", "-id")
+        current_approval = decisions.filter(object_id=OuterRef("id"), is_current=True)
         owners = _owners(model)
         has_case = model is not Case and any(field.name == "case" for field in model._meta.fields)
+        # Each record's newest version, if no editor has decided on it: an
+        # anti-join, which reads the history once instead of grouping it.
         rows = list(
-            hist.objects.filter(history_id__in=newest_ids)
+            hist.objects.filter(~Exists(newer_version))
             .exclude(history_id__in=decisions.values("history_id"))
             .filter(~Q(history_type="-") | Q(id__in=approved.values("object_id")))
             .annotate(
                 pending_since=Subquery(first_pending.values("history_date")[:1]),
-                approved_history_id=Subquery(newest_approval.values("history_id")[:1]),
+                approved_history_id=Subquery(current_approval.values("history_id")),
             )
+            .order_by()
             .values(*QUEUE_FIELDS, *(column for _, column in owners), *(["case_id"] if has_case else []),
                     "pending_since", "approved_history_id")
         )
@@ -128,7 +131,7 @@ def review_queue(case=None, author=None, kind=None):
             else:
                 owner = next((parent, row[column]) for parent, column in owners if row[column])
             grouped.setdefault(owner, []).append({
-                "date": row["pending_since"] or row["history_date"],
+                "date": row["pending_since"],
                 "user_id": row["history_user_id"],
                 "kind": model._meta.verbose_name,
                 "model": model,
@@ -161,7 +164,8 @@ def review_queue(case=None, author=None, kind=None):
         ):
             continue
         items.append(QueueItem(model=model, pk=pk, changes=changes))
-    items.sort(key=lambda item: item.waiting_since)
+    # The key breaks ties, so a page of the queue holds the same records on every visit.
+    items.sort(key=lambda item: (item.waiting_since, item.key))
     return items
 
 

@@ -9,6 +9,7 @@ import re
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -601,3 +602,44 @@ class PublicationGeneration(models.Model):
 
     def __str__(self):
         return f"Publication generation {self.number} of {self.scope}"
+
+
+class SearchEntry(models.Model):
+    """The searchable text of one record as readers see it now.
+
+    Derived from the current approvals and written with them
+    (`published.index_for_search()`), so search reads one short row per public
+    record instead of the text of every approved version.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.BigIntegerField()
+    history_id = models.BigIntegerField(help_text="The approved version the text was taken from.")
+    slug = models.SlugField(max_length=100)
+    label = models.TextField(help_text="What a search result shows.")
+    body = models.TextField(help_text="Every searched field, one per line.")
+    # Filled on PostgreSQL only, where search ranks by it.
+    vector = SearchVectorField(null=True, editable=False)
+
+    class Meta:
+        verbose_name_plural = "search entries"
+        indexes = [models.Index(fields=["content_type", "case"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id"],
+                name="one_search_entry_per_record",
+                violation_error_message="A record has one search entry at most.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Search entry of {self.kind_label.lower()} “{self.label[:80]}”"
+
+    def get_absolute_url(self):
+        """The record's public page, under the slug of the case it is read with."""
+        return reverse(f"casefile:{self.content_type.model}_detail", args=[self.case.slug, self.slug])
+
+    @property
+    def kind_label(self):
+        return self.content_type.model_class()._meta.verbose_name.capitalize()

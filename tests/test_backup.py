@@ -73,6 +73,7 @@ def test_a_restored_case_shows_readers_the_same_pages_and_keeps_its_history(
     backup = tmp_path / "harbour.json"
     call_command("export_case", "harbour", str(backup), stdout=open("/dev/null", "w"))
     page_before = public_json(client, "harbour")
+    search_before = client.get("/search/?q=contract").content
     history_before, decisions_before = history_of_case(), decisions()
     citations_before = Citation.history.model.objects.count()
 
@@ -81,6 +82,8 @@ def test_a_restored_case_shows_readers_the_same_pages_and_keeps_its_history(
     call_command("import_case", str(backup), stdout=open("/dev/null", "w"))
 
     assert public_json(client, "harbour") == page_before
+    assert client.get("/search/?q=contract").content == search_before
+    assert b"contract-value" in search_before
     assert history_of_case() == history_before
     assert decisions() == decisions_before
     assert Citation.history.model.objects.count() == citations_before > 0

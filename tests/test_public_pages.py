@@ -13,6 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from simple_history.utils import bulk_create_with_history
 
 from casefile import published, workflow
@@ -304,6 +305,65 @@ def test_search_results_are_grouped_under_each_case(client, case_file, reporter,
     assert "The dredging contract was never tendered." in by_case["Dredging deal"]
     assert "The contract was worth 5 million." in by_case["Harbour contracts"]
     assert "dredging" not in by_case["Harbour contracts"]
+
+
+def search_text(client, query):
+    return text(page(client, "/search/?" + urlencode({"q": query})))
+
+
+def test_search_finds_a_reporters_edit_only_once_an_editor_approves_it(client, case_file, reporter, editor):
+    fact = Fact.objects.get(slug="contract-value")
+    fact.statement = "The contract was worth 7 million, the auditors found."
+    save(fact, reporter)
+    assert "Nothing published matches “auditors”" in search_text(client, "auditors")
+    assert "The contract was worth 5 million." in search_text(client, "worth")
+
+    approve_all(editor, case_file)
+
+    assert "The contract was worth 7 million, the auditors found." in search_text(client, "auditors")
+    assert "5 million" not in search_text(client, "worth")
+
+
+def test_search_finds_every_searched_field_of_the_approved_version(client, disputed_case):
+    assert "The mayor owned shares in Quay Builders." in search_text(client, "denies")  # the assessment
+    assert "Ana Mayor" in search_text(client, "Mayor Ana")  # an alias
+    assert "Tender opened" in search_text(client, "City hall")  # the location
+    assert "Company registry extract" in search_text(client, "Registrar")  # the author
+
+
+def test_a_record_whose_removal_is_approved_leaves_search(client, case_file, reporter, editor):
+    workflow.propose_removal(Fact.objects.get(slug="contract-value"), reporter, "Not borne out")
+    assert "The contract was worth 5 million." in search_text(client, "worth")
+
+    approve_all(editor, case_file)
+
+    assert "Nothing published matches “worth”" in search_text(client, "worth")
+
+
+def test_a_published_record_an_editor_deletes_leaves_search(client, case_file, reporter, editor):
+    clerk = save(Actor(case=case_file, kind=Actor.Kind.PERSON, name="Tom Clerk", slug="tom-clerk"), reporter)
+    approve_all(editor, case_file)
+    assert "Tom Clerk" in search_text(client, "Clerk")
+
+    workflow.delete_record(clerk, editor, "Entered twice")
+
+    assert "Nothing published matches “Clerk”" in search_text(client, "Clerk")
+
+
+def test_the_records_of_a_case_taken_off_the_public_pages_are_not_found(client, case_file, reporter, editor):
+    workflow.propose_removal(case_file, reporter, "Withdrawn pending legal review")
+    approve_all(editor, case_file)
+    assert "Nothing published matches “contract”" in search_text(client, "contract")
+
+
+def test_search_links_to_the_public_address_of_a_case_whose_new_slug_waits_for_review(
+    client, case_file, reporter
+):
+    case_file.slug = "harbour-deals"
+    save(case_file, reporter)
+    html = page(client, "/search/?q=worth")
+    assert 'href="/cases/harbour/facts/contract-value/"' in html
+    assert "harbour-deals" not in html
 
 
 def test_search_says_so_when_nothing_matches(client, case_file):

@@ -136,6 +136,7 @@ def approve(editor, versions, comment=""):
             for change in changes.values()
         ]
         if decisions:
+            published.index_for_search(decisions)
             published.advance_generation(shown_in | {decision.case_id for decision in decisions})
         transaction.on_commit(lambda: _tell_authors(list(changes.values()), "approved", editor, comment))
     return decisions
@@ -288,6 +289,7 @@ def delete_record(record, user, reason):
             decision = _record_decision(
                 deletion, Decision.Action.APPROVED, user, timezone.now(), uuid.uuid4(), reason
             )
+            published.index_for_search([decision])
             published.advance_generation(shown_in | {decision.case_id})
 
 

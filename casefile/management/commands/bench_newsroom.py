@@ -111,6 +111,7 @@ def build(stdout):
                  statement=f"A claim still being checked, number {n}.")
             for n in range(PENDING_CHANGES)
         ], approve=False)
+        published.mark_current_approvals()
         published.advance_generation()
     # Planner statistics and the visibility map for the tables just filled:
     # done now, autovacuum would otherwise do it in the middle of a row.

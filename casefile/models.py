@@ -618,6 +618,9 @@ class SearchEntry(models.Model):
     history_id = models.BigIntegerField(help_text="The approved version the text was taken from.")
     slug = models.SlugField(max_length=100)
     label = models.TextField(help_text="What a search result shows.")
+    status = models.CharField(
+        max_length=20, blank=True, choices=Fact.Status.choices, help_text="A fact's status; blank for the rest."
+    )
     body = models.TextField(help_text="Every searched field, one per line.")
     # Filled on PostgreSQL only, where search ranks by it.
     vector = SearchVectorField(null=True, editable=False)

@@ -800,7 +800,10 @@ def search(query):
     """Approved facts, actors, events and sources matching `query`, grouped by public case.
 
     Reads the search entries, which hold the text of each record's public
-    version: ranking them costs the same however many versions were saved.
+    version: ranking them costs the same however many versions were saved. A
+    record matches when it holds every word of the query, in any order; on
+    PostgreSQL also when full-text search matches (stemmed words, "phrases",
+    -exclusions).
     """
     # PostgreSQL refuses NUL characters in any string it is sent.
     query = " ".join(query.replace("\x00", " ").split())[:200]
@@ -815,15 +818,19 @@ def search(query):
             terms = SearchQuery(query, search_type="websearch", config="english")
             entries = (
                 entries.annotate(rank=SearchRank(F("vector"), terms))
-                .filter(Q(vector=terms) | Q(body__icontains=query))
+                .filter(Q(vector=terms) | _holds_every_word(query))
                 .order_by("-rank", "label", "id")
             )
         else:
-            entries = entries.filter(body__icontains=query).order_by("label", "id")
+            entries = entries.filter(_holds_every_word(query)).order_by("label", "id")
         for entry in entries.defer("body", "vector")[:MAX_RESULTS_PER_KIND]:
             entry.content_type, entry.case = content_type, cases[entry.case_id]
             grouped[entry.case_id].append(entry)
     return [(cases[case_id], records) for case_id, records in grouped.items()]
+
+
+def _holds_every_word(query):
+    return Q(*(Q(body__icontains=word) for word in query.split()))
 
 
 def index_for_search(approvals):
@@ -851,7 +858,7 @@ def index_for_search(approvals):
                 SearchEntry(
                     case_id=approval.case_id, content_type=content_type, object_id=approval.object_id,
                     history_id=approval.history_id, slug=version.slug,
-                    label=getattr(version, SEARCH_LABEL[model]),
+                    label=getattr(version, SEARCH_LABEL[model]), status=getattr(version, "status", ""),
                     body="\n".join(getattr(version, name) or "" for name in SEARCH_FIELDS[model]),
                 )
                 for approval in batch

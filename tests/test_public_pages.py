@@ -331,6 +331,17 @@ def test_search_finds_every_searched_field_of_the_approved_version(client, dispu
     assert "Company registry extract" in search_text(client, "Registrar")  # the author
 
 
+def test_search_finds_records_holding_every_word_in_any_order(client, disputed_case):
+    shown = search_text(client, "builders quay")
+    assert "Quay Builders" in shown
+    assert "Nothing published matches “quay zeppelin”" in search_text(client, "quay zeppelin")
+
+
+def test_a_fact_found_by_search_shows_its_status(client, disputed_case):
+    html = page(client, "/search/?q=shares")
+    assert '<span class="badge status-disputed">Disputed</span>' in html
+
+
 def test_a_record_whose_removal_is_approved_leaves_search(client, case_file, reporter, editor):
     workflow.propose_removal(Fact.objects.get(slug="contract-value"), reporter, "Not borne out")
     assert "The contract was worth 5 million." in search_text(client, "worth")

@@ -33,6 +33,7 @@ def index_public_records(apps, schema_editor):
                 SearchEntry(
                     case_id=approval.case_id, content_type=content_type, object_id=approval.object_id,
                     history_id=approval.history_id, slug=version.slug, label=getattr(version, label),
+                    status=getattr(version, "status", ""),
                     body="\n".join(getattr(version, name) or "" for name in fields),
                 )
                 for approval in batch
@@ -59,6 +60,7 @@ class Migration(migrations.Migration):
                 ('history_id', models.BigIntegerField(help_text='The approved version the text was taken from.')),
                 ('slug', models.SlugField(max_length=100)),
                 ('label', models.TextField(help_text='What a search result shows.')),
+                ('status', models.CharField(blank=True, choices=[('confirmed', 'Confirmed'), ('disputed', 'Disputed'), ('unverified', 'Unverified'), ('false', 'False')], help_text="A fact's status; blank for the rest.", max_length=20)),
                 ('body', models.TextField(help_text='Every searched field, one per line.')),
                 ('vector', django.contrib.postgres.search.SearchVectorField(editable=False, null=True)),
                 ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='casefile.case')),

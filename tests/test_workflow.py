@@ -163,6 +163,58 @@ def test_removal_is_a_proposed_change_until_an_editor_approves_it(case_file, rep
     assert all(a.slug != "ana-mayor" for a in snapshot.fact("contract-value").public_actors)
 
 
+def latest_versions(*records):
+    return {(type(r), r.pk): workflow.latest_version(type(r), r.pk).history_id for r in records}
+
+
+def test_removing_a_source_that_published_citations_rest_on_is_refused_naming_them(
+    case_file, reporter, editor
+):
+    daily = Source.objects.get(slug="daily")
+    workflow.propose_removal(daily, reporter, "Unreliable")
+    with pytest.raises(workflow.EvidenceLeftBehind) as refusal:
+        workflow.approve(editor, latest_versions(daily))
+    assert "the citation ¶3 of fact “The contract was worth 5 million.”" in refusal.value.message
+    assert "the citation ¶2 of event “Contract signed" in refusal.value.message
+    snapshot = published.published_case("harbour")
+    assert snapshot.source("daily") is not None
+    assert [c.locator for c in snapshot.fact("contract-value").public_citations] == ["¶3"]
+
+
+def test_removing_a_source_that_a_published_source_was_relayed_through_is_refused(
+    disputed_case, reporter, editor
+):
+    daily = Source.objects.get(slug="daily")
+    workflow.propose_removal(daily, reporter, "Unreliable")
+    for citation in Citation.objects.filter(source=daily):
+        workflow.propose_removal(citation, reporter, "Its source goes")
+    with pytest.raises(workflow.EvidenceLeftBehind) as refusal:
+        workflow.approve(editor, latest_versions(daily, *Citation.objects.filter(source=daily)))
+    assert refusal.value.records == ["source “Forum post about the tender”, which reached us through it"]
+    assert published.published_case("harbour").source("forum-post").public_relayed_via.slug == "daily"
+
+
+def test_a_source_leaves_together_with_the_citations_removed_or_moved_off_it_in_the_same_approval(
+    case_file, reporter, editor
+):
+    daily = Source.objects.get(slug="daily")
+    registry = save(Source(case=case_file, slug="registry", kind=Source.Kind.OFFICIAL_ANNOUNCEMENT,
+                           title="Company registry extract"), reporter)
+    on_fact = Citation.objects.get(source=daily, fact__slug="contract-value")
+    on_fact.source = registry
+    save(on_fact, reporter, "The registry says the same")
+    on_event = Citation.objects.get(source=daily, event__slug="contract-signed")
+    workflow.propose_removal(on_event, reporter, "Its source goes")
+    workflow.propose_removal(daily, reporter, "Unreliable")
+
+    workflow.approve(editor, latest_versions(daily, registry, on_fact, on_event))
+
+    snapshot = published.published_case("harbour")
+    assert snapshot.source("daily") is None
+    assert [c.source.slug for c in snapshot.fact("contract-value").public_citations] == ["registry"]
+    assert snapshot.event("contract-signed").public_citations == []
+
+
 def test_a_reporter_cannot_delete_a_published_record_but_may_delete_a_draft(case_file, reporter, editor):
     actor = Actor.objects.get(slug="ana-mayor")
     with pytest.raises(PermissionDenied):

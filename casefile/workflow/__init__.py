@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from .. import published
 from ..history import history_model
-from ..models import Decision
+from ..models import Citation, Decision
 from .changes import (
     CHILDREN,
     EDITORS,
@@ -29,6 +29,7 @@ from .changes import (
     TRACKED,
     Change,
     EditConflict,
+    EvidenceLeftBehind,
     StaleReview,
     UnapprovedReference,
     WorkflowError,
@@ -36,6 +37,7 @@ from .changes import (
     case_id_of,
     child_ids,
     content_type,
+    evidence_resting_on,
     is_editor,
     key_for,
     latest_version,
@@ -52,7 +54,7 @@ from .queue import fingerprint, load_records, review_queue
 # What the rest of the project uses, from here and from the modules above.
 __all__ = [
     "EDITORS", "REPORTERS", "TOP_LEVEL", "TRACKED",
-    "EditConflict", "StaleReview", "UnapprovedReference", "WorkflowError",
+    "EditConflict", "EvidenceLeftBehind", "StaleReview", "UnapprovedReference", "WorkflowError",
     "announce_changes", "approve", "approve_case", "approved_version", "check_edit_token",
     "content_type", "delete_record", "edit_token", "ever_approved", "fingerprint", "is_editor",
     "key_for", "latest_rejection", "latest_version", "load_records", "may_delete",
@@ -129,6 +131,7 @@ def approve(editor, versions, comment=""):
                 + ". Approve them together, from the review of this record.",
                 missing,
             )
+        _refuse_evidence_left_behind(changes)
         batch, now = uuid.uuid4(), timezone.now()
         shown_in = _cases_showing(changes.values())
         decisions = [
@@ -140,6 +143,47 @@ def approve(editor, versions, comment=""):
             published.advance_generation(shown_in | {decision.case_id for decision in decisions})
         transaction.on_commit(lambda: _tell_authors(list(changes.values()), "approved", editor, comment))
     return decisions
+
+
+# How many of the records left behind a refusal names before counting the rest.
+NAMED_IN_A_REFUSAL = 10
+
+
+def _refuse_evidence_left_behind(changes):
+    """Refuse to take a source off the public pages while public records rest on it.
+
+    `changes` are those approved together: a citation removed or pointed at
+    another source in the same approval no longer rests on it.
+    """
+    for change in changes.values():
+        left_behind = []
+        for model, row in evidence_resting_on(change):
+            pending = changes.get((model, row.id))
+            if pending is not None and (
+                pending.is_removal
+                or change.pk not in (getattr(pending.latest, "source_id", None),
+                                     getattr(pending.latest, "relayed_via_id", None))
+            ):
+                continue
+            if model is Citation:
+                parent = row.instance.parent
+                left_behind.append(
+                    f"the citation {row.locator} of {parent._meta.verbose_name} “{parent}”"
+                    if parent is not None else f"the citation {row.locator}"
+                )
+            else:
+                left_behind.append(f"source “{row.title}”, which reached us through it")
+        if left_behind:
+            named = left_behind[:NAMED_IN_A_REFUSAL]
+            more = len(left_behind) - len(named)
+            raise EvidenceLeftBehind(
+                f"Not approved: readers would lose {change.kind} “{change.label}”, on which rest "
+                + "; ".join(named)
+                + (f"; and {more} more" if more else "")
+                + ". Point them to another source or propose their removal, then approve them "
+                "first or together with this one.",
+                left_behind,
+            )
 
 
 def _cases_showing(changes):

@@ -9,6 +9,7 @@ from functools import cached_property
 
 from django.contrib.contenttypes.models import ContentType
 
+from .. import published
 from ..history import history_model
 from ..models import (
     Actor,
@@ -72,6 +73,10 @@ class UnapprovedReference(WorkflowError):
 
 
 class EditConflict(WorkflowError):
+    pass
+
+
+class EvidenceLeftBehind(WorkflowError):
     pass
 
 
@@ -326,3 +331,30 @@ def unpublished_references(change):
         if version is None or version.removal_proposed or version.history_type == "-":
             unpublished.append((ref_model, ref_pk))
     return unpublished
+
+
+def evidence_resting_on(change):
+    """What readers see resting on the source this change takes off the public pages.
+
+    The public citations of public facts, events and relationships that cite
+    it, and the public sources relayed through it, as (model, historical row):
+    without the source a disputed fact could show one side only, and a relayed
+    source would read as known at first hand.
+    """
+    if change.model is not Source or not change.is_removal:
+        return []
+    citations = list(published.public_rows(Citation).filter(source_id=change.pk).order_by("id"))
+    shown = set()
+    for name in Citation.PARENT_FIELDS:
+        parent_model = Citation._meta.get_field(name).related_model
+        parent_ids = {getattr(row, f"{name}_id") for row in citations} - {None}
+        shown.update(
+            (name, pk) for pk in published.public_rows(parent_model).filter(id__in=parent_ids)
+            .values_list("id", flat=True)
+        )
+    resting = [
+        (Citation, row) for row in citations
+        if any((name, getattr(row, f"{name}_id")) in shown for name in Citation.PARENT_FIELDS)
+    ]
+    relays = published.public_rows(Source).filter(relayed_via_id=change.pk).order_by("id")
+    return resting + [(Source, row) for row in relays]

@@ -719,6 +719,7 @@ def corrections(snapshot):
     )
     decisions = list(decisions.exclude(batch=first_batch).order_by("-decided_at", "-id"))
     versions = _decided_versions(decisions)
+    published_before = _published_before(decisions)
     relationships = {relationship.pk: relationship for relationship in snapshot.relationships}
     public_records = {
         Actor: snapshot.actors, Source: snapshot.sources, Event: snapshot.events,
@@ -731,6 +732,8 @@ def corrections(snapshot):
             what = "removed"
         elif decision.changed_fields:
             what = "changed: " + ", ".join(decision.changed_fields)
+        elif decision.id in published_before:
+            what = "restored"
         else:
             what = "added"
         version = versions.get(decision.history_id)
@@ -773,6 +776,25 @@ CHILD_PARENTS = {
     FactActor: (("fact", Fact),),
     FactEvent: (("fact", Fact),),
 }
+
+
+def _published_before(decisions):
+    """The ids of those approvals that put back a record readers had seen before, unchanged."""
+    unchanged = [d for d in decisions if not d.removes and not d.changed_fields]
+    if not unchanged:
+        return set()
+    earliest = {}
+    for content_type_id, object_id, decided_at in Decision.objects.filter(
+        action=Decision.Action.APPROVED,
+        object_id__in={d.object_id for d in unchanged},
+        content_type__in={d.content_type_id for d in unchanged},
+    ).values_list("content_type_id", "object_id", "decided_at"):
+        key = (content_type_id, object_id)
+        earliest[key] = min(decided_at, earliest.get(key, decided_at))
+    return {
+        d.id for d in unchanged
+        if earliest.get((d.content_type_id, d.object_id), d.decided_at) < d.decided_at
+    }
 
 
 def _decided_versions(decisions):

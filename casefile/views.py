@@ -7,6 +7,7 @@ import re
 from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.http import urlencode
 
 from . import exports, published
@@ -39,6 +40,11 @@ def _as_of(request):
     if as_of is None or as_of >= datetime.date.max:
         raise BadRequest(
             "The date in ‘as_of’ must be written YYYY-MM-DD, for example 2021-11-16."
+        )
+    # Tomorrow in UTC is today somewhere; a later day has not been published yet.
+    if as_of > timezone.now().date() + datetime.timedelta(days=1):
+        raise BadRequest(
+            "The date in ‘as_of’ is in the future. Leave it out to read the case as published today."
         )
     return as_of
 

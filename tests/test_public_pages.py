@@ -245,6 +245,25 @@ def test_the_corrections_log_lists_changes_after_publication_newest_first(
     assert "Ana Mayor" not in shown  # the first publication is not a correction
 
 
+def test_the_corrections_log_says_a_record_put_back_after_its_removal_was_restored(
+    client, case_file, reporter, editor
+):
+    actor = Actor.objects.get(slug="quay-builders")
+    workflow.propose_removal(actor, reporter, "Wrong firm")
+    approve_edit(editor, actor, "Taken down while we check.")
+    actor.removal_proposed = False
+    save(actor, reporter, "It was the right firm")
+    approve_edit(editor, actor, "Checked: the right firm.")
+    newly = save(Actor(case=case_file, kind=Actor.Kind.PERSON, name="Tom Clerk", slug="tom-clerk"), reporter)
+    approve_edit(editor, newly, "A new name in the story.")
+
+    log = page(client, case_url(case_file, "corrections")).split('<ol class="corrections">')[1]
+    entries = [text(entry) for entry in log.split("<li>")[1:]]
+    assert "Quay Builders restored. Editor's note: Checked: the right firm." in entries[1]
+    assert "Quay Builders removed." in entries[2]
+    assert "Tom Clerk added." in entries[0]
+
+
 def test_the_corrections_log_says_so_when_nothing_changed(client, case_file):
     assert "No changes have been made since first publication." in page(
         client, case_url(case_file, "corrections")
@@ -421,6 +440,15 @@ def test_a_malformed_as_of_gives_a_friendly_bad_request_page(client, case_file, 
         assert response.status_code == 400
     response = client.get(case_url(case_file), {"as_of": as_of})
     assert "must be written YYYY-MM-DD" in response.content.decode()
+
+
+def test_a_case_as_of_a_day_still_to_come_gives_a_friendly_bad_request_page(client, case_file):
+    tomorrow = timezone.now().date() + datetime.timedelta(days=1)
+    assert client.get(case_url(case_file), {"as_of": tomorrow.isoformat()}).status_code == 200
+    for as_of in [tomorrow + datetime.timedelta(days=1), datetime.date(9999, 12, 30)]:
+        response = client.get(case_url(case_file), {"as_of": as_of.isoformat()})
+        assert response.status_code == 400
+        assert "is in the future" in response.content.decode()
 
 
 @pytest.mark.parametrize("query", [

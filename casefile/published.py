@@ -154,6 +154,29 @@ def approved_ids(model, as_of=None):
     return approved_versions(model, at=moment(as_of)).values("id")
 
 
+def public_case_id(slug):
+    """The id of the case readers see under `slug` now, or None."""
+    return public_rows(Case).filter(slug=slug).values_list("id", flat=True).first()
+
+
+def renamed(model, slug, case=None):
+    """The slug that a record once published under `slug` is public under now, or None.
+
+    For the addresses readers kept: a record whose approved slug changed (in
+    `case`, for the records of a case) is found under its old one too.
+    """
+    once_published = Decision.objects.filter(
+        content_type=ContentType.objects.get_for_model(model),
+        action=Decision.Action.APPROVED,
+        history_id__in=history_model(model).objects.filter(slug=slug).values("history_id"),
+    ).values("object_id")
+    now = (
+        public_rows(model, case=case).filter(id__in=once_published).exclude(slug=slug)
+        .order_by("-history_id").values_list("slug", flat=True).first()
+    )
+    return now
+
+
 def public_cases(as_of=None):
     """The published cases, as approved, ordered by title."""
     rows = approved_versions(Case, at=moment(as_of)).order_by("title")

@@ -5,13 +5,14 @@ import functools
 import re
 
 from django.core.paginator import InvalidPage, Paginator
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
 from . import exports, published
-from .models import Fact
+from .models import Actor, Case, Event, Fact, Source
 
 # Control characters (NUL among them) cannot be stored or searched for in
 # PostgreSQL and never belong in a reader's query.
@@ -69,6 +70,30 @@ def _case_context(snapshot, **extra):
     return {"snapshot": snapshot, "case": snapshot.case, "as_of_query": as_of_query, **extra}
 
 
+RECORD_PAGES = {"actor_detail": Actor, "event_detail": Event, "fact_detail": Fact, "source_detail": Source}
+
+
+def _moved_address(request, kwargs):
+    """Where a page of a case is now, reached under a slug its case or record was published
+    under before; None if it is nowhere else."""
+    if "case" not in kwargs:
+        return None
+    moved = dict(kwargs)
+    case_id = published.public_case_id(kwargs["case"])
+    if case_id is None:
+        moved["case"] = published.renamed(Case, kwargs["case"])
+        case_id = published.public_case_id(moved["case"]) if moved["case"] else None
+        if case_id is None:
+            return None
+    model = RECORD_PAGES.get(request.resolver_match.url_name)
+    if model is not None:
+        moved["slug"] = published.renamed(model, kwargs["slug"], case=case_id) or kwargs["slug"]
+    if moved == kwargs:
+        return None
+    address = reverse(request.resolver_match.view_name, kwargs=moved)
+    return address + ("?" + request.META["QUERY_STRING"] if request.META.get("QUERY_STRING") else "")
+
+
 def public_page(*query_parameters):
     """A public view: a malformed query gets a friendly 400 page instead of an error.
 
@@ -84,6 +109,12 @@ def public_page(*query_parameters):
                 return view(request, *args, **kwargs)
             except BadRequest as error:
                 return _bad_request(request, str(error))
+            except Http404:
+                moved = _moved_address(request, kwargs)
+                if moved is None:
+                    raise
+                # Not permanent: an old slug may later be given to another record.
+                return HttpResponseRedirect(moved)
 
         wrapper.query_parameters = query_parameters
         return wrapper

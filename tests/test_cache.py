@@ -351,7 +351,10 @@ def test_a_case_approved_under_a_new_slug_leaves_its_old_address(client, case_fi
     save(case_file, reporter, "A clearer address")
     approve_all(editor, case_file)
 
-    assert client.get("/cases/harbour/").status_code == 404
+    # Not the cached page of the old address: readers are sent to the new one.
+    old_address = client.get("/cases/harbour/")
+    assert old_address.status_code == 302
+    assert old_address["Location"] == "/cases/harbour-deals/"
     assert client.get("/cases/harbour-deals/").status_code == 200
 
 

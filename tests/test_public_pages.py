@@ -430,6 +430,50 @@ def test_a_record_of_another_case_is_not_found_under_this_one(client, case_file,
     assert client.get("/cases/other/facts/contract-value/").status_code == 404
 
 
+def rename(record, slug, reporter, editor):
+    record.slug = slug
+    save(record, reporter, "A clearer address")
+    approve_edit(editor, record, "Renamed")
+
+
+def test_a_record_page_under_the_slug_it_was_published_under_before_redirects_to_its_page_now(
+    client, case_file, reporter, editor
+):
+    rename(Fact.objects.get(slug="contract-value"), "contract-worth", reporter, editor)
+    response = client.get("/cases/harbour/facts/contract-value/?as_of=" + timezone.now().date().isoformat())
+    assert response.status_code == 302
+    assert response["Location"] == "/cases/harbour/facts/contract-worth/?as_of=" + timezone.now().date().isoformat()
+    assert client.get("/cases/harbour/facts/contract-worth/").status_code == 200
+
+
+def test_the_pages_of_a_case_under_its_earlier_slug_redirect_to_its_slug_now(client, case_file, reporter, editor):
+    rename(case_file, "harbour-deals", reporter, editor)
+    rename(Actor.objects.get(slug="ana-mayor"), "mayor-ana", reporter, editor)
+    assert client.get("/cases/harbour/")["Location"] == "/cases/harbour-deals/"
+    assert client.get("/cases/harbour/timeline/")["Location"] == "/cases/harbour-deals/timeline/"
+    assert client.get("/cases/harbour/actors/ana-mayor/")["Location"] == "/cases/harbour-deals/actors/mayor-ana/"
+
+
+def test_a_slug_never_published_or_given_to_another_record_since_is_not_redirected(
+    client, case_file, reporter, editor
+):
+    mayor = Actor.objects.get(slug="ana-mayor")
+    rename(mayor, "mayor-ana", reporter, editor)
+    assert client.get("/cases/harbour/actors/never-published/").status_code == 404
+    newcomer = save(Actor(case=case_file, kind=Actor.Kind.PERSON, name="Ana Mayor Jr", slug="ana-mayor"), reporter)
+    approve_edit(editor, newcomer, "Her daughter")
+    assert client.get("/cases/harbour/actors/ana-mayor/").status_code == 200
+    assert "Ana Mayor Jr" in text(page(client, "/cases/harbour/actors/ana-mayor/"))
+
+
+def test_a_draft_slug_is_no_way_to_a_page(client, case_file, reporter):
+    fact = Fact.objects.get(slug="contract-value")
+    fact.slug = "draft-slug"
+    save(fact, reporter)
+    assert client.get("/cases/harbour/facts/draft-slug/").status_code == 404
+    assert client.get("/cases/harbour/facts/contract-value/").status_code == 200
+
+
 @pytest.mark.parametrize("as_of", [
     "yesterday", "2021-13-01", "2021-02-30", "16/11/2021", "9999-12-31", "2021-11-16\x00",
     "<script>", "2" * 5000, "١٢٠٢-١١-١٦", "20211116", "2021-W46-2",

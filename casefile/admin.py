@@ -6,7 +6,8 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db import models
 from django.db.models import OuterRef, Subquery
-from django.http import HttpResponseRedirect
+from django.forms.models import model_to_dict
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -47,15 +48,89 @@ class RecordForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         if self.instance.pk is not None:
+            token = cleaned.get("edit_token", "")
             try:
-                workflow.check_edit_token(self.instance, cleaned.get("edit_token", ""))
+                workflow.check_edit_token(self.instance, token)
             except workflow.EditConflict as conflict:
-                # Keep everything typed; a deliberate second save applies it
-                # on top of the other person's version.
+                # Keep everything typed and take their version of the rest, so
+                # that a deliberate second save applies only this person's
+                # changes on top of the other person's.
                 self.data = self.data.copy()
-                self.data["edit_token"] = workflow.edit_token(self.instance)
-                raise ValidationError(conflict.message) from conflict
+                current = workflow.edit_token(self.instance)
+                notes = self._take_their_changes(token, current)
+                self.data["edit_token"] = current
+                raise ValidationError([conflict.message, *notes]) from conflict
         return cleaned
+
+    def _take_their_changes(self, token, current):
+        """Show the current value of each field left as it was in the version the form was
+        opened on; return what to tell the person about fields and rows both sides changed."""
+        model, pk = type(self.instance), self.instance.pk
+        opened_on = token.split("-")[0]
+        opened = None
+        if opened_on.isdecimal():
+            opened = workflow.versions_of(model, pk).filter(history_id=int(opened_on)).first()
+        if opened is None:
+            # A token from no version of this record: all that can be done is keep the input.
+            return []
+        names = [f.name for f in model._meta.concrete_fields if f.name in self.fields]
+        before = model_to_dict(opened.instance, fields=names)
+        now = model_to_dict(workflow.latest_version(model, pk).instance, fields=names)
+        theirs, both = [], []
+        for name in names:
+            field, posted = self.fields[name], self[name].data
+            if before[name] == now[name]:
+                continue
+            label = str(model._meta.get_field(name).verbose_name)
+            if not _differs(field, before[name], posted):
+                self._show(name, now[name])
+                theirs.append(label)
+            elif _differs(field, now[name], posted):
+                both.append(label)
+        notes = []
+        if theirs:
+            notes.append(f"The form now shows their changes to what you had left as it was: {', '.join(theirs)}.")
+        if both:
+            since = workflow.versions_of(model, pk).filter(history_id__gt=opened.history_id)
+            who = " and ".join(sorted({str(v.history_user) for v in since.select_related("history_user")
+                                       if v.history_user})) or "someone"
+            notes.append(
+                f"Both you and {who} changed: {', '.join(both)}. The form keeps your input there; "
+                "compare it with theirs before saving again."
+            )
+        # Rows of citations and links are not brought up to date; saving again
+        # saves them as shown, so say when theirs differ.
+        children = [
+            str(child._meta.verbose_name_plural)
+            for (child, _), was, now_is in zip(
+                workflow.CHILDREN.get(model, ()), token.split("-")[1:], current.split("-")[1:]
+            )
+            if was != now_is
+        ]
+        if children:
+            notes.append(
+                f"The {', '.join(children)} of this record changed too since you opened it. The rows "
+                "below are still as you opened them and saving again saves them as shown; open the "
+                "record in a new tab to compare."
+            )
+        return notes
+
+    def _show(self, name, value):
+        key = self.add_prefix(name)
+        if isinstance(self.fields[name].widget, forms.CheckboxInput):
+            if value:
+                self.data[key] = "on"
+            else:
+                self.data.pop(key, None)
+        else:
+            self.data[key] = "" if value is None else str(value)
+
+
+def _differs(field, value, posted):
+    """Whether the posted input changes the value; a browser sends every line break of a text as CRLF."""
+    if isinstance(value, str) and isinstance(posted, str):
+        value, posted = value.replace("\r\n", "\n"), posted.replace("\r\n", "\n")
+    return field.has_changed(value, posted)
 
 
 class ChildInline(admin.TabularInline):
@@ -387,6 +462,9 @@ class DecisionAdmin(admin.ModelAdmin):
             model, pk = workflow.model_for_key(key)
         except ValueError:
             raise PermissionDenied from None
+        # A deleted record keeps its history, and its removal may wait for review.
+        if not model.objects.filter(pk=pk).exists() and workflow.latest_version(model, pk) is None:
+            raise Http404(f"No {model._meta.verbose_name} #{pk} ever existed.")
         form = ReviewForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             versions = self._posted_versions(request)
@@ -442,6 +520,8 @@ class DecisionAdmin(admin.ModelAdmin):
                 refused.append(refusal.message)
             else:
                 self.message_user(request, f"Approved {len(approved)} record(s).")
+        if not versions and not refused:
+            self.message_user(request, "Select at least one record to approve.", messages.WARNING)
         for message in refused:
             self.message_user(request, message, messages.ERROR)
         return HttpResponseRedirect(reverse("admin:casefile_review_queue"))

@@ -6,6 +6,7 @@ The public read layer (`casefile.published`) reads only those versions.
 """
 
 import re
+import unicodedata
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -21,6 +22,26 @@ from .history import CasefileHistory
 
 LOCATOR_PATTERN = re.compile(r"^¶[1-9][0-9]*$")
 MAX_QUOTE_WORDS = 25
+# Chinese and Japanese leave no space between words, and a Korean space-separated
+# word can hold a whole phrase, so each of these characters counts as a word.
+CJK_LETTER_NAMES = ("CJK", "IDEOGRAPHIC", "HIRAGANA", "KATAKANA", "HALFWIDTH KATAKANA", "HANGUL",
+                    "HALFWIDTH HANGUL")
+
+
+def is_cjk_letter(char):
+    return unicodedata.category(char).startswith("L") and unicodedata.name(char, "").startswith(
+        CJK_LETTER_NAMES
+    )
+
+
+def quote_word_count(text):
+    """Words of a quote: each Chinese, Japanese or Korean character, and each other run between spaces.
+
+    Punctuation alone (“, 。, —) is no word.
+    """
+    letters = sum(1 for char in text if is_cjk_letter(char))
+    rest = "".join(" " if is_cjk_letter(char) else char for char in text)
+    return letters + sum(1 for run in rest.split() if any(char.isalnum() for char in run))
 
 
 class Record(models.Model):
@@ -478,10 +499,16 @@ class Citation(Record):
 
     @property
     def parent(self):
-        for field in self.PARENT_FIELDS:
-            if getattr(self, f"{field}_id"):
-                return getattr(self, field)
+        for field in self.parent_fields():
+            return getattr(self, field)
         return None
+
+    def parent_fields(self):
+        """The parent fields that are set: by id, or by a record the same form is adding."""
+        return [
+            name for name in self.PARENT_FIELDS
+            if getattr(self, f"{name}_id") or self._meta.get_field(name).get_cached_value(self, None)
+        ]
 
     @property
     def paragraph(self):
@@ -489,16 +516,19 @@ class Citation(Record):
 
     def clean(self):
         errors = {}
-        parents = [f for f in self.PARENT_FIELDS if getattr(self, f"{f}_id")]
+        # An inline form adding a fact and its first citation hands the citation
+        # a fact that has no id yet.
+        parents = self.parent_fields()
         if len(parents) != 1:
             errors["__all__"] = "A citation supports exactly one fact, event or relationship."
         self.locator = (self.locator or "").strip()
         if not LOCATOR_PATTERN.match(self.locator):
             errors["locator"] = "Write the paragraph as ¶ followed by its number, for example ¶12."
-        if len(self.quote.split()) > MAX_QUOTE_WORDS:
+        words = quote_word_count(self.quote)
+        if words > MAX_QUOTE_WORDS:
             errors["quote"] = (
-                f"A quote may be at most {MAX_QUOTE_WORDS} words; this one has "
-                f"{len(self.quote.split())}. Shorten it or paraphrase in the note."
+                f"A quote may be at most {MAX_QUOTE_WORDS} words; this one has {words}. Each Chinese, "
+                "Japanese or Korean character counts as a word. Shorten it or paraphrase in the note."
             )
         paragraph, source = self.paragraph, self.source if self.source_id else None
         if paragraph and source and source.paragraph_count and paragraph > source.paragraph_count:

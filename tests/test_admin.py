@@ -514,6 +514,42 @@ def test_a_citation_added_inline_records_who_added_it_and_why(fact, reporter, re
     assert [c.locator for c in public().fact("contract-value").public_citations] == ["¶3"]
 
 
+def new_record_fields(model, case):
+    """What a reporter types into the add form of a record that can be cited."""
+    if model is Fact:
+        return {"case": case.pk, "slug": "harbour-loan", "statement": "The harbour board took a loan.",
+                "status": "unverified"}
+    if model is Event:
+        return {"case": case.pk, "slug": "board-meeting", "title": "Harbour board meeting",
+                "starts_on": "2021-03-04", "starts_precision": "day"}
+    return {"case": case.pk, "subject": Actor.objects.get(slug="ana-mayor").pk, "kind": "controls",
+            "object": Actor.objects.get(slug="quay-builders").pk}
+
+
+NEW_RECORD_KEYS = {Fact: {"slug": "harbour-loan"}, Event: {"slug": "board-meeting"},
+                   Relationship: {"kind": "controls"}}
+
+
+@pytest.mark.parametrize("model", [Fact, Event, Relationship], ids=lambda m: m._meta.model_name)
+def test_a_new_record_is_saved_together_with_its_first_citation(
+    case_file, reporter, reporter_client, model
+):
+    add_url = reverse(f"admin:casefile_{model._meta.model_name}_add")
+    data = form_data(reporter_client.get(add_url), f"{model._meta.model_name}_form")
+    data.update({name: [str(value)] for name, value in new_record_fields(model, case_file).items()})
+    add_inline_row(data, "citations", {"source": Source.objects.get(slug="daily").pk,
+                                       "stance": "supports", "locator": "¶3"})
+    data["change_reason"] = ["From the board minutes"]
+    saved(reporter_client.post(add_url, data))
+
+    record = model.objects.get(**NEW_RECORD_KEYS[model])
+    citation = record.citations.get()
+    assert (citation.source.slug, citation.locator) == ("daily", "¶3")
+    for version in (record.history.get(), citation.history.get()):
+        assert (version.history_type, version.history_user, version.history_change_reason) == (
+            "+", reporter, "From the board minutes")
+
+
 def test_saving_an_untouched_form_adds_no_version(fact, reporter_client):
     versions = history_ids(fact)
     saved(edit(reporter_client, fact, reason="Nothing really"))
@@ -545,16 +581,71 @@ def test_the_second_of_two_concurrent_edits_is_refused_and_loses_nothing(
     assert (latest.statement, latest.history_user) == ("Worth 7 million, per the ruling.", reporter)
 
 
+def conflict_message(response):
+    return " ".join(response.context["adminform"].form.non_field_errors())
+
+
 def test_after_a_refused_concurrent_edit_saving_again_applies_it_on_top(fact, reporter, other_reporter):
     first, second = logged_in(reporter), logged_in(other_reporter)
     second_form = open_change_form(second, fact)
     saved(edit(first, fact, statement="Worth 7 million."))
-    second_form.update(statement=["Worth 8 million."], change_reason=["minutes"])
+    second_form.update(assessment=["The minutes agree."], change_reason=["minutes"])
     refused = second.post(change_url(fact), second_form)
     assert refused.status_code == 200
-    saved(second.post(change_url(fact), form_data(refused, "fact_form")))
-    statements = list(Fact.history.filter(id=fact.pk).order_by("history_id").values_list("statement", flat=True))
-    assert statements[-2:] == ["Worth 7 million.", "Worth 8 million."]
+    shown = form_data(refused, "fact_form")
+    assert (shown["statement"], shown["assessment"]) == (["Worth 7 million."], ["The minutes agree."])
+    assert "Both you and" not in conflict_message(refused)
+    assert "citations" not in conflict_message(refused)
+
+    saved(second.post(change_url(fact), shown))
+    versions = Fact.history.filter(id=fact.pk).order_by("history_id").values_list("statement", "assessment")
+    assert list(versions)[-2:] == [("Worth 7 million.", ""), ("Worth 7 million.", "The minutes agree.")]
+
+
+def test_a_refused_concurrent_edit_names_the_fields_both_people_changed_and_keeps_your_input_there(
+    fact, reporter, other_reporter
+):
+    first, second = logged_in(reporter), logged_in(other_reporter)
+    second_form = open_change_form(second, fact)
+    saved(edit(first, fact, statement="Worth 7 million.", status="disputed"))
+    second_form.update(statement=["Worth 8 million."], assessment=["The minutes say 8."],
+                       change_reason=["minutes"])
+    refused = second.post(change_url(fact), second_form)
+    assert refused.status_code == 200
+    assert "Both you and rita changed: statement." in conflict_message(refused)
+    shown = form_data(refused, "fact_form")
+    assert (shown["statement"], shown["status"], shown["assessment"]) == (
+        ["Worth 8 million."], ["disputed"], ["The minutes say 8."])
+
+    saved(second.post(change_url(fact), shown))
+    fact.refresh_from_db()
+    assert (fact.statement, fact.status, fact.assessment) == ("Worth 8 million.", "disputed", "The minutes say 8.")
+
+
+def test_a_refused_concurrent_edit_takes_their_text_where_the_browser_only_resent_the_line_breaks(
+    fact, reporter, other_reporter
+):
+    fact.assessment = "The ruling says 5.\nThe minutes agree."
+    save(fact, reporter)
+    first, second = logged_in(reporter), logged_in(other_reporter)
+    second_form = open_change_form(second, fact)
+    saved(edit(first, fact, assessment="The ruling says 5.\nThe minutes say 7."))
+    # A browser sends every line break of a textarea as CRLF.
+    second_form.update(assessment=["The ruling says 5.\r\nThe minutes agree."], status=["disputed"],
+                       change_reason=["minutes"])
+    refused = second.post(change_url(fact), second_form)
+    assert "Both you and" not in conflict_message(refused)
+    assert form_data(refused, "fact_form")["assessment"] == ["The ruling says 5.\nThe minutes say 7."]
+
+
+def test_a_form_with_a_garbled_edit_token_is_refused_and_keeps_the_input(fact, reporter_client):
+    for token in ("nonsense", "99999999-1-2-3", "9" * 30, "²-0-0-0", "-", ""):
+        response = edit(reporter_client, fact, statement="Worth 9 million.", edit_token=token)
+        assert response.status_code == 200
+        assert "Not saved" in conflict_message(response)
+        assert form_data(response, "fact_form")["statement"] == ["Worth 9 million."]
+    fact.refresh_from_db()
+    assert fact.statement == "The contract was worth 5 million."
 
 
 def test_an_edit_from_a_form_opened_before_someone_added_a_citation_is_refused(
@@ -572,6 +663,7 @@ def test_an_edit_from_a_form_opened_before_someone_added_a_citation_is_refused(
     response = second.post(change_url(fact), second_form)
     assert response.status_code == 200
     assert "Not saved" in text_of(response)
+    assert "The citations of this record changed too" in conflict_message(response)
     fact.refresh_from_db()
     assert fact.statement == "The contract was worth 5 million."
     assert Citation.objects.filter(fact=fact, locator="¶8").exists()
@@ -884,6 +976,20 @@ def test_bulk_approval_refuses_a_record_changed_after_the_queue_was_shown(
     assert public().actor("quay-builders").description == "Builds quays."
 
 
+def test_approving_selected_with_nothing_ticked_asks_to_select_a_record(fact, reporter_client, editor_client):
+    saved(edit(reporter_client, fact, statement="Worth 9 million."))
+    queue = editor_client.get(reverse("admin:casefile_review_queue"))
+    data = form_data(queue, action=reverse("admin:casefile_review_bulk"))
+    assert "selected" not in data
+    decisions = Decision.objects.count()
+
+    response = editor_client.post(reverse("admin:casefile_review_bulk"), data, follow=True)
+    assert response.redirect_chain == [(reverse("admin:casefile_review_queue"), 302)]
+    assert shown_messages(response) == ["Select at least one record to approve."]
+    assert Decision.objects.count() == decisions
+    assert public_statement() == "The contract was worth 5 million."
+
+
 def test_the_queue_lists_the_oldest_change_first_with_how_long_it_waited(
     fact, reporter_client, editor_client
 ):
@@ -1022,6 +1128,26 @@ def test_a_citation_added_after_the_review_was_opened_blocks_the_approval(
     assert Decision.objects.count() == decisions
     assert public_statement() == "The contract was worth 5 million."
     assert "¶6" in response.content.decode()
+
+
+def test_the_review_of_a_record_that_never_existed_is_not_found(fact, editor_client):
+    missing = reverse("admin:casefile_review", args=["casefile.fact:999999"])
+    assert editor_client.get(missing).status_code == 404
+    assert editor_client.post(missing, {"_approve": ["Approve"]}).status_code == 404
+
+
+def test_the_review_of_a_deleted_record_waiting_for_review_still_opens(fact, editor_client):
+    citation = Citation.objects.get(fact=fact)
+    # Deleting the fact takes its citation with it; the citation's removal waits for review.
+    assert editor_client.post(reverse("admin:casefile_fact_delete", args=[fact.pk]), {"post": "yes"}).status_code == 302
+    assert not Citation.objects.filter(pk=citation.pk).exists()
+    assert workflow.pending_change(Citation, citation.pk) is not None
+
+    page = editor_client.get(review_url(citation))
+    assert page.status_code == 200
+    assert "(removal proposed)" in page.content.decode()
+    deleted_fact = editor_client.get(review_url(fact))
+    assert deleted_fact.status_code == 200
 
 
 def test_a_review_key_that_names_no_case_file_record_is_refused(editor_client, admin_user):

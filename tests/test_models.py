@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from casefile import dates
-from casefile.models import Actor, Case, Citation, Event, Relationship, Source
+from casefile.models import Actor, Case, Citation, Event, Fact, Relationship, Source
 
 
 @pytest.fixture
@@ -89,6 +89,25 @@ def test_a_citation_supports_exactly_one_record(case):
         Citation.objects.create(source=source, locator="¶1")
 
 
+def test_a_citation_of_two_records_is_refused_even_while_one_of_them_is_not_saved_yet(case):
+    source = Source.objects.create(case=case, slug="s", kind="news report", title="S")
+    event = Event.objects.create(case=case, slug="e", title="E", starts_on=datetime.date(2021, 1, 1))
+    citation = Citation(fact=Fact(case=case, slug="f", statement="F"), event=event, source=source, locator="¶1")
+    with pytest.raises(ValidationError) as error:
+        # As the admin's inline form validates it: without the field it fills in itself.
+        citation.full_clean(exclude=["fact"])
+    assert "exactly one" in str(error.value)
+
+
+def test_a_record_not_saved_yet_cannot_cite_a_source_of_another_case(case):
+    other = Case.objects.create(title="Other", slug="other")
+    elsewhere = Source.objects.create(case=other, slug="s", kind="news report", title="Elsewhere")
+    citation = Citation(fact=Fact(case=case, slug="f", statement="F"), source=elsewhere, locator="¶1")
+    with pytest.raises(ValidationError) as error:
+        citation.full_clean(exclude=["fact"])
+    assert error.value.message_dict == {"source": ["This source belongs to another case."]}
+
+
 @pytest.mark.parametrize("locator", ["12", "p. 12", "¶0", "¶", "¶1a"])
 def test_a_locator_must_name_a_paragraph(case, locator):
     source = Source.objects.create(case=case, slug="s", kind="news report", title="S")
@@ -114,6 +133,34 @@ def test_a_quote_of_more_than_25_words_is_refused(case):
     with pytest.raises(ValidationError) as error:
         Citation(event=event, source=source, locator="¶1", quote=" ".join(["word"] * 26)).full_clean()
     assert "at most 25 words" in str(error.value)
+
+
+@pytest.mark.parametrize("quote, words", [
+    ("习近平说 hello world", 6),
+    ("“我们不会退让。”他说。", 8),
+    ("東京の会社です", 7),
+    ("서울에서 만났다", 7),
+    ("The board said “合同无效” twice.", 8),
+])
+def test_a_quote_counts_each_chinese_japanese_or_korean_character_as_a_word(case, quote, words):
+    source = Source.objects.create(case=case, slug="s", kind="news report", title="S")
+    event = Event.objects.create(case=case, slug="e", title="E", starts_on=datetime.date(2021, 1, 1))
+    Citation(event=event, source=source, locator="¶1", quote=quote + " more" * (25 - words)).full_clean()
+    with pytest.raises(ValidationError) as error:
+        Citation(event=event, source=source, locator="¶1", quote=quote + " more" * (26 - words)).full_clean()
+    assert "this one has 26." in str(error.value)
+
+
+def test_a_chinese_quote_of_more_than_25_characters_is_refused_saying_how_many_it_counted(case):
+    source = Source.objects.create(case=case, slug="s", kind="news report", title="S")
+    event = Event.objects.create(case=case, slug="e", title="E", starts_on=datetime.date(2021, 1, 1))
+    sentence = "福州创世纪公司与港口管理局签订了价值五百万元的合同"
+    assert len(sentence) == 25
+    Citation(event=event, source=source, locator="¶1", quote=sentence + "。").full_clean()
+    for quote, counted in ((sentence + "书。", 26), ("，".join([sentence] * 9)[:222], 214)):
+        with pytest.raises(ValidationError) as error:
+            Citation(event=event, source=source, locator="¶1", quote=quote).full_clean()
+        assert f"at most 25 words; this one has {counted}" in str(error.value)
 
 
 @pytest.mark.parametrize(

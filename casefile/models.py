@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.text import Truncator
 
 from . import dates
 from .dates import Precision
@@ -149,7 +150,8 @@ class Relationship(Record):
         INVESTIGATED = "investigated", "investigated"
         REPORTED_ON = "reported on", "reported on"
         MEMBER_OF = "member of", "member of"
-        OTHER = "other", "other"
+        # Read as a sentence, "Xiao Yi tied to Lin Qingxing"; the description says how.
+        OTHER = "other", "tied to"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="relationships")
     subject = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="+")
@@ -408,7 +410,7 @@ class Fact(Record):
         ]
 
     def __str__(self):
-        return self.statement[:80]
+        return Truncator(self.statement).words(12)
 
     def get_absolute_url(self):
         return reverse("casefile:fact_detail", args=[self.case.slug, self.slug])

@@ -52,6 +52,21 @@ def test_a_relationship_cannot_tie_an_actor_to_itself(case):
         relationship.save()
 
 
+def test_a_relationship_of_another_kind_reads_as_a_sentence(case):
+    xiao = Actor(case=case, kind="person", name="Xiao Yi", slug="xiao-yi")
+    lin = Actor(case=case, kind="person", name="Lin Qingxing", slug="lin-qingxing")
+    assert str(Relationship(case=case, subject=xiao, object=lin, kind=Relationship.Kind.OTHER)) == (
+        "Xiao Yi tied to Lin Qingxing"
+    )
+
+
+def test_a_long_fact_is_named_by_its_first_words_never_a_cut_word(case):
+    fact = Fact(case=case, slug="f", statement="The district's mining contracts were awarded without "
+                "any public tender, according to the audit office's report of the following spring.")
+    assert str(fact) == "The district's mining contracts were awarded without any public tender, according to…"
+    assert str(Fact(case=case, slug="g", statement="Short and whole.")) == "Short and whole."
+
+
 def test_an_event_cannot_end_before_it_starts(case):
     event = Event(case=case, slug="e", title="E", starts_on=datetime.date(2021, 5, 1),
                   ends_on=datetime.date(2021, 4, 1))

@@ -248,12 +248,22 @@ def workers_of(master_pid):
     return Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
 
 
+def _stat_fields(pid):
+    # The fields after the command name: utime and stime are the 12th and 13th
+    # of them, cutime and cstime (children waited for) the 14th and 15th.
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
 def workers_cpu_seconds(master_pid):
-    """Processor time the gunicorn workers have used so far, all their threads, user and system."""
-    ticks = 0
+    """Processor time the gunicorn workers have used so far, all their threads, user and system.
+
+    A worker replaced after its `max_requests` counts too: the master has
+    collected its time when it ended.
+    """
+    master = _stat_fields(master_pid)
+    ticks = int(master[13]) + int(master[14])
     for pid in workers_of(master_pid):
-        # The fields after the command name; utime and stime are the 12th and 13th of them.
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        fields = _stat_fields(pid)
         ticks += int(fields[11]) + int(fields[12])
     return ticks / os.sysconf("SC_CLK_TCK")
 

@@ -5,6 +5,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.test import Client
 
 from casefile import workflow
 from casefile.models import Actor, Case, Citation, Event, EventParticipant, Fact, FactActor, Source
@@ -37,6 +38,20 @@ def editor(db):
     return make_user("edna", workflow.EDITORS)
 
 
+@pytest.fixture
+def reporter_client(reporter):
+    client = Client()
+    client.force_login(reporter)
+    return client
+
+
+@pytest.fixture
+def editor_client(editor):
+    client = Client()
+    client.force_login(editor)
+    return client
+
+
 def save(record, user, reason="test edit"):
     record.full_clean()
     workflow.save_record(record, user, reason)
@@ -66,6 +81,12 @@ def case_file(reporter, editor):
     save(Citation(fact=fact, source=paper, locator="¶3", quote="5 million"), reporter)
     approve_all(editor, case)
     return case
+
+
+@pytest.fixture
+def fact(case_file):
+    """The published fact of `case_file`."""
+    return Fact.objects.get(slug="contract-value")
 
 
 @pytest.fixture

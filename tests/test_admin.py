@@ -226,21 +226,6 @@ def history_ids(record):
                 .values_list("history_id", flat=True))
 
 
-@pytest.fixture
-def fact(case_file):
-    return Fact.objects.get(slug="contract-value")
-
-
-@pytest.fixture
-def reporter_client(reporter):
-    return logged_in(reporter)
-
-
-@pytest.fixture
-def editor_client(editor):
-    return logged_in(editor)
-
-
 # ---------------------------------------------------------------------------
 # Every admin page opens for a superuser
 # ---------------------------------------------------------------------------

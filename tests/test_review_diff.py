@@ -6,7 +6,7 @@ import re
 from django.template import Context, Template
 
 from casefile.textdiff import word_diff
-from tests.test_admin import edit, editor_client, fact, reporter_client, review_url, saved  # noqa: F401
+from tests.test_admin import edit, review_url, saved
 
 
 def read_as_text(marked):

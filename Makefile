@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CASE_FIXTURE := fixtures/fuzhou-genesis.json
 
-.PHONY: install run test migrate seed serve bench screenshots
+.PHONY: install run test coverage migrate seed serve bench screenshots
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; run: make PYTHON=python3 ..." >&2; exit 1; }
@@ -28,8 +28,14 @@ run: seed
 	@echo "Casefile: http://127.0.0.1:8000/  (admin: http://127.0.0.1:8000/admin/)"
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
+# On every core by default; `make test PYTEST_ARGS=tests/public` runs what it names, serially.
+PYTEST_ARGS ?= -n auto
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Branch coverage of the app, over the whole suite.
+coverage: install
+	$(BIN)/python -m pytest -n auto --cov=casefile --cov=newsroom --cov-branch --cov-report=term:skip-covered
 
 # Renews the README's screenshots of the seeded case (needs Debian's chromium).
 screenshots: install

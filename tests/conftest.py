@@ -1,26 +1,127 @@
-import datetime
-from pathlib import Path
+"""Fixtures shared by every test.
+
+The seeded case and the large case take seconds to build, so each is built
+once per test session (once per worker): tests that ask for one run inside a
+savepoint over it, which rolls back after each test, so every such test starts
+from it unchanged. Tests are ordered so that those sharing a case run
+together; a test that commits (a live server, concurrent writes) builds
+what it needs itself.
+"""
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
-from django.core.management import call_command
+from django.core.cache import cache
+from django.db import transaction
 from django.test import Client
 
-from casefile import workflow
-from casefile.models import Actor, Case, Citation, Event, EventParticipant, Fact, FactActor, Source
+from casefile import published, workflow
+from casefile.models import Case, Fact
 
-SEED_FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "fuzhou-genesis.json"
+from .factories import (
+    SEED_FIXTURE,  # noqa: F401  (imported from here by older test modules)
+    approve_all,  # noqa: F401
+    build_case_file,
+    build_disputed_case,
+    grow,
+    load_seeded_case,
+    make_user,
+    save,  # noqa: F401
+)
 
 
-def make_user(username, group=None, **extra):
-    user = get_user_model().objects.create_user(
-        username=username, password="a-long-test-password", email=f"{username}@example.org",
-        is_staff=True, **extra,
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Django's default hasher is slow on purpose; tests log in hundreds of
+    # made-up users. Production keeps the default (newsroom/settings.py).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def build_seeded():
+    load_seeded_case(make_user("edna", workflow.EDITORS))
+
+
+def build_large():
+    reporter, editor = make_user("rita", workflow.REPORTERS), make_user("edna", workflow.EDITORS)
+    grow(build_case_file(reporter, editor), reporter, editor, 600)
+
+
+# The shared case files, in the order their tests run.
+SHARED_CASES = {"seeded_case": build_seeded, "large_case": build_large}
+
+
+def is_transactional(item):
+    marker = item.get_closest_marker("django_db")
+    return (
+        "transactional_db" in item.fixturenames or "live_server" in item.fixturenames
+        or (marker is not None and marker.kwargs.get("transaction", False))
     )
-    if group:
-        user.groups.add(Group.objects.get(name=group))
-    return user
+
+
+def shared_cases_of(item):
+    """The shared case files a test works on: asked for by name, or by a fixture's parameter."""
+    if is_transactional(item):
+        return ()
+    names = set(getattr(item, "fixturenames", ()))
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None:
+        names.update(value for value in callspec.params.values() if isinstance(value, str))
+    return tuple(name for name in SHARED_CASES if name in names)
+
+
+class SharedCases:
+    """The shared case files held open, uncommitted, on the test database's connection."""
+
+    def __init__(self):
+        self.held, self.atomic, self.blocker = (), None, None
+
+    def hold(self, names, blocker):
+        if names == self.held:
+            return
+        self.release()
+        self.blocker = blocker
+        with blocker.unblock():
+            self.atomic = transaction.atomic()
+            self.atomic.__enter__()
+            for name in names:
+                SHARED_CASES[name]()
+        self.held = names
+
+    def release(self):
+        if self.atomic is None:
+            return
+        with self.blocker.unblock():
+            transaction.set_rollback(True)
+            self.atomic.__exit__(None, None, None)
+        self.held, self.atomic = (), None
+
+
+shared_cases = SharedCases()
+
+
+def pytest_collection_modifyitems(items):
+    order = list(SHARED_CASES)
+    items.sort(key=lambda item: [order.index(name) + 1 for name in shared_cases_of(item)])
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    # Before any fixture of the test opens its own transaction.
+    if shared_cases_of(item) != shared_cases.held:
+        shared_cases.release()
+
+
+@pytest.fixture(scope="session")
+def _shared_case_connection(django_db_setup, django_db_blocker):
+    yield django_db_blocker
+    # Before the test database goes.
+    shared_cases.release()
+
+
+@pytest.fixture(autouse=True)
+def _shared_case_files(request):
+    names = shared_cases_of(request.node)
+    if names:
+        shared_cases.hold(names, request.getfixturevalue("_shared_case_connection"))
 
 
 @pytest.fixture
@@ -52,35 +153,10 @@ def editor_client(editor):
     return client
 
 
-def save(record, user, reason="test edit"):
-    record.full_clean()
-    workflow.save_record(record, user, reason)
-    return record
-
-
-def approve_all(editor, case):
-    return workflow.approve_case(editor, case, "approved in test")
-
-
 @pytest.fixture
 def case_file(reporter, editor):
     """A small published case: two actors, a source, an event and a fact citing the source."""
-    case = save(Case(title="Harbour contracts", slug="harbour", summary="Who won the harbour contracts."), reporter)
-    mayor = save(Actor(case=case, kind=Actor.Kind.PERSON, name="Ana Mayor", slug="ana-mayor",
-                       aliases="A. Mayor\nMayor Ana"), reporter)
-    firm = save(Actor(case=case, kind=Actor.Kind.COMPANY, name="Quay Builders", slug="quay-builders"), reporter)
-    paper = save(Source(case=case, slug="daily", kind=Source.Kind.NEWS_REPORT, title="Daily report",
-                        publisher="The Daily", paragraph_count=10), reporter)
-    event = save(Event(case=case, slug="contract-signed", title="Contract signed",
-                       starts_on=datetime.date(2020, 5, 1), starts_precision="month"), reporter)
-    save(EventParticipant(event=event, actor=firm, role="contractor"), reporter)
-    save(Citation(event=event, source=paper, locator="¶2"), reporter)
-    fact = save(Fact(case=case, slug="contract-value", statement="The contract was worth 5 million.",
-                     status=Fact.Status.CONFIRMED), reporter)
-    save(FactActor(fact=fact, actor=mayor), reporter)
-    save(Citation(fact=fact, source=paper, locator="¶3", quote="5 million"), reporter)
-    approve_all(editor, case)
-    return case
+    return build_case_file(reporter, editor)
 
 
 @pytest.fixture
@@ -91,8 +167,19 @@ def fact(case_file):
 
 @pytest.fixture
 def seeded_case(db, editor):
-    call_command("load_case", str(SEED_FIXTURE), approve_as=editor.username, stdout=open("/dev/null", "w"))
+    """The Fuzhou case of fixtures/fuzhou-genesis.json, loaded and approved by `editor`."""
+    if "seeded_case" not in shared_cases.held:
+        load_seeded_case(editor)
     return Case.objects.get(slug="fuzhou-genesis")
+
+
+@pytest.fixture
+def large_case(db, reporter, editor, monkeypatch):
+    """`case_file` grown to 601 facts and 61 actors, events and sources, listed 25 to a page."""
+    if "large_case" not in shared_cases.held:
+        grow(build_case_file(reporter, editor), reporter, editor, 600)
+    monkeypatch.setattr(published, "LIST_PAGE_SIZE", 25)
+    return Case.objects.get(slug="harbour")
 
 
 @pytest.fixture(autouse=True)
@@ -102,8 +189,6 @@ def empty_cache():
     Rolled-back tests can hand out the same decision ids again, so a page
     cached by one test could otherwise be served to the next.
     """
-    from django.core.cache import cache
-
     cache.clear()
     yield
     cache.clear()
@@ -113,37 +198,7 @@ def empty_cache():
 def disputed_case(case_file, reporter, editor):
     """`case_file` grown by a disputed fact with a source on each side, a relayed source
     of unknown origin, a relationship and an event known only to the year."""
-    from casefile.models import FactEvent, Relationship
-
-    case = case_file
-    daily = Source.objects.get(case=case, slug="daily")
-    mayor = Actor.objects.get(case=case, slug="ana-mayor")
-    firm = Actor.objects.get(case=case, slug="quay-builders")
-    rumour = save(Source(case=case, slug="forum-post", kind=Source.Kind.SOCIAL_POST,
-                         title="Forum post about the tender", relayed_via=daily,
-                         reliability_note="An anonymous account."), reporter)
-    registry = save(Source(case=case, slug="registry", kind=Source.Kind.OFFICIAL_ANNOUNCEMENT,
-                           title="Company registry extract", publisher="Registry office",
-                           author="Registrar", published_on=datetime.date(2019, 3, 4),
-                           url="https://registry.example.org/quay"), reporter)
-    tender = save(Event(case=case, slug="tender-opened", title="Tender opened",
-                        starts_on=datetime.date(2019, 1, 1), starts_precision="year",
-                        location="City hall"), reporter)
-    save(EventParticipant(event=tender, actor=mayor, role="chair of the tender board"), reporter)
-    relationship = save(Relationship(case=case, subject=mayor, kind=Relationship.Kind.BUSINESS_PARTNER_OF,
-                                     object=firm, starts_on=datetime.date(2018, 1, 1),
-                                     starts_precision="year"), reporter)
-    save(Citation(relationship=relationship, source=registry, locator="¶1"), reporter)
-    fact = save(Fact(case=case, slug="mayor-owns-shares", status=Fact.Status.DISPUTED,
-                     statement="The mayor owned shares in Quay Builders.",
-                     assessment="The registry names her; her office denies it."), reporter)
-    save(FactActor(fact=fact, actor=mayor), reporter)
-    save(FactEvent(fact=fact, event=tender), reporter)
-    save(Citation(fact=fact, source=registry, locator="¶1", quote="Ana Mayor, shareholder"), reporter)
-    save(Citation(fact=fact, source=rumour, stance=Citation.Stance.CONTRADICTS, locator="¶4",
-                  quote="she never held shares"), reporter)
-    approve_all(editor, case)
-    return case
+    return build_disputed_case(case_file, reporter, editor)
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,7 @@ import io
 import json
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from casefile import published, workflow
 from casefile.models import (
@@ -128,6 +128,54 @@ def test_loading_the_case_twice_changes_nothing(seeded_case, editor):
     call_command("load_case", str(SEED_FIXTURE), approve_as=editor.username, stdout=output)
     assert (history_counts(), Decision.objects.count()) == before
     assert "0 records saved" in output.getvalue()
+
+
+def test_the_seeded_case_loads_and_is_approved_in_a_few_hundred_queries(editor, django_assert_max_num_queries):
+    with django_assert_max_num_queries(500):
+        call_command("load_case", str(SEED_FIXTURE), approve_as=editor.username, stdout=io.StringIO())
+
+    assert workflow.review_queue() == []
+    assert len(published.published_case("fuzhou-genesis").facts) == Fact.objects.count() >= 30
+
+
+def test_loading_the_case_again_reads_each_kind_of_record_once(seeded_case, editor, django_assert_max_num_queries):
+    with django_assert_max_num_queries(40):
+        call_command("load_case", str(SEED_FIXTURE), approve_as=editor.username, stdout=io.StringIO())
+
+
+def test_an_edited_fixture_saves_a_new_version_of_only_what_changed(seeded_case, editor, tmp_path):
+    data = json.loads(SEED_FIXTURE.read_text(encoding="utf-8"))
+    data["facts"][0]["assessment"] = "Reassessed after a second reading."
+    data["actors"].append({"slug": "new-witness", "kind": "person", "name": "A new witness"})
+    edited = tmp_path / SEED_FIXTURE.name
+    edited.write_text(json.dumps(data), encoding="utf-8")
+    before = history_counts()
+
+    output = io.StringIO()
+    call_command("load_case", str(edited), stdout=output)
+
+    assert "2 records saved" in output.getvalue()
+    after = history_counts()
+    assert after["Fact"] == before["Fact"] + 1 and after["Actor"] == before["Actor"] + 1
+    assert {key: count for key, count in after.items() if key not in ("Fact", "Actor")} == {
+        key: count for key, count in before.items() if key not in ("Fact", "Actor")
+    }
+    assert Fact.objects.get(slug=data["facts"][0]["slug"]).assessment == "Reassessed after a second reading."
+    assert [change.kind for change in workflow.record_changes(Actor, Actor.objects.get(slug="new-witness").pk)] == [
+        "actor"
+    ]
+
+
+def test_a_fixture_whose_sources_relay_each_other_in_a_loop_is_refused(editor, tmp_path):
+    data = json.loads(SEED_FIXTURE.read_text(encoding="utf-8"))
+    first, second = data["sources"][0], data["sources"][1]
+    first["relayed_via"], second["relayed_via"] = second["slug"], first["slug"]
+    looped = tmp_path / "looped.json"
+    looped.write_text(json.dumps(data), encoding="utf-8")
+
+    with pytest.raises(CommandError, match="relay each other in a loop"):
+        call_command("load_case", str(looped), stdout=io.StringIO())
+    assert not Source.objects.exists()
 
 
 def test_the_fixture_only_names_records_it_defines():

@@ -28,7 +28,7 @@ from casefile.models import (
     Source,
 )
 
-from .conftest import approve_all, save
+from .factories import approve_all, grow, publish_everything, save
 
 
 def page(client, url):
@@ -517,59 +517,6 @@ def test_a_long_search_is_shortened_and_the_reader_is_told(client, case_file):
 # Speed
 
 
-def grow(case, reporter, editor, facts):
-    """Add `facts` facts, each citing a source and naming an actor, and a tenth as many
-    actors, events and sources; publish them all at once."""
-    scale = max(facts // 10, 1)
-    actors = bulk_create_with_history([
-        Actor(case=case, kind=Actor.Kind.PERSON, name=f"Person {n}", slug=f"person-{n}")
-        for n in range(scale)
-    ], Actor, default_user=reporter)
-    sources = bulk_create_with_history([
-        Source(case=case, kind=Source.Kind.NEWS_REPORT, slug=f"report-{n}", title=f"Report {n}")
-        for n in range(scale)
-    ], Source, default_user=reporter)
-    bulk_create_with_history([
-        Event(case=case, slug=f"meeting-{n}", title=f"Meeting {n}",
-              starts_on=datetime.date(2020, 1, 1) + datetime.timedelta(days=n))
-        for n in range(scale)
-    ], Event, default_user=reporter)
-    new_facts = bulk_create_with_history([
-        Fact(case=case, slug=f"fact-{n}", statement=f"Statement number {n}.",
-             status=[*Fact.Status][n % 4])
-        for n in range(facts)
-    ], Fact, default_user=reporter)
-    # bulk_create gives no primary keys back on every database; read them again.
-    actors = list(Actor.objects.filter(case=case, slug__startswith="person-"))
-    sources = list(Source.objects.filter(case=case, slug__startswith="report-"))
-    new_facts = list(Fact.objects.filter(case=case, slug__startswith="fact-"))
-    bulk_create_with_history([
-        Citation(fact=fact, source=sources[n % scale], locator="¶1",
-                 stance=[*Citation.Stance][n % 3])
-        for n, fact in enumerate(new_facts)
-    ], Citation, default_user=reporter)
-    bulk_create_with_history([
-        FactActor(fact=fact, actor=actors[n % scale]) for n, fact in enumerate(new_facts)
-    ], FactActor, default_user=reporter)
-    publish_everything(case, editor)
-
-
-def publish_everything(case, editor):
-    """Approve the newest version of every record, as an editor approving the import would."""
-    now, batch = timezone.now(), uuid.uuid4()
-    decisions = []
-    for model in workflow.TRACKED:
-        decided = Decision.objects.filter(content_type=ContentType.objects.get_for_model(model))
-        for row in model.history.model.objects.exclude(history_id__in=decided.values("history_id")):
-            decisions.append(Decision(
-                case=case, content_type=ContentType.objects.get_for_model(model), object_id=row.id,
-                history_id=row.history_id, object_repr=str(row.instance)[:300],
-                action=Decision.Action.APPROVED, decided_by=editor, decided_at=now, batch=batch,
-            ))
-    Decision.objects.bulk_create(decisions)
-    published.mark_current_approvals(case)
-
-
 def reader_pages(case):
     return [
         "/",
@@ -825,14 +772,6 @@ def list_pages(client, url):
         following = re.search(r'<a href="([^"]+)" rel="next">', html)
         url = following.group(1).replace("&amp;", "&") if following else None
     return pages
-
-
-@pytest.fixture
-def large_case(case_file, reporter, editor, monkeypatch):
-    """`case_file` grown to 601 facts and 61 actors, events and sources, listed 25 to a page."""
-    grow(case_file, reporter, editor, 600)
-    monkeypatch.setattr(published, "LIST_PAGE_SIZE", 25)
-    return case_file
 
 
 def test_a_large_case_page_shows_the_first_part_of_each_section_and_links_to_the_rest(client, large_case):

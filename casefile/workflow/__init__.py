@@ -17,11 +17,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from .. import published
 from ..history import history_model
 from ..models import Citation, Decision
 from .changes import (
+    BATCH,
     CHILDREN,
     EDITORS,
     REPORTERS,
@@ -33,9 +35,13 @@ from .changes import (
     StaleReview,
     UnapprovedReference,
     WorkflowError,
+    VersionLog,
     approved_version,
-    case_id_of,
+    batches,
+    case_ids_of,
+    changes_of_records,
     child_ids,
+    name_changes,
     content_type,
     evidence_resting_on,
     is_editor,
@@ -45,7 +51,7 @@ from .changes import (
     pending_change,
     record_changes,
     review_bundle,
-    unpublished_references,
+    unpublished_references_of,
     versions_of,
 )
 from .notify import _tell_authors, announce_changes
@@ -59,24 +65,37 @@ __all__ = [
     "content_type", "delete_record", "edit_token", "ever_approved", "fingerprint", "is_editor",
     "key_for", "latest_rejection", "latest_version", "load_records", "may_delete",
     "model_for_key", "pending_change", "propose_removal", "record_changes", "reject",
-    "reset_to_approved", "review_bundle", "review_queue", "save_record",
+    "reset_to_approved", "review_bundle", "review_queue", "save_new_records", "save_record",
 ]
 
 
 
+def _by_model(pairs):
+    grouped = defaultdict(list)
+    for model, pk in pairs:
+        grouped[model].append(pk)
+    return grouped
+
+
 def _lock_and_check(versions):
-    """Lock the records and refuse if any changed since the reviewer saw it."""
-    stale = []
-    for (model, pk), history_id in versions.items():
-        list(model.objects.select_for_update().filter(pk=pk))
-        # A record deleted from its parent's form has no working row left to
-        # lock; its current approval serialises two editors deciding on it.
-        list(Decision.objects.select_for_update().filter(
-            content_type=content_type(model), object_id=pk, is_current=True
-        ))
-        latest = latest_version(model, pk)
-        if latest is None or latest.history_id != history_id:
-            stale.append(str(latest.instance) if latest else key_for(model, pk))
+    """Lock the records and refuse if any changed since the reviewer saw it.
+
+    Returns each kind's `VersionLog`, read under the lock, to decide from.
+    """
+    stale, logs = [], {}
+    for model, pks in _by_model(versions).items():
+        for batch in batches(pks):
+            list(model.objects.select_for_update().filter(pk__in=batch).order_by("pk").values_list("pk"))
+            # A record deleted from its parent's form has no working row left to
+            # lock; its current approval serialises two editors deciding on it.
+            list(Decision.objects.select_for_update().filter(
+                content_type=content_type(model), object_id__in=batch, is_current=True
+            ).order_by("pk").values_list("pk"))
+        logs[model] = log = VersionLog(model, pks)
+        for pk in pks:
+            latest = log.latest(pk)
+            if latest is None or latest.history_id != versions[(model, pk)]:
+                stale.append(str(latest.instance) if latest else key_for(model, pk))
     if stale:
         raise StaleReview(
             "Not saved: these records changed after you opened the review: "
@@ -84,6 +103,7 @@ def _lock_and_check(versions):
             + ". The review below shows the current changes; check them and decide again.",
             stale,
         )
+    return logs
 
 
 def approve(editor, versions, comment=""):
@@ -91,24 +111,26 @@ def approve(editor, versions, comment=""):
 
     Refused if any record changed since review, if a pending child of an
     approved record was not part of the review, or if a record refers to one
-    readers cannot see and that is not approved with it.
+    readers cannot see and that is not approved with it. Reads and writes in
+    a few queries per kind of record, however many records are approved.
     """
     if not is_editor(editor):
         raise PermissionDenied("Only editors approve changes.")
     if not versions:
         raise WorkflowError("Nothing was selected to approve.")
     with transaction.atomic():
-        _lock_and_check(versions)
+        logs = _lock_and_check(versions)
         changes = {}
         for (model, pk) in versions:
-            change = pending_change(model, pk)
+            change = logs[model].change(pk)
             if change is not None:
                 changes[(model, pk)] = change
+        parents = _by_model(key for key in changes if key[0] in CHILDREN)
         unseen = [
-            change.label
-            for (model, pk) in list(changes)
-            if model in CHILDREN
-            for child in record_changes(model, pk)
+            child.label
+            for model, pks in parents.items()
+            for family in changes_of_records(model, pks).values()
+            for child in family
             if (child.model, child.pk) not in versions
         ]
         if unseen:
@@ -118,8 +140,8 @@ def approve(editor, versions, comment=""):
                 unseen,
             )
         missing = []
-        for change in changes.values():
-            for ref_model, ref_pk in unpublished_references(change):
+        for references in unpublished_references_of(changes.values()).values():
+            for ref_model, ref_pk in references:
                 batch_change = changes.get((ref_model, ref_pk))
                 if batch_change is None or batch_change.is_removal:
                     ref = latest_version(ref_model, ref_pk)
@@ -132,12 +154,10 @@ def approve(editor, versions, comment=""):
                 missing,
             )
         _refuse_evidence_left_behind(changes)
-        batch, now = uuid.uuid4(), timezone.now()
         shown_in = _cases_showing(changes.values())
-        decisions = [
-            _record_decision(change, Decision.Action.APPROVED, editor, now, batch, comment)
-            for change in changes.values()
-        ]
+        decisions = _record_decisions(
+            list(changes.values()), Decision.Action.APPROVED, editor, timezone.now(), uuid.uuid4(), comment
+        )
         if decisions:
             published.index_for_search(decisions)
             published.advance_generation(shown_in | {decision.case_id for decision in decisions})
@@ -188,42 +208,46 @@ def _refuse_evidence_left_behind(changes):
 
 def _cases_showing(changes):
     """The cases whose pages show the records now: a record moved elsewhere leaves its first case."""
-    ids_by_model = defaultdict(list)
-    for change in changes:
-        ids_by_model[change.model].append(change.pk)
     cases = set()
     # A query per kind of record and batch: an approval of a whole imported
     # case holds thousands of records.
-    for model, ids in ids_by_model.items():
-        for start in range(0, len(ids), 500):
+    for model, ids in _by_model((change.model, change.pk) for change in changes).items():
+        for batch in batches(ids):
             cases.update(Decision.objects.filter(
-                content_type=content_type(model), object_id__in=ids[start:start + 500], is_current=True
+                content_type=content_type(model), object_id__in=batch, is_current=True
             ).values_list("case_id", flat=True))
     return cases
 
 
-def _record_decision(change, action, editor, at, batch, comment):
+def _record_decisions(changes, action, editor, at, batch, comment):
+    """Write one decision per change; an approval takes over as the one readers see now."""
     approved = action == Decision.Action.APPROVED
     if approved:
-        # The new approval takes over as the one readers see now.
-        Decision.objects.filter(
-            content_type=content_type(change.model), object_id=change.pk, is_current=True
-        ).update(is_current=False)
-    return Decision.objects.create(
-        case_id=case_id_of(change.model, change.latest),
-        content_type=content_type(change.model),
-        object_id=change.pk,
-        history_id=change.latest.history_id,
-        object_repr=change.label[:300],
-        action=action,
-        removes=approved and change.is_removal,
-        changed_fields=[str(name) for name in change.changed_field_names] if approved else [],
-        decided_by=editor,
-        decided_at=at,
-        comment=comment,
-        batch=batch,
-        is_current=approved,
-    )
+        for model, pks in _by_model((change.model, change.pk) for change in changes).items():
+            for ids in batches(pks):
+                Decision.objects.filter(
+                    content_type=content_type(model), object_id__in=ids, is_current=True
+                ).update(is_current=False)
+    case_ids = case_ids_of(changes)
+    name_changes(changes)
+    return Decision.objects.bulk_create([
+        Decision(
+            case_id=case_ids[(change.model, change.pk)],
+            content_type=content_type(change.model),
+            object_id=change.pk,
+            history_id=change.latest.history_id,
+            object_repr=change.label[:300],
+            action=action,
+            removes=approved and change.is_removal,
+            changed_fields=[str(name) for name in change.changed_field_names] if approved else [],
+            decided_by=editor,
+            decided_at=at,
+            comment=comment,
+            batch=batch,
+            is_current=approved,
+        )
+        for change in changes
+    ], batch_size=BATCH)
 
 
 def reject(editor, versions, comment):
@@ -233,11 +257,10 @@ def reject(editor, versions, comment):
     if not comment.strip():
         raise ValidationError("A rejection needs a comment telling the reporter why.")
     with transaction.atomic():
-        _lock_and_check(versions)
-        batch, now = uuid.uuid4(), timezone.now()
-        changes = [c for c in (pending_change(m, pk) for (m, pk) in versions) if c is not None]
-        for change in changes:
-            _record_decision(change, Decision.Action.REJECTED, editor, now, batch, comment.strip())
+        logs = _lock_and_check(versions)
+        changes = [c for c in (logs[m].change(pk) for (m, pk) in versions) if c is not None]
+        _record_decisions(changes, Decision.Action.REJECTED, editor, timezone.now(), uuid.uuid4(),
+                          comment.strip())
         transaction.on_commit(lambda: _tell_authors(changes, "rejected", editor, comment))
     return changes
 
@@ -296,6 +319,16 @@ def save_record(record, user, reason):
     record.save()
 
 
+def save_new_records(model, records, user, reason):
+    """Save many new records of one kind, each with its first version, in a query or two a batch.
+
+    For imports and builders: the records must be valid already (`full_clean()`).
+    """
+    return bulk_create_with_history(
+        records, model, batch_size=BATCH, default_user=user, default_change_reason=reason
+    )
+
+
 def propose_removal(record, user, reason):
     """Ask for an approved record to leave the public pages; an editor decides."""
     if not reason.strip():
@@ -330,8 +363,8 @@ def delete_record(record, user, reason):
         if approved is not None:
             deletion = Change(model=model, pk=pk, latest=latest_version(model, pk), approved=approved)
             shown_in = _cases_showing([deletion])
-            decision = _record_decision(
-                deletion, Decision.Action.APPROVED, user, timezone.now(), uuid.uuid4(), reason
+            [decision] = _record_decisions(
+                [deletion], Decision.Action.APPROVED, user, timezone.now(), uuid.uuid4(), reason
             )
             published.index_for_search([decision])
             published.advance_generation(shown_in | {decision.case_id})
@@ -371,9 +404,10 @@ def check_edit_token(record, token):
 def approve_case(editor, case, comment):
     """Approve every pending change of a case at once (used on import)."""
     versions = {}
-    for item in review_queue(case=case):
-        for change in record_changes(item.model, item.pk):
-            versions[(change.model, change.pk)] = change.latest.history_id
+    for model, pks in _by_model((item.model, item.pk) for item in review_queue(case=case)).items():
+        for changes in changes_of_records(model, pks).values():
+            for change in changes:
+                versions[(change.model, change.pk)] = change.latest.history_id
     if not versions:
         return []
     return approve(editor, versions, comment)

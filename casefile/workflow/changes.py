@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import prefetch_related_objects
 
 from .. import published
 from ..history import history_model
@@ -110,31 +111,104 @@ def latest_version(model, pk):
     return versions_of(model, pk).first()
 
 
+# Ids per query when records are read in batches: within every database's
+# limit on a query's parameters.
+BATCH = 500
+
+
+def batches(ids):
+    ids = sorted(set(ids))
+    for start in range(0, len(ids), BATCH):
+        yield ids[start:start + BATCH]
+
+
+def approved_versions_of(model, pks):
+    """{pk: the version its latest approval names}, for many records of one kind.
+
+    A removal's approval names a removal: callers that need what readers see
+    check `removal_proposed` and `history_type` themselves.
+    """
+    approvals = {}
+    for batch in batches(pks):
+        approvals.update(
+            Decision.objects.filter(
+                content_type=content_type(model), object_id__in=batch, action=Decision.Action.APPROVED
+            ).order_by("decided_at", "id").values_list("object_id", "history_id")
+        )
+    versions = {}
+    for batch in batches(approvals.values()):
+        versions.update(history_model(model).objects.in_bulk(batch, field_name="history_id"))
+    return {pk: versions[history_id] for pk, history_id in approvals.items() if history_id in versions}
+
+
 def approved_version(model, pk):
     """The version readers see now, or None (never approved, or approved removal)."""
-    decision = (
-        Decision.objects.filter(
-            content_type=content_type(model), object_id=pk, action=Decision.Action.APPROVED
-        )
-        .order_by("-decided_at", "-id")
-        .only("history_id")
-        .first()
-    )
-    if decision is None:
-        return None
-    return history_model(model).objects.filter(history_id=decision.history_id).first()
+    return approved_versions_of(model, [pk]).get(pk)
+
+
+class VersionLog:
+    """The versions and decisions of some records of one kind, read in two queries a batch.
+
+    What `approve()` and the review need of many records at once: each one's
+    newest version, the version its latest approval names, and its change.
+    """
+
+    def __init__(self, model, pks):
+        self.model = model
+        self.versions, self.decided, self.approvals = {}, {}, {}
+        hist, ct = history_model(model), content_type(model)
+        for batch in batches(pks):
+            for version in (hist.objects.filter(id__in=batch).select_related("history_user")
+                            .order_by("id", "-history_id")):
+                self.versions.setdefault(version.id, []).append(version)
+            for pk, history_id, action in (
+                Decision.objects.filter(content_type=ct, object_id__in=batch)
+                .order_by("decided_at", "id").values_list("object_id", "history_id", "action")
+            ):
+                self.decided.setdefault(pk, set()).add(history_id)
+                if action == Decision.Action.APPROVED:
+                    self.approvals[pk] = history_id
+
+    def latest(self, pk):
+        versions = self.versions.get(pk)
+        return versions[0] if versions else None
+
+    def approved(self, pk):
+        """As `approved_version()`: the version the latest approval names."""
+        history_id = self.approvals.get(pk)
+        return next((v for v in self.versions.get(pk, ()) if v.history_id == history_id), None)
+
+    def change(self, pk):
+        """As `pending_change()`: the undecided change of one record, or None."""
+        versions = self.versions.get(pk)
+        if not versions:
+            return None
+        latest, decided = versions[0], self.decided.get(pk, set())
+        if latest.history_id in decided:
+            return None
+        approved = self.approved(pk)
+        if approved is None and latest.history_type == "-":
+            return None
+        reasons = []
+        for version in reversed(versions):
+            if version.history_id in decided:
+                reasons = []
+                continue
+            reasons.append({
+                "date": version.history_date,
+                "user": version.history_user,
+                "reason": version.history_change_reason or "",
+                "version": version.history_id,
+            })
+        change = Change(model=self.model, pk=pk, latest=latest, approved=approved, reasons=reasons)
+        return change if change.has_changes else None
+
+    def changes(self):
+        return {pk: change for pk in self.versions if (change := self.change(pk)) is not None}
 
 
 def case_id_of(model, row):
-    if model is Case:
-        return row.id
-    if hasattr(row, "case_id"):
-        return row.case_id
-    for parent_model, parent_name in parent_of(model, row):
-        parent = latest_version(parent_model, getattr(row, f"{parent_name}_id"))
-        if parent is not None:
-            return parent.case_id
-    return None
+    return case_ids_of([Change(model=model, pk=row.id, latest=row, approved=None)])[(model, row.id)]
 
 
 def parent_of(model, row):
@@ -179,7 +253,7 @@ class Change:
     def kind(self):
         return self.model._meta.verbose_name
 
-    @property
+    @cached_property
     def label(self):
         return str(self.latest.instance)
 
@@ -231,57 +305,67 @@ class Change:
         return sorted({r["user"] for r in self.reasons if r["user"]}, key=str)
 
 
+def name_changes(changes):
+    """Give many changes their labels, reading the records they name in a query per reference."""
+    by_model = {}
+    for change in changes:
+        if "label" not in change.__dict__:
+            by_model.setdefault(change.model, []).append(change)
+    for model, group in by_model.items():
+        instances = [change.latest.instance for change in group]
+        prefetch_related_objects(instances, *(
+            field.name for field in model._meta.concrete_fields if field.is_relation and field.name != "case"
+        ))
+        for change, instance in zip(group, instances):
+            change.label = str(instance)
+
+
 def pending_change(model, pk):
     """The undecided change of one record, or None when there is nothing to review."""
-    versions = list(versions_of(model, pk)[:200])
-    if not versions:
-        return None
-    latest = versions[0]
-    decided = set(
-        Decision.objects.filter(content_type=content_type(model), object_id=pk)
-        .values_list("history_id", flat=True)
-    )
-    if latest.history_id in decided:
-        return None
-    approved = approved_version(model, pk)
-    if approved is None and latest.history_type == "-":
-        return None
-    reasons = []
-    for version in reversed(versions):
-        if version.history_id in decided:
-            reasons = []
-            continue
-        reasons.append({
-            "date": version.history_date,
-            "user": version.history_user,
-            "reason": version.history_change_reason or "",
-            "version": version.history_id,
-        })
-    change = Change(model=model, pk=pk, latest=latest, approved=approved, reasons=reasons)
-    return change if change.has_changes else None
+    return VersionLog(model, [pk]).change(pk)
+
+
+def children_of(parent_model, parent_pks):
+    """{parent pk: [(child model, child pk), ...]} of every child ever saved under these parents."""
+    children = {}
+    for child_model, name in CHILDREN.get(parent_model, ()):
+        for batch in batches(parent_pks):
+            pairs = (
+                history_model(child_model).objects.filter(**{f"{name}_id__in": batch})
+                .values_list(f"{name}_id", "id").distinct()
+            )
+            for parent_pk, pk in sorted(set(pairs), key=lambda pair: pair[1]):
+                children.setdefault(parent_pk, []).append((child_model, pk))
+    return children
+
+
+def changes_of_records(model, pks):
+    """{pk: its pending changes and those of its children, the record first}, for many records.
+
+    A query or two per kind of record and batch, however many records.
+    """
+    own = VersionLog(model, pks).changes()
+    children = children_of(model, pks)
+    child_changes = {}
+    for child_model in {child_model for pairs in children.values() for child_model, _ in pairs}:
+        child_pks = [pk for pairs in children.values() for m, pk in pairs if m is child_model]
+        for pk, change in VersionLog(child_model, child_pks).changes().items():
+            child_changes[(child_model, pk)] = change
+    result = {}
+    for pk in pks:
+        changes = [own[pk]] if pk in own else []
+        changes += [child_changes[pair] for pair in children.get(pk, ()) if pair in child_changes]
+        result[pk] = changes
+    return result
 
 
 def child_ids(parent_model, parent_pk):
-    for child_model, name in CHILDREN.get(parent_model, ()):
-        ids = (
-            history_model(child_model).objects.filter(**{f"{name}_id": parent_pk})
-            .values_list("id", flat=True).distinct()
-        )
-        for pk in sorted(set(ids)):
-            yield child_model, pk
+    return children_of(parent_model, [parent_pk]).get(parent_pk, [])
 
 
 def record_changes(model, pk):
     """The pending changes of a record and of its children, the record first."""
-    changes = []
-    own = pending_change(model, pk)
-    if own is not None:
-        changes.append(own)
-    for child_model, child_pk in child_ids(model, pk):
-        change = pending_change(child_model, child_pk)
-        if change is not None:
-            changes.append(change)
-    return changes
+    return changes_of_records(model, [pk])[pk]
 
 
 def review_bundle(model, pk):
@@ -322,15 +406,57 @@ def references(model, row):
             yield model._meta.get_field(name).related_model, ref_id
 
 
+def is_public_version(version):
+    return version is not None and not version.removal_proposed and version.history_type != "-"
+
+
+def unpublished_references_of(changes):
+    """{(model, pk): the records it refers to that readers cannot see}, for many changes at once."""
+    wanted = {}
+    for change in changes:
+        if not change.is_removal:
+            for ref_model, ref_pk in references(change.model, change.latest):
+                wanted.setdefault(ref_model, set()).add(ref_pk)
+    public = {
+        (ref_model, pk)
+        for ref_model, pks in wanted.items()
+        for pk, version in approved_versions_of(ref_model, pks).items()
+        if is_public_version(version)
+    }
+    return {
+        (change.model, change.pk): [] if change.is_removal else [
+            ref for ref in references(change.model, change.latest) if ref not in public
+        ]
+        for change in changes
+    }
+
+
 def unpublished_references(change):
-    if change.is_removal:
-        return []
-    unpublished = []
-    for ref_model, ref_pk in references(change.model, change.latest):
-        version = approved_version(ref_model, ref_pk)
-        if version is None or version.removal_proposed or version.history_type == "-":
-            unpublished.append((ref_model, ref_pk))
-    return unpublished
+    return unpublished_references_of([change])[(change.model, change.pk)]
+
+
+def case_ids_of(changes):
+    """{(model, pk): case id} of the changed records; a child's is that of its parent's newest version."""
+    case_ids, parents = {}, {}
+    for change in changes:
+        key = (change.model, change.pk)
+        if change.model is Case:
+            case_ids[key] = change.latest.id
+        elif hasattr(change.latest, "case_id"):
+            case_ids[key] = change.latest.case_id
+        else:
+            for parent_model, name in parent_of(change.model, change.latest):
+                parents.setdefault(parent_model, {})[key] = getattr(change.latest, f"{name}_id")
+                break
+    for parent_model, wanted in parents.items():
+        newest = {}
+        for batch in batches(wanted.values()):
+            for pk, case_id in (history_model(parent_model).objects.filter(id__in=batch)
+                                .order_by("id", "history_id").values_list("id", "case_id")):
+                newest[pk] = case_id
+        for key, parent_pk in wanted.items():
+            case_ids[key] = newest.get(parent_pk)
+    return case_ids
 
 
 def evidence_resting_on(change):

@@ -13,7 +13,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import IntegrityError, models, transaction
 
 from casefile import workflow
 from casefile.dates import Precision
@@ -48,123 +48,207 @@ def partial_date(value):
 
 
 class Loader:
+    """Brings records in line with the fixture, a kind of record at a time.
+
+    What exists is read once per kind and matched by natural key; a record
+    that differs is saved as a new version, and new records are written in
+    bulk with their first versions, so a whole case loads in a few dozen
+    queries.
+    """
+
     def __init__(self, reason):
         self.reason = reason
         self.saved = 0
         self.unchanged = 0
 
-    def upsert(self, model, lookup, values):
-        record = model.objects.filter(**lookup).first()
-        if record is None:
-            record = model(**lookup)
-        before = {f.attname: getattr(record, f.attname) for f in model._meta.concrete_fields}
-        for name, value in values.items():
-            setattr(record, name, value)
-        after = {f.attname: getattr(record, f.attname) for f in model._meta.concrete_fields}
-        if record.pk is not None and before == after:
-            self.unchanged += 1
-            return record
-        try:
-            record.full_clean()
-        except ValidationError as error:
-            raise CommandError(f"{model._meta.verbose_name} {lookup or values}: {error}") from error
-        workflow.save_record(record, None, self.reason)
-        self.saved += 1
-        return record
+    @staticmethod
+    def key(model, lookup):
+        return tuple(sorted(
+            (name, value.pk if isinstance(value, models.Model) else value) for name, value in lookup.items()
+        ))
 
-    def citations(self, parent_field, parent, entries, sources):
-        for entry in entries:
-            source = sources.get(entry["source"])
-            if source is None:
-                raise CommandError(f"Citation of unknown source {entry['source']!r} on {parent}")
-            self.upsert(
-                Citation,
-                {parent_field: parent, "source": source, "locator": entry["locator"],
-                 "stance": entry.get("stance", Citation.Stance.SUPPORTS)},
-                {"quote": entry.get("quote", ""), "note": entry.get("note", "")},
-            )
+    @staticmethod
+    def key_of(model, names, record):
+        return tuple(sorted((name, getattr(record, model._meta.get_field(name).attname)) for name in names))
+
+    def upsert_all(self, model, entries, existing):
+        """Match each (lookup, values) entry with a record of `existing`, or make it; in order."""
+        entries = list(entries)
+        if not entries:
+            return []
+        names = list(entries[0][0])
+        index = {self.key_of(model, names, record): record for record in existing}
+        records, new = [], []
+        for lookup, values in entries:
+            key = self.key(model, lookup)
+            record = index.get(key)
+            if record is None:
+                record = index[key] = model(**lookup)
+                new.append(record)
+            before = {f.attname: getattr(record, f.attname) for f in model._meta.concrete_fields}
+            for name, value in values.items():
+                setattr(record, name, value)
+            if record.pk is None:
+                # Bulk-written below: its references are records of this load.
+                self.check(model, record, lookup, exclude=[
+                    field.name for field in model._meta.concrete_fields if field.is_relation
+                ])
+            elif before == {f.attname: getattr(record, f.attname) for f in model._meta.concrete_fields}:
+                self.unchanged += 1
+            else:
+                self.check(model, record, lookup)
+                workflow.save_record(record, None, self.reason)
+                self.saved += 1
+            records.append(record)
+        if new:
+            try:
+                workflow.save_new_records(model, new, None, self.reason)
+            except IntegrityError as error:
+                raise CommandError(f"{model._meta.verbose_name_plural}: {error}") from error
+            self.saved += len(new)
+        return records
+
+    @staticmethod
+    def check(model, record, lookup, exclude=None):
+        try:
+            if exclude is None:
+                record.full_clean()
+            else:
+                # The natural key stands in for the unique checks, clean() for the others.
+                record.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+        except ValidationError as error:
+            raise CommandError(f"{model._meta.verbose_name} {lookup}: {error}") from error
+
+    def citations(self, parent_field, pairs, sources):
+        """Each parent's citations, as (parent, its fixture entries) pairs."""
+        entries = []
+        for parent, citations in pairs:
+            for entry in citations:
+                source = sources.get(entry["source"])
+                if source is None:
+                    raise CommandError(f"Citation of unknown source {entry['source']!r} on {parent}")
+                entries.append((
+                    {parent_field: parent, "source": source, "locator": entry["locator"],
+                     "stance": entry.get("stance", Citation.Stance.SUPPORTS)},
+                    {"quote": entry.get("quote", ""), "note": entry.get("note", "")},
+                ))
+        parents = [parent for parent, _ in pairs if parent.pk is not None]
+        return self.upsert_all(Citation, entries, Citation.objects.filter(**{f"{parent_field}__in": parents}))
 
 
 def load(data, reason):
     loader = Loader(reason)
     spec = data["case"]
-    case = loader.upsert(Case, {"slug": spec["slug"]},
-                         {"title": spec["title"], "summary": spec.get("summary", "")})
+    [case] = loader.upsert_all(Case, [({"slug": spec["slug"]},
+                                       {"title": spec["title"], "summary": spec.get("summary", "")})],
+                               Case.objects.filter(slug=spec["slug"]))
 
-    actors = {}
-    for entry in data.get("actors", []):
-        actors[entry["slug"]] = loader.upsert(Actor, {"case": case, "slug": entry["slug"]}, {
+    actors = dict(zip(
+        (entry["slug"] for entry in data.get("actors", [])),
+        loader.upsert_all(Actor, (({"case": case, "slug": entry["slug"]}, {
             "kind": entry["kind"], "name": entry["name"],
             "aliases": "\n".join(entry.get("aliases", [])),
             "description": entry.get("description", ""),
-        })
+        }) for entry in data.get("actors", [])), Actor.objects.filter(case=case)),
+    ))
 
     def actor(slug):
         if slug not in actors:
             raise CommandError(f"Unknown actor {slug!r}")
         return actors[slug]
 
-    sources = {}
-    for entry in data.get("sources", []):
-        published_on, precision = partial_date(entry.get("published_on"))
-        sources[entry["slug"]] = loader.upsert(Source, {"case": case, "slug": entry["slug"]}, {
-            "kind": entry["kind"], "title": entry["title"],
-            "publisher": entry.get("publisher", ""), "author": entry.get("author", ""),
-            "published_on": published_on, "published_precision": precision,
-            "url": entry.get("url", ""), "language": entry.get("language", ""),
-            "reliability_note": entry.get("reliability_note", ""),
-            "paragraph_count": entry.get("paragraph_count"),
-        })
-    for entry in data.get("sources", []):
-        relay = entry.get("relayed_via")
-        if relay and relay not in sources:
-            raise CommandError(f"Source {entry['slug']!r} is relayed via unknown {relay!r}")
-        loader.upsert(Source, {"case": case, "slug": entry["slug"]},
-                      {"relayed_via": sources.get(relay)})
+    sources = load_sources(loader, case, data.get("sources", []))
 
-    for entry in data.get("relationships", []):
-        starts_on, starts_precision = partial_date(entry.get("starts_on"))
-        ends_on, ends_precision = partial_date(entry.get("ends_on"))
-        relationship = loader.upsert(Relationship, {
-            "case": case, "subject": actor(entry["subject"]), "kind": entry["kind"],
-            "object": actor(entry["object"]),
-        }, {
-            "starts_on": starts_on, "starts_precision": starts_precision,
-            "ends_on": ends_on, "ends_precision": ends_precision,
-            "description": entry.get("description", ""),
-        })
-        loader.citations("relationship", relationship, entry.get("citations", []), sources)
+    relationships = data.get("relationships", [])
+    loaded = loader.upsert_all(Relationship, ((
+        {"case": case, "subject": actor(entry["subject"]), "kind": entry["kind"],
+         "object": actor(entry["object"])},
+        {**period(entry), "description": entry.get("description", "")},
+    ) for entry in relationships), Relationship.objects.filter(case=case))
+    loader.citations("relationship", [
+        (relationship, entry.get("citations", [])) for relationship, entry in zip(loaded, relationships)
+    ], sources)
 
-    events = {}
-    for entry in data.get("events", []):
-        starts_on, starts_precision = partial_date(entry["starts_on"])
-        ends_on, ends_precision = partial_date(entry.get("ends_on"))
-        event = loader.upsert(Event, {"case": case, "slug": entry["slug"]}, {
-            "title": entry["title"], "description": entry.get("description", ""),
-            "starts_on": starts_on, "starts_precision": starts_precision,
-            "ends_on": ends_on, "ends_precision": ends_precision,
-            "location": entry.get("location", ""),
-        })
-        events[entry["slug"]] = event
-        for participant in entry.get("participants", []):
-            loader.upsert(EventParticipant, {
-                "event": event, "actor": actor(participant["actor"]), "role": participant["role"],
-            }, {})
-        loader.citations("event", event, entry.get("citations", []), sources)
+    event_entries = data.get("events", [])
+    if any("starts_on" not in entry for entry in event_entries):
+        raise CommandError("Every event needs a starts_on date.")
+    events = dict(zip((entry["slug"] for entry in event_entries), loader.upsert_all(Event, ((
+        {"case": case, "slug": entry["slug"]},
+        {"title": entry["title"], "description": entry.get("description", ""), **period(entry),
+         "location": entry.get("location", "")},
+    ) for entry in event_entries), Event.objects.filter(case=case))))
+    loader.upsert_all(EventParticipant, (
+        ({"event": events[entry["slug"]], "actor": actor(participant["actor"]), "role": participant["role"]}, {})
+        for entry in event_entries for participant in entry.get("participants", [])
+    ), EventParticipant.objects.filter(event__case=case))
+    loader.citations("event", [
+        (events[entry["slug"]], entry.get("citations", [])) for entry in event_entries
+    ], sources)
 
-    for entry in data.get("facts", []):
-        fact = loader.upsert(Fact, {"case": case, "slug": entry["slug"]}, {
-            "statement": entry["statement"], "status": entry["status"],
-            "assessment": entry.get("assessment", ""),
-        })
-        for slug in entry.get("actors", []):
-            loader.upsert(FactActor, {"fact": fact, "actor": actor(slug)}, {})
-        for slug in entry.get("events", []):
-            if slug not in events:
-                raise CommandError(f"Fact {entry['slug']!r} names unknown event {slug!r}")
-            loader.upsert(FactEvent, {"fact": fact, "event": events[slug]}, {})
-        loader.citations("fact", fact, entry.get("citations", []), sources)
+    fact_entries = data.get("facts", [])
+    facts = dict(zip((entry["slug"] for entry in fact_entries), loader.upsert_all(Fact, ((
+        {"case": case, "slug": entry["slug"]},
+        {"statement": entry["statement"], "status": entry["status"], "assessment": entry.get("assessment", "")},
+    ) for entry in fact_entries), Fact.objects.filter(case=case))))
+
+    def event(entry, slug):
+        if slug not in events:
+            raise CommandError(f"Fact {entry['slug']!r} names unknown event {slug!r}")
+        return events[slug]
+
+    loader.upsert_all(FactActor, (
+        ({"fact": facts[entry["slug"]], "actor": actor(slug)}, {})
+        for entry in fact_entries for slug in entry.get("actors", [])
+    ), FactActor.objects.filter(fact__case=case))
+    loader.upsert_all(FactEvent, (
+        ({"fact": facts[entry["slug"]], "event": event(entry, slug)}, {})
+        for entry in fact_entries for slug in entry.get("events", [])
+    ), FactEvent.objects.filter(fact__case=case))
+    loader.citations("fact", [
+        (facts[entry["slug"]], entry.get("citations", [])) for entry in fact_entries
+    ], sources)
     return case, loader
+
+
+def period(entry):
+    starts_on, starts_precision = partial_date(entry.get("starts_on"))
+    ends_on, ends_precision = partial_date(entry.get("ends_on"))
+    return {"starts_on": starts_on, "starts_precision": starts_precision,
+            "ends_on": ends_on, "ends_precision": ends_precision}
+
+
+def load_sources(loader, case, entries):
+    """Sources in layers: each after the source it was relayed through, so each is written once."""
+    by_slug = {entry["slug"]: entry for entry in entries}
+    for entry in entries:
+        relay = entry.get("relayed_via")
+        if relay and relay not in by_slug:
+            raise CommandError(f"Source {entry['slug']!r} is relayed via unknown {relay!r}")
+    existing = {source.slug: source for source in Source.objects.filter(case=case)}
+    sources, waiting = {}, list(entries)
+    while waiting:
+        ready = [entry for entry in waiting if not entry.get("relayed_via") or entry["relayed_via"] in sources]
+        if not ready:
+            raise CommandError(
+                "These sources would relay each other in a loop: "
+                + ", ".join(sorted(entry["slug"] for entry in waiting))
+            )
+        waiting = [entry for entry in waiting if entry not in ready]
+        rows = []
+        for entry in ready:
+            published_on, precision = partial_date(entry.get("published_on"))
+            rows.append(({"case": case, "slug": entry["slug"]}, {
+                "kind": entry["kind"], "title": entry["title"],
+                "publisher": entry.get("publisher", ""), "author": entry.get("author", ""),
+                "published_on": published_on, "published_precision": precision,
+                "url": entry.get("url", ""), "language": entry.get("language", ""),
+                "reliability_note": entry.get("reliability_note", ""),
+                "paragraph_count": entry.get("paragraph_count"),
+                "relayed_via": sources.get(entry.get("relayed_via")),
+            }))
+        for record in loader.upsert_all(Source, rows, existing.values()):
+            sources[record.slug] = record
+    return sources
 
 
 class Command(BaseCommand):

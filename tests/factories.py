@@ -1,0 +1,143 @@
+"""Builders of the people and case files the tests work on."""
+
+import datetime
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+
+from casefile import workflow
+from casefile.models import (
+    Actor,
+    Case,
+    Citation,
+    Event,
+    EventParticipant,
+    Fact,
+    FactActor,
+    FactEvent,
+    Relationship,
+    Source,
+)
+
+SEED_FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "fuzhou-genesis.json"
+
+
+def make_user(username, group=None, **extra):
+    """A staff member; the one of that name if a shared case file already made them."""
+    User = get_user_model()
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = User.objects.create_user(
+            username=username, password="a-long-test-password", email=f"{username}@example.org",
+            is_staff=True, **extra,
+        )
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+def save(record, user, reason="test edit"):
+    record.full_clean()
+    workflow.save_record(record, user, reason)
+    return record
+
+
+def approve_all(editor, case):
+    return workflow.approve_case(editor, case, "approved in test")
+
+
+def build_case_file(reporter, editor):
+    """A small published case: two actors, a source, an event and a fact citing the source."""
+    case = save(Case(title="Harbour contracts", slug="harbour", summary="Who won the harbour contracts."), reporter)
+    mayor = save(Actor(case=case, kind=Actor.Kind.PERSON, name="Ana Mayor", slug="ana-mayor",
+                       aliases="A. Mayor\nMayor Ana"), reporter)
+    firm = save(Actor(case=case, kind=Actor.Kind.COMPANY, name="Quay Builders", slug="quay-builders"), reporter)
+    paper = save(Source(case=case, slug="daily", kind=Source.Kind.NEWS_REPORT, title="Daily report",
+                        publisher="The Daily", paragraph_count=10), reporter)
+    event = save(Event(case=case, slug="contract-signed", title="Contract signed",
+                       starts_on=datetime.date(2020, 5, 1), starts_precision="month"), reporter)
+    save(EventParticipant(event=event, actor=firm, role="contractor"), reporter)
+    save(Citation(event=event, source=paper, locator="¶2"), reporter)
+    fact = save(Fact(case=case, slug="contract-value", statement="The contract was worth 5 million.",
+                     status=Fact.Status.CONFIRMED), reporter)
+    save(FactActor(fact=fact, actor=mayor), reporter)
+    save(Citation(fact=fact, source=paper, locator="¶3", quote="5 million"), reporter)
+    approve_all(editor, case)
+    return case
+
+
+def build_disputed_case(case, reporter, editor):
+    """Grow the small case by a disputed fact with a source on each side, a relayed source
+    of unknown origin, a relationship and an event known only to the year."""
+    daily = Source.objects.get(case=case, slug="daily")
+    mayor = Actor.objects.get(case=case, slug="ana-mayor")
+    firm = Actor.objects.get(case=case, slug="quay-builders")
+    rumour = save(Source(case=case, slug="forum-post", kind=Source.Kind.SOCIAL_POST,
+                         title="Forum post about the tender", relayed_via=daily,
+                         reliability_note="An anonymous account."), reporter)
+    registry = save(Source(case=case, slug="registry", kind=Source.Kind.OFFICIAL_ANNOUNCEMENT,
+                           title="Company registry extract", publisher="Registry office",
+                           author="Registrar", published_on=datetime.date(2019, 3, 4),
+                           url="https://registry.example.org/quay"), reporter)
+    tender = save(Event(case=case, slug="tender-opened", title="Tender opened",
+                        starts_on=datetime.date(2019, 1, 1), starts_precision="year",
+                        location="City hall"), reporter)
+    save(EventParticipant(event=tender, actor=mayor, role="chair of the tender board"), reporter)
+    relationship = save(Relationship(case=case, subject=mayor, kind=Relationship.Kind.BUSINESS_PARTNER_OF,
+                                     object=firm, starts_on=datetime.date(2018, 1, 1),
+                                     starts_precision="year"), reporter)
+    save(Citation(relationship=relationship, source=registry, locator="¶1"), reporter)
+    fact = save(Fact(case=case, slug="mayor-owns-shares", status=Fact.Status.DISPUTED,
+                     statement="The mayor owned shares in Quay Builders.",
+                     assessment="The registry names her; her office denies it."), reporter)
+    save(FactActor(fact=fact, actor=mayor), reporter)
+    save(FactEvent(fact=fact, event=tender), reporter)
+    save(Citation(fact=fact, source=registry, locator="¶1", quote="Ana Mayor, shareholder"), reporter)
+    save(Citation(fact=fact, source=rumour, stance=Citation.Stance.CONTRADICTS, locator="¶4",
+                  quote="she never held shares"), reporter)
+    approve_all(editor, case)
+    return case
+
+
+def load_seeded_case(editor):
+    call_command("load_case", str(SEED_FIXTURE), approve_as=editor.username, stdout=open("/dev/null", "w"))
+    return Case.objects.get(slug="fuzhou-genesis")
+
+
+def grow(case, reporter, editor, facts):
+    """Add `facts` facts, each citing a source and naming an actor, and a tenth as many
+    actors, events and sources; publish them all at once."""
+    scale = max(facts // 10, 1)
+
+    def create(model, records):
+        return workflow.save_new_records(model, records, reporter, "test edit")
+
+    actors = create(Actor, [
+        Actor(case=case, kind=Actor.Kind.PERSON, name=f"Person {n}", slug=f"person-{n}") for n in range(scale)
+    ])
+    sources = create(Source, [
+        Source(case=case, kind=Source.Kind.NEWS_REPORT, slug=f"report-{n}", title=f"Report {n}")
+        for n in range(scale)
+    ])
+    create(Event, [
+        Event(case=case, slug=f"meeting-{n}", title=f"Meeting {n}",
+              starts_on=datetime.date(2020, 1, 1) + datetime.timedelta(days=n))
+        for n in range(scale)
+    ])
+    new_facts = create(Fact, [
+        Fact(case=case, slug=f"fact-{n}", statement=f"Statement number {n}.", status=[*Fact.Status][n % 4])
+        for n in range(facts)
+    ])
+    create(Citation, [
+        Citation(fact=fact, source=sources[n % scale], locator="¶1", stance=[*Citation.Stance][n % 3])
+        for n, fact in enumerate(new_facts)
+    ])
+    create(FactActor, [FactActor(fact=fact, actor=actors[n % scale]) for n, fact in enumerate(new_facts)])
+    publish_everything(case, editor)
+
+
+def publish_everything(case, editor):
+    """Approve every change waiting in the case, as an editor approving an import would."""
+    return workflow.approve_case(editor, case, "approved in test")

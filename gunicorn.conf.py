@@ -32,8 +32,9 @@ worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "1000"))
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "10000"))
 max_requests_jitter = max_requests // 10
 # The load balancer in front terminates TLS and says so in X-Forwarded-Proto;
-# trust it only from the addresses it connects from.
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# trust it only from the addresses it connects from, the same ones the site
+# takes the client's address from (newsroom/settings.py).
+forwarded_allow_ips = os.environ.get("TRUSTED_PROXIES", "")
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "warning")

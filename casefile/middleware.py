@@ -1,5 +1,6 @@
 import gzip
 import hashlib
+import ipaddress
 import re
 import time
 from urllib.parse import urlencode
@@ -31,6 +32,50 @@ CONTENT_SECURITY_POLICY = "; ".join([
 ACCEPTS_GZIP = re.compile(r"\bgzip\b(?!\s*;\s*q=0(?:\.0*)?\s*(?:,|$))")
 
 
+class ClientAddressMiddleware:
+    """REMOTE_ADDR is the client's address, also behind the load balancer.
+
+    A request from a trusted proxy (TRUSTED_PROXIES) has its REMOTE_ADDR
+    replaced by the client's address from X-Forwarded-For. Each proxy appends
+    the address that connected to it, so the header is read from its right
+    end, past the trusted proxies: the first other address is the client's.
+    What stands left of it was written by the client and proves nothing, and
+    a request from anywhere else keeps its REMOTE_ADDR whatever its headers
+    say, so no one can choose the address they are known by.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.trusted_proxies = getattr(settings, "TRUSTED_PROXIES", [])
+        if not self.trusted_proxies:
+            raise MiddlewareNotUsed("No TRUSTED_PROXIES: REMOTE_ADDR is the client's own address.")
+
+    def __call__(self, request):
+        request.META["REMOTE_ADDR"] = self.client_address(request.META)
+        return self.get_response(request)
+
+    def client_address(self, meta):
+        address = meta.get("REMOTE_ADDR", "")
+        forwarded_for = meta.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        while forwarded_for and self.is_trusted_proxy(address):
+            try:
+                address = str(ipaddress.ip_address(forwarded_for.pop().strip()))
+            except ValueError:
+                # A trusted proxy that could not tell ("unknown"): it is the
+                # last address known.
+                break
+        return address
+
+    def is_trusted_proxy(self, address):
+        try:
+            address = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        # An IPv4 peer reached through an IPv6 socket reads ::ffff:10.0.0.5.
+        address = getattr(address, "ipv4_mapped", None) or address
+        return any(address in network for network in self.trusted_proxies)
+
+
 class SecurityHeadersMiddleware:
     """Content-Security-Policy and Permissions-Policy on every response."""
 
@@ -46,7 +91,7 @@ class SecurityHeadersMiddleware:
 
 
 class PublicPageCacheMiddleware:
-    """Serve anonymous readers' public pages from the shared cache.
+    """Serve anonymous readers' public pages (GET and HEAD) from the shared cache.
 
     A page is cached under its address, with only the query parameters its
     view reads, and the publication generations of the page's scopes: any
@@ -150,7 +195,10 @@ class PublicPageCacheMiddleware:
         return None
 
     def is_public_request(self, request):
-        if request.method != "GET" or request.path.startswith(self.private_prefixes):
+        # HEAD is GET without the body, which the server leaves out; served
+        # from the cache, it cannot force a fresh render. Other methods reach
+        # the view, whose 405 is never stored.
+        if request.method not in ("GET", "HEAD") or request.path.startswith(self.private_prefixes):
             return False
         user = getattr(request, "user", None)
         return not (user is not None and user.is_authenticated)

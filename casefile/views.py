@@ -10,6 +10,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_safe
 
 from . import exports, published
 from .models import Actor, Case, Event, Fact, Source
@@ -95,7 +97,8 @@ def _moved_address(request, kwargs):
 
 
 def public_page(*query_parameters):
-    """A public view: a malformed query gets a friendly 400 page instead of an error.
+    """A public view: it answers GET and HEAD alone (405 to any other method),
+    and a malformed query gets a friendly 400 page instead of an error.
 
     `query_parameters` names every parameter of the query string the view
     reads: cached pages are told apart by those alone, so no other parameter
@@ -116,8 +119,11 @@ def public_page(*query_parameters):
                 # Not permanent: an old slug may later be given to another record.
                 return HttpResponseRedirect(moved)
 
-        wrapper.query_parameters = query_parameters
-        return wrapper
+        # A page that changes nothing has nothing for a CSRF token to guard:
+        # exempt, a POST is told 405 (no such method here), not 403 (no token).
+        public_view = csrf_exempt(require_safe(wrapper))
+        public_view.query_parameters = query_parameters
+        return public_view
 
     return decorate
 

@@ -4,6 +4,7 @@ Development needs no variables at all. With DEBUG off the site refuses to
 start unless SECRET_KEY and ALLOWED_HOSTS are set.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -24,6 +25,18 @@ def env_list(name, default=""):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_networks(name):
+    networks = []
+    for item in env_list(name):
+        try:
+            networks.append(ipaddress.ip_network(item))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name}: {item!r} is not an IP address or network, e.g. 10.0.0.5 or 10.0.0.0/24."
+            ) from None
+    return networks
+
+
 DEBUG = env_flag("DEBUG", True)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
@@ -41,6 +54,16 @@ else:
 
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
+# The load balancer's addresses or networks. Only a request from one of them
+# is believed about its client's address (X-Forwarded-For), so the login
+# lockout counts failures per client, not per balancer. gunicorn.conf.py
+# reads the same variable, for X-Forwarded-Proto.
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
+if "FORWARDED_ALLOW_IPS" in os.environ and "TRUSTED_PROXIES" not in os.environ:
+    raise ImproperlyConfigured(
+        "FORWARDED_ALLOW_IPS is now called TRUSTED_PROXIES: rename it, keeping its value."
+    )
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -57,6 +80,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that everything after it sees the client's address.
+    "casefile.middleware.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "casefile.middleware.SecurityHeadersMiddleware",
@@ -104,8 +129,16 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Reporters and editors save at the same time; wait for the write lock
-    # instead of failing at once.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # instead of failing at once. A transaction takes the lock when it begins
+    # (IMMEDIATE): one that read first and asked for the lock later would be
+    # refused at once, however long the timeout. With the write-ahead log,
+    # readers go on while someone writes; NORMAL syncs it at checkpoints, so
+    # a power cut (not a crash of the site) may lose the last few saves.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        timeout=20,
+        transaction_mode="IMMEDIATE",
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    )
 elif os.environ.get("POSTGRES_JIT", "off") == "off":
     # PostgreSQL's JIT compiles a query that merely looks expensive, which
     # costs more than running the short queries of a page or the review queue.
@@ -144,6 +177,8 @@ LOGIN_URL = "admin:login"
 
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "1"))
+# The address is REMOTE_ADDR, the client's (ClientAddressMiddleware): a
+# stranger's failures lock the username out at the stranger's address only.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 

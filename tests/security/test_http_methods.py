@@ -1,0 +1,105 @@
+"""Public pages answer GET and HEAD alone; any other method gets 405, which is never cached."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from casefile import urls as public_urls
+
+REFUSED_METHODS = ["post", "put", "patch", "delete", "options", "trace"]
+
+
+def public_address(name):
+    """An address of the public page `name`, in the case built by `case_file`."""
+    case = {"case": "harbour"}
+    return {
+        "case_list": reverse("casefile:case_list"),
+        "search": reverse("casefile:search") + "?q=contract",
+        "case_detail": reverse("casefile:case_detail", kwargs=case),
+        "case_json": reverse("casefile:case_json", kwargs=case),
+        "corrections": reverse("casefile:corrections", kwargs=case),
+        "actor_list": reverse("casefile:actor_list", kwargs=case),
+        "event_list": reverse("casefile:event_list", kwargs=case),
+        "fact_list": reverse("casefile:fact_list", kwargs=case),
+        "source_list": reverse("casefile:source_list", kwargs=case),
+        "actor_detail": reverse("casefile:actor_detail", kwargs={**case, "slug": "ana-mayor"}),
+        "event_detail": reverse("casefile:event_detail", kwargs={**case, "slug": "contract-signed"}),
+        "fact_detail": reverse("casefile:fact_detail", kwargs={**case, "slug": "contract-value"}),
+        "source_detail": reverse("casefile:source_detail", kwargs={**case, "slug": "daily"}),
+    }[name]
+
+
+# Every page of casefile/urls.py: one added there and not in `public_address` fails here.
+PUBLIC_PAGES = [pattern.name for pattern in public_urls.urlpatterns]
+
+
+@pytest.fixture
+def browser():
+    """A reader's browser, whose requests carry no CSRF token unless a form gave it one."""
+    return Client(enforce_csrf_checks=True)
+
+
+@pytest.mark.parametrize("page", PUBLIC_PAGES)
+def test_every_public_page_refuses_methods_other_than_get_and_head(browser, case_file, page):
+    address = public_address(page)
+
+    for method in REFUSED_METHODS:
+        response = getattr(browser, method)(address)
+
+        assert response.status_code == 405, method
+        assert response["Allow"] == "GET, HEAD", method
+        assert b"Harbour" not in response.content, method
+        assert "X-Public-Cache" not in response, method
+
+
+@pytest.mark.parametrize("page", PUBLIC_PAGES)
+def test_every_public_page_answers_get_and_head(browser, case_file, page):
+    address = public_address(page)
+
+    page_itself = browser.get(address)
+    head = browser.head(address)
+
+    assert page_itself.status_code == 200
+    assert b"Harbour" in page_itself.content
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head["ETag"] == page_itself["ETag"]
+
+
+def test_a_refused_method_is_not_answered_with_the_cached_page(browser, case_file):
+    address = public_address("fact_detail")
+    assert browser.get(address)["X-Public-Cache"] == "miss"
+
+    for method in REFUSED_METHODS:
+        assert getattr(browser, method)(address).status_code == 405, method
+
+    again = browser.get(address)
+    assert again.status_code == 200
+    assert again["X-Public-Cache"] == "hit"
+
+
+def test_a_refused_method_leaves_nothing_in_the_cache(browser, case_file):
+    address = public_address("case_detail")
+
+    for method in REFUSED_METHODS:
+        assert getattr(browser, method)(address).status_code == 405, method
+
+    first_reader = browser.get(address)
+    assert first_reader.status_code == 200
+    assert first_reader["X-Public-Cache"] == "miss"
+
+
+def test_head_is_answered_from_the_cache_and_fills_it_for_the_next_reader(browser, case_file):
+    address = public_address("case_json")
+
+    head = browser.head(address)
+    page_itself = browser.get(address)
+    head_again = browser.head(address)
+
+    assert head["X-Public-Cache"] == "miss"
+    assert page_itself["X-Public-Cache"] == "hit"
+    assert b"Harbour contracts" in page_itself.content
+    assert head_again["X-Public-Cache"] == "hit"
+    assert head_again.content == b""
+    assert head_again["ETag"] == page_itself["ETag"]
+

@@ -742,6 +742,9 @@ def corrections(snapshot):
     )
     decisions = list(decisions.exclude(batch=first_batch).order_by("-decided_at", "-id"))
     versions = _decided_versions(decisions)
+    # A removal is named as readers last saw the record, not by the working
+    # text it was removed with, which no editor approved.
+    versions.update(_last_public_versions([decision for decision in decisions if decision.removes]))
     published_before = _published_before(decisions)
     relationships = {relationship.pk: relationship for relationship in snapshot.relationships}
     public_records = {
@@ -759,7 +762,7 @@ def corrections(snapshot):
             what = "restored"
         else:
             what = "added"
-        version = versions.get(decision.history_id)
+        version = versions.get(("before", decision.id) if decision.removes else (model, decision.history_id))
         kind, label, public = model._meta.verbose_name.capitalize(), "", None
         if model in CHILD_PARENTS:
             # A child is named after its public parent: the records it links
@@ -820,14 +823,49 @@ def _published_before(decisions):
     }
 
 
+def _last_public_versions(removals):
+    """{("before", removal id): the version readers saw before that removal}, a query or two a kind."""
+    if not removals:
+        return {}
+    earlier = defaultdict(list)
+    for content_type_id, object_id, history_id, decided_at, pk in Decision.objects.filter(
+        action=Decision.Action.APPROVED,
+        removes=False,
+        content_type__in={d.content_type_id for d in removals},
+        object_id__in={d.object_id for d in removals},
+    ).values_list("content_type_id", "object_id", "history_id", "decided_at", "id"):
+        earlier[(content_type_id, object_id)].append(((decided_at, pk), history_id))
+    wanted = {}
+    for removal in removals:
+        before = [
+            (moment_, history_id) for moment_, history_id in earlier[(removal.content_type_id, removal.object_id)]
+            if moment_ < (removal.decided_at, removal.id)
+        ]
+        if before:
+            wanted[removal] = max(before)[1]
+    by_model = defaultdict(dict)
+    for removal, history_id in wanted.items():
+        by_model[removal.content_type.model_class()][removal.id] = history_id
+    found = {}
+    for model, history_ids in by_model.items():
+        rows = history_model(model).objects.in_bulk(history_ids.values(), field_name="history_id")
+        found.update({("before", pk): rows[history_id] for pk, history_id in history_ids.items()
+                      if history_id in rows})
+    return found
+
+
 def _decided_versions(decisions):
-    """The historical versions the decisions name, by history_id: one query per kind of record."""
+    """The historical versions the decisions name, by (model, history_id): one query per kind of record.
+
+    Each kind numbers its versions on its own, so a history id alone names no version.
+    """
     by_model = defaultdict(list)
     for decision in decisions:
         by_model[decision.content_type.model_class()].append(decision.history_id)
     versions = {}
     for model, history_ids in by_model.items():
-        versions.update(history_model(model).objects.in_bulk(history_ids, field_name="history_id"))
+        for history_id, row in history_model(model).objects.in_bulk(history_ids, field_name="history_id").items():
+            versions[(model, history_id)] = row
     return versions
 
 

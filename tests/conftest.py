@@ -9,6 +9,7 @@ what it needs itself.
 """
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.db import transaction
 from django.test import Client
@@ -99,8 +100,12 @@ shared_cases = SharedCases()
 
 
 def pytest_collection_modifyitems(items):
+    # Tests that commit stay last, as pytest-django ordered them: they empty
+    # every table when they end.
     order = list(SHARED_CASES)
-    items.sort(key=lambda item: [order.index(name) + 1 for name in shared_cases_of(item)])
+    items.sort(key=lambda item: (
+        is_transactional(item), [order.index(name) + 1 for name in shared_cases_of(item)]
+    ))
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -264,6 +264,31 @@ def test_the_corrections_log_says_a_record_put_back_after_its_removal_was_restor
     assert "Tom Clerk added." in entries[0]
 
 
+@pytest.mark.parametrize("model, slug, field", [
+    (Fact, "contract-value", "statement"), (Actor, "ana-mayor", "name"),
+    (Source, "daily", "title"), (Event, "contract-signed", "title"),
+])
+def test_a_record_an_editor_deletes_leaves_the_corrections_log_under_the_text_readers_last_saw(
+    client, case_file, reporter, editor, model, slug, field
+):
+    record = model.objects.get(slug=slug)
+    readers_saw = str(record)
+    setattr(record, field, "UNAPPROVED working text")
+    save(record, reporter, "A draft")
+    if model is Source:
+        for citation in Citation.objects.filter(source=record):
+            workflow.delete_record(citation, editor, "Goes with its source")
+    elif model is Actor:
+        for link in FactActor.objects.filter(actor=record):
+            workflow.delete_record(link, editor, "Goes with the actor")
+
+    workflow.delete_record(record, editor, "Taken down")
+
+    log = text(page(client, case_url(case_file, "corrections")))
+    assert re.search(rf"“ ?{re.escape(readers_saw)} ?” removed", log)
+    assert "UNAPPROVED" not in log
+
+
 def test_the_corrections_log_says_so_when_nothing_changed(client, case_file):
     assert "No changes have been made since first publication." in page(
         client, case_url(case_file, "corrections")

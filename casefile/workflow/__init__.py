@@ -29,6 +29,7 @@ from .changes import (
     REPORTERS,
     TOP_LEVEL,
     TRACKED,
+    AlreadyDecided,
     Change,
     EditConflict,
     EvidenceLeftBehind,
@@ -60,7 +61,8 @@ from .queue import fingerprint, load_records, review_queue
 # What the rest of the project uses, from here and from the modules above.
 __all__ = [
     "EDITORS", "REPORTERS", "TOP_LEVEL", "TRACKED",
-    "EditConflict", "EvidenceLeftBehind", "StaleReview", "UnapprovedReference", "WorkflowError",
+    "AlreadyDecided", "EditConflict", "EvidenceLeftBehind", "StaleReview", "UnapprovedReference",
+    "WorkflowError",
     "announce_changes", "approve", "approve_case", "approved_version", "check_edit_token",
     "content_type", "delete_record", "edit_token", "ever_approved", "fingerprint", "is_editor",
     "key_for", "latest_rejection", "latest_version", "load_records", "may_delete",
@@ -106,6 +108,24 @@ def _lock_and_check(versions):
     return logs
 
 
+def _refuse_decided(logs, versions):
+    """Tell the second of two editors deciding on the same version who decided first."""
+    decided = []
+    for (model, pk), history_id in versions.items():
+        decision = logs[model].decision_on(history_id)
+        if decision is not None:
+            who = decision.decided_by.username if decision.decided_by else "the import"
+            when = timezone.localtime(decision.decided_at).strftime("%d %b %Y %H:%M")
+            decided.append(f"{decision.get_action_display().lower()} by {who} at {when}: "
+                           f"{model._meta.verbose_name} “{logs[model].latest(pk).instance}”")
+    if decided:
+        raise AlreadyDecided(
+            "Not saved: an editor decided on this change while you were reviewing it. It was "
+            + "; ".join(decided) + ". Your comment was not recorded.",
+            decided,
+        )
+
+
 def approve(editor, versions, comment=""):
     """Approve exactly the given versions, {(model, pk): history_id}, as one change.
 
@@ -120,6 +140,7 @@ def approve(editor, versions, comment=""):
         raise WorkflowError("Nothing was selected to approve.")
     with transaction.atomic():
         logs = _lock_and_check(versions)
+        _refuse_decided(logs, versions)
         changes = {}
         for (model, pk) in versions:
             change = logs[model].change(pk)
@@ -258,6 +279,7 @@ def reject(editor, versions, comment):
         raise ValidationError("A rejection needs a comment telling the reporter why.")
     with transaction.atomic():
         logs = _lock_and_check(versions)
+        _refuse_decided(logs, versions)
         changes = [c for c in (logs[m].change(pk) for (m, pk) in versions) if c is not None]
         _record_decisions(changes, Decision.Action.REJECTED, editor, timezone.now(), uuid.uuid4(),
                           comment.strip())

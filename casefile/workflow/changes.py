@@ -69,6 +69,10 @@ class StaleReview(WorkflowError):
     pass
 
 
+class AlreadyDecided(WorkflowError):
+    pass
+
+
 class UnapprovedReference(WorkflowError):
     pass
 
@@ -155,19 +159,26 @@ class VersionLog:
 
     def __init__(self, model, pks):
         self.model = model
-        self.versions, self.decided, self.approvals = {}, {}, {}
+        self.versions, self.decided, self.approvals, self.decisions = {}, {}, {}, {}
         hist, ct = history_model(model), content_type(model)
         for batch in batches(pks):
             for version in (hist.objects.filter(id__in=batch).select_related("history_user")
                             .order_by("id", "-history_id")):
                 self.versions.setdefault(version.id, []).append(version)
-            for pk, history_id, action in (
-                Decision.objects.filter(content_type=ct, object_id__in=batch)
-                .order_by("decided_at", "id").values_list("object_id", "history_id", "action")
+            for decision in (
+                Decision.objects.filter(content_type=ct, object_id__in=batch).select_related("decided_by")
+                .order_by("decided_at", "id").only("object_id", "history_id", "action", "decided_at",
+                                                   "decided_by__username")
             ):
+                pk, history_id = decision.object_id, decision.history_id
                 self.decided.setdefault(pk, set()).add(history_id)
-                if action == Decision.Action.APPROVED:
+                self.decisions[history_id] = decision
+                if decision.action == Decision.Action.APPROVED:
                     self.approvals[pk] = history_id
+
+    def decision_on(self, history_id):
+        """The decision already taken on this version, if one was."""
+        return self.decisions.get(history_id)
 
     def latest(self, pk):
         versions = self.versions.get(pk)
@@ -417,6 +428,13 @@ def unpublished_references_of(changes):
         if not change.is_removal:
             for ref_model, ref_pk in references(change.model, change.latest):
                 wanted.setdefault(ref_model, set()).add(ref_pk)
+    for ref_model, pks in wanted.items():
+        # Held until the approval commits, so that the removal of a record
+        # this one rests on cannot be approved meanwhile (it locks the same row).
+        for batch in batches(pks):
+            list(Decision.objects.select_for_update().filter(
+                content_type=content_type(ref_model), object_id__in=batch, is_current=True
+            ).order_by("pk").values_list("pk"))
     public = {
         (ref_model, pk)
         for ref_model, pks in wanted.items()

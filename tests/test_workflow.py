@@ -66,6 +66,27 @@ def test_approval_of_a_version_that_changed_since_review_is_refused(case_file, r
     assert "changed after" in workflow.review_bundle(Fact, fact.pk)[0].latest.statement
 
 
+def test_approving_a_version_already_decided_on_says_who_decided_and_keeps_their_comment(
+    case_file, reporter, editor
+):
+    from .factories import make_user
+
+    second = make_user("emil", workflow.EDITORS)
+    fact = Fact.objects.get(slug="contract-value")
+    fact.statement = "The contract was worth 5.2 million."
+    save(fact, reporter)
+    seen = {(Fact, fact.pk): workflow.latest_version(Fact, fact.pk).history_id}
+    workflow.approve(editor, seen, "Checked against the ruling")
+
+    with pytest.raises(workflow.AlreadyDecided, match="approved by edna at .*Your comment was not recorded"):
+        workflow.approve(second, seen, "Checked against the ledger")
+    with pytest.raises(workflow.AlreadyDecided, match="approved by edna"):
+        workflow.reject(second, seen, "Not convinced")
+    assert [d.comment for d in Decision.objects.filter(object_id=fact.pk, content_type__model="fact")][0] == (
+        "Checked against the ruling"
+    )
+
+
 def test_a_fact_is_approved_together_with_its_citations(case_file, reporter, editor):
     fact = Fact.objects.get(slug="contract-value")
     source = Source.objects.get(slug="daily")

@@ -141,6 +141,8 @@ def editor_approving(newsroom, user, records, pause=0):
                     decisions = workflow.approve(user, {(model, pk): latest.history_id}, "checked")
                 except workflow.StaleReview:
                     decisions = []  # a reporter saved in between; review again
+                except workflow.AlreadyDecided:
+                    decisions = []  # another editor approved this version first
             with newsroom.record:
                 newsroom.approved_by_editor.update(d.history_id for d in decisions)
 

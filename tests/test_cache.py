@@ -2,6 +2,7 @@
 
 import threading
 
+import pytest
 from django.core.cache import cache
 from django.test import Client, RequestFactory, override_settings
 from django.urls import reverse
@@ -412,5 +413,6 @@ def test_approving_a_version_already_public_leaves_the_cached_pages_alone(client
     scopes = [published.EVERYTHING, published.LISTINGS, published.case_scope("harbour")]
     before = published.current_generations(scopes)
 
-    assert workflow.approve(editor, {(Fact, fact.pk): fact.history.latest().history_id}) == []
+    with pytest.raises(workflow.AlreadyDecided):
+        workflow.approve(editor, {(Fact, fact.pk): fact.history.latest().history_id})
     assert published.current_generations(scopes) == before

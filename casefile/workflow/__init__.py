@@ -43,6 +43,7 @@ from .changes import (
     changes_of_records,
     child_ids,
     name_changes,
+    referenced,
     content_type,
     evidence_resting_on,
     is_editor,
@@ -72,6 +73,19 @@ __all__ = [
 
 
 
+def _lock_current_approvals(pks_by_model):
+    """Hold the current approvals of these records until the transaction ends.
+
+    The removal of a record locks its current approval too, so it cannot be
+    approved while an approval resting on that record is being decided.
+    """
+    for model, pks in pks_by_model.items():
+        for batch in batches(pks):
+            list(Decision.objects.select_for_update().filter(
+                content_type=content_type(model), object_id__in=batch, is_current=True
+            ).order_by("pk").values_list("pk"))
+
+
 def _by_model(pairs):
     grouped = defaultdict(list)
     for model, pk in pairs:
@@ -88,11 +102,9 @@ def _lock_and_check(versions):
     for model, pks in _by_model(versions).items():
         for batch in batches(pks):
             list(model.objects.select_for_update().filter(pk__in=batch).order_by("pk").values_list("pk"))
-            # A record deleted from its parent's form has no working row left to
-            # lock; its current approval serialises two editors deciding on it.
-            list(Decision.objects.select_for_update().filter(
-                content_type=content_type(model), object_id__in=batch, is_current=True
-            ).order_by("pk").values_list("pk"))
+        # A record deleted from its parent's form has no working row left to
+        # lock; its current approval serialises two editors deciding on it.
+        _lock_current_approvals({model: pks})
         logs[model] = log = VersionLog(model, pks)
         for pk in pks:
             latest = log.latest(pk)
@@ -160,6 +172,7 @@ def approve(editor, versions, comment=""):
                 "your review: " + "; ".join(unseen) + ".",
                 unseen,
             )
+        _lock_current_approvals(referenced(changes.values()))
         missing = []
         for references in unpublished_references_of(changes.values()).values():
             for ref_model, ref_pk in references:

@@ -421,23 +421,21 @@ def is_public_version(version):
     return version is not None and not version.removal_proposed and version.history_type != "-"
 
 
-def unpublished_references_of(changes):
-    """{(model, pk): the records it refers to that readers cannot see}, for many changes at once."""
+def referenced(changes):
+    """{model: pks} of the records these changes refer to; a removal refers to none."""
     wanted = {}
     for change in changes:
         if not change.is_removal:
             for ref_model, ref_pk in references(change.model, change.latest):
                 wanted.setdefault(ref_model, set()).add(ref_pk)
-    for ref_model, pks in wanted.items():
-        # Held until the approval commits, so that the removal of a record
-        # this one rests on cannot be approved meanwhile (it locks the same row).
-        for batch in batches(pks):
-            list(Decision.objects.select_for_update().filter(
-                content_type=content_type(ref_model), object_id__in=batch, is_current=True
-            ).order_by("pk").values_list("pk"))
+    return wanted
+
+
+def unpublished_references_of(changes):
+    """{(model, pk): the records it refers to that readers cannot see}, for many changes at once."""
     public = {
         (ref_model, pk)
-        for ref_model, pks in wanted.items()
+        for ref_model, pks in referenced(changes).items()
         for pk, version in approved_versions_of(ref_model, pks).items()
         if is_public_version(version)
     }

@@ -29,6 +29,37 @@ CJK_LETTER_NAMES = ("CJK", "IDEOGRAPHIC", "HIRAGANA", "KATAKANA", "HALFWIDTH KAT
                     "HALFWIDTH HANGUL")
 
 
+# Characters that set the direction of the text after them. Left open at the end of
+# a name, one turns the words a page prints after the name backwards: "(new)" reads
+# "(wen)".
+DIRECTION_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+
+
+def refuse_direction_controls(value):
+    found = sorted({f"U+{ord(char):04X}" for char in value if char in DIRECTION_CONTROLS})
+    if found:
+        raise ValidationError(
+            "Remove the invisible text-direction characters (%(found)s): they can turn the words "
+            "shown around this text backwards.",
+            code="direction_control",
+            params={"found": ", ".join(found)},
+        )
+
+
+def validate_single_line(value):
+    """Names, titles, places and the like: one line, as headings, lists and email subjects show them."""
+    errors = []
+    # splitlines() knows every line break: \n, \r, \u2028, \x85 and the rest.
+    if "".join(value.splitlines()) != value:
+        errors.append(ValidationError("Write this on one line: it may not hold a line break.", code="line_break"))
+    try:
+        refuse_direction_controls(value)
+    except ValidationError as error:
+        errors.append(error)
+    if errors:
+        raise ValidationError(errors)
+
+
 def is_cjk_letter(char):
     return unicodedata.category(char).startswith("L") and unicodedata.name(char, "").startswith(
         CJK_LETTER_NAMES
@@ -77,7 +108,7 @@ class CaseQuerySet(models.QuerySet):
 
 
 class Case(Record):
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[validate_single_line])
     slug = models.SlugField(max_length=100, unique=True)
     summary = models.TextField(blank=True)
 
@@ -109,10 +140,12 @@ class Actor(Record):
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="actors")
     kind = models.CharField(max_length=30, choices=Kind.choices)
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_single_line])
     slug = models.SlugField(max_length=100)
     aliases = models.TextField(
-        blank=True, help_text="Other names this actor is known by, one per line."
+        blank=True,
+        help_text="Other names this actor is known by, one per line.",
+        validators=[refuse_direction_controls],
     )
     description = models.TextField(blank=True)
 
@@ -230,12 +263,14 @@ class Source(Record):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="sources")
     slug = models.SlugField(max_length=100)
     kind = models.CharField(max_length=30, choices=Kind.choices)
-    title = models.CharField(max_length=300)
+    title = models.CharField(max_length=300, validators=[validate_single_line])
     publisher = models.CharField(
-        max_length=200, blank=True, help_text="Leave empty when unknown; pages show 'unknown'."
+        max_length=200, blank=True, help_text="Leave empty when unknown; pages show 'unknown'.",
+        validators=[validate_single_line],
     )
     author = models.CharField(
-        max_length=200, blank=True, help_text="Leave empty when unknown; pages show 'unknown'."
+        max_length=200, blank=True, help_text="Leave empty when unknown; pages show 'unknown'.",
+        validators=[validate_single_line],
     )
     published_on = models.DateField(
         null=True, blank=True, help_text="Leave empty when the date is unknown."
@@ -244,7 +279,7 @@ class Source(Record):
         max_length=5, choices=Precision.choices, default=Precision.DAY
     )
     url = models.URLField(max_length=500, blank=True, verbose_name="URL")
-    language = models.CharField(max_length=50, blank=True)
+    language = models.CharField(max_length=50, blank=True, validators=[validate_single_line])
     relayed_via = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -301,7 +336,7 @@ class Source(Record):
 class Event(Record):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     slug = models.SlugField(max_length=100)
-    title = models.CharField(max_length=300)
+    title = models.CharField(max_length=300, validators=[validate_single_line])
     description = models.TextField(blank=True)
     starts_on = models.DateField()
     starts_precision = models.CharField(
@@ -311,7 +346,7 @@ class Event(Record):
     ends_precision = models.CharField(
         max_length=5, choices=Precision.choices, default=Precision.DAY
     )
-    location = models.CharField(max_length=200, blank=True)
+    location = models.CharField(max_length=200, blank=True, validators=[validate_single_line])
     participants = models.ManyToManyField(Actor, through="EventParticipant", related_name="events")
 
     objects = CaseRecordQuerySet.as_manager()
@@ -355,7 +390,9 @@ class Event(Record):
 class EventParticipant(Record):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="participations")
     actor = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="participations")
-    role = models.CharField(max_length=200, help_text="The actor's part in this event.")
+    role = models.CharField(
+        max_length=200, help_text="The actor's part in this event.", validators=[validate_single_line]
+    )
 
     class Meta:
         ordering = ["event", "actor__name"]
@@ -473,7 +510,9 @@ class Citation(Record):
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
     stance = models.CharField(max_length=20, choices=Stance.choices, default=Stance.SUPPORTS)
     locator = models.CharField(
-        max_length=20, help_text="The paragraph of the source, written ¶N (for example ¶12)."
+        max_length=20,
+        help_text="The paragraph of the source, written ¶N (for example ¶12).",
+        validators=[validate_single_line],
     )
     quote = models.TextField(
         blank=True, help_text=f"Optional short verbatim quote, at most {MAX_QUOTE_WORDS} words."

@@ -1,4 +1,14 @@
-"""Emails: editors hear of changes waiting for review, reporters of decisions on theirs."""
+"""Emails: editors hear of changes waiting for review, reporters of decisions on theirs.
+
+A notice is sent after the change it tells of is committed, so a mail server
+that is down or refuses the message must not fail the request: each notice is
+tried a few times and, if it still cannot go, logged in full so that it can
+be sent by hand.
+"""
+
+import logging
+import time
+import unicodedata
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -6,8 +16,26 @@ from django.core.mail import send_mail
 from django.db.models import Q
 from django.urls import reverse
 
+from ..models import DIRECTION_CONTROLS
 from .changes import EDITORS, key_for, record_changes
 
+logger = logging.getLogger("casefile.notify")
+
+# Seconds to wait before the second and the third attempt: a mail server that is
+# restarting answers again within moments, and the person saving waits meanwhile.
+RETRY_PAUSES = (0.2, 1.0)
+
+
+def one_line(text):
+    """User text fit for an email header or a line of a notice.
+
+    Runs of whitespace, line breaks among them, become one space; control and
+    text-direction characters are dropped.
+    """
+    return "".join(
+        char for char in " ".join(str(text).split())
+        if unicodedata.category(char) != "Cc" and char not in DIRECTION_CONTROLS
+    )
 
 
 def _emails(users):
@@ -21,30 +49,56 @@ def editors():
     ).distinct()
 
 
+def _send(subject, body, recipients):
+    """Send one notice; whether it went out."""
+    attempts = len(RETRY_PAUSES) + 1
+    for attempt in range(1, attempts + 1):
+        try:
+            send_mail(subject=subject, message=body, from_email=None, recipient_list=recipients)
+            return True
+        except OSError as error:
+            # smtplib's errors are OSErrors too: refused, reset, timed out, or an SMTP error reply.
+            if attempt < attempts:
+                logger.warning("Could not email %r (attempt %d of %d): %s", subject, attempt, attempts, error)
+                time.sleep(RETRY_PAUSES[attempt - 1])
+                continue
+            logger.error(
+                "Could not email %r to %s after %d attempts: %s. The notice, to send by hand: %r",
+                subject, ", ".join(recipients), attempts, error, body,
+            )
+        except Exception:
+            # Anything else will not change on a second try.
+            logger.exception("Could not email %r to %s. The notice, to send by hand: %r",
+                             subject, ", ".join(recipients), body)
+        return False
+
+
 def announce_changes(record, user):
-    """Tell the editors that a record has changes waiting for review."""
+    """Tell the editors that a record has changes waiting for review.
+
+    Returns whether they were told (True too when there was nothing to tell).
+    """
     recipients = _emails(u for u in editors() if u != user)
     if not recipients or not record_changes(type(record), record.pk):
-        return
+        return True
     url = settings.SITE_URL + reverse("admin:casefile_review", args=[key_for(type(record), record.pk)])
-    send_mail(
-        subject=f"[Casefile] Waiting for review: {record}",
-        message=f"{user} changed the {record._meta.verbose_name} “{record}”.\n\nReview it: {url}\n",
-        from_email=None,
-        recipient_list=recipients,
+    return _send(
+        f"[Casefile] Waiting for review: {one_line(record)}",
+        f"{one_line(user)} changed the {record._meta.verbose_name} “{one_line(record)}”.\n\nReview it: {url}\n",
+        recipients,
     )
 
 
 def _tell_authors(changes, outcome, editor, comment):
+    """Tell the authors of the changes that an editor approved or rejected them; whether they were told."""
     authors = {r["user"] for change in changes for r in change.reasons if r["user"]}
     recipients = _emails(a for a in authors if a != editor)
     if not recipients:
-        return
-    listed = "\n".join(f"- {change.kind}: {change.label}" for change in changes)
-    note = f"\n\n{editor}'s comment:\n{comment}" if comment else ""
-    send_mail(
-        subject=f"[Casefile] Your change was {outcome}",
-        message=f"{editor} {outcome} these changes:\n{listed}{note}\n",
-        from_email=None,
-        recipient_list=recipients,
+        return True
+    listed = "\n".join(f"- {change.kind}: {one_line(change.label)}" for change in changes)
+    note = f"\n\n{one_line(editor)}'s comment:\n{comment}" if comment else ""
+    return _send(
+        f"[Casefile] Your change was {outcome}",
+        f"{one_line(editor)} {outcome} these changes:\n{listed}{note}\n",
+        recipients,
     )

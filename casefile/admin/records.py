@@ -1,21 +1,20 @@
+"""Editing the records of a case file: forms that ask why, inlines, history, reset."""
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db import transaction
-from django.db import models
+from django.db import models, transaction
 from django.db.models import OuterRef, Subquery
 from django.forms.models import model_to_dict
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.http import urlencode
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import workflow
-from .models import (
+from .. import workflow
+from ..history import history_model
+from ..models import (
     Actor,
     Case,
     Citation,
@@ -28,6 +27,7 @@ from .models import (
     Relationship,
     Source,
 )
+from .ids import parse_id, url_id
 
 
 class RecordForm(forms.ModelForm):
@@ -66,10 +66,12 @@ class RecordForm(forms.ModelForm):
         """Show the current value of each field left as it was in the version the form was
         opened on; return what to tell the person about fields and rows both sides changed."""
         model, pk = type(self.instance), self.instance.pk
-        opened_on = token.split("-")[0]
-        opened = None
-        if opened_on.isdecimal():
-            opened = workflow.versions_of(model, pk).filter(history_id=int(opened_on)).first()
+        try:
+            opened_on = parse_id(history_model(model), token.split("-")[0])
+        except ValueError:
+            opened = None
+        else:
+            opened = workflow.versions_of(model, pk).filter(history_id=opened_on).first()
         if opened is None:
             # A token from no version of this record: all that can be done is keep the input.
             return []
@@ -181,6 +183,9 @@ class FactEventInline(ChildInline):
 class RecordAdmin(SimpleHistoryAdmin):
     form = RecordForm
     change_form_template = "admin/casefile/record_change_form.html"
+    object_history_template = "admin/casefile/record_history.html"
+    object_history_list_template = "admin/casefile/record_history_list.html"
+    object_history_form_template = "admin/casefile/record_version.html"
     history_list_display = ["decision"]
     list_per_page = 50
     # A URL typed without a scheme is taken as https, as Django 6 will.
@@ -205,7 +210,16 @@ class RecordAdmin(SimpleHistoryAdmin):
         super().save_related(request, form, formsets, change)
         record = form.instance
         if workflow.edit_token(record) != form.cleaned_data.get("edit_token"):
-            transaction.on_commit(lambda: workflow.announce_changes(record, request.user))
+            transaction.on_commit(lambda: self._announce(request, record))
+
+    def _announce(self, request, record):
+        if not workflow.announce_changes(record, request.user):
+            self.message_user(
+                request,
+                "Your change is saved, but the editors could not be emailed about it. "
+                "Tell them it waits for review.",
+                messages.WARNING,
+            )
 
     def has_delete_permission(self, request, obj=None):
         allowed = super().has_delete_permission(request, obj)
@@ -229,7 +243,9 @@ class RecordAdmin(SimpleHistoryAdmin):
         ] + super().get_urls()
 
     def reset_view(self, request, object_id):
-        obj = get_object_or_404(self.model, pk=object_id)
+        obj = self.get_object(request, object_id)
+        if obj is None:
+            raise Http404(f"No {self.opts.verbose_name} with the id “{object_id}”.")
         if request.method != "POST" or not self.has_change_permission(request, obj):
             raise PermissionDenied
         try:
@@ -261,7 +277,15 @@ class RecordAdmin(SimpleHistoryAdmin):
     def revert_disabled(self, request, obj=None):
         return True
 
+    def history_view(self, request, object_id, extra_context=None):
+        # simple-history hands the id to the database unchecked; one that can name
+        # no record is not found.
+        url_id(self.model, object_id)
+        return super().history_view(request, object_id, extra_context)
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
+        url_id(self.model, object_id)
+        url_id(history_model(self.model), version_id)
         # Past versions are for reading; a save from here would bypass the
         # change reason, the inlines and the review notice.
         if request.method == "POST":
@@ -286,7 +310,9 @@ class RecordAdmin(SimpleHistoryAdmin):
             return "—"
         who = record.decision_by or "the import"
         text = f"{record.decision_action.capitalize()} by {who}, {record.decision_at:%d %b %Y %H:%M}"
-        return f"{text}: {record.decision_comment}" if record.decision_comment else text
+        if not record.decision_comment:
+            return text
+        return format_html("{}: <bdi>{}</bdi>", text, record.decision_comment)
 
 
 @admin.register(Case)
@@ -390,156 +416,3 @@ class FactEventAdmin(RecordAdmin):
     list_select_related = ["fact", "event"]
     search_fields = ["fact__statement", "event__title"]
     autocomplete_fields = ["fact", "event"]
-
-
-class ReviewForm(forms.Form):
-    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
-
-
-@admin.register(Decision)
-class DecisionAdmin(admin.ModelAdmin):
-    """Approvals and rejections, read only; also serves the review queue."""
-
-    list_display = ["decided_at", "action", "content_type", "object_repr", "decided_by", "comment"]
-    list_filter = ["action", "case", "content_type", "decided_by"]
-    search_fields = ["object_repr", "comment"]
-    date_hierarchy = "decided_at"
-
-    QUEUE_PAGE_SIZE = 100
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_urls(self):
-        view = self.admin_site.admin_view
-        return [
-            path("review/", view(self.queue_view), name="casefile_review_queue"),
-            path("review/approve-selected/", view(self.bulk_approve_view), name="casefile_review_bulk"),
-            path("review/<str:key>/", view(self.review_view), name="casefile_review"),
-        ] + super().get_urls()
-
-    def _require_editor(self, request):
-        if not workflow.is_editor(request.user):
-            raise PermissionDenied
-
-    def queue_view(self, request):
-        self._require_editor(request)
-        case = request.GET.get("case") or None
-        author = request.GET.get("author") or None
-        kind = request.GET.get("kind") or None
-        items = workflow.review_queue(
-            case=int(case) if case and case.isdigit() else None,
-            author=int(author) if author and author.isdigit() else None,
-            kind=kind,
-        )
-        from django.contrib.auth import get_user_model
-
-        page = Paginator(items, self.QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-        workflow.load_records(page.object_list)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Changes waiting for review",
-            "opts": self.opts,
-            "items": items,
-            "page_obj": page,
-            "filter_query": urlencode({k: v for k, v in (("case", case), ("author", author), ("kind", kind)) if v}),
-            "cases": Case.objects.order_by("title"),
-            "authors": get_user_model().objects.filter(is_staff=True).order_by("username"),
-            "kinds": [(m._meta.model_name, m._meta.verbose_name) for m in workflow.TOP_LEVEL],
-            "selected": {"case": case, "author": author, "kind": kind},
-        }
-        return TemplateResponse(request, "admin/casefile/review_queue.html", context)
-
-    def review_view(self, request, key):
-        self._require_editor(request)
-        try:
-            model, pk = workflow.model_for_key(key)
-        except ValueError:
-            raise PermissionDenied from None
-        # A deleted record keeps its history, and its removal may wait for review.
-        if not model.objects.filter(pk=pk).exists() and workflow.latest_version(model, pk) is None:
-            raise Http404(f"No {model._meta.verbose_name} #{pk} ever existed.")
-        form = ReviewForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            versions = self._posted_versions(request)
-            comment = form.cleaned_data["comment"]
-            try:
-                if "_reject" in request.POST:
-                    workflow.reject(request.user, versions, comment)
-                    self.message_user(request, "Rejected. The reporter has been told why.")
-                else:
-                    workflow.approve(request.user, versions, comment)
-                    self.message_user(request, "Approved. Readers now see this version.")
-                return HttpResponseRedirect(reverse("admin:casefile_review_queue"))
-            except (workflow.WorkflowError, ValidationError) as refusal:
-                message = getattr(refusal, "message", None) or " ".join(refusal.messages)
-                self.message_user(request, message, messages.ERROR)
-        bundle = workflow.review_bundle(model, pk)
-        record = model.objects.filter(pk=pk).first()
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Review: {record or key}",
-            "opts": self.opts,
-            "record": record,
-            "bundle": bundle,
-            "form": form,
-        }
-        return TemplateResponse(request, "admin/casefile/review.html", context)
-
-    def bulk_approve_view(self, request):
-        """Approve the selected queue items as one change, skipping any changed since shown."""
-        self._require_editor(request)
-        if request.method != "POST":
-            return HttpResponseRedirect(reverse("admin:casefile_review_queue"))
-        versions, approved, refused = {}, [], []
-        for key in request.POST.getlist("selected"):
-            try:
-                model, pk = workflow.model_for_key(key)
-            except ValueError:
-                continue
-            changes = workflow.record_changes(model, pk)
-            shown = workflow.fingerprint((c.key, c.latest.history_id) for c in changes)
-            if not changes or request.POST.get(f"seen-{key}", "") != shown:
-                refused.append(
-                    f"Not approved: {model._meta.verbose_name} #{pk} changed since the queue was "
-                    "shown; open it to review the new changes."
-                )
-                continue
-            versions.update({(c.model, c.pk): c.latest.history_id for c in changes})
-            approved.append(key)
-        if versions:
-            try:
-                workflow.approve(request.user, versions, request.POST.get("comment", ""))
-            except workflow.WorkflowError as refusal:
-                refused.append(refusal.message)
-            else:
-                self.message_user(request, f"Approved {len(approved)} record(s).")
-        if not versions and not refused:
-            self.message_user(request, "Select at least one record to approve.", messages.WARNING)
-        for message in refused:
-            self.message_user(request, message, messages.ERROR)
-        return HttpResponseRedirect(reverse("admin:casefile_review_queue"))
-
-    @staticmethod
-    def _posted_versions(request):
-        versions = {}
-        for key in request.POST.getlist("version"):
-            record_key, _, history_id = key.rpartition("@")
-            try:
-                model, pk = workflow.model_for_key(record_key)
-                versions[(model, pk)] = int(history_id)
-            except ValueError:
-                continue
-        return versions
-
-
-
-admin.site.index_template = "admin/casefile/index.html"
-admin.site.site_header = "Casefile"
-admin.site.site_title = "Casefile"

@@ -1,0 +1,12 @@
+"""The staff side of the case file: reporters edit records, editors review them."""
+
+from django.contrib import admin
+
+from .records import RecordAdmin, RecordForm
+from .review import DecisionAdmin
+
+__all__ = ["DecisionAdmin", "RecordAdmin", "RecordForm"]
+
+admin.site.index_template = "admin/casefile/index.html"
+admin.site.site_header = "Casefile"
+admin.site.site_title = "Casefile"

@@ -1,0 +1,169 @@
+"""The editors' side: the review queue, the review of one record, approval in bulk."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.http import urlencode
+
+from .. import workflow
+from ..history import history_model
+from ..models import Case, Decision
+from .ids import parse_id, parse_key, url_id
+
+
+class ReviewForm(forms.Form):
+    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+@admin.register(Decision)
+class DecisionAdmin(admin.ModelAdmin):
+    """Approvals and rejections, read only; also serves the review queue."""
+
+    list_display = ["decided_at", "action", "content_type", "object_repr", "decided_by", "comment"]
+    list_filter = ["action", "case", "content_type", "decided_by"]
+    search_fields = ["object_repr", "comment"]
+    date_hierarchy = "decided_at"
+
+    QUEUE_PAGE_SIZE = 100
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("review/", view(self.queue_view), name="casefile_review_queue"),
+            path("review/approve-selected/", view(self.bulk_approve_view), name="casefile_review_bulk"),
+            path("review/<str:key>/", view(self.review_view), name="casefile_review"),
+        ] + super().get_urls()
+
+    def _require_editor(self, request):
+        if not workflow.is_editor(request.user):
+            raise PermissionDenied
+
+    def queue_view(self, request):
+        self._require_editor(request)
+        case = request.GET.get("case") or None
+        author = request.GET.get("author") or None
+        kind = request.GET.get("kind") or None
+        items = workflow.review_queue(
+            case=self._filter_id(Case, case), author=self._filter_id(get_user_model(), author), kind=kind
+        )
+        page = Paginator(items, self.QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+        workflow.load_records(page.object_list)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Changes waiting for review",
+            "opts": self.opts,
+            "items": items,
+            "page_obj": page,
+            "filter_query": urlencode({k: v for k, v in (("case", case), ("author", author), ("kind", kind)) if v}),
+            "cases": Case.objects.order_by("title"),
+            "authors": get_user_model().objects.filter(is_staff=True).order_by("username"),
+            "kinds": [(m._meta.model_name, m._meta.verbose_name) for m in workflow.TOP_LEVEL],
+            "selected": {"case": case, "author": author, "kind": kind},
+        }
+        return TemplateResponse(request, "admin/casefile/review_queue.html", context)
+
+    @staticmethod
+    def _filter_id(model, raw):
+        """A filter that names no record filters nothing."""
+        try:
+            return parse_id(model, raw) if raw else None
+        except ValueError:
+            return None
+
+    def review_view(self, request, key):
+        self._require_editor(request)
+        try:
+            model, pk = workflow.model_for_key(key)
+        except ValueError:
+            raise PermissionDenied from None
+        pk = url_id(model, pk)
+        # A deleted record keeps its history, and its removal may wait for review.
+        if not model.objects.filter(pk=pk).exists() and workflow.latest_version(model, pk) is None:
+            raise Http404(f"No {model._meta.verbose_name} #{pk} ever existed.")
+        form = ReviewForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            versions = self._posted_versions(request)
+            comment = form.cleaned_data["comment"]
+            try:
+                if "_reject" in request.POST:
+                    workflow.reject(request.user, versions, comment)
+                    self.message_user(request, "Rejected. The reporter has been told why.")
+                else:
+                    workflow.approve(request.user, versions, comment)
+                    self.message_user(request, "Approved. Readers now see this version.")
+                return HttpResponseRedirect(reverse("admin:casefile_review_queue"))
+            except (workflow.WorkflowError, ValidationError) as refusal:
+                message = getattr(refusal, "message", None) or " ".join(refusal.messages)
+                self.message_user(request, message, messages.ERROR)
+        bundle = workflow.review_bundle(model, pk)
+        record = model.objects.filter(pk=pk).first()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Review: {record or key}",
+            "opts": self.opts,
+            "record": record,
+            "bundle": bundle,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/casefile/review.html", context)
+
+    def bulk_approve_view(self, request):
+        """Approve the selected queue items as one change, skipping any changed since shown."""
+        self._require_editor(request)
+        if request.method != "POST":
+            return HttpResponseRedirect(reverse("admin:casefile_review_queue"))
+        versions, approved, refused = {}, [], []
+        try:
+            selected = [(key, *parse_key(key)) for key in request.POST.getlist("selected")]
+        except ValueError as error:
+            raise BadRequest(f"The selection names no record: {error}") from None
+        for key, model, pk in selected:
+            changes = workflow.record_changes(model, pk)
+            shown = workflow.fingerprint((c.key, c.latest.history_id) for c in changes)
+            if not changes or request.POST.get(f"seen-{key}", "") != shown:
+                refused.append(
+                    f"Not approved: {model._meta.verbose_name} #{pk} changed since the queue was "
+                    "shown; open it to review the new changes."
+                )
+                continue
+            versions.update({(c.model, c.pk): c.latest.history_id for c in changes})
+            approved.append(key)
+        if versions:
+            try:
+                workflow.approve(request.user, versions, request.POST.get("comment", ""))
+            except workflow.WorkflowError as refusal:
+                refused.append(refusal.message)
+            else:
+                self.message_user(request, f"Approved {len(approved)} record(s).")
+        if not versions and not refused:
+            self.message_user(request, "Select at least one record to approve.", messages.WARNING)
+        for message in refused:
+            self.message_user(request, message, messages.ERROR)
+        return HttpResponseRedirect(reverse("admin:casefile_review_queue"))
+
+    @staticmethod
+    def _posted_versions(request):
+        """{(model, pk): history_id} of the versions the review showed, each posted as "key@history_id"."""
+        versions = {}
+        for version in request.POST.getlist("version"):
+            key, _, history_id = version.rpartition("@")
+            try:
+                model, pk = parse_key(key)
+                versions[(model, pk)] = parse_id(history_model(model), history_id)
+            except ValueError as error:
+                raise BadRequest(f"The review names no version: {error}") from None
+        return versions

@@ -1,0 +1,154 @@
+"""Text-direction characters in names cannot turn the words that pages print around the names."""
+
+from html.parser import HTMLParser
+
+import pytest
+from django.urls import reverse
+
+from casefile import workflow
+from casefile.models import Actor, Event, Source
+from tests.factories import approve_all
+from tests.test_admin import edit, error_text, review_url
+
+RIGHT_TO_LEFT_OVERRIDE = "\u202e"
+# Characters that open a run of text in another direction, and those that close one.
+OPENERS = set("\u202a\u202b\u202d\u202e\u2066\u2067\u2068")
+CLOSERS = set("\u202c\u2069")
+# Elements that flow within a line: the rest start a paragraph of their own, which
+# ends any direction left open before them.
+INLINE = {"a", "abbr", "b", "bdi", "bdo", "br", "button", "cite", "code", "del", "em", "i", "img", "input",
+          "ins", "kbd", "label", "mark", "q", "s", "samp", "select", "small", "span", "strong", "sub",
+          "sup", "time", "u", "var", "wbr"}
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+class TurnedWords(HTMLParser):
+    """Finds the text a browser shows in the direction a name left open.
+
+    A direction opened and not closed inside a text runs on to the end of its
+    paragraph, unless the text sits in an isolating element (<bdi>, or any
+    element with a dir attribute), which confines it.
+    """
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        # One frame per paragraph or isolating element: how many directions are
+        # open in it, and where its text is kept if it isolates.
+        self.frames = [{"open": 0, "isolated": None}]
+        self.elements = []
+        self.turned = []
+        self.isolated_texts = []
+        self.skipping = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style", "title"):
+            self.skipping += 1
+        if tag in VOID:
+            return
+        isolating = tag == "bdi" or "dir" in dict(attrs)
+        starts_frame = isolating or tag not in INLINE
+        self.elements.append((tag, starts_frame))
+        if starts_frame:
+            self.frames.append({"open": 0, "isolated": len(self.isolated_texts) if isolating else None})
+            if isolating:
+                self.isolated_texts.append("")
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style", "title"):
+            self.skipping -= 1
+        while self.elements:
+            open_tag, started_frame = self.elements.pop()
+            if started_frame:
+                self.frames.pop()
+            if open_tag == tag:
+                break
+
+    def handle_data(self, data):
+        if self.skipping:
+            return
+        frame, turned = self.frames[-1], ""
+        for char in data:
+            if char in OPENERS:
+                frame["open"] += 1
+            elif char in CLOSERS:
+                frame["open"] = max(frame["open"] - 1, 0)
+            elif frame["open"]:
+                turned += char
+        if turned.strip():
+            self.turned.append(turned.strip())
+        isolating = [f["isolated"] for f in self.frames if f["isolated"] is not None]
+        if isolating:
+            self.isolated_texts[isolating[-1]] += data
+
+
+def read(response):
+    assert response.status_code == 200
+    reader = TurnedWords()
+    reader.feed(response.content.decode())
+    return reader
+
+
+def store_name(actor, name, user):
+    """A name as older data may hold it: written straight to the database, never checked."""
+    actor.name = name
+    workflow.save_record(actor, user, "written before names were checked")
+
+
+@pytest.mark.parametrize(
+    "model, slug, field, value",
+    [(Actor, "ana-mayor", "name", "Ana Mayor\u202e"), (Actor, "ana-mayor", "aliases", "A. Mayor\n\u2067Mayor Ana"),
+     (Source, "daily", "title", "Daily\u200f report"), (Event, "contract-signed", "title", "\u202aContract signed")],
+    ids=["actor name", "actor alias", "source title", "event title"],
+)
+def test_text_direction_characters_in_names_and_titles_are_refused_with_a_message(
+    case_file, reporter_client, model, slug, field, value
+):
+    record = model.objects.get(slug=slug)
+    before = getattr(record, field)
+
+    response = edit(reporter_client, record, **{field: value})
+
+    assert response.status_code == 200
+    assert "Remove the invisible text-direction characters" in error_text(response)
+    record.refresh_from_db()
+    assert getattr(record, field) == before
+
+
+def test_a_name_holding_a_direction_override_turns_no_words_of_the_review_page(
+    case_file, reporter, editor_client
+):
+    mayor = Actor.objects.get(slug="ana-mayor")
+    store_name(mayor, f"Ana Mayor{RIGHT_TO_LEFT_OVERRIDE}", reporter)
+
+    page = read(editor_client.get(review_url(mayor)))
+
+    assert page.turned == []
+    assert f"Ana Mayor{RIGHT_TO_LEFT_OVERRIDE}" in page.isolated_texts
+
+
+def test_an_old_name_holding_a_direction_override_turns_no_words_of_the_history_page(
+    case_file, reporter, reporter_client
+):
+    mayor = Actor.objects.get(slug="ana-mayor")
+    store_name(mayor, f"Ana Mayor{RIGHT_TO_LEFT_OVERRIDE}", reporter)
+    store_name(mayor, "Ana Mayor", reporter)
+
+    page = read(reporter_client.get(reverse("admin:casefile_actor_history", args=[mayor.pk])))
+
+    assert page.turned == []
+    assert f"Ana Mayor{RIGHT_TO_LEFT_OVERRIDE}" in page.isolated_texts
+
+
+@pytest.mark.parametrize("page_name", ["case_detail", "event_detail"])
+def test_a_published_name_holding_a_direction_override_turns_no_words_of_the_public_pages(
+    client, disputed_case, reporter, editor, page_name
+):
+    mayor = Actor.objects.get(slug="ana-mayor")
+    store_name(mayor, f"Ana Mayor{RIGHT_TO_LEFT_OVERRIDE}", reporter)
+    approve_all(editor, disputed_case)
+    args = [disputed_case.slug] + (["tender-opened"] if page_name == "event_detail" else [])
+
+    page = read(client.get(reverse(f"casefile:{page_name}", args=args)))
+
+    assert page.turned == []
+    assert f"Ana Mayor{RIGHT_TO_LEFT_OVERRIDE}" in page.isolated_texts

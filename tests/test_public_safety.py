@@ -115,7 +115,7 @@ def test_unapproved_edits_and_records_appear_nowhere_a_reader_can_reach(
 
 def assert_search_finds_nothing(client, query):
     content = client.get("/search/", {"q": query}).content.decode()
-    assert f"Nothing published matches “{query}”" in content
+    assert f"Nothing published matches <bdi>“{query}”</bdi>" in content
     assert 'class="search-results"' not in content
 
 

@@ -16,7 +16,7 @@ from django.core.mail import send_mail
 from django.db.models import Q
 from django.urls import reverse
 
-from ..models import DIRECTION_CONTROLS
+from ..text import DIRECTION_CONTROLS
 from .changes import EDITORS, key_for, record_changes
 
 logger = logging.getLogger("casefile.notify")

@@ -1,79 +1,20 @@
-"""The case file: actors, relationships, sources, events, facts and citations.
-
-Every record is versioned by simple-history. What readers see is decided by
-`Decision` rows: an editor's approval names exactly one historical version.
-The public read layer (`casefile.published`) reads only those versions.
-"""
+"""The records of a case file: actors, relationships, sources, events, facts and citations."""
 
 import re
-import unicodedata
 
-from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
-from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.text import Truncator
 
-from . import dates
-from .dates import Precision
-from .history import CasefileHistory
+from .. import dates
+from ..dates import Precision
+from ..history import CasefileHistory
+from ..text import quote_word_count, refuse_direction_controls, validate_single_line
 
 LOCATOR_PATTERN = re.compile(r"^¶[1-9][0-9]*$")
 MAX_QUOTE_WORDS = 25
-# Chinese and Japanese leave no space between words, and a Korean space-separated
-# word can hold a whole phrase, so each of these characters counts as a word.
-CJK_LETTER_NAMES = ("CJK", "IDEOGRAPHIC", "HIRAGANA", "KATAKANA", "HALFWIDTH KATAKANA", "HANGUL",
-                    "HALFWIDTH HANGUL")
-
-
-# Characters that set the direction of the text after them. Left open at the end of
-# a name, one turns the words a page prints after the name backwards: "(new)" reads
-# "(wen)".
-DIRECTION_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
-
-
-def refuse_direction_controls(value):
-    found = sorted({f"U+{ord(char):04X}" for char in value if char in DIRECTION_CONTROLS})
-    if found:
-        raise ValidationError(
-            "Remove the invisible text-direction characters (%(found)s): they can turn the words "
-            "shown around this text backwards.",
-            code="direction_control",
-            params={"found": ", ".join(found)},
-        )
-
-
-def validate_single_line(value):
-    """Names, titles, places and the like: one line, as headings, lists and email subjects show them."""
-    errors = []
-    # splitlines() knows every line break: \n, \r, \u2028, \x85 and the rest.
-    if "".join(value.splitlines()) != value:
-        errors.append(ValidationError("Write this on one line: it may not hold a line break.", code="line_break"))
-    try:
-        refuse_direction_controls(value)
-    except ValidationError as error:
-        errors.append(error)
-    if errors:
-        raise ValidationError(errors)
-
-
-def is_cjk_letter(char):
-    return unicodedata.category(char).startswith("L") and unicodedata.name(char, "").startswith(
-        CJK_LETTER_NAMES
-    )
-
-
-def quote_word_count(text):
-    """Words of a quote: each Chinese, Japanese or Korean character, and each other run between spaces.
-
-    Punctuation alone (“, 。, —) is no word.
-    """
-    letters = sum(1 for char in text if is_cjk_letter(char))
-    rest = "".join(" " if is_cjk_letter(char) else char for char in text)
-    return letters + sum(1 for run in rest.split() if any(char.isalnum() for char in run))
 
 
 class Record(models.Model):
@@ -102,7 +43,7 @@ class Record(models.Model):
 
 class CaseQuerySet(models.QuerySet):
     def public(self, as_of=None):
-        from .published import approved_ids
+        from ..published import approved_ids
 
         return self.filter(pk__in=approved_ids(Case, as_of=as_of))
 
@@ -581,139 +522,3 @@ class Citation(Record):
             errors["source"] = "This source belongs to another case."
         if errors:
             raise ValidationError(errors)
-
-
-class Decision(models.Model):
-    """An editor's approval or rejection of exactly one version of one record."""
-
-    class Action(models.TextChoices):
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
-
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="decisions")
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
-    object_id = models.BigIntegerField()
-    history_id = models.BigIntegerField(help_text="The historical version decided on.")
-    object_repr = models.CharField(max_length=300)
-    action = models.CharField(max_length=10, choices=Action.choices)
-    removes = models.BooleanField(
-        default=False, help_text="The approved version takes the record off the public pages."
-    )
-    changed_fields = models.JSONField(default=list, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
-    )
-    decided_at = models.DateTimeField(db_index=True)
-    comment = models.TextField(blank=True)
-    batch = models.UUIDField(help_text="Decisions taken together in one approval.")
-    is_current = models.BooleanField(
-        default=False,
-        editable=False,
-        help_text="The latest approval of its record: what readers see now, unless it removes the record.",
-    )
-
-    class Meta:
-        ordering = ["-decided_at", "-id"]
-        permissions = [("approve_changes", "Can approve and reject changes")]
-        indexes = [
-            models.Index(fields=["content_type", "object_id", "decided_at"]),
-            models.Index(fields=["case", "content_type", "action"]),
-            models.Index(fields=["content_type", "history_id"]),
-            # When a case was first published and last updated, on every page.
-            models.Index(fields=["case", "action", "decided_at"]),
-            # What readers see now, one kind of record of one case at a time.
-            models.Index(
-                fields=["content_type", "case", "object_id"],
-                condition=Q(is_current=True),
-                name="decision_current_approvals",
-            ),
-        ]
-        constraints = [
-            models.CheckConstraint(
-                condition=~Q(action="rejected") | ~Q(comment=""),
-                name="rejection_has_comment",
-                violation_error_message="A rejection needs a comment for the reporter.",
-            ),
-            models.CheckConstraint(
-                condition=Q(is_current=False) | Q(action="approved"),
-                name="only_an_approval_is_current",
-                violation_error_message="Only an approval can be the current decision on a record.",
-            ),
-            models.UniqueConstraint(
-                fields=["content_type", "object_id"],
-                condition=Q(is_current=True),
-                name="one_current_approval_per_record",
-                violation_error_message="A record has one current approval at most.",
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.get_action_display()}: {self.object_repr}"
-
-    @property
-    def record_model(self):
-        return self.content_type.model_class()
-
-
-class PublicationGeneration(models.Model):
-    """A number that moves on, inside the same transaction, with every approval.
-
-    Public pages are cached under the numbers of their scopes: every page
-    under "everything", a case's pages under "case:<slug>", and the pages
-    that read every case (the case list, search) under "listings". An
-    approval moves on the scopes it changes, so the commit that changes what
-    readers see is the one that retires those cached pages, and only those.
-    A number is taken from the clock when that is larger than the next one,
-    so a database restored from a backup never reuses a number that pages of
-    a later state were cached under.
-    """
-
-    scope = models.CharField(max_length=120, unique=True)
-    number = models.BigIntegerField(default=0)
-
-    def __str__(self):
-        return f"Publication generation {self.number} of {self.scope}"
-
-
-class SearchEntry(models.Model):
-    """The searchable text of one record as readers see it now.
-
-    Derived from the current approvals and written with them
-    (`published.index_for_search()`), so search reads one short row per public
-    record instead of the text of every approved version.
-    """
-
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
-    object_id = models.BigIntegerField()
-    history_id = models.BigIntegerField(help_text="The approved version the text was taken from.")
-    slug = models.SlugField(max_length=100)
-    label = models.TextField(help_text="What a search result shows.")
-    status = models.CharField(
-        max_length=20, blank=True, choices=Fact.Status.choices, help_text="A fact's status; blank for the rest."
-    )
-    body = models.TextField(help_text="Every searched field, one per line.")
-    # Filled on PostgreSQL only, where search ranks by it.
-    vector = SearchVectorField(null=True, editable=False)
-
-    class Meta:
-        verbose_name_plural = "search entries"
-        indexes = [models.Index(fields=["content_type", "case"])]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["content_type", "object_id"],
-                name="one_search_entry_per_record",
-                violation_error_message="A record has one search entry at most.",
-            ),
-        ]
-
-    def __str__(self):
-        return f"Search entry of {self.kind_label.lower()} “{self.label[:80]}”"
-
-    def get_absolute_url(self):
-        """The record's public page, under the slug of the case it is read with."""
-        return reverse(f"casefile:{self.content_type.model}_detail", args=[self.case.slug, self.slug])
-
-    @property
-    def kind_label(self):
-        return self.content_type.model_class()._meta.verbose_name.capitalize()

@@ -1,0 +1,80 @@
+"""The decision log: every approval and rejection of a version, by whom, when and why."""
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
+
+from .records import Case
+
+
+class Decision(models.Model):
+    """An editor's approval or rejection of exactly one version of one record."""
+
+    class Action(models.TextChoices):
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="decisions")
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.BigIntegerField()
+    history_id = models.BigIntegerField(help_text="The historical version decided on.")
+    object_repr = models.CharField(max_length=300)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    removes = models.BooleanField(
+        default=False, help_text="The approved version takes the record off the public pages."
+    )
+    changed_fields = models.JSONField(default=list, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
+    )
+    decided_at = models.DateTimeField(db_index=True)
+    comment = models.TextField(blank=True)
+    batch = models.UUIDField(help_text="Decisions taken together in one approval.")
+    is_current = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="The latest approval of its record: what readers see now, unless it removes the record.",
+    )
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+        permissions = [("approve_changes", "Can approve and reject changes")]
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "decided_at"]),
+            models.Index(fields=["case", "content_type", "action"]),
+            models.Index(fields=["content_type", "history_id"]),
+            # When a case was first published and last updated, on every page.
+            models.Index(fields=["case", "action", "decided_at"]),
+            # What readers see now, one kind of record of one case at a time.
+            models.Index(
+                fields=["content_type", "case", "object_id"],
+                condition=Q(is_current=True),
+                name="decision_current_approvals",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(action="rejected") | ~Q(comment=""),
+                name="rejection_has_comment",
+                violation_error_message="A rejection needs a comment for the reporter.",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_current=False) | Q(action="approved"),
+                name="only_an_approval_is_current",
+                violation_error_message="Only an approval can be the current decision on a record.",
+            ),
+            models.UniqueConstraint(
+                fields=["content_type", "object_id"],
+                condition=Q(is_current=True),
+                name="one_current_approval_per_record",
+                violation_error_message="A record has one current approval at most.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_action_display()}: {self.object_repr}"
+
+    @property
+    def record_model(self):
+        return self.content_type.model_class()

@@ -1,9 +1,9 @@
 """Fixtures shared by every test.
 
-The seeded case and the large case take seconds to build, so each is built
-once per test session (once per worker): tests that ask for one run inside a
-savepoint over it, which rolls back after each test, so every such test starts
-from it unchanged. Tests are ordered so that those sharing a case run
+The case files most tests start from (the small case, its disputed version,
+the seeded case, the large case) are each built once per test session (once
+per worker): tests that ask for one run inside a savepoint over it, which
+rolls back after each test, so every such test starts from it unchanged. Tests are ordered so that those sharing a case run
 together; a test that commits (a live server, concurrent writes) builds
 what it needs itself.
 """
@@ -37,17 +37,23 @@ def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-def build_seeded():
-    load_seeded_case(make_user("edna", workflow.EDITORS))
+def staff():
+    return make_user("rita", workflow.REPORTERS), make_user("edna", workflow.EDITORS)
 
 
 def build_large():
-    reporter, editor = make_user("rita", workflow.REPORTERS), make_user("edna", workflow.EDITORS)
+    reporter, editor = staff()
     grow(build_case_file(reporter, editor), reporter, editor, 600)
 
 
-# The shared case files, in the order their tests run.
-SHARED_CASES = {"seeded_case": build_seeded, "large_case": build_large}
+# The shared case files, in the order their tests run; each builds on those before it it needs.
+SHARED_CASES = {
+    "case_file": lambda: build_case_file(*staff()),
+    "disputed_case": lambda: build_disputed_case(Case.objects.get(slug="harbour"), *staff()),
+    "seeded_case": lambda: load_seeded_case(staff()[1]),
+    "large_case": build_large,
+}
+BUILT_ON = {"disputed_case": "case_file"}
 
 
 def is_transactional(item):
@@ -66,6 +72,7 @@ def shared_cases_of(item):
     callspec = getattr(item, "callspec", None)
     if callspec is not None:
         names.update(value for value in callspec.params.values() if isinstance(value, str))
+    names.update(BUILT_ON[name] for name in list(names) if name in BUILT_ON)
     return tuple(name for name in SHARED_CASES if name in names)
 
 
@@ -161,6 +168,8 @@ def editor_client(editor):
 @pytest.fixture
 def case_file(reporter, editor):
     """A small published case: two actors, a source, an event and a fact citing the source."""
+    if "case_file" in shared_cases.held:
+        return Case.objects.get(slug="harbour")
     return build_case_file(reporter, editor)
 
 
@@ -203,6 +212,8 @@ def empty_cache():
 def disputed_case(case_file, reporter, editor):
     """`case_file` grown by a disputed fact with a source on each side, a relayed source
     of unknown origin, a relationship and an event known only to the year."""
+    if "disputed_case" in shared_cases.held:
+        return case_file
     return build_disputed_case(case_file, reporter, editor)
 
 

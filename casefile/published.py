@@ -1,7 +1,8 @@
 """The public read layer: the only way public pages read the case file.
 
-A record is public when its latest approving `Decision` (at the moment asked
-for, now by default) names a historical version that is neither a removal nor
+A record is public now when it has a `Publication` row, which approvals write
+(`workflow.publish()`); at an earlier moment (`as_of`), when its latest
+approval before then names a historical version that is neither a removal nor
 a deletion. Everything here is read from those historical versions, never from
 the working records reporters edit, so nothing unapproved can leak.
 
@@ -23,7 +24,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.contrib.contenttypes.models import ContentType
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F, Max, Min, OuterRef, Q, Subquery, Value, When, Window
 from django.db.models.functions import Collate, Greatest, RowNumber
@@ -40,9 +40,9 @@ from .models import (
     Fact,
     FactActor,
     FactEvent,
+    Publication,
     PublicationGeneration,
     Relationship,
-    SearchEntry,
     Source,
 )
 
@@ -57,11 +57,7 @@ def moment(as_of):
 
 
 def approving_decisions(model, case=None, at=None, cases=None):
-    """The latest approval of each record of `model`, as of the moment `at`.
-
-    Now, that is the approval marked current; at an earlier moment, the
-    latest one made before it, worked out from the log.
-    """
+    """The latest approval of each record of `model` made before the moment `at`, from the log."""
     decisions = Decision.objects.filter(
         content_type=ContentType.objects.get_for_model(model),
         action=Decision.Action.APPROVED,
@@ -70,8 +66,6 @@ def approving_decisions(model, case=None, at=None, cases=None):
         decisions = decisions.filter(case=case)
     if cases is not None:
         decisions = decisions.filter(case__in=cases)
-    if at is None:
-        return decisions.filter(is_current=True)
     # The latest approval whatever its case: a record moved to another case
     # leaves the first one with its approval there.
     newest = Decision.objects.filter(
@@ -83,8 +77,22 @@ def approving_decisions(model, case=None, at=None, cases=None):
     return decisions.filter(decided_at__lt=at, id=Subquery(newest.values("id")[:1]))
 
 
+def publications(model, case=None, cases=None):
+    """The Publication rows of the records of `model` readers see now, in one case or several."""
+    rows = Publication.objects.of_kind(model)
+    if case is not None:
+        rows = rows.filter(case=case)
+    if cases is not None:
+        rows = rows.filter(case__in=cases)
+    return rows
+
+
 def public_rows(model, case=None, at=None, cases=None):
-    """Historical rows of `model` that are public at the moment `at`, in one case or several."""
+    """Historical rows of `model` that are public at the moment `at` (now by default), in one case or several."""
+    if at is None:
+        return history_model(model).objects.filter(
+            history_id__in=publications(model, case, cases).values("history_id")
+        ).order_by()
     decisions = approving_decisions(model, case, at, cases)
     return (
         history_model(model).objects.filter(
@@ -107,7 +115,12 @@ def first_approval(model):
 
 def approved_versions(model, case=None, at=None, cases=None):
     """Historical rows of `model` that are public at the moment `at`, with `approved_at`."""
-    return public_rows(model, case, at, cases).annotate(approved_at=first_approval(model))
+    if at is None:
+        published_at = Publication.objects.of_kind(model).filter(history_id=OuterRef("history_id"))
+        approved_at = Subquery(published_at.values("published_at")[:1])
+    else:
+        approved_at = first_approval(model)
+    return public_rows(model, case, at, cases).annotate(approved_at=approved_at)
 
 
 def approved_rows(model, among, *conditions, case=None, at=None, **lookups):
@@ -117,26 +130,25 @@ def approved_rows(model, among, *conditions, case=None, at=None, **lookups):
     read in two plain queries: faster when only some records are wanted, and
     quicker for Django to build than one query nesting the other.
     """
-    decisions = Decision.objects.filter(
-        content_type=ContentType.objects.get_for_model(model),
-        action=Decision.Action.APPROVED,
-        object_id__in=among,
-    )
-    if at is None:
-        decisions = decisions.filter(is_current=True)
-        # The current approval is the latest whatever its case, so only those
-        # in this case can count: a slug shared with other cases reads no more.
-        if case is not None:
-            decisions = decisions.filter(case=case)
-    else:
-        decisions = decisions.filter(decided_at__lt=at)
-    # The latest approval of each record whatever its case, as `approving_decisions()`.
     newest, first_approved = {}, {}
-    for object_id, history_id, decided_at, case_id in decisions.order_by("decided_at", "id").values_list(
-        "object_id", "history_id", "decided_at", "case_id"
-    ):
-        newest[object_id] = (history_id, case_id)
-        first_approved.setdefault(history_id, decided_at)
+    if at is None:
+        # What readers see now: only the publications in this case count, so a
+        # slug shared with other cases reads no more.
+        for object_id, history_id, published_at, case_id in publications(model, case).filter(
+            object_id__in=among
+        ).values_list("object_id", "history_id", "published_at", "case_id"):
+            newest[object_id] = (history_id, case_id)
+            first_approved[history_id] = published_at
+    else:
+        # The latest approval of each record whatever its case, as `approving_decisions()`.
+        for object_id, history_id, decided_at, case_id in Decision.objects.filter(
+            content_type=ContentType.objects.get_for_model(model),
+            action=Decision.Action.APPROVED,
+            object_id__in=among,
+            decided_at__lt=at,
+        ).order_by("decided_at", "id").values_list("object_id", "history_id", "decided_at", "case_id"):
+            newest[object_id] = (history_id, case_id)
+            first_approved.setdefault(history_id, decided_at)
     wanted = [history_id for history_id, case_id in newest.values() if case is None or case_id == case]
     if not wanted:
         return []
@@ -148,10 +160,6 @@ def approved_rows(model, among, *conditions, case=None, at=None, **lookups):
     for row in rows:
         row.approved_at = first_approved[row.history_id]
     return rows
-
-
-def approved_ids(model, as_of=None):
-    return approved_versions(model, at=moment(as_of)).values("id")
 
 
 def public_case_id(slug):
@@ -869,131 +877,6 @@ def _decided_versions(decisions):
     return versions
 
 
-SEARCH_FIELDS = {
-    Fact: ("statement", "assessment"),
-    Actor: ("name", "aliases", "description"),
-    Event: ("title", "description", "location"),
-    Source: ("title", "publisher", "author"),
-}
-SEARCH_LABEL = {Fact: "statement", Actor: "name", Event: "title", Source: "title"}
-MAX_RESULTS_PER_KIND = 50
-
-
-def search(query):
-    """Approved facts, actors, events and sources matching `query`, grouped by public case.
-
-    Reads the search entries, which hold the text of each record's public
-    version: ranking them costs the same however many versions were saved. A
-    record matches when it holds every word of the query, in any order; on
-    PostgreSQL also when full-text search matches (stemmed words, "phrases",
-    -exclusions).
-    """
-    # PostgreSQL refuses NUL characters in any string it is sent.
-    query = " ".join(query.replace("\x00", " ").split())[:200]
-    if not query:
-        return []
-    cases = {case.pk: case for case in public_cases()}
-    grouped = defaultdict(list)
-    for model in SEARCH_FIELDS:
-        content_type = ContentType.objects.get_for_model(model)
-        entries = SearchEntry.objects.filter(content_type=content_type, case__in=list(cases))
-        if connection.vendor == "postgresql":
-            terms = SearchQuery(query, search_type="websearch", config="english")
-            entries = (
-                entries.annotate(rank=SearchRank(F("vector"), terms))
-                .filter(Q(vector=terms) | _holds_every_word(query))
-                .order_by("-rank", "label", "id")
-            )
-        else:
-            entries = entries.filter(_holds_every_word(query)).order_by("label", "id")
-        for entry in entries.defer("body", "vector")[:MAX_RESULTS_PER_KIND]:
-            entry.content_type, entry.case = content_type, cases[entry.case_id]
-            grouped[entry.case_id].append(entry)
-    return [(cases[case_id], records) for case_id, records in grouped.items()]
-
-
-def _holds_every_word(query):
-    return Q(*(Q(body__icontains=word) for word in query.split()))
-
-
-def index_for_search(approvals):
-    """Make the search entries of these records hold what their current approvals show.
-
-    `approvals` have just become current: a record whose approved version is
-    public gets that version's text, any other (a removal, a deletion) leaves
-    search. One delete, one read and one insert per kind of record and batch.
-    """
-    by_model = defaultdict(list)
-    for approval in approvals:
-        model = ContentType.objects.get_for_id(approval.content_type_id).model_class()
-        if model in SEARCH_FIELDS:
-            by_model[model].append(approval)
-    for model, model_approvals in by_model.items():
-        content_type = ContentType.objects.get_for_model(model)
-        for start in range(0, len(model_approvals), 500):
-            batch = model_approvals[start:start + 500]
-            record_ids = [approval.object_id for approval in batch]
-            SearchEntry.objects.filter(content_type=content_type, object_id__in=record_ids).delete()
-            versions = history_model(model).objects.in_bulk(
-                [approval.history_id for approval in batch], field_name="history_id"
-            )
-            SearchEntry.objects.bulk_create([
-                SearchEntry(
-                    case_id=approval.case_id, content_type=content_type, object_id=approval.object_id,
-                    history_id=approval.history_id, slug=version.slug,
-                    label=getattr(version, SEARCH_LABEL[model]), status=getattr(version, "status", ""),
-                    body="\n".join(getattr(version, name) or "" for name in SEARCH_FIELDS[model]),
-                )
-                for approval in batch
-                if (version := versions.get(approval.history_id)) is not None
-                and not version.removal_proposed and version.history_type != "-"
-            ])
-            if connection.vendor == "postgresql":
-                SearchEntry.objects.filter(content_type=content_type, object_id__in=record_ids).update(
-                    vector=SearchVector("body", config="english")
-                )
-
-
-def mark_current_approvals(case=None):
-    """Mark the latest approval of each record as its current one, from the log alone.
-
-    For decisions written in bulk (a restored case, the benchmark's newsroom);
-    `workflow.approve()` keeps the mark as it decides. With a case, the records
-    ever approved in it, with their approvals in any other case. The search
-    entries of those records, which follow from the marks, are written afresh.
-    """
-    approvals = Decision.objects.filter(action=Decision.Action.APPROVED)
-    with transaction.atomic():
-        in_case = None
-        if case is not None:
-            in_case = set(approvals.filter(case=case).values_list("content_type_id", "object_id"))
-            # As a subquery: an imported case can hold more records than a
-            # query may carry parameters.
-            approvals = approvals.filter(object_id__in=approvals.filter(case=case).values("object_id"))
-        latest, marked = {}, set()
-        for pk, content_type_id, object_id, history_id, case_id, is_current in (
-            approvals.select_for_update().order_by("decided_at", "id")
-            .values_list("id", "content_type_id", "object_id", "history_id", "case_id", "is_current")
-        ):
-            if in_case is not None and (content_type_id, object_id) not in in_case:
-                continue
-            latest[(content_type_id, object_id)] = Decision(
-                id=pk, content_type_id=content_type_id, object_id=object_id, history_id=history_id,
-                case_id=case_id,
-            )
-            if is_current:
-                marked.add(pk)
-        current = {approval.id for approval in latest.values()}
-        for ids, mark in ((sorted(marked - current), False), (sorted(current - marked), True)):
-            for start in range(0, len(ids), 500):
-                Decision.objects.filter(id__in=ids[start:start + 500]).update(is_current=mark)
-        if case is None:
-            SearchEntry.objects.all().delete()
-        index_for_search(latest.values())
-        if marked != current:
-            advance_generation()
-
-
 EVERYTHING = "everything"
 LISTINGS = "listings"
 
@@ -1064,9 +947,8 @@ def _advance(scope):
 
 
 def is_public(record):
-    """Whether this working record has an approved, public version now."""
-    model = type(record)
-    return approved_versions(model).filter(id=record.pk).exists()
+    """Whether readers see this record now."""
+    return publications(type(record)).filter(object_id=record.pk).exists()
 
 
 def relay_chain(source):

@@ -14,6 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from . import exports, published
+from .search import search as search_public_records
 from .models import Actor, Case, Event, Fact, Source
 
 # Control characters (NUL among them) cannot be stored or searched for in
@@ -240,7 +241,7 @@ def search(request):
     query = " ".join(CONTROL_CHARACTERS.sub(" ", request.GET.get("q", "")).split())
     shortened = len(query) > MAX_QUERY_LENGTH
     query = query[:MAX_QUERY_LENGTH]
-    results = published.search(query) if query else []
+    results = search_public_records(query) if query else []
     return render(request, "casefile/search.html", {
         "query": query,
         "shortened": shortened,

@@ -4,14 +4,17 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from casefile import published
-from casefile.models import Fact
+from casefile import published, search, workflow
+from casefile.models import Event, Fact, Publication
 
-from .conftest import save
+from .factories import approve_all, save
+from .test_workflow import latest_approvals_in_the_log
 
 BEFORE_SCOPES = [("casefile", "0006_current_approval")]
 WITH_SCOPES = [("casefile", "0007_publication_generation_scopes")]
 WITH_SEARCH_ENTRIES = [("casefile", "0008_search_entries")]
+BEFORE_PUBLICATIONS = [("casefile", "0010_single_line_text_fields")]
+WITH_PUBLICATIONS = [("casefile", "0011_publications")]
 
 
 def migrate(targets):
@@ -43,8 +46,12 @@ def test_the_single_publication_generation_becomes_the_scope_of_every_page_and_c
 def found(query):
     return [
         (case.slug, [(entry.kind_label, entry.label, entry.get_absolute_url()) for entry in entries])
-        for case, entries in published.search(query)
+        for case, entries in search.search(query)
     ]
+
+
+def search_entries(apps):
+    return sorted(apps.get_model("casefile", "SearchEntry").objects.values_list("label", "slug"))
 
 
 @pytest.mark.django_db(transaction=True)
@@ -52,15 +59,49 @@ def test_the_migration_that_adds_search_entries_indexes_what_readers_already_see
     fact = Fact.objects.get(slug="contract-value")
     fact.statement = "UNAPPROVED DRAFT of the contract"
     save(fact, reporter)
-    before = found("contract")
-    assert before == [("harbour", [
-        ("Fact", "The contract was worth 5 million.", "/cases/harbour/facts/contract-value/"),
-        ("Event", "Contract signed", "/cases/harbour/events/contract-signed/"),
-    ])]
     try:
         migrate(WITH_SCOPES)
-        migrate(WITH_SEARCH_ENTRIES)
-        assert found("contract") == before
-        assert found("Quay") == [("harbour", [("Actor", "Quay Builders", "/cases/harbour/actors/quay-builders/")])]
+        apps = migrate(WITH_SEARCH_ENTRIES)
+        assert search_entries(apps) == [
+            ("Ana Mayor", "ana-mayor"), ("Contract signed", "contract-signed"), ("Daily report", "daily"),
+            ("Quay Builders", "quay-builders"), ("The contract was worth 5 million.", "contract-value"),
+        ]
     finally:
         migrate(MigrationExecutor(connection).loader.graph.leaf_nodes("casefile"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_publications_are_built_from_the_log_and_the_migration_goes_back(case_file, reporter, editor):
+    fact = Fact.objects.get(slug="contract-value")
+    fact.statement = "The contract was worth 6 million."
+    save(fact, reporter)
+    approve_all(editor, case_file)
+    workflow.delete_record(Event.objects.get(slug="contract-signed"), editor, "Duplicate")
+    fact.statement = "UNAPPROVED DRAFT of the contract"
+    save(fact, reporter)
+    pages = published_pages()
+    publications = sorted(Publication.objects.values_list("content_type__model", "object_id", "history_id"))
+    try:
+        apps = migrate(BEFORE_PUBLICATIONS)
+        Decision = apps.get_model("casefile", "Decision")
+        current = set(Decision.objects.filter(is_current=True).values_list("id", flat=True))
+        assert current == latest_approvals_in_the_log()
+        assert ("The contract was worth 6 million.", "contract-value") in search_entries(apps)
+        assert "Contract signed" not in dict(search_entries(apps))
+
+        migrate(WITH_PUBLICATIONS)
+        assert sorted(Publication.objects.values_list("content_type__model", "object_id", "history_id")) == (
+            publications
+        )
+        assert published_pages() == pages
+    finally:
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes("casefile"))
+
+
+def published_pages():
+    snapshot = published.published_case("harbour")
+    return (
+        sorted((fact.slug, fact.statement) for fact in snapshot.facts.values()),
+        sorted(event.slug for event in snapshot.events.values()),
+        found("contract"),
+    )

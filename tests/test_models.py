@@ -226,17 +226,14 @@ def test_a_source_cannot_be_relayed_via_a_source_of_another_case(case):
     assert "another case" in str(error.value)
 
 
-def test_a_record_has_one_current_approval_at_most_and_only_an_approval_is_current(case_file):
-    from casefile.models import Decision
+def test_a_record_is_published_once_at_most(case_file):
+    from casefile.models import Publication
 
-    approval = Decision.objects.filter(is_current=True).first()
-    second = Decision(
-        case=approval.case, content_type=approval.content_type, object_id=approval.object_id,
-        history_id=approval.history_id, object_repr="again", action=Decision.Action.APPROVED,
-        decided_at=approval.decided_at, batch=approval.batch, is_current=True,
+    publication = Publication.objects.first()
+    second = Publication(
+        case=publication.case, content_type=publication.content_type, object_id=publication.object_id,
+        history_id=publication.history_id, approval=publication.approval,
+        published_at=publication.published_at, first_published_at=publication.first_published_at,
     )
-    with pytest.raises(IntegrityError), transaction.atomic():
-        second.save()
-    second.object_id, second.action, second.comment = 987654, Decision.Action.REJECTED, "No."
     with pytest.raises(IntegrityError), transaction.atomic():
         second.save()

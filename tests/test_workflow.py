@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from casefile import published, workflow
-from casefile.models import Actor, Citation, Decision, Event, Fact, FactActor, Source
+from casefile.models import Actor, Citation, Decision, Event, Fact, FactActor, Publication, Source
 from tests.conftest import save
 
 
@@ -335,7 +335,11 @@ def latest_approvals_in_the_log():
     return set(latest.values())
 
 
-def test_each_record_has_exactly_its_latest_approval_marked_current_through_the_workflow(
+def publications():
+    return set(Publication.objects.values_list("content_type_id", "object_id", "history_id", "approval_id", "case_id"))
+
+
+def test_each_public_record_is_published_under_its_latest_approval_through_the_workflow(
     case_file, reporter, editor
 ):
     fact = Fact.objects.get(slug="contract-value")
@@ -350,24 +354,28 @@ def test_each_record_has_exactly_its_latest_approval_marked_current_through_the_
     workflow.approve(editor, bundle_versions(Actor, actor.pk))
     workflow.delete_record(Event.objects.get(slug="contract-signed"), editor, "Duplicate")
 
-    current = set(Decision.objects.filter(is_current=True).values_list("id", flat=True))
-    assert current == latest_approvals_in_the_log()
+    now = publications()
+    assert {approval for *_, approval, _ in now} == latest_approvals_in_the_log() - set(
+        Decision.objects.filter(removes=True).values_list("id", flat=True)
+    )
+    assert not Publication.objects.filter(object_id=actor.pk, content_type__model="actor").exists()
     assert published.published_case("harbour").fact("contract-value").statement == "The contract was worth 6 million."
-    published.mark_current_approvals()
-    assert set(Decision.objects.filter(is_current=True).values_list("id", flat=True)) == current
+    workflow.republish()
+    assert publications() == now
 
 
-def test_approvals_written_in_bulk_are_marked_current_from_the_log(case_file, reporter, editor):
+def test_publications_lost_are_rebuilt_from_the_log(case_file, reporter, editor):
     fact = Fact.objects.get(slug="contract-value")
     fact.statement = "The contract was worth 6 million."
     save(fact, reporter)
     workflow.approve(editor, bundle_versions(Fact, fact.pk))
-    Decision.objects.update(is_current=False)
+    now = publications()
+    Publication.objects.all().delete()
     assert published.published_case("harbour") is None
 
-    published.mark_current_approvals(case_file)
+    workflow.republish(case_file)
 
-    assert set(Decision.objects.filter(is_current=True).values_list("id", flat=True)) == latest_approvals_in_the_log()
+    assert publications() == now
     assert published.published_case("harbour").fact("contract-value").statement == "The contract was worth 6 million."
 
 
@@ -387,9 +395,9 @@ def test_a_record_moved_to_another_case_leaves_the_first_now_and_as_of_today(cas
         assert published.published_case("harbour", as_of).actor("witness") is None, as_of
         assert published.published_case("port", as_of).actor("witness") is not None, as_of
         assert published.published_page("harbour", "actor", "witness", as_of).actor("witness") is None, as_of
-    current = set(Decision.objects.filter(is_current=True).values_list("id", flat=True))
-    published.mark_current_approvals(case_file)
-    assert set(Decision.objects.filter(is_current=True).values_list("id", flat=True)) == current
+    now = publications()
+    workflow.republish(case_file)
+    assert publications() == now
 
 
 def test_a_whole_case_of_more_than_a_thousand_records_is_approved_in_one_go(reporter, editor):

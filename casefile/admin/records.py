@@ -12,7 +12,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from .. import workflow
+from .. import published, workflow
 from ..history import history_model
 from ..models import (
     Actor,
@@ -265,7 +265,7 @@ class RecordAdmin(SimpleHistoryAdmin):
             extra_context.update(
                 rejection=workflow.latest_rejection(obj),
                 pending=workflow.record_changes(type(obj), obj.pk),
-                is_public=workflow.approved_version(type(obj), obj.pk) is not None,
+                is_public=published.is_public(obj),
                 reset_url=reverse(
                     f"admin:{self.opts.app_label}_{self.opts.model_name}_reset", args=[obj.pk]
                 ),

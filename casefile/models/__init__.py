@@ -7,7 +7,7 @@ The public read layer (`casefile.published`) reads only those versions.
 
 from ..text import DIRECTION_CONTROLS, quote_word_count, refuse_direction_controls, validate_single_line
 from .decisions import Decision
-from .publication import PublicationGeneration, SearchEntry
+from .publication import Publication, PublicationGeneration
 from .records import (
     LOCATOR_PATTERN,
     MAX_QUOTE_WORDS,
@@ -29,7 +29,7 @@ from .records import (
 __all__ = [
     "DIRECTION_CONTROLS", "LOCATOR_PATTERN", "MAX_QUOTE_WORDS",
     "Actor", "Case", "CaseQuerySet", "CaseRecordQuerySet", "Citation", "Decision", "Event",
-    "EventParticipant", "Fact", "FactActor", "FactEvent", "PublicationGeneration", "Record",
-    "Relationship", "SearchEntry", "Source",
+    "EventParticipant", "Fact", "FactActor", "FactEvent", "Publication", "PublicationGeneration",
+    "Record", "Relationship", "Source",
     "quote_word_count", "refuse_direction_controls", "validate_single_line",
 ]

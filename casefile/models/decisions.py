@@ -1,4 +1,7 @@
-"""The decision log: every approval and rejection of a version, by whom, when and why."""
+"""The decision log: every approval and rejection of a version, by whom, when and why.
+
+A plain log: what readers see now is kept in `Publication`.
+"""
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -31,11 +34,6 @@ class Decision(models.Model):
     decided_at = models.DateTimeField(db_index=True)
     comment = models.TextField(blank=True)
     batch = models.UUIDField(help_text="Decisions taken together in one approval.")
-    is_current = models.BooleanField(
-        default=False,
-        editable=False,
-        help_text="The latest approval of its record: what readers see now, unless it removes the record.",
-    )
 
     class Meta:
         ordering = ["-decided_at", "-id"]
@@ -46,12 +44,6 @@ class Decision(models.Model):
             models.Index(fields=["content_type", "history_id"]),
             # When a case was first published and last updated, on every page.
             models.Index(fields=["case", "action", "decided_at"]),
-            # What readers see now, one kind of record of one case at a time.
-            models.Index(
-                fields=["content_type", "case", "object_id"],
-                condition=Q(is_current=True),
-                name="decision_current_approvals",
-            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -59,22 +51,7 @@ class Decision(models.Model):
                 name="rejection_has_comment",
                 violation_error_message="A rejection needs a comment for the reporter.",
             ),
-            models.CheckConstraint(
-                condition=Q(is_current=False) | Q(action="approved"),
-                name="only_an_approval_is_current",
-                violation_error_message="Only an approval can be the current decision on a record.",
-            ),
-            models.UniqueConstraint(
-                fields=["content_type", "object_id"],
-                condition=Q(is_current=True),
-                name="one_current_approval_per_record",
-                violation_error_message="A record has one current approval at most.",
-            ),
         ]
 
     def __str__(self):
         return f"{self.get_action_display()}: {self.object_repr}"
-
-    @property
-    def record_model(self):
-        return self.content_type.model_class()

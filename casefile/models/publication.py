@@ -1,4 +1,4 @@
-"""What readers see, kept beside the log: cache generations and search entries."""
+"""What readers see, kept beside the log: one publication per public record, and cache generations."""
 
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchVectorField
@@ -28,40 +28,61 @@ class PublicationGeneration(models.Model):
         return f"Publication generation {self.number} of {self.scope}"
 
 
-class SearchEntry(models.Model):
-    """The searchable text of one record as readers see it now.
+class PublicationQuerySet(models.QuerySet):
+    def of_kind(self, model):
+        return self.filter(content_type=ContentType.objects.get_for_model(model))
 
-    Derived from the current approvals and written with them
-    (`published.index_for_search()`), so search reads one short row per public
-    record instead of the text of every approved version.
+    def for_case(self, case):
+        return self.filter(case=case)
+
+
+class Publication(models.Model):
+    """A record readers see now: which approved version, since when, and its searchable text.
+
+    One row per public record, the live state beside the decision log (as
+    Wagtail keeps live content beside its revisions). Written only by
+    `workflow.publish()` and `workflow.unpublish()`, inside the approval's
+    transaction: an approval of a removal, or an editor's deletion, takes the
+    row away. Pages of today read these rows; pages as of a past date and the
+    corrections log read the log.
     """
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
     object_id = models.BigIntegerField()
-    history_id = models.BigIntegerField(help_text="The approved version the text was taken from.")
-    slug = models.SlugField(max_length=100)
-    label = models.TextField(help_text="What a search result shows.")
+    history_id = models.BigIntegerField(help_text="The approved version readers see.")
+    approval = models.ForeignKey(
+        "casefile.Decision", on_delete=models.CASCADE, related_name="+",
+        help_text="The approval that published this version.",
+    )
+    published_at = models.DateTimeField(help_text="When this version was approved.")
+    first_published_at = models.DateTimeField(help_text="When readers first saw the record.")
+    slug = models.SlugField(max_length=100, blank=True)
+    label = models.TextField(blank=True, help_text="What a search result shows.")
     status = models.CharField(
         max_length=20, blank=True, choices=Fact.Status.choices, help_text="A fact's status; blank for the rest."
     )
-    body = models.TextField(help_text="Every searched field, one per line.")
+    body = models.TextField(blank=True, help_text="Every searched field, one per line; blank if not searched.")
     # Filled on PostgreSQL only, where search ranks by it.
     vector = SearchVectorField(null=True, editable=False)
 
+    objects = PublicationQuerySet.as_manager()
+
     class Meta:
-        verbose_name_plural = "search entries"
-        indexes = [models.Index(fields=["content_type", "case"])]
+        indexes = [
+            models.Index(fields=["content_type", "case"]),
+            models.Index(fields=["history_id"]),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["content_type", "object_id"],
-                name="one_search_entry_per_record",
-                violation_error_message="A record has one search entry at most.",
+                name="one_publication_per_record",
+                violation_error_message="A record is published once at most.",
             ),
         ]
 
     def __str__(self):
-        return f"Search entry of {self.kind_label.lower()} “{self.label[:80]}”"
+        return f"Published {self.kind_label.lower()} #{self.object_id} (version {self.history_id})"
 
     def get_absolute_url(self):
         """The record's public page, under the slug of the case it is read with."""

@@ -21,7 +21,7 @@ from simple_history.utils import bulk_create_with_history
 
 from .. import published
 from ..history import history_model
-from ..models import Citation, Decision
+from ..models import Citation, Decision, Publication
 from .changes import (
     BATCH,
     CHILDREN,
@@ -57,6 +57,7 @@ from .changes import (
     versions_of,
 )
 from .notify import _tell_authors, announce_changes
+from .publication import publish, republish
 from .queue import fingerprint, load_records, review_queue
 
 # What the rest of the project uses, from here and from the modules above.
@@ -68,21 +69,23 @@ __all__ = [
     "content_type", "delete_record", "edit_token", "ever_approved", "fingerprint", "is_editor",
     "key_for", "latest_rejection", "latest_version", "load_records", "may_delete",
     "model_for_key", "pending_change", "propose_removal", "record_changes", "reject",
-    "reset_to_approved", "review_bundle", "review_queue", "save_new_records", "save_record",
+    "publish", "republish", "reset_to_approved", "review_bundle", "review_queue", "save_new_records",
+    "save_record",
 ]
 
 
 
-def _lock_current_approvals(pks_by_model):
-    """Hold the current approvals of these records until the transaction ends.
+def _lock_publications(pks_by_model):
+    """Hold the Publication rows of these records until the transaction ends.
 
-    The removal of a record locks its current approval too, so it cannot be
-    approved while an approval resting on that record is being decided.
+    Every approval takes those of the records it decides on and of those it
+    rests on, so a source cannot leave the public pages while a citation of
+    it is being published, and two editors deciding on one record take turns.
     """
     for model, pks in pks_by_model.items():
         for batch in batches(pks):
-            list(Decision.objects.select_for_update().filter(
-                content_type=content_type(model), object_id__in=batch, is_current=True
+            list(Publication.objects.select_for_update().filter(
+                content_type=content_type(model), object_id__in=batch
             ).order_by("pk").values_list("pk"))
 
 
@@ -103,8 +106,8 @@ def _lock_and_check(versions):
         for batch in batches(pks):
             list(model.objects.select_for_update().filter(pk__in=batch).order_by("pk").values_list("pk"))
         # A record deleted from its parent's form has no working row left to
-        # lock; its current approval serialises two editors deciding on it.
-        _lock_current_approvals({model: pks})
+        # lock; its publication serialises two editors deciding on it.
+        _lock_publications({model: pks})
         logs[model] = log = VersionLog(model, pks)
         for pk in pks:
             latest = log.latest(pk)
@@ -172,7 +175,7 @@ def approve(editor, versions, comment=""):
                 "your review: " + "; ".join(unseen) + ".",
                 unseen,
             )
-        _lock_current_approvals(referenced(changes.values()))
+        _lock_publications(referenced(changes.values()))
         missing = []
         for references in unpublished_references_of(changes.values()).values():
             for ref_model, ref_pk in references:
@@ -193,7 +196,7 @@ def approve(editor, versions, comment=""):
             list(changes.values()), Decision.Action.APPROVED, editor, timezone.now(), uuid.uuid4(), comment
         )
         if decisions:
-            published.index_for_search(decisions)
+            publish(decisions)
             published.advance_generation(shown_in | {decision.case_id for decision in decisions})
         transaction.on_commit(lambda: _tell_authors(list(changes.values()), "approved", editor, comment))
     return decisions
@@ -247,21 +250,15 @@ def _cases_showing(changes):
     # case holds thousands of records.
     for model, ids in _by_model((change.model, change.pk) for change in changes).items():
         for batch in batches(ids):
-            cases.update(Decision.objects.filter(
-                content_type=content_type(model), object_id__in=batch, is_current=True
+            cases.update(Publication.objects.filter(
+                content_type=content_type(model), object_id__in=batch
             ).values_list("case_id", flat=True))
     return cases
 
 
 def _record_decisions(changes, action, editor, at, batch, comment):
-    """Write one decision per change; an approval takes over as the one readers see now."""
+    """Write one decision per change in the log."""
     approved = action == Decision.Action.APPROVED
-    if approved:
-        for model, pks in _by_model((change.model, change.pk) for change in changes).items():
-            for ids in batches(pks):
-                Decision.objects.filter(
-                    content_type=content_type(model), object_id__in=ids, is_current=True
-                ).update(is_current=False)
     case_ids = case_ids_of(changes)
     name_changes(changes)
     return Decision.objects.bulk_create([
@@ -278,7 +275,6 @@ def _record_decisions(changes, action, editor, at, batch, comment):
             decided_at=at,
             comment=comment,
             batch=batch,
-            is_current=approved,
         )
         for change in changes
     ], batch_size=BATCH)
@@ -401,7 +397,7 @@ def delete_record(record, user, reason):
             [decision] = _record_decisions(
                 [deletion], Decision.Action.APPROVED, user, timezone.now(), uuid.uuid4(), reason
             )
-            published.index_for_search([decision])
+            publish([decision])
             published.advance_generation(shown_in | {decision.case_id})
 
 

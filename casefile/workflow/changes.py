@@ -22,6 +22,7 @@ from ..models import (
     Fact,
     FactActor,
     FactEvent,
+    Publication,
     Relationship,
     Source,
 )
@@ -433,12 +434,14 @@ def referenced(changes):
 
 def unpublished_references_of(changes):
     """{(model, pk): the records it refers to that readers cannot see}, for many changes at once."""
-    public = {
-        (ref_model, pk)
-        for ref_model, pks in referenced(changes).items()
-        for pk, version in approved_versions_of(ref_model, pks).items()
-        if is_public_version(version)
-    }
+    public = set()
+    for ref_model, pks in referenced(changes).items():
+        for batch in batches(pks):
+            public.update(
+                (ref_model, pk) for pk in Publication.objects.filter(
+                    content_type=content_type(ref_model), object_id__in=batch
+                ).values_list("object_id", flat=True)
+            )
     return {
         (change.model, change.pk): [] if change.is_removal else [
             ref for ref in references(change.model, change.latest) if ref not in public

@@ -9,7 +9,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from ..history import history_model
-from ..models import Case, Decision
+from ..models import Case, Decision, Publication
 from .changes import (
     CHILDREN,
     TOP_LEVEL,
@@ -94,7 +94,7 @@ def review_queue(case=None, author=None, kind=None):
             history_id__gt=Coalesce(Subquery(last_decided.values("history_id")[:1]), 0),
         ).order_by("history_id")
         approved = decisions.filter(action=Decision.Action.APPROVED)
-        current_approval = decisions.filter(object_id=OuterRef("id"), is_current=True)
+        current_approval = Publication.objects.filter(content_type=ct, object_id=OuterRef("id"))
         owners = _owners(model)
         has_case = model is not Case and any(field.name == "case" for field in model._meta.fields)
         # Each record's newest version, if no editor has decided on it: an

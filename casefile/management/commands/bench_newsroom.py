@@ -31,7 +31,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from casefile import published
+from casefile import published, workflow
 from casefile.mixed_load import Newsroom, editor_approving, reader_reading, reporter_editing
 from casefile.models import Actor, Case, Citation, Decision, Event, Fact, Source
 
@@ -78,7 +78,7 @@ class Builder:
                     case_id=row.id if model is Case else self.case_of(row),
                     content_type=content_type, object_id=row.id, history_id=row.history_id,
                     object_repr=str(row.instance)[:300], action=Decision.Action.APPROVED,
-                    decided_by=self.user, decided_at=self.tick(), batch=batch, is_current=True,
+                    decided_by=self.user, decided_at=self.tick(), batch=batch,
                 )
                 for row in approved
             ], batch_size=BATCH)
@@ -111,7 +111,7 @@ def build(stdout):
                  statement=f"A claim still being checked, number {n}.")
             for n in range(PENDING_CHANGES)
         ], approve=False)
-        published.mark_current_approvals()
+        workflow.republish()
         published.advance_generation()
     # Planner statistics and the visibility map for the tables just filled:
     # done now, autovacuum would otherwise do it in the middle of a row.

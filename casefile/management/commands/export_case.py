@@ -97,7 +97,7 @@ def case_export(case):
 
     # Which approval is current follows from the log; the import works it out,
     # so the file reads the same to versions of Casefile with and without it.
-    decision_fields = [f.name for f in Decision._meta.concrete_fields if f.name not in ("id", "is_current")]
+    decision_fields = [f.name for f in Decision._meta.concrete_fields if f.name != "id"]
 
     return {
         "format": EXPORT_FORMAT,

@@ -322,56 +322,55 @@ def _ids(records, *names):
 def _actor_page(reader, slug):
     actors = reader.load(Actor, slug=slug)
     actor_ids = _ids(actors, "pk")
-    relationships = reader.load(
-        Relationship, Q(subject_id__in=actor_ids) | Q(object_id__in=actor_ids), when=actor_ids
-    )
-    participants = reader.load(EventParticipant, actor_id__in=actor_ids)
-    fact_actors = reader.load(FactActor, actor_id__in=actor_ids)
-    citations = reader.load(Citation, relationship_id__in=_ids(relationships, "pk"))
+    ties = reader.load_together({
+        Relationship: ([Q(subject_id__in=actor_ids) | Q(object_id__in=actor_ids)], {}),
+        EventParticipant: ([], {"actor_id__in": actor_ids}),
+        FactActor: ([], {"actor_id__in": actor_ids}),
+    }) if actor_ids else {Relationship: [], EventParticipant: [], FactActor: []}
+    relationships = ties[Relationship]
+    linked = reader.load_together({
+        Actor: ([], {"id__in": _ids(relationships, "subject_id", "object_id") - actor_ids}),
+        Event: ([], {"id__in": _ids(ties[EventParticipant], "event_id")}),
+        Fact: ([], {"id__in": _ids(ties[FactActor], "fact_id")}),
+        Citation: ([], {"relationship_id__in": _ids(relationships, "pk")}),
+    })
     return {
-        Actor: actors + reader.load(Actor, id__in=_ids(relationships, "subject_id", "object_id") - actor_ids),
-        Relationship: relationships,
-        EventParticipant: participants,
-        Event: reader.load(Event, id__in=_ids(participants, "event_id")),
-        FactActor: fact_actors,
-        Fact: reader.load(Fact, id__in=_ids(fact_actors, "fact_id")),
-        Citation: citations,
-        Source: reader.load(Source, id__in=_ids(citations, "source_id")),
+        **ties, **linked,
+        Actor: actors + linked[Actor],
+        Source: reader.load(Source, id__in=_ids(linked[Citation], "source_id")),
     }
 
 
 def _event_page(reader, slug):
     events = reader.load(Event, slug=slug)
     event_ids = _ids(events, "pk")
-    participants = reader.load(EventParticipant, event_id__in=event_ids)
-    fact_events = reader.load(FactEvent, event_id__in=event_ids)
-    citations = reader.load(Citation, event_id__in=event_ids)
-    return {
-        Event: events,
-        EventParticipant: participants,
-        Actor: reader.load(Actor, id__in=_ids(participants, "actor_id")),
-        FactEvent: fact_events,
-        Fact: reader.load(Fact, id__in=_ids(fact_events, "fact_id")),
-        Citation: citations,
-        Source: reader.load(Source, id__in=_ids(citations, "source_id")),
-    }
+    children = reader.load_together({
+        EventParticipant: ([], {"event_id__in": event_ids}),
+        FactEvent: ([], {"event_id__in": event_ids}),
+        Citation: ([], {"event_id__in": event_ids}),
+    })
+    linked = reader.load_together({
+        Actor: ([], {"id__in": _ids(children[EventParticipant], "actor_id")}),
+        Fact: ([], {"id__in": _ids(children[FactEvent], "fact_id")}),
+        Source: ([], {"id__in": _ids(children[Citation], "source_id")}),
+    })
+    return {Event: events, **children, **linked}
 
 
 def _fact_page(reader, slug):
     facts = reader.load(Fact, slug=slug)
     fact_ids = _ids(facts, "pk")
-    fact_actors = reader.load(FactActor, fact_id__in=fact_ids)
-    fact_events = reader.load(FactEvent, fact_id__in=fact_ids)
-    citations = reader.load(Citation, fact_id__in=fact_ids)
-    return {
-        Fact: facts,
-        FactActor: fact_actors,
-        Actor: reader.load(Actor, id__in=_ids(fact_actors, "actor_id")),
-        FactEvent: fact_events,
-        Event: reader.load(Event, id__in=_ids(fact_events, "event_id")),
-        Citation: citations,
-        Source: reader.load(Source, id__in=_ids(citations, "source_id")),
-    }
+    children = reader.load_together({
+        FactActor: ([], {"fact_id__in": fact_ids}),
+        FactEvent: ([], {"fact_id__in": fact_ids}),
+        Citation: ([], {"fact_id__in": fact_ids}),
+    })
+    linked = reader.load_together({
+        Actor: ([], {"id__in": _ids(children[FactActor], "actor_id")}),
+        Event: ([], {"id__in": _ids(children[FactEvent], "event_id")}),
+        Source: ([], {"id__in": _ids(children[Citation], "source_id")}),
+    })
+    return {Fact: facts, **children, **linked}
 
 
 def _source_page(reader, slug):
@@ -379,14 +378,16 @@ def _source_page(reader, slug):
     sources = reader.load(Source)
     source_ids = {source.pk for source in sources if source.slug == slug}
     citations = reader.load(Citation, source_id__in=source_ids)
-    relationships = reader.load(Relationship, id__in=_ids(citations, "relationship_id"))
+    parents = reader.load_together({
+        Fact: ([], {"id__in": _ids(citations, "fact_id")}),
+        Event: ([], {"id__in": _ids(citations, "event_id")}),
+        Relationship: ([], {"id__in": _ids(citations, "relationship_id")}),
+    })
     return {
         Source: sources,
         Citation: citations,
-        Fact: reader.load(Fact, id__in=_ids(citations, "fact_id")),
-        Event: reader.load(Event, id__in=_ids(citations, "event_id")),
-        Relationship: relationships,
-        Actor: reader.load(Actor, id__in=_ids(relationships, "subject_id", "object_id")),
+        **parents,
+        Actor: reader.load(Actor, id__in=_ids(parents[Relationship], "subject_id", "object_id")),
     }
 
 
@@ -500,8 +501,30 @@ PAGE_READS = {"actor": _actor_page, "event": _event_page, "fact": _fact_page, "s
 LINK_ORDER = (Actor, Source, Relationship, Event, EventParticipant, Fact, FactActor, FactEvent, Citation)
 
 
+def _content_key(name):
+    """A lookup on a record's field, made on the Publication row that holds the record's fields."""
+    field_name = name.split("__", 1)[0]
+    if field_name in ("id", "pk"):
+        return "object_id" + name[len(field_name):]
+    return f"content__{name}"
+
+
+def _on_content(condition):
+    """`condition` (a Q on a record's fields), made on the Publication rows."""
+    translated = Q(*(
+        _on_content(child) if isinstance(child, Q) else (_content_key(child[0]), child[1])
+        for child in condition.children
+    ))
+    translated.connector, translated.negated = condition.connector, condition.negated
+    return translated
+
+
 class _Reader:
-    """Reads the approved versions of one public case, as of one moment."""
+    """Reads the approved versions of one public case, as of one moment.
+
+    Now, from the Publication rows, which hold each public record's approved
+    fields; as of an earlier day, from the decision log and the versions it names.
+    """
 
     def __init__(self, case, as_of, at):
         self.case, self.as_of, self.at = case, as_of, at
@@ -509,10 +532,14 @@ class _Reader:
     @classmethod
     def for_case(cls, slug, as_of):
         at = moment(as_of)
-        case_row = approved_versions(Case, at=at).filter(slug=slug).first()
-        if case_row is None:
+        if at is None:
+            row = publications(Case).filter(slug=slug).first()
+            case = row.record(Case) if row is not None else None
+        else:
+            case_row = approved_versions(Case, at=at).filter(slug=slug).first()
+            case = _instance(case_row) if case_row is not None else None
+        if case is None:
             return None
-        case = _instance(case_row)
         case.as_of_moment = at
         return cls(case, as_of, at)
 
@@ -528,6 +555,12 @@ class _Reader:
             name.endswith("__in") and not values for name, values in lookups.items()
         ):
             return []
+        if self.at is None:
+            rows = publications(model, case=self.case.pk).filter(
+                *(_on_content(condition) for condition in conditions),
+                **{_content_key(name): value for name, value in lookups.items()},
+            )
+            return [row.record(model) for row in rows]
         if not conditions and not lookups:
             return _instances(model, approved_versions(model, case=self.case.pk, at=self.at))
         if not conditions and list(lookups) == ["id__in"]:
@@ -536,6 +569,34 @@ class _Reader:
             among = history_model(model).objects.filter(*conditions, **lookups).values("id")
         rows = approved_rows(model, among, *conditions, case=self.case.pk, at=self.at, **lookups)
         return [_instance(row) for row in rows]
+
+    def load_together(self, wanted):
+        """`load()` of several kinds at once: {model: (conditions, lookups)} to {model: records}.
+
+        Now, one query reads them all from the Publication rows.
+        """
+        found = {model: [] for model in wanted}
+        wanted = {
+            model: (conditions, lookups) for model, (conditions, lookups) in wanted.items()
+            if not any(name.endswith("__in") and not values for name, values in lookups.items())
+        }
+        if self.at is not None:
+            for model, (conditions, lookups) in wanted.items():
+                found[model] = self.load(model, *conditions, **lookups)
+            return found
+        if not wanted:
+            return found
+        either = Q()
+        for model, (conditions, lookups) in wanted.items():
+            either |= Q(
+                Q(content_type=ContentType.objects.get_for_model(model)),
+                *(_on_content(condition) for condition in conditions),
+                **{_content_key(name): value for name, value in lookups.items()},
+            )
+        for row in Publication.objects.filter(either, case=self.case.pk):
+            model = ContentType.objects.get_for_id(row.content_type_id).model_class()
+            found[model].append(row.record(model))
+        return found
 
     def overview(self):
         # Every public fact's status, and its place in the list of its status.
@@ -704,7 +765,7 @@ class _Reader:
 
 
 def fact_versions(fact):
-    """The approved versions of a public fact, oldest first, with their approvals."""
+    """The approved versions of a public fact, oldest first, with their approvals, in one query."""
     decisions = Decision.objects.filter(
         content_type=ContentType.objects.get_for_model(Fact),
         object_id=fact.pk,
@@ -712,14 +773,15 @@ def fact_versions(fact):
     )
     if fact.case.as_of_moment is not None:
         decisions = decisions.filter(decided_at__lt=fact.case.as_of_moment)
-    decisions = list(decisions.order_by("decided_at", "id"))
-    rows = history_model(Fact).objects.in_bulk([d.history_id for d in decisions])
-    versions = []
-    for decision in decisions:
-        row = rows.get(decision.history_id)
-        if row is not None and not row.removal_proposed and row.history_type != "-":
-            versions.append({"row": row, "approved_at": decision.decided_at, "note": decision.comment})
-    return versions
+    approval = decisions.filter(history_id=OuterRef("history_id")).order_by("decided_at", "id")
+    rows = (
+        history_model(Fact).objects.filter(history_id__in=decisions.values("history_id"), removal_proposed=False)
+        .exclude(history_type="-")
+        .annotate(approved_at=Subquery(approval.values("decided_at")[:1]),
+                  note=Subquery(approval.values("comment")[:1]))
+        .order_by("approved_at", "history_id")
+    )
+    return [{"row": row, "approved_at": row.approved_at, "note": row.note} for row in rows]
 
 
 @dataclass

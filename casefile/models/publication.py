@@ -2,6 +2,7 @@
 
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchVectorField
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.urls import reverse
 
@@ -57,6 +58,10 @@ class Publication(models.Model):
     )
     published_at = models.DateTimeField(help_text="When this version was approved.")
     first_published_at = models.DateTimeField(help_text="When readers first saw the record.")
+    content = models.JSONField(
+        default=dict, encoder=DjangoJSONEncoder,
+        help_text="The approved version's fields, as pages show them, and when it was saved.",
+    )
     slug = models.SlugField(max_length=100, blank=True)
     label = models.TextField(blank=True, help_text="What a search result shows.")
     status = models.CharField(
@@ -91,3 +96,29 @@ class Publication(models.Model):
     @property
     def kind_label(self):
         return self.content_type.model_class()._meta.verbose_name.capitalize()
+
+    @staticmethod
+    def content_of(model, version):
+        """What a row keeps of an approved version: its fields, and when it was saved."""
+        content = {field.attname: getattr(version, field.attname) for field in model._meta.concrete_fields}
+        content[SAVED_AT] = version.history_date
+        return content
+
+    def record(self, model):
+        """The approved version as a record of `model`, as the public pages show it.
+
+        `version_id`, `version_date` and `approved_at` say which version it is,
+        when it was saved and when it was approved.
+        """
+        fields = model._meta.concrete_fields
+        record = model.from_db(
+            None, [field.attname for field in fields],
+            [field.to_python(self.content.get(field.attname)) for field in fields],
+        )
+        record.version_id, record.approved_at = self.history_id, self.published_at
+        record.version_date = models.DateTimeField().to_python(self.content.get(SAVED_AT))
+        return record
+
+
+# The key of `Publication.content` that holds when the version was saved.
+SAVED_AT = "_saved_at"

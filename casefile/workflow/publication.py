@@ -62,10 +62,11 @@ def _publish_batch(model, content_type, approvals):
         row.case_id, row.history_id, row.approval = approval.case_id, approval.history_id, approval
         row.published_at = approval.decided_at
         row.first_published_at = first_published.get(approval.object_id, approval.decided_at)
+        row.content = Publication.content_of(model, versions[approval.history_id])
         for name, value in search.searchable(model, versions[approval.history_id]).items():
             setattr(row, name, value)
         rows.append(row)
-    fields = ["case", "history_id", "approval", "published_at", "first_published_at", *search.ROW_FIELDS]
+    fields = ["case", "history_id", "approval", "published_at", "first_published_at", "content", *search.ROW_FIELDS]
     Publication.objects.bulk_update([row for row in rows if row.pk], fields)
     Publication.objects.bulk_create([row for row in rows if not row.pk])
     if connection.vendor == "postgresql" and model in search.SEARCH_FIELDS:

@@ -1,0 +1,68 @@
+"""What readers see now is read from the Publication rows that approvals write."""
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from casefile import published, workflow
+from casefile.models import Actor, Fact, Publication
+
+from .factories import grow, save
+
+RECORD_PAGES = [
+    "/cases/harbour/facts/mayor-owns-shares/",
+    "/cases/harbour/actors/ana-mayor/",
+    "/cases/harbour/events/tender-opened/",
+    "/cases/harbour/sources/registry/",
+    "/cases/harbour/sources/forum-post/",
+]
+MAX_QUERIES_PER_RECORD_PAGE = 6
+
+
+def read(client, url):
+    cache.clear()
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200, url
+    return [query["sql"] for query in captured]
+
+
+@pytest.mark.parametrize("facts", [10, 500])
+def test_a_record_page_takes_a_handful_of_queries_whatever_the_size_of_the_case(
+    client, disputed_case, reporter, editor, facts
+):
+    grow(disputed_case, reporter, editor, facts)
+    for url in RECORD_PAGES:
+        assert len(read(client, url)) <= MAX_QUERIES_PER_RECORD_PAGE, url
+
+
+@pytest.mark.parametrize("url", RECORD_PAGES[1:])
+def test_a_record_page_of_today_reads_no_version_history(client, disputed_case, url):
+    assert not [sql for sql in read(client, url) if "casefile_historical" in sql]
+
+
+def test_a_publication_holds_the_approved_version_not_the_working_one(case_file, reporter, editor):
+    fact = Fact.objects.get(slug="contract-value")
+    fact.statement = "A draft no editor has seen."
+    save(fact, reporter)
+    publication = Publication.objects.of_kind(Fact).get(object_id=fact.pk)
+
+    assert publication.record(Fact).statement == "The contract was worth 5 million."
+    assert publication.history_id == workflow.approved_version(Fact, fact.pk).history_id
+
+    workflow.approve_case(editor, case_file, "Checked")
+    publication.refresh_from_db()
+    assert publication.record(Fact).statement == "A draft no editor has seen."
+    assert publication.first_published_at < publication.published_at
+
+
+def test_a_removed_record_is_no_longer_published_and_its_page_is_gone(client, case_file, reporter, editor):
+    actor = Actor.objects.get(slug="quay-builders")
+    workflow.propose_removal(actor, reporter, "Not part of the story")
+    assert published.is_public(actor)
+
+    workflow.approve_case(editor, case_file, "Taken down")
+
+    assert not published.is_public(actor)
+    assert not Publication.objects.of_kind(Actor).filter(object_id=actor.pk).exists()
+    assert client.get("/cases/harbour/actors/quay-builders/").status_code == 404

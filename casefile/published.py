@@ -298,8 +298,7 @@ def published_case(slug, as_of=None):
     reader = _Reader.for_case(slug, as_of)
     if reader is None:
         return None
-    loaded = {model: reader.load(model) for model in LINK_ORDER}
-    return reader.assemble(loaded)
+    return reader.assemble(reader.load_together({model: ([], {}) for model in LINK_ORDER}))
 
 
 def published_page(case_slug, kind, slug, as_of=None):

@@ -48,6 +48,14 @@ def approve_all(editor, case):
     return workflow.approve_case(editor, case, "approved in test")
 
 
+def approve_edit(editor, record, comment):
+    """Approve the latest version of one record."""
+    model = type(record)
+    return workflow.approve(
+        editor, {(model, record.pk): workflow.latest_version(model, record.pk).history_id}, comment
+    )
+
+
 def build_case_file(reporter, editor):
     """A small published case: two actors, a source, an event and a fact citing the source."""
     case = save(Case(title="Harbour contracts", slug="harbour", summary="Who won the harbour contracts."), reporter)

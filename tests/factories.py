@@ -48,6 +48,14 @@ def approve_all(editor, case):
     return workflow.approve_case(editor, case, "approved in test")
 
 
+def approve_edit(editor, record, comment):
+    """Approve the latest version of one record."""
+    model = type(record)
+    return workflow.approve(
+        editor, {(model, record.pk): workflow.latest_version(model, record.pk).history_id}, comment
+    )
+
+
 def build_case_file(reporter, editor):
     """A small published case: two actors, a source, an event and a fact citing the source."""
     case = save(Case(title="Harbour contracts", slug="harbour", summary="Who won the harbour contracts."), reporter)
@@ -141,3 +149,23 @@ def grow(case, reporter, editor, facts):
 def publish_everything(case, editor):
     """Approve every change waiting in the case, as an editor approving an import would."""
     return workflow.approve_case(editor, case, "approved in test")
+
+
+def complete_case_file(case, user):
+    """Adds the kinds of record the small case lacks, so every admin has a row to show."""
+    mayor, firm = Actor.objects.get(slug="ana-mayor"), Actor.objects.get(slug="quay-builders")
+    relationship = save(Relationship(case=case, subject=firm, kind="contracted with", object=mayor), user)
+    save(Citation(relationship=relationship, source=Source.objects.get(case=case, slug="daily"),
+                  locator="¶4"), user)
+    fact = Fact.objects.filter(case=case).first()
+    save(FactEvent(fact=fact, event=Event.objects.filter(case=case).first()), user)
+    add_login_records()
+
+
+def add_login_records():
+    """A login, a failed login and a lockout, so the admin of each login record has a row to show."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    AccessAttempt.objects.create(username="mallory", ip_address="10.0.0.1", failures_since_start=1)
+    AccessLog.objects.create(username="rita", ip_address="10.0.0.2")
+    AccessFailureLog.objects.create(username="mallory", ip_address="10.0.0.1")

@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from casefile import workflow
 from casefile.models import Actor, Event, Source
+from tests.admin.pages import edit, error_text, review_url
 from tests.factories import approve_all
-from tests.test_admin import edit, error_text, review_url
 
 RIGHT_TO_LEFT_OVERRIDE = "\u202e"
 # Characters that open a run of text in another direction, and those that close one.

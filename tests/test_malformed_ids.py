@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from casefile import workflow
 from casefile.models import Decision, Fact
-from tests.test_admin import edit, form_data, public_statement, review_url, saved, shown_messages
+from tests.admin.pages import edit, form_data, public_statement, review_url, saved, shown_messages
 
 TOO_LARGE = "9" * 25
 # Ids no record can have: not a number, beyond any database column, below zero, never given out.

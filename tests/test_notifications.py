@@ -10,8 +10,7 @@ from django.urls import reverse
 
 from casefile import workflow
 from casefile.models import Actor, Decision, Event, Relationship, Source
-from tests.factories import approve_all, save
-from tests.test_admin import (
+from tests.admin.pages import (
     approve_on_review_page,
     edit,
     error_text,
@@ -19,6 +18,7 @@ from tests.test_admin import (
     saved,
     shown_messages,
 )
+from tests.factories import approve_all, save
 
 # The save, the commit and the notice sent on commit in one request, as in production.
 committing = pytest.mark.django_db(transaction=True)

@@ -6,7 +6,7 @@ import re
 from django.template import Context, Template
 
 from casefile.textdiff import word_diff
-from tests.test_admin import edit, review_url, saved
+from tests.admin.pages import edit, review_url, saved
 
 
 def read_as_text(marked):

@@ -1,0 +1,88 @@
+"""The page of a case: summary, key actors, timeline, facts by status, disputes and the relationship diagram."""
+
+import json
+import re
+from pathlib import Path
+
+from casefile.models import Decision
+from tests.public.pages import case_url, page, text
+
+
+def test_the_case_page_shows_the_summary_key_actors_and_sources(client, disputed_case):
+    html = page(client, case_url(disputed_case))
+    shown = text(html)
+    assert "<h1>Harbour contracts</h1>" in html
+    assert "Who won the harbour contracts." in shown
+    assert 'href="/cases/harbour/actors/ana-mayor/"' in html
+    assert 'href="/cases/harbour/actors/quay-builders/"' in html
+    assert 'href="/cases/harbour/sources/registry/"' in html
+    assert "Forum post about the tender" in shown
+
+
+def test_the_timeline_is_in_date_order_with_partial_dates_as_known(client, disputed_case):
+    shown = text(page(client, case_url(disputed_case)))
+    timeline = shown[shown.index("Timeline"):shown.index("Facts Confirmed")]
+    assert timeline.index("2019 Tender opened") < timeline.index("May 2020 Contract signed")
+    assert "1 January 2019" not in timeline
+
+
+def test_facts_are_grouped_by_status_with_counts(client, disputed_case):
+    shown = text(page(client, case_url(disputed_case)))
+    assert "Confirmed: 1" in shown
+    assert "Disputed: 1" in shown
+    assert "Unverified: 0" in shown
+    assert "False: 0" in shown
+    assert "Confirmed 1 fact The contract was worth 5 million." in shown
+
+
+def test_a_disputed_fact_shows_each_side_with_its_sources(client, disputed_case):
+    html = page(client, case_url(disputed_case))
+    dispute = html[html.index('id="disputed"'):html.index('id="ties"')]
+    supports = text(dispute[dispute.index("side-supports"):dispute.index("side-contradicts")])
+    contradicts = text(dispute[dispute.index("side-contradicts"):])
+    assert "Company registry extract" in supports and "Ana Mayor, shareholder" in supports
+    assert "Forum post about the tender" in contradicts and "she never held shares" in contradicts
+    assert "Forum post" not in supports
+    assert "The registry names her; her office denies it." in text(dispute)
+
+
+def test_the_case_page_tells_when_it_was_last_updated_and_links_the_corrections(client, disputed_case):
+    html = page(client, case_url(disputed_case))
+    last = Decision.objects.filter(case=disputed_case).latest("decided_at").decided_at
+    assert f'datetime="{last:%Y-%m-%dT%H:%M:%S}+0000"' in html
+    assert 'href="/cases/harbour/corrections/"' in html
+
+
+def test_the_case_page_advertises_its_json(client, case_file):
+    html = page(client, case_url(case_file))
+    assert '<link rel="alternate" type="application/json" href="/cases/harbour/case.json"' in html
+
+
+def test_the_relationship_diagram_has_its_data_and_a_text_version_beside_it(client, disputed_case):
+    html = page(client, case_url(disputed_case))
+    data = json.loads(re.search(
+        r'<script id="relationship-graph-data" type="application/json">(.*?)</script>', html, re.S
+    ).group(1))
+    edge = data["edges"][0]
+    assert edge["label"] == "business partner of"
+    assert {node["label"] for node in data["nodes"]} == {"Ana Mayor", "Quay Builders"}
+    relationship_item = html[html.index(f'id="{edge["url"][1:]}"'):]
+    relationship_item = relationship_item[:relationship_item.index("</li>")]
+    assert "business partner of" in relationship_item
+    assert "Company registry extract" in relationship_item
+    assert "casefile/vendor/cytoscape/cytoscape.min.js" in html
+    assert "casefile/graph.js" in html
+
+
+def test_a_case_without_relationships_draws_no_diagram(client, case_file):
+    html = page(client, case_url(case_file))
+    assert "relationship-graph" not in html
+    assert "cytoscape" not in html
+
+
+def test_the_vendored_diagram_library_is_served_with_its_licence():
+    from django.contrib.staticfiles import finders
+
+    assert finders.find("casefile/vendor/cytoscape/cytoscape.min.js")
+    licence = Path(finders.find("casefile/vendor/cytoscape/LICENSE")).read_text()
+    assert "Cytoscape Consortium" in licence

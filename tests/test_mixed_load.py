@@ -83,3 +83,27 @@ def test_the_checks_catch_an_approval_made_outside_the_run(case_file, reporter, 
 
     assert findings["approvals no editor made here"] == [decisions[0].history_id]
     assert findings["approvals by someone else"] == ["someone-else"]
+
+
+def test_an_editor_of_the_newsroom_reviews_again_when_a_reporter_or_another_editor_came_first(
+    case_file, reporter, editor, monkeypatch
+):
+    fact = Fact.objects.get(slug="contract-value")
+    newsroom = Newsroom(seconds=0, longest_seconds=0)
+    review = editor_approving(newsroom, editor, [(Fact, fact.pk)])
+
+    review()  # nothing waits: the fact's newest version was approved already
+    fact.statement = "The contract was worth 5.1 million."
+    save(fact, reporter)
+    stale = workflow.latest_version(Fact, fact.pk).history_id
+    fact.statement = "The contract was worth 5.2 million."
+    save(fact, reporter)
+    newest = workflow.latest_version(Fact, fact.pk).history_id
+    with monkeypatch.context() as patch:
+        # The version the editor looked at is no longer the newest one.
+        patch.setattr(workflow, "latest_version", lambda model, pk: Fact.history.get(history_id=stale))
+        review()
+
+    assert newsroom.approved_by_editor == set()
+    review()
+    assert newsroom.approved_by_editor == {newest}

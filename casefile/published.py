@@ -26,9 +26,10 @@ from functools import cached_property
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F, Max, Min, OuterRef, Q, Subquery, Value, When, Window
+from django.db.models.fields.json import KT
 from django.db.models.functions import Collate, Greatest, RowNumber
 
-from .dates import Precision
+from .dates import PRECISION_RANK, Precision
 from .history import history_model
 from .models import (
     Actor,
@@ -455,21 +456,56 @@ class CaseOverview:
         return self.counts[Fact.Status.DISPUTED] > len(self.disputed_facts)
 
 
+# The same orders on the Publication rows, which keep a name or title as their label.
+PUBLICATION_ORDER = {
+    Actor: ("label", "object_id"),
+    Event: (
+        KT("content__starts_on"),
+        models.Case(
+            When(content__starts_precision=Precision.YEAR, then=Value(0)),
+            When(content__starts_precision=Precision.MONTH, then=Value(1)),
+            default=Value(2),
+        ),
+        "label",
+        "object_id",
+    ),
+    Fact: ("slug", "object_id"),
+    Source: ("label", "object_id"),
+}
+
+
+def publication_order(model):
+    """`PUBLICATION_ORDER` for the database, text by code point as in `reading_order()`."""
+    return [
+        Collate(name, "C") if name in ("label", "slug") and connection.vendor == "postgresql" else name
+        for name in PUBLICATION_ORDER[model]
+    ]
+
+
 class PublicList:
     """The public records of one kind in a case, in reading order, read a slice at a time.
 
     Django's Paginator asks it for its length and for the slice of one page.
+    Now, from the Publication rows; as of an earlier day, from the versions the log names.
     """
 
     def __init__(self, reader, model, **lookups):
         self.reader, self.model = reader, model
-        self.rows = public_rows(model, case=reader.case.pk, at=reader.at).filter(**lookups)
+        if reader.at is None:
+            self.rows = publications(model, case=reader.case.pk).filter(
+                **{_content_key(name): value for name, value in lookups.items()}
+            )
+        else:
+            self.rows = public_rows(model, case=reader.case.pk, at=reader.at).filter(**lookups)
 
     def count(self):
         return self.rows.count()
 
     def __getitem__(self, window):
-        records = _instances(self.model, self.rows.order_by(*reading_order(self.model)), window)
+        if self.reader.at is None:
+            records = [row.record(self.model) for row in self.rows.order_by(*publication_order(self.model))[window]]
+        else:
+            records = _instances(self.model, self.rows.order_by(*reading_order(self.model)), window)
         for record in records:
             record.case = self.reader.case
         return records
@@ -598,6 +634,8 @@ class _Reader:
         return found
 
     def overview(self):
+        if self.at is None:
+            return self._overview_now()
         # Every public fact's status, and its place in the list of its status.
         fact_statuses, shown_fact_ids = {}, []
         for pk, status, place in public_rows(Fact, case=self.case.pk, at=self.at).annotate(
@@ -662,6 +700,75 @@ class _Reader:
             sources_by_title=[snapshot.sources[source.pk] for source in sources],
             counts={**counts, "actor": len(actor_names), "event": len(event_ids),
                     "fact": len(fact_statuses), "source": PublicList(self, Source).count()},
+        )
+
+    def _overview_now(self):
+        """`overview()` from the Publication rows: one narrow read of the whole case's ordering
+        columns, one read of the records shown, one of the sources their citations cite."""
+        kinds = (Fact, Event, Actor, Source, Relationship, FactActor, EventParticipant)
+        model_of = {ContentType.objects.get_for_model(model).pk: model for model in kinds}
+        rows = {model: [] for model in kinds}
+        for content_type_id, *columns in Publication.objects.filter(
+            case=self.case.pk, content_type__in=list(model_of)
+        ).values_list(
+            "content_type_id", "object_id", "slug", "label", "status", "content__starts_on",
+            "content__starts_precision", "content__actor_id", "content__fact_id", "content__event_id",
+            "content__subject_id", "content__object_id",
+        ):
+            rows[model_of[content_type_id]].append(columns)
+
+        fact_statuses, shown_fact_ids, places = {}, [], Counter()
+        for pk, slug, _, status, *_ in sorted(rows[Fact], key=lambda row: (row[1], row[0])):
+            fact_statuses[pk] = status
+            places[status] += 1
+            if places[status] <= CASE_PAGE_ITEMS:
+                shown_fact_ids.append(pk)
+        timeline_ids = [row[0] for row in sorted(
+            rows[Event], key=lambda row: (row[4], PRECISION_RANK.get(row[5], 2), row[2], row[0])
+        )]
+        source_ids = [row[0] for row in sorted(rows[Source], key=lambda row: (row[2], row[0]))]
+        actor_names = {row[0]: row[2] for row in rows[Actor]}
+        weight = Counter()
+        for *_, actor_id, fact_id, _, _, _ in rows[FactActor]:
+            weight[actor_id] += fact_id in fact_statuses
+        event_ids = set(timeline_ids)
+        for *_, actor_id, _, event_id, _, _ in rows[EventParticipant]:
+            weight[actor_id] += event_id in event_ids
+        key_actor_ids = sorted(actor_names, key=lambda pk: (-weight[pk], actor_names[pk], pk))[:KEY_ACTORS]
+        relationship_ids = {row[0] for row in rows[Relationship]}
+        ends = {end for *_, subject, obj in rows[Relationship] for end in (subject, obj)}
+        disputed_ids = {pk for pk in shown_fact_ids if fact_statuses[pk] == Fact.Status.DISPUTED}
+
+        shown = self.load_together({
+            Fact: ([], {"id__in": shown_fact_ids}),
+            Event: ([], {"id__in": timeline_ids[:CASE_PAGE_ITEMS]}),
+            Source: ([], {"id__in": source_ids[:CASE_PAGE_ITEMS]}),
+            Actor: ([], {"id__in": set(key_actor_ids) | ends}),
+            Relationship: ([], {"id__in": relationship_ids}),
+            Citation: ([Q(fact_id__in=disputed_ids) | Q(relationship_id__in=relationship_ids)], {}),
+        })
+        cited = _ids(shown[Citation], "source_id") - set(source_ids[:CASE_PAGE_ITEMS])
+        snapshot = self.assemble({**shown, Source: shown[Source] + self.load(Source, id__in=cited)})
+
+        counts = Counter({status: 0 for status in Fact.Status})
+        counts.update(fact_statuses.values())
+        # Records an editor took away between the two reads are left out.
+        def present(records, ids):
+            return [records[pk] for pk in ids if pk in records]
+
+        shown_by_status = {
+            status: present(snapshot.facts, [pk for pk in shown_fact_ids if fact_statuses[pk] == status])
+            for status in Fact.Status
+        }
+        return CaseOverview(
+            snapshot=snapshot,
+            key_actors=present(snapshot.actors, key_actor_ids),
+            timeline=present(snapshot.events, timeline_ids[:CASE_PAGE_ITEMS]),
+            facts_by_status=[(status, shown_by_status[status], counts[status]) for status in Fact.Status],
+            disputed_facts=shown_by_status[Fact.Status.DISPUTED],
+            sources_by_title=present(snapshot.sources, source_ids[:CASE_PAGE_ITEMS]),
+            counts={**counts, "actor": len(actor_names), "event": len(event_ids),
+                    "fact": len(fact_statuses), "source": len(source_ids)},
         )
 
     def assemble(self, loaded):

@@ -10,6 +10,10 @@ from casefile.models import Actor, Fact, Publication
 
 from .factories import grow, save
 
+CASE_PAGES = [
+    "/cases/harbour/", "/cases/harbour/case.json", "/cases/harbour/actors/", "/cases/harbour/timeline/",
+    "/cases/harbour/facts/?status=disputed", "/cases/harbour/sources/",
+]
 RECORD_PAGES = [
     "/cases/harbour/facts/mayor-owns-shares/",
     "/cases/harbour/actors/ana-mayor/",
@@ -17,7 +21,7 @@ RECORD_PAGES = [
     "/cases/harbour/sources/registry/",
     "/cases/harbour/sources/forum-post/",
 ]
-MAX_QUERIES_PER_RECORD_PAGE = 6
+MAX_QUERIES_PER_PAGE = 6
 
 
 def read(client, url):
@@ -28,15 +32,15 @@ def read(client, url):
 
 
 @pytest.mark.parametrize("facts", [10, 500])
-def test_a_record_page_takes_a_handful_of_queries_whatever_the_size_of_the_case(
+def test_the_case_and_record_pages_take_a_handful_of_queries_whatever_the_size_of_the_case(
     client, disputed_case, reporter, editor, facts
 ):
     grow(disputed_case, reporter, editor, facts)
-    for url in RECORD_PAGES:
-        assert len(read(client, url)) <= MAX_QUERIES_PER_RECORD_PAGE, url
+    for url in CASE_PAGES + RECORD_PAGES:
+        assert len(read(client, url)) <= MAX_QUERIES_PER_PAGE, url
 
 
-@pytest.mark.parametrize("url", RECORD_PAGES[1:])
+@pytest.mark.parametrize("url", CASE_PAGES + RECORD_PAGES[1:])
 def test_a_record_page_of_today_reads_no_version_history(client, disputed_case, url):
     assert not [sql for sql in read(client, url) if "casefile_historical" in sql]
 

@@ -253,13 +253,6 @@ class PublishedCase:
         return sorted(self.events.values(), key=lambda event: event.timeline_key)
 
     @property
-    def facts_by_status(self):
-        groups = {status: [] for status in Fact.Status}
-        for fact in sorted(self.facts.values(), key=lambda fact: fact.slug):
-            groups[Fact.Status(fact.status)].append(fact)
-        return [(status, groups[status]) for status in Fact.Status]
-
-    @property
     def disputed_facts(self):
         return sorted(
             (fact for fact in self.facts.values() if fact.status == Fact.Status.DISPUTED),

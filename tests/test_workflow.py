@@ -416,3 +416,19 @@ def test_a_whole_case_of_more_than_a_thousand_records_is_approved_in_one_go(repo
 
     assert len(decisions) == 1101
     assert len(published.published_case("ledgers").actors) == 1100
+
+
+def test_the_queue_gives_each_change_the_version_of_its_own_kind_when_numbers_coincide(case_file, reporter):
+    actor = save(Actor(case=case_file, kind=Actor.Kind.PERSON, name="Tom Clerk", slug="tom-clerk"), reporter)
+    fact = Fact.objects.get(slug="contract-value")
+    citation = save(Citation(fact=fact, source=Source.objects.get(slug="daily"), locator="¶7"), reporter)
+    # Each kind numbers its versions on its own; make the two numbers the same.
+    number = max(Actor.history.latest().history_id, Citation.history.latest().history_id) + 100
+    Actor.history.filter(history_id=Actor.history.latest().history_id).update(history_id=number)
+    Citation.history.filter(history_id=Citation.history.latest().history_id).update(history_id=number)
+
+    items = workflow.load_records(workflow.review_queue())
+
+    rows = {change["model"]: change["row"] for item in items for change in item.changes}
+    assert rows[Actor].instance == actor
+    assert rows[Citation].instance == citation

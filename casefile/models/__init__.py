@@ -1,8 +1,9 @@
 """The case file: actors, relationships, sources, events, facts and citations.
 
-Every record is versioned by simple-history. What readers see is decided by
-`Decision` rows: an editor's approval names exactly one historical version.
-The public read layer (`casefile.published`) reads only those versions.
+Every record is versioned by simple-history. An editor's approval, a
+`Decision` in the log, names exactly one historical version; what readers see
+now is one `Publication` per public record, which approvals write. The public
+read layer (`casefile.published`) reads only those.
 """
 
 from ..text import DIRECTION_CONTROLS, quote_word_count, refuse_direction_controls, validate_single_line
@@ -13,7 +14,6 @@ from .records import (
     MAX_QUOTE_WORDS,
     Actor,
     Case,
-    CaseQuerySet,
     CaseRecordQuerySet,
     Citation,
     Event,
@@ -28,7 +28,7 @@ from .records import (
 
 __all__ = [
     "DIRECTION_CONTROLS", "LOCATOR_PATTERN", "MAX_QUOTE_WORDS",
-    "Actor", "Case", "CaseQuerySet", "CaseRecordQuerySet", "Citation", "Decision", "Event",
+    "Actor", "Case", "CaseRecordQuerySet", "Citation", "Decision", "Event",
     "EventParticipant", "Fact", "FactActor", "FactEvent", "Publication", "PublicationGeneration",
     "Record", "Relationship", "Source",
     "quote_word_count", "refuse_direction_controls", "validate_single_line",

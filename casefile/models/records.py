@@ -35,25 +35,11 @@ class Record(models.Model):
     def kind_label(self):
         return self._meta.verbose_name.capitalize()
 
-    def get_admin_url(self):
-        return reverse(
-            f"admin:{self._meta.app_label}_{self._meta.model_name}_change", args=[self.pk]
-        )
-
-
-class CaseQuerySet(models.QuerySet):
-    def public(self, as_of=None):
-        from ..published import approved_ids
-
-        return self.filter(pk__in=approved_ids(Case, as_of=as_of))
-
 
 class Case(Record):
     title = models.CharField(max_length=200, validators=[validate_single_line])
     slug = models.SlugField(max_length=100, unique=True)
     summary = models.TextField(blank=True)
-
-    objects = CaseQuerySet.as_manager()
 
     class Meta:
         ordering = ["title"]

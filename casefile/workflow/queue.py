@@ -184,10 +184,12 @@ def load_records(items):
             versions_by_model.setdefault(change["model"], []).append(change["history_id"])
     full = {}
     for model, history_ids in versions_by_model.items():
-        full.update(history_model(model).objects.in_bulk(history_ids, field_name="history_id"))
+        # Each kind numbers its versions on its own: a number names a version of one kind only.
+        for history_id, row in history_model(model).objects.in_bulk(history_ids, field_name="history_id").items():
+            full[(model, history_id)] = row
     for item in items:
         for change in item.changes:
-            change["row"] = full.get(change["history_id"], change["row"])
+            change["row"] = full.get((change["model"], change["history_id"]), change["row"])
     for item in items:
         record = live[item.model].get(item.pk)
         item.__dict__["record"] = record or latest_version(item.model, item.pk).instance

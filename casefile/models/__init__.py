@@ -6,6 +6,7 @@ The public read layer (`casefile.published`) reads only those versions.
 """
 
 from ..text import DIRECTION_CONTROLS, quote_word_count, refuse_direction_controls, validate_single_line
+from .captures import Capture, QuoteAnchor, SharedSource, capture_storage
 from .decisions import Decision
 from .publication import PublicationGeneration, SearchEntry
 from .records import (
@@ -28,8 +29,8 @@ from .records import (
 
 __all__ = [
     "DIRECTION_CONTROLS", "LOCATOR_PATTERN", "MAX_QUOTE_WORDS",
-    "Actor", "Case", "CaseQuerySet", "CaseRecordQuerySet", "Citation", "Decision", "Event",
+    "Actor", "Capture", "Case", "CaseQuerySet", "CaseRecordQuerySet", "Citation", "Decision", "Event",
     "EventParticipant", "Fact", "FactActor", "FactEvent", "PublicationGeneration", "Record",
-    "Relationship", "SearchEntry", "Source",
+    "QuoteAnchor", "Relationship", "SearchEntry", "SharedSource", "Source", "capture_storage",
     "quote_word_count", "refuse_direction_controls", "validate_single_line",
 ]

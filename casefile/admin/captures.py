@@ -237,29 +237,25 @@ class SourceCopiesMixin:
 
 def flag_queue_items(items):
     """Mark queue items whose citations rest on an altered copy, or are orphaned: `item.proof_flags`."""
-    citation_rows = {}
+    citation_rows = []
     for item in items:
         item.proof_flags = []
         for change in item.changes:
             if change["model"]._meta.model_name == "citation" and change["row"] is not None:
-                citation_rows.setdefault(item, []).append(change["row"])
+                citation_rows.append((item, change["row"]))
     if not citation_rows:
         return items
-    rows = [row for group in citation_rows.values() for row in group]
-    anchors = anchoring.current_anchors({row.id for row in rows})
-    newest = anchoring.newest_captures({row.source_id for row in rows})
-    for item, group in citation_rows.items():
-        for row in group:
-            anchor = anchors.get(row.id)
-            resting_on = [newest.get(row.source_id)]
-            if anchor is not None:
-                resting_on.append(anchor.capture)
-                if anchor.state == QuoteAnchor.State.ORPHANED:
-                    item.proof_flags.append(f"citation {row.locator} is orphaned: its quote is not in the newest copy")
-            for capture in resting_on:
-                if capture is not None and capture.is_altered:
-                    item.proof_flags.append(
-                        f"citation {row.locator} rests on an altered copy ({timezone.localtime(capture.captured_at):%d %b %Y})"
-                    )
-        item.proof_flags = sorted(set(item.proof_flags))
+    anchors = anchoring.current_anchors({row.id for _, row in citation_rows})
+    newest = anchoring.newest_captures({row.source_id for _, row in citation_rows})
+    for item, row in citation_rows:
+        anchor = anchors.get(row.id)
+        resting_on = {newest.get(row.source_id), anchor.capture if anchor else None} - {None}
+        if anchor is not None and anchor.state == QuoteAnchor.State.ORPHANED:
+            item.proof_flags.append(f"citation {row.locator} is orphaned: its quote is not in the newest copy")
+        for capture in sorted(resting_on, key=lambda capture: capture.pk):
+            if capture.is_altered:
+                item.proof_flags.append(
+                    f"citation {row.locator} rests on an altered copy, captured "
+                    f"{timezone.localtime(capture.captured_at):%d %b %Y}"
+                )
     return items

@@ -9,6 +9,7 @@ themselves reach readers only when an editor shared the source's copies.
 
 from dataclasses import dataclass
 
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
 from . import published
@@ -71,25 +72,27 @@ def _lines(snapshot, sources):
     source_ids = [source.pk for source in sources]
     if not source_ids:
         return {}
-    captures = Capture.objects.filter(source_id__in=source_ids).only(*LINE_FIELDS)
+    captures = Capture.objects.filter(source_id__in=source_ids).only(*LINE_FIELDS).annotate(
+        shared=Exists(SharedSource.objects.filter(source_id=OuterRef("source_id")))
+    )
     at = published.moment(snapshot.as_of)
     if at is not None:
         captures = captures.filter(captured_at__lt=at)
-    shared = set(SharedSource.objects.filter(source_id__in=source_ids).values_list("source_id", flat=True))
     by_source = {source.pk: source for source in sources}
     lines = {source_id: [] for source_id in source_ids}
     for capture in captures.order_by("source_id", "-captured_at", "-id"):
-        source = by_source[capture.source_id]
         url = None
-        if capture.source_id in shared:
-            url = reverse("casefile:shared_copy", args=[snapshot.case.slug, source.slug, capture.pk])
-        lines[capture.source_id].append(CopyLine(capture, capture.source_id in shared, url))
+        if capture.shared:
+            url = reverse("casefile:shared_copy", args=[snapshot.case.slug, by_source[capture.source_id].slug,
+                                                        capture.pk])
+        lines[capture.source_id].append(CopyLine(capture, capture.shared, url))
     return lines
 
 
 def attach_copies(snapshot):
     """Give every source of the snapshot `our_copies` (newest first) and `our_copy` (the newest, or
-    None), and every citation `our_copy`, a `CitationCopy`. Three queries, however many records."""
+    None), and every citation `our_copy`, a `CitationCopy`. A query, and one more where we hold
+    copies, however many records."""
     sources = list(snapshot.sources.values())
     lines = _lines(snapshot, sources)
     for source in sources:
@@ -106,7 +109,7 @@ def attach_copies(snapshot):
         for anchor in QuoteAnchor.objects.filter(citation_id__in=list(citations), is_current=True).only(
             "citation_id", "citation_version", "state", "capture_id", "last_found_in_id"
         )
-    } if citations else {}
+    } if citations and by_capture else {}
     for citation in citations.values():
         citation.our_copy = _citation_copy(citation, anchors.get(citation.pk), by_capture)
     return snapshot

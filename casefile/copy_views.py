@@ -1,7 +1,7 @@
 """Public pages of the newsroom's copies: a shared copy to download, the citations as annotations."""
 
 from django.http import Http404, JsonResponse, StreamingHttpResponse
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, quote_etag
 
 from . import annotations, captures
 from .views import _snapshot, public_page
@@ -18,6 +18,8 @@ def shared_copy(request, case, slug, capture):
         raise Http404("No copy of this source is shared.")
     response = StreamingHttpResponse(copy.document_chunks(), content_type=copy.content_type)
     response["Content-Length"] = str(copy.size)
+    # The document's own hash is the strongest validator there is.
+    response["ETag"] = quote_etag(copy.sha256)
     response["Content-Disposition"] = content_disposition_header(
         True, f"{slug}-{copy.captured_at:%Y%m%d-%H%M%S}.{copy.extension}"
     )

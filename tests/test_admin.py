@@ -1,6 +1,7 @@
 """The admin and the editorial workflow, as reporters and editors use them over HTTP."""
 
 import datetime
+import hashlib
 import re
 from html.parser import HTMLParser
 
@@ -14,6 +15,7 @@ from django.utils import timezone
 
 from casefile import published, workflow
 from casefile.models import (
+    Capture,
     Actor,
     Case,
     Citation,
@@ -241,7 +243,20 @@ def complete_case_file(case, user):
                   locator="¶4"), user)
     fact = Fact.objects.filter(case=case).first()
     save(FactEvent(fact=fact, event=Event.objects.filter(case=case).first()), user)
+    add_copy_record(Source.objects.get(case=case, slug="daily"), user)
     add_login_records()
+
+
+def add_copy_record(source, user):
+    """A copy of a source as the admin lists it; its file is never opened here."""
+    text = b"Harbour contracts awarded\n"
+    digest = hashlib.sha256(text).hexdigest()
+    Capture.objects.create(
+        source=source, method=Capture.Method.UPLOAD, captured_by=user, captured_at=timezone.now(),
+        stored_as=f"{source.case_id}/{source.pk}/daily.txt", stored_size=len(text), stored_sha256=digest,
+        size=len(text), sha256=digest, content_type="text/plain", paragraphs=["Harbour contracts awarded"],
+        comparison=Capture.Comparison.FIRST,
+    )
 
 
 def add_login_records():

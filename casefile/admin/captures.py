@@ -12,7 +12,8 @@ from django.utils.http import content_disposition_header
 
 from .. import textdiff, workflow
 from ..documents import paragraphs_holding
-from ..models import Capture, QuoteAnchor, Source
+from ..history import history_model
+from ..models import Capture, Citation, QuoteAnchor, Source
 from ..workflow import anchoring
 from ..workflow import captures as capturing
 from .ids import url_id
@@ -105,8 +106,6 @@ class CaptureAdmin(admin.ModelAdmin):
         view = self.admin_site.admin_view
         return [
             path("<path:object_id>/download/", view(self.download_view), name="casefile_capture_download"),
-            path("take/<path:source_id>/", view(self.take_view), name="casefile_capture_take"),
-            path("share/<path:source_id>/", view(self.share_view), name="casefile_capture_share"),
             path("orphans/", view(self.orphans_view), name="casefile_capture_orphans"),
         ] + super().get_urls()
 
@@ -125,57 +124,6 @@ class CaptureAdmin(admin.ModelAdmin):
         response["Content-Security-Policy"] = "sandbox"
         response["Cache-Control"] = "private, no-store"
         return response
-
-    def take_view(self, request, source_id):
-        """Upload a file of a source, or fetch its address, as a new copy."""
-        if not request.user.has_perm("casefile.add_capture"):
-            raise PermissionDenied
-        source = Source.objects.filter(pk=url_id(Source, source_id)).first()
-        if source is None:
-            raise Http404("No such source.")
-        form = TakeCopyForm(request.POST or None, request.FILES or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                if "_fetch" in request.POST:
-                    capture = capturing.capture_page(source, request.user)
-                elif form.cleaned_data["file"]:
-                    capture = capturing.capture_upload(source, form.cleaned_data["file"], request.user)
-                else:
-                    raise ValidationError("Choose a file to upload, or fetch the source's address.")
-            except (workflow.WorkflowError, ValidationError) as refusal:
-                form.add_error(None, getattr(refusal, "message", None) or " ".join(refusal.messages))
-            else:
-                orphaned = capture.anchors.filter(state=QuoteAnchor.State.ORPHANED, is_current=True).count()
-                self.message_user(request, f"Kept: {capture}, {capture.get_comparison_display()}."
-                                  + (f" {orphaned} citation(s) are orphaned: their quote is not in this copy."
-                                     if orphaned else ""),
-                                  messages.WARNING if orphaned else messages.SUCCESS)
-                return HttpResponseRedirect(capture.get_admin_url())
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Take a copy of “{source}”",
-            "opts": self.opts,
-            "source": source,
-            "form": form,
-            "copies": source.captures.all()[:20],
-        }
-        return TemplateResponse(request, "admin/casefile/take_copy.html", context)
-
-    def share_view(self, request, source_id):
-        if request.method != "POST":
-            raise PermissionDenied
-        source = Source.objects.filter(pk=url_id(Source, source_id)).first()
-        if source is None:
-            raise Http404("No such source.")
-        if not workflow.is_editor(request.user):
-            self.message_user(request, "Only editors share copies with readers.", messages.ERROR)
-        elif request.POST.get("share") == "1":
-            capturing.share_copies(source, request.user)
-            self.message_user(request, "Readers can now download our copies of this source.")
-        else:
-            capturing.stop_sharing_copies(source, request.user)
-            self.message_user(request, "Our copies of this source are for staff only again.")
-        return HttpResponseRedirect(reverse("admin:casefile_source_change", args=[source.pk]))
 
     def orphans_view(self, request):
         """Citations whose quote is not in the newest copy of their source, for editors to resolve."""
@@ -211,6 +159,66 @@ class CaptureAdmin(admin.ModelAdmin):
 class SourceCopiesMixin:
     """The copies of a source on its admin page, with the ways to take another and to share them."""
 
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/take-copy/", view(self.take_copy_view), name="casefile_source_take_copy"),
+            path("<path:object_id>/share-copies/", view(self.share_copies_view),
+                 name="casefile_source_share_copies"),
+        ] + super().get_urls()
+
+    def take_copy_view(self, request, object_id):
+        """Upload a file of a source, or fetch its address, as a new copy."""
+        if not request.user.has_perm("casefile.add_capture"):
+            raise PermissionDenied
+        source = Source.objects.filter(pk=url_id(Source, object_id)).first()
+        if source is None:
+            raise Http404("No such source.")
+        form = TakeCopyForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                if "_fetch" in request.POST:
+                    capture = capturing.capture_page(source, request.user)
+                elif form.cleaned_data["file"]:
+                    capture = capturing.capture_upload(source, form.cleaned_data["file"], request.user)
+                else:
+                    raise ValidationError("Choose a file to upload, or fetch the source's address.")
+            except (workflow.WorkflowError, ValidationError) as refusal:
+                form.add_error(None, getattr(refusal, "message", None) or " ".join(refusal.messages))
+            else:
+                orphaned = capture.anchors.filter(state=QuoteAnchor.State.ORPHANED, is_current=True).count()
+                self.message_user(request, f"Kept: {capture}, {capture.get_comparison_display()}."
+                                  + (f" {orphaned} citation(s) are orphaned: their quote is not in this copy."
+                                     if orphaned else ""),
+                                  messages.WARNING if orphaned else messages.SUCCESS)
+                return HttpResponseRedirect(capture.get_admin_url())
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Take a copy of “{source}”",
+            "opts": self.opts,
+            "source": source,
+            "form": form,
+            "copies": source.captures.all()[:20],
+        }
+        return TemplateResponse(request, "admin/casefile/take_copy.html", context)
+
+    def share_copies_view(self, request, object_id):
+        if request.method != "POST":
+            raise PermissionDenied
+        source = Source.objects.filter(pk=url_id(Source, object_id)).first()
+        if source is None:
+            raise Http404("No such source.")
+        if not workflow.is_editor(request.user):
+            self.message_user(request, "Only editors share copies with readers.", messages.ERROR)
+        elif request.POST.get("share") == "1":
+            capturing.share_copies(source, request.user)
+            self.message_user(request, "Readers can now download our copies of this source.")
+        else:
+            capturing.stop_sharing_copies(source, request.user)
+            self.message_user(request, "Our copies of this source are for staff only again.")
+        return HttpResponseRedirect(reverse("admin:casefile_source_change", args=[source.pk]))
+
+
     @admin.display(description="Our copies")
     def our_copies(self, source):
         if source.pk is None:
@@ -226,10 +234,10 @@ class SourceCopiesMixin:
             '<ul>{}</ul><p><a href="{}">Take a copy</a> (upload a file, or fetch the address).</p>'
             '<p>{} <button type="submit" formaction="{}" formnovalidate name="share" value="{}">{}</button> (editors)</p>',
             copies or format_html("<li>{}</li>", "None yet."),
-            reverse("admin:casefile_capture_take", args=[source.pk]),
+            reverse("admin:casefile_source_take_copy", args=[source.pk]),
             "Readers may download these copies: an editor shared them." if shared
             else "The files stay with staff: readers see only the dates and SHA-256.",
-            reverse("admin:casefile_capture_share", args=[source.pk]),
+            reverse("admin:casefile_source_share_copies", args=[source.pk]),
             "0" if shared else "1",
             "Stop sharing them" if shared else "Share them with readers",
         )
@@ -237,14 +245,16 @@ class SourceCopiesMixin:
 
 def flag_queue_items(items):
     """Mark queue items whose citations rest on an altered copy, or are orphaned: `item.proof_flags`."""
-    citation_rows = []
+    wanted = []
     for item in items:
         item.proof_flags = []
-        for change in item.changes:
-            if change["model"]._meta.model_name == "citation" and change["row"] is not None:
-                citation_rows.append((item, change["row"]))
-    if not citation_rows:
+        wanted += [(item, change["history_id"]) for change in item.changes if change["model"] is Citation]
+    if not wanted:
         return items
+    # Read from the citations' own history: each kind of record numbers its versions on its own.
+    versions = history_model(Citation).objects.in_bulk([history_id for _, history_id in wanted],
+                                                       field_name="history_id")
+    citation_rows = [(item, versions[history_id]) for item, history_id in wanted if history_id in versions]
     anchors = anchoring.current_anchors({row.id for _, row in citation_rows})
     newest = anchoring.newest_captures({row.source_id for _, row in citation_rows})
     for item, row in citation_rows:

@@ -76,7 +76,7 @@ def test_a_page_answered_with_an_error_is_not_kept(case_file, reporter):
 def test_a_reporter_fetches_a_copy_from_the_admin(case_file, reporter, reporter_client):
     with serving({"/daily": Page(html_document(DAILY))}) as server:
         source = point_at(daily(case_file), server.url("/daily"), reporter)
-        response = reporter_client.post(reverse("admin:casefile_capture_take", args=[source.pk]), {"_fetch": "1"})
+        response = reporter_client.post(reverse("admin:casefile_source_take_copy", args=[source.pk]), {"_fetch": "1"})
 
     capture = Capture.objects.get()
     assert response.status_code == 302 and capture.method == Capture.Method.FETCH

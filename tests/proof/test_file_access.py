@@ -60,7 +60,7 @@ def test_the_files_live_outside_the_public_static_and_media_addresses(capture, c
 
 def test_an_editor_shares_a_sources_copies_and_readers_download_the_document(capture, editor_client, case_file):
     source = daily(case_file)
-    editor_client.post(reverse("admin:casefile_capture_share", args=[source.pk]), {"share": "1"})
+    editor_client.post(reverse("admin:casefile_source_share_copies", args=[source.pk]), {"share": "1"})
 
     page = Client().get("/cases/harbour/sources/daily/").content.decode()
     assert "Download this copy" in page and public_copy_url(capture) in page
@@ -70,12 +70,27 @@ def test_an_editor_shares_a_sources_copies_and_readers_download_the_document(cap
     assert response["X-Content-Type-Options"] == "nosniff"
     assert sha256(body(response)) == capture.sha256
 
-    editor_client.post(reverse("admin:casefile_capture_share", args=[source.pk]), {"share": "0"})
+    editor_client.post(reverse("admin:casefile_source_share_copies", args=[source.pk]), {"share": "0"})
     assert Client().get(public_copy_url(capture)).status_code == 404
 
 
 def test_a_reporter_cannot_share_copies(capture, reporter_client, case_file):
-    reporter_client.post(reverse("admin:casefile_capture_share", args=[daily(case_file).pk]), {"share": "1"})
+    reporter_client.post(reverse("admin:casefile_source_share_copies", args=[daily(case_file).pk]), {"share": "1"})
 
     assert not SharedSource.objects.exists()
     assert Client().get(public_copy_url(capture)).status_code == 404
+
+
+def test_a_shared_copy_answers_get_and_head_with_its_hash_as_etag_and_nothing_else(capture, editor, case_file):
+    from casefile.workflow import captures as capturing
+
+    capturing.share_copies(daily(case_file), editor)
+    browser = Client(enforce_csrf_checks=True)
+
+    got, head = browser.get(public_copy_url(capture)), browser.head(public_copy_url(capture))
+
+    assert got.status_code == head.status_code == 200
+    assert got["ETag"] == head["ETag"] == f'"{capture.sha256}"'
+    assert b"".join(head.streaming_content) == b""
+    for method in ("post", "put", "delete"):
+        assert getattr(browser, method)(public_copy_url(capture)).status_code == 405

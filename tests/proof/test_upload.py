@@ -70,7 +70,7 @@ def test_a_file_over_the_size_limit_is_refused_and_nothing_is_stored(case_file, 
 def test_a_reporter_uploads_a_copy_from_the_sources_admin_page(case_file, reporter_client):
     source = daily(case_file)
     page = reporter_client.get(reverse("admin:casefile_source_change", args=[source.pk]))
-    take = reverse("admin:casefile_capture_take", args=[source.pk])
+    take = reverse("admin:casefile_source_take_copy", args=[source.pk])
     assert take in page.content.decode()
 
     response = reporter_client.post(take, {"file": SimpleUploadedFile("daily.txt", text_document(DAILY)),
@@ -85,7 +85,7 @@ def test_a_reporter_uploads_a_copy_from_the_sources_admin_page(case_file, report
 
 def test_a_refused_upload_is_told_on_the_form(case_file, reporter_client):
     source = daily(case_file)
-    take = reverse("admin:casefile_capture_take", args=[source.pk])
+    take = reverse("admin:casefile_source_take_copy", args=[source.pk])
 
     response = reporter_client.post(take, {"file": SimpleUploadedFile("x.pdf", b"\x00\x01binary"), "_upload": "1"})
 

@@ -40,11 +40,12 @@ def _body(citation, request):
             "source": _url(request, page)}
 
 
-def _target(citation, anchor, request, snapshot):
+def _target(citation, anchor, request):
     copy = citation.our_copy
     line = copy.line
     if line is None:
-        target = {"type": "SpecificResource", "source": citation.source.url or _url(request, citation.source.get_absolute_url())}
+        target = {"type": "SpecificResource",
+                  "source": citation.source.url or _url(request, citation.source.get_absolute_url())}
         if citation.quote:
             target["selector"] = {"type": "TextQuoteSelector", "exact": citation.quote}
         target["paragraph"] = citation.paragraph
@@ -94,7 +95,7 @@ def case_annotations(snapshot, request):
             "stance": citation.stance,
             "created": (citation.approved_at or citation.version_date).isoformat(),
             "body": _body(citation, request),
-            "target": _target(citation, anchors.get(citation.pk), request, snapshot),
+            "target": _target(citation, anchors.get(citation.pk), request),
         }
         for citation in citations
     ]

@@ -79,7 +79,7 @@ def anchor_quotes(changes):
             continue
         anchor = _anchor(change.pk, version, capture, before, now)
         if anchor is None:
-            refused.append(_refusal(change, version, capture, before))
+            refused.append(_refusal(version, capture, before))
             continue
         if before is not None:
             retired.append(before.pk)
@@ -118,7 +118,7 @@ def _replace(retired, anchors):
     QuoteAnchor.objects.bulk_create(anchors, batch_size=500)
 
 
-def _refusal(change, version, capture, before):
+def _refusal(version, capture, before):
     citation = version.instance
     parent = citation.parent
     named = f"the citation {version.locator} of {parent._meta.verbose_name} “{parent}”" if parent else \

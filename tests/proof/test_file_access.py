@@ -6,6 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from casefile.models import SharedSource
+from casefile.workflow import captures as capturing
 
 from .support import DAILY, captures_folder, daily, html_document, sha256, upload  # noqa: F401
 
@@ -82,8 +83,6 @@ def test_a_reporter_cannot_share_copies(capture, reporter_client, case_file):
 
 
 def test_a_shared_copy_answers_get_and_head_with_its_hash_as_etag_and_nothing_else(capture, editor, case_file):
-    from casefile.workflow import captures as capturing
-
     capturing.share_copies(daily(case_file), editor)
     browser = Client(enforce_csrf_checks=True)
 

@@ -7,6 +7,8 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
+from casefile.models import Capture, Citation
+
 from tests.factories import approve_all, save
 
 from .support import (  # noqa: F401
@@ -88,8 +90,6 @@ def test_the_source_page_lists_every_copy_and_whether_it_changed(case_file, repo
 
 def test_a_new_version_of_a_citation_is_told_of_its_own_anchor(case_file, reporter, editor):
     upload(daily(case_file), text_document(DAILY), reporter)
-    from casefile.models import Citation
-
     citation = Citation.objects.get(fact=contract_fact())
     citation.quote = "worth 5 million euros"
     save(citation, reporter)
@@ -100,8 +100,6 @@ def test_a_new_version_of_a_citation_is_told_of_its_own_anchor(case_file, report
 
 
 def test_the_seeded_case_holds_no_copies(seeded_case):
-    from casefile.models import Capture
-
     assert not Capture.objects.exists()
     source = seeded_case.sources.first()
     assert "We hold no copy of this source." in read(source.get_absolute_url())

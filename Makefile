@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CASE_FIXTURE := fixtures/fuzhou-genesis.json
 
-.PHONY: install run test coverage migrate seed serve bench screenshots
+.PHONY: install run test coverage migrate seed serve bench bench-captures screenshots
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; run: make PYTHON=python3 ..." >&2; exit 1; }
@@ -62,3 +62,8 @@ bench: install
 	$(BIN)/python manage.py migrate --no-input --verbosity 0 && \
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0 && \
 	$(BIN)/python manage.py bench_newsroom
+
+# How long verify_captures takes over 1 GB of copies made up for the run in a
+# temporary folder; their records are rolled back, nothing is kept.
+bench-captures: migrate
+	$(BIN)/python manage.py bench_captures

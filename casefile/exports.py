@@ -4,6 +4,7 @@ import json
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from . import dates
@@ -34,6 +35,7 @@ def case_as_json(snapshot, request):
             "title": case.title,
             "summary": case.summary,
             "url": _url(request, case),
+            "annotations": request.build_absolute_uri(reverse("casefile:case_annotations", args=[case.slug])),
             "as_of": snapshot.as_of.isoformat() if snapshot.as_of else None,
             "last_updated": snapshot.last_updated.isoformat() if snapshot.last_updated else None,
         },

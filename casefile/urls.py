@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import copy_views, views
 
 app_name = "casefile"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("cases/<slug:case>/", views.case_detail, name="case_detail"),
     path("cases/<slug:case>/case.json", views.case_json, name="case_json"),
+    path("cases/<slug:case>/annotations.jsonld", copy_views.case_annotations, name="case_annotations"),
     path("cases/<slug:case>/corrections/", views.corrections, name="corrections"),
     path("cases/<slug:case>/actors/", views.actor_list, name="actor_list"),
     path("cases/<slug:case>/timeline/", views.event_list, name="event_list"),
@@ -18,4 +19,5 @@ urlpatterns = [
     path("cases/<slug:case>/events/<slug:slug>/", views.event_detail, name="event_detail"),
     path("cases/<slug:case>/facts/<slug:slug>/", views.fact_detail, name="fact_detail"),
     path("cases/<slug:case>/sources/<slug:slug>/", views.source_detail, name="source_detail"),
+    path("cases/<slug:case>/sources/<slug:slug>/copies/<int:capture>/", copy_views.shared_copy, name="shared_copy"),
 ]

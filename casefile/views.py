@@ -13,7 +13,7 @@ from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-from . import exports, published
+from . import captures, exports, published
 from .search import search as search_public_records
 from .models import Actor, Case, Event, Fact, Source
 
@@ -139,7 +139,7 @@ def case_detail(request, case):
     overview = published.case_overview(case, as_of=_as_of(request))
     if overview is None:
         raise Http404("No such case has been published.")
-    context = _case_context(overview.snapshot, overview=overview)
+    context = _case_context(captures.attach_copies(overview.snapshot), overview=overview)
     context["graph"] = exports.relationship_graph(overview.snapshot, link_query=context["as_of_query"])
     return render(request, "casefile/case_detail.html", context)
 
@@ -217,7 +217,7 @@ def _record_page(kind, template):
         record = getattr(snapshot, kind)(slug)
         if record is None:
             raise Http404(f"No such {kind} in this case.")
-        context = _case_context(snapshot, **{kind: record})
+        context = _case_context(captures.attach_copies(snapshot), **{kind: record})
         if kind == "fact":
             context["versions"] = published.fact_versions(record)
             context["claim_review"] = exports.json_ld(exports.claim_review(record, request))

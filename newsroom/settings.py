@@ -200,6 +200,45 @@ STORAGES = {
     },
 }
 
+# The newsroom's own copies of its sources (casefile.models.Capture) are
+# staff-only evidence: never under STATIC_URL or MEDIA_URL. They live in the
+# file system (CAPTURE_ROOT) unless CAPTURE_S3_BUCKET names an S3-compatible
+# bucket, which several servers share (django-storages; the credentials come
+# from the usual AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).
+CAPTURE_S3_BUCKET = os.environ.get("CAPTURE_S3_BUCKET", "")
+if CAPTURE_S3_BUCKET:
+    STORAGES["captures"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": CAPTURE_S3_BUCKET,
+            "endpoint_url": os.environ.get("CAPTURE_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("CAPTURE_S3_REGION") or None,
+            "location": os.environ.get("CAPTURE_S3_PREFIX", "captures"),
+            # Evidence is never replaced: a name already taken gets a new one.
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+else:
+    STORAGES["captures"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": os.environ.get("CAPTURE_ROOT", str(BASE_DIR / "captures")),
+            "file_permissions_mode": 0o640,
+            "directory_permissions_mode": 0o750,
+        },
+    }
+# The largest document taken in, uploaded or fetched.
+CAPTURE_MAX_BYTES = int(os.environ.get("CAPTURE_MAX_BYTES", str(50 * 1024 * 1024)))
+# A fetch gives up on a server that answers or sends too slowly.
+CAPTURE_FETCH_CONNECT_SECONDS = float(os.environ.get("CAPTURE_FETCH_CONNECT_SECONDS", "5"))
+CAPTURE_FETCH_READ_SECONDS = float(os.environ.get("CAPTURE_FETCH_READ_SECONDS", "15"))
+CAPTURE_FETCH_TOTAL_SECONDS = float(os.environ.get("CAPTURE_FETCH_TOTAL_SECONDS", "60"))
+CAPTURE_FETCH_MAX_REDIRECTS = 5
+# Loopback, private and link-local addresses are never fetched, except in the
+# networks named here (a test's own server).
+CAPTURE_FETCH_ALLOWED_NETWORKS = env_networks("CAPTURE_FETCH_ALLOWED_NETWORKS")
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 ADMIN_PATH = os.environ.get("ADMIN_PATH", "admin/").strip("/") + "/"

@@ -1,15 +1,18 @@
 """Builders of the people and case files the tests work on."""
 
 import datetime
+import hashlib
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.utils import timezone
 
 from casefile import workflow
 from casefile.models import (
     Actor,
+    Capture,
     Case,
     Citation,
     Event,
@@ -159,7 +162,20 @@ def complete_case_file(case, user):
                   locator="¶4"), user)
     fact = Fact.objects.filter(case=case).first()
     save(FactEvent(fact=fact, event=Event.objects.filter(case=case).first()), user)
+    add_copy_record(Source.objects.get(case=case, slug="daily"), user)
     add_login_records()
+
+
+def add_copy_record(source, user):
+    """A copy of a source as the admin lists it; its file is never opened here."""
+    text = b"Harbour contracts awarded\n"
+    digest = hashlib.sha256(text).hexdigest()
+    Capture.objects.create(
+        source=source, method=Capture.Method.UPLOAD, captured_by=user, captured_at=timezone.now(),
+        stored_as=f"{source.case_id}/{source.pk}/daily.txt", stored_size=len(text), stored_sha256=digest,
+        size=len(text), sha256=digest, content_type="text/plain", paragraphs=["Harbour contracts awarded"],
+        comparison=Capture.Comparison.FIRST,
+    )
 
 
 def add_login_records():

@@ -2,10 +2,11 @@
 
 from django.contrib import admin
 
+from .captures import CaptureAdmin
 from .records import RecordAdmin, RecordForm
 from .review import DecisionAdmin
 
-__all__ = ["DecisionAdmin", "RecordAdmin", "RecordForm"]
+__all__ = ["CaptureAdmin", "DecisionAdmin", "RecordAdmin", "RecordForm"]
 
 admin.site.index_template = "admin/casefile/index.html"
 admin.site.site_header = "Casefile"

@@ -27,6 +27,7 @@ from ..models import (
     Relationship,
     Source,
 )
+from .captures import SourceCopiesMixin
 from .ids import parse_id, url_id
 
 
@@ -342,13 +343,14 @@ class RelationshipAdmin(RecordAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(RecordAdmin):
+class SourceAdmin(SourceCopiesMixin, RecordAdmin):
     list_display = ["title", "kind", "publisher", "published_display", "relayed_via", "case"]
     list_filter = ["case", "kind", "language", "removal_proposed"]
     list_select_related = ["relayed_via", "case"]
     search_fields = ["title", "publisher", "author", "url"]
     autocomplete_fields = ["case", "relayed_via"]
     prepopulated_fields = {"slug": ["title"]}
+    readonly_fields = ["our_copies"]
 
     @admin.display(description="Published", ordering="published_on")
     def published_display(self, source):

@@ -13,6 +13,7 @@ from django.utils.http import urlencode
 from .. import workflow
 from ..history import history_model
 from ..models import Case, Decision
+from .captures import flag_queue_items
 from .ids import parse_id, parse_key, url_id
 
 
@@ -61,7 +62,7 @@ class DecisionAdmin(admin.ModelAdmin):
             case=self._filter_id(Case, case), author=self._filter_id(get_user_model(), author), kind=kind
         )
         page = Paginator(items, self.QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-        workflow.load_records(page.object_list)
+        flag_queue_items(workflow.load_records(page.object_list))
         context = {
             **self.admin_site.each_context(request),
             "title": "Changes waiting for review",

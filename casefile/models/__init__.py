@@ -7,6 +7,7 @@ read layer (`casefile.published`) reads only those.
 """
 
 from ..text import DIRECTION_CONTROLS, quote_word_count, refuse_direction_controls, validate_single_line
+from .captures import Capture, QuoteAnchor, SharedSource, capture_storage
 from .decisions import Decision
 from .publication import Publication, PublicationGeneration
 from .records import (
@@ -28,8 +29,8 @@ from .records import (
 
 __all__ = [
     "DIRECTION_CONTROLS", "LOCATOR_PATTERN", "MAX_QUOTE_WORDS",
-    "Actor", "Case", "CaseRecordQuerySet", "Citation", "Decision", "Event",
+    "Actor", "Capture", "Case", "CaseRecordQuerySet", "Citation", "Decision", "Event",
     "EventParticipant", "Fact", "FactActor", "FactEvent", "Publication", "PublicationGeneration",
-    "Record", "Relationship", "Source",
+    "QuoteAnchor", "Record", "Relationship", "SharedSource", "Source", "capture_storage",
     "quote_word_count", "refuse_direction_controls", "validate_single_line",
 ]

@@ -22,6 +22,7 @@ from simple_history.utils import bulk_create_with_history
 from .. import published
 from ..history import history_model
 from ..models import Citation, Decision, Publication
+from .anchoring import anchor_quotes
 from .changes import (
     BATCH,
     CHILDREN,
@@ -191,6 +192,8 @@ def approve(editor, versions, comment=""):
                 missing,
             )
         _refuse_evidence_left_behind(changes)
+        # Quotes of sources the newsroom holds a copy of must stand in it.
+        anchor_quotes(changes.values())
         shown_in = _cases_showing(changes.values())
         decisions = _record_decisions(
             list(changes.values()), Decision.Action.APPROVED, editor, timezone.now(), uuid.uuid4(), comment

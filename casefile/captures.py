@@ -1,0 +1,137 @@
+"""What readers are told of the newsroom's copies of its sources.
+
+Beside a source and each citation: when our copy was captured, its SHA-256
+and when it was last verified, or that we hold no copy, so anyone with the
+same document can check it. The records come from the public read layer
+(`published`); this module adds only what the copies say of them. The files
+themselves reach readers only when an editor shared the source's copies.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef
+from django.urls import reverse
+
+from . import published
+from .models import Capture, QuoteAnchor, SharedSource
+
+State = QuoteAnchor.State
+# Columns a public line needs: not the text, not the headers.
+LINE_FIELDS = ("id", "source_id", "captured_at", "sha256", "size", "content_type", "method",
+               "verified_at", "last_check_passed", "last_checked_at", "comparison")
+
+
+@dataclass(frozen=True)
+class CopyLine:
+    """One copy, as readers are told of it."""
+
+    capture: Capture
+    shared: bool
+    download_url: str | None
+
+    @property
+    def captured_at(self):
+        return self.capture.captured_at
+
+    @property
+    def sha256(self):
+        return self.capture.sha256
+
+    @property
+    def verified_at(self):
+        return self.capture.verified_at
+
+    @property
+    def altered(self):
+        return self.capture.last_check_passed is False
+
+    @property
+    def checked_at(self):
+        return self.capture.last_checked_at
+
+
+@dataclass(frozen=True)
+class CitationCopy:
+    """What a citation's passage rests on: the copy it stands in, and whether the source changed since."""
+
+    line: CopyLine | None
+    state: str = ""
+    newer: CopyLine | None = None
+
+    @property
+    def changed_since(self):
+        return self.state in (State.ORPHANED, State.KEPT) and self.newer is not None
+
+    @property
+    def not_found(self):
+        return self.state == State.ORPHANED and self.line is None
+
+
+def _lines(snapshot, sources):
+    """{source id: its copies as CopyLines, newest first}, as of the snapshot's day."""
+    source_ids = [source.pk for source in sources]
+    if not source_ids:
+        return {}
+    captures = Capture.objects.filter(source_id__in=source_ids).only(*LINE_FIELDS).annotate(
+        shared=Exists(SharedSource.objects.filter(source_id=OuterRef("source_id")))
+    )
+    at = published.moment(snapshot.as_of)
+    if at is not None:
+        captures = captures.filter(captured_at__lt=at)
+    by_source = {source.pk: source for source in sources}
+    lines = {source_id: [] for source_id in source_ids}
+    for capture in captures.order_by("source_id", "-captured_at", "-id"):
+        url = None
+        if capture.shared:
+            url = reverse("casefile:shared_copy", args=[snapshot.case.slug, by_source[capture.source_id].slug,
+                                                        capture.pk])
+        lines[capture.source_id].append(CopyLine(capture, capture.shared, url))
+    return lines
+
+
+def attach_copies(snapshot):
+    """Give every source of the snapshot `our_copies` (newest first) and `our_copy` (the newest, or
+    None), and every citation `our_copy`, a `CitationCopy`. A query, and one more where we hold
+    copies, however many records."""
+    sources = list(snapshot.sources.values())
+    lines = _lines(snapshot, sources)
+    for source in sources:
+        source.our_copies = lines.get(source.pk, [])
+        source.our_copy = source.our_copies[0] if source.our_copies else None
+    citations = {
+        citation.pk: citation
+        for record in [*snapshot.facts.values(), *snapshot.events.values(), *snapshot.relationships, *sources]
+        for citation in record.public_citations
+    }
+    by_capture = {line.capture.pk: line for copies in lines.values() for line in copies}
+    anchors = {
+        anchor.citation_id: anchor
+        for anchor in QuoteAnchor.objects.filter(citation_id__in=list(citations), is_current=True).only(
+            "citation_id", "citation_version", "state", "capture_id", "last_found_in_id"
+        )
+    } if citations and by_capture else {}
+    for citation in citations.values():
+        citation.our_copy = _citation_copy(citation, anchors.get(citation.pk), by_capture)
+    return snapshot
+
+
+def _citation_copy(citation, anchor, by_capture):
+    newest = citation.source.our_copy
+    if anchor is None or anchor.citation_version != citation.version_id or anchor.capture_id not in by_capture:
+        # Approved before we held a copy, or read as of a day before this anchor.
+        return CitationCopy(line=newest)
+    if anchor.state == State.ANCHORED:
+        return CitationCopy(line=by_capture[anchor.capture_id], state=anchor.state)
+    stands_in = anchor.capture_id if anchor.state == State.KEPT else anchor.last_found_in_id
+    line = by_capture.get(stands_in)
+    newer = newest if newest is not None and newest is not line else None
+    return CitationCopy(line=line, state=anchor.state, newer=newer)
+
+
+def shared_copy(case_slug, source_slug, capture_id):
+    """A copy readers may download: of a public source whose copies an editor shared; else None."""
+    snapshot = published.published_page(case_slug, "source", source_slug)
+    source = snapshot.source(source_slug) if snapshot is not None else None
+    if source is None or not SharedSource.objects.filter(source_id=source.pk).exists():
+        return None
+    return Capture.objects.filter(pk=capture_id, source_id=source.pk).first()

@@ -24,7 +24,7 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.management.color import no_style
 from django.db import IntegrityError, connection, models, transaction
 
-from casefile import published, workflow
+from casefile import pagecache, workflow
 from casefile.history import history_model
 from casefile.management.commands.export_case import EXPORT_FORMAT, EXPORT_VERSION, USER_FIELDS
 from casefile.models import Case, Decision
@@ -549,6 +549,6 @@ def write_import(plan):
             reset_sequences(list(by_model))
             # An export written before approvals were marked current has no mark.
             workflow.republish(case=Case.objects.get(slug=plan.slug))
-            published.advance_generation()
+            pagecache.advance_generation()
     except IntegrityError as error:
         raise ImportRefused(f"The database refused the import, so nothing was written: {error}") from error

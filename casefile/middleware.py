@@ -1,19 +1,8 @@
-import gzip
-import hashlib
 import ipaddress
-import re
-import time
-from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import MiddlewareNotUsed
-from django.http import HttpResponse, HttpResponseNotModified
-from django.urls import Resolver404, resolve
-from django.utils.cache import has_vary_header, patch_vary_headers
-from django.utils.http import parse_etags, quote_etag
 
-from . import published
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -26,10 +15,6 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "form-action 'self'",
     "frame-ancestors 'none'",
 ])
-
-
-# "gzip" in Accept-Encoding, unless refused with q=0.
-ACCEPTS_GZIP = re.compile(r"\bgzip\b(?!\s*;\s*q=0(?:\.0*)?\s*(?:,|$))")
 
 
 class ClientAddressMiddleware:
@@ -88,153 +73,3 @@ class SecurityHeadersMiddleware:
         response.headers.setdefault("Content-Security-Policy", self.policy)
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         return response
-
-
-class PublicPageCacheMiddleware:
-    """Serve anonymous readers' public pages (GET and HEAD) from the shared cache.
-
-    A page is cached under its address, with only the query parameters its
-    view reads, and the publication generations of the page's scopes: any
-    other parameter would let a reader force a fresh render and a new copy in
-    the cache at will. An approval moves on the generations of what it
-    changes, so the next request for those pages renders afresh on every
-    server at once, and nothing waits for an expiry; other cases' pages stay
-    cached. Staff who are logged in, the admin, and anything but a plain
-    200 are never cached. While one request renders a page, others asking
-    for the same page wait for it rather than render it again. Every cached
-    page carries an ETag of its content, and a reader who already has that
-    content gets a 304. PUBLIC_PAGE_CACHE_SECONDS = 0 turns the cache off.
-    """
-
-    KEY_PREFIX = "public-page"
-    POLL_SECONDS = 0.05
-    # Below this, compressing saves less than the header costs.
-    SMALLEST_TO_COMPRESS = 200
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-        self.timeout = getattr(settings, "PUBLIC_PAGE_CACHE_SECONDS", 600)
-        if self.timeout <= 0:
-            raise MiddlewareNotUsed("PUBLIC_PAGE_CACHE_SECONDS is 0: public pages are not cached.")
-        self.render_wait = getattr(settings, "PUBLIC_PAGE_RENDER_WAIT_SECONDS", 10)
-        self.private_prefixes = ("/" + settings.ADMIN_PATH, "/" + settings.STATIC_URL.lstrip("/"))
-
-    def __call__(self, request):
-        if not self.is_public_request(request):
-            return self.get_response(request)
-        key = self.cache_key(request)
-        entry = cache.get(key)
-        served_from = "hit"
-        if entry is None:
-            entry = self.rendered_elsewhere(key)
-        if entry is None:
-            rendering = cache.add(f"{key}:rendering", True, self.render_wait)
-            try:
-                response = self.get_response(request)
-            finally:
-                if rendering:
-                    cache.delete(f"{key}:rendering")
-            if not self.is_cacheable_response(request, response):
-                return response
-            entry = {
-                "content": response.content,
-                "compressed": False,
-                "status": response.status_code,
-                "headers": {
-                    name: value for name, value in response.headers.items()
-                    if name.lower() not in {"set-cookie", "etag"}
-                },
-                "etag": quote_etag(hashlib.sha256(response.content).hexdigest()[:32]),
-            }
-            if len(response.content) >= self.SMALLEST_TO_COMPRESS:
-                # Kept compressed only: every hit reads the entry whole from
-                # the cache, and nearly every reader takes it compressed.
-                entry["content"] = gzip.compress(response.content, compresslevel=6, mtime=0)
-                entry["compressed"] = True
-            cache.set(key, entry, self.timeout)
-            served_from = "miss"
-        send_compressed = entry["compressed"] and bool(
-            ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", ""))
-        )
-        # Each encoding of a page is a representation of its own, with its own tag.
-        etag = entry["etag"][:-1] + '-gzip"' if send_compressed else entry["etag"]
-        if etag in parse_etags(request.headers.get("If-None-Match", "")):
-            response = HttpResponseNotModified()
-        else:
-            content = entry["content"]
-            if entry["compressed"] and not send_compressed:
-                content = gzip.decompress(content)
-            response = HttpResponse(content, status=entry["status"])
-            for name, value in entry["headers"].items():
-                response.headers[name] = value
-            if send_compressed:
-                response.headers["Content-Encoding"] = "gzip"
-        if entry["compressed"]:
-            patch_vary_headers(response, ["Accept-Encoding"])
-        response.headers["ETag"] = etag
-        # Browsers may keep the page but must ask again each time, so an
-        # approval reaches readers on their next visit.
-        response.headers["Cache-Control"] = "no-cache"
-        response.headers["X-Public-Cache"] = served_from
-        return response
-
-    def rendered_elsewhere(self, key):
-        """Wait for a page another request is rendering right now, if any.
-
-        After an approval every reader of a popular page misses the cache at
-        once; letting one of them render it while the others wait keeps the
-        workers free for that one render instead of repeating it for each.
-        """
-        waited = 0.0
-        while waited < self.render_wait and cache.get(f"{key}:rendering"):
-            time.sleep(self.POLL_SECONDS)
-            waited += self.POLL_SECONDS
-            entry = cache.get(key)
-            if entry is not None:
-                return entry
-        return None
-
-    def is_public_request(self, request):
-        # HEAD is GET without the body, which the server leaves out; served
-        # from the cache, it cannot force a fresh render. Other methods reach
-        # the view, whose 405 is never stored.
-        if request.method not in ("GET", "HEAD") or request.path.startswith(self.private_prefixes):
-            return False
-        user = getattr(request, "user", None)
-        return not (user is not None and user.is_authenticated)
-
-    def is_cacheable_response(self, request, response):
-        session = getattr(request, "session", None)
-        return (
-            response.status_code == 200
-            # A page holding a CSRF token or touching the session belongs to
-            # one reader; the cookies for it are set further out.
-            and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
-            and not (session is not None and session.modified)
-            and not response.streaming
-            and not response.cookies
-            and not has_vary_header(response, "Authorization")
-            and "private" not in response.headers.get("Cache-Control", "")
-            and "no-store" not in response.headers.get("Cache-Control", "")
-        )
-
-    def cache_key(self, request):
-        """The page's address, with the parameters its view reads, and the generations of its scopes.
-
-        A page of one case is retired by an approval in that case (or one
-        that changes every page); the case list and search by any approval.
-        """
-        try:
-            match = resolve(request.path_info, getattr(request, "urlconf", None))
-        except Resolver404:
-            parameters, case_slug = [], None
-        else:
-            parameters = sorted(getattr(match.func, "query_parameters", ()))
-            case_slug = match.kwargs.get("case")
-        generations = published.current_generations(published.page_scopes(case_slug))
-        # Present but empty is kept apart from absent, and the values of a
-        # repeated name keep their order: views may tell those apart.
-        query = urlencode([(name, value) for name in parameters for value in request.GET.getlist(name)])
-        address = f"{request.scheme}://{request.get_host()}{request.path}?{query}"
-        digest = hashlib.sha256(f"{generations!r}|{address}".encode()).hexdigest()
-        return f"{self.KEY_PREFIX}:{digest}"

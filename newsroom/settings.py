@@ -91,7 +91,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Inside authentication, to know who is logged in; outside the rest, so a
     # cached page skips all the work of rendering it.
-    "casefile.middleware.PublicPageCacheMiddleware",
+    "casefile.pagecache.PublicPageCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",

@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.test import Client, RequestFactory, override_settings
 from django.urls import reverse
 
-from casefile.middleware import PublicPageCacheMiddleware
+from casefile.pagecache import PublicPageCacheMiddleware
 
 from casefile.models import Actor, Case, Fact
 from tests.conftest import approve_all, save
@@ -247,52 +247,52 @@ def test_a_reader_renders_the_page_itself_when_the_other_request_never_finishes(
 def test_an_approval_moves_the_publication_generation_on_and_a_rejection_does_not(
     case_file, reporter, editor
 ):
-    from casefile import published, workflow
+    from casefile import pagecache, workflow
 
-    scopes = published.page_scopes(case_file.slug)
-    before = published.current_generations(scopes)
+    scopes = pagecache.page_scopes(case_file.slug)
+    before = pagecache.current_generations(scopes)
     fact = Fact.objects.get(slug="contract-value")
     fact.statement = "The contract was worth 8 million."
     save(fact, reporter)
-    assert published.current_generations(scopes) == before
+    assert pagecache.current_generations(scopes) == before
 
     workflow.reject(editor, {(Fact, fact.pk): fact.history.latest().history_id}, "Which source?")
-    assert published.current_generations(scopes) == before
+    assert pagecache.current_generations(scopes) == before
 
     fact.statement = "The contract was worth 8 million, the registry says."
     save(fact, reporter)
     assert approve_all(editor, case_file)
-    assert published.current_generation(published.case_scope("harbour")) > before[1]
-    assert published.current_generation(published.LISTINGS) > published.current_generation(published.EVERYTHING)
+    assert pagecache.current_generation(pagecache.case_scope("harbour")) > before[1]
+    assert pagecache.current_generation(pagecache.LISTINGS) > pagecache.current_generation(pagecache.EVERYTHING)
 
 
 def test_a_database_restored_from_an_older_backup_never_reuses_a_generation(case_file):
     """Pages of the newer state may still be cached under the numbers it went through."""
     import time
 
-    from casefile import published
+    from casefile import pagecache
     from casefile.models import PublicationGeneration
 
-    PublicationGeneration.objects.update_or_create(scope=published.case_scope("harbour"), defaults={"number": 5})
+    PublicationGeneration.objects.update_or_create(scope=pagecache.case_scope("harbour"), defaults={"number": 5})
     started = int(time.time() * 1_000_000)
 
-    published.advance_generation([case_file.pk])
+    pagecache.advance_generation([case_file.pk])
 
-    assert published.current_generation(published.case_scope("harbour")) >= started
+    assert pagecache.current_generation(pagecache.case_scope("harbour")) >= started
 
 
 def test_the_generation_starts_again_when_its_row_is_gone(db):
-    from casefile import published
+    from casefile import pagecache
     from casefile.models import PublicationGeneration
 
     PublicationGeneration.objects.all().delete()
-    assert published.current_generation() == 0
+    assert pagecache.current_generation() == 0
 
-    published.advance_generation()
-    published.advance_generation()
+    pagecache.advance_generation()
+    pagecache.advance_generation()
 
     assert PublicationGeneration.objects.count() == 1
-    assert published.current_generation() > 0
+    assert pagecache.current_generation() > 0
 
 
 def second_case(reporter, editor):
@@ -407,12 +407,12 @@ def test_a_browser_that_refuses_gzip_gets_the_page_plain(client, case_file):
 
 
 def test_approving_a_version_already_public_leaves_the_cached_pages_alone(client, case_file, editor):
-    from casefile import published, workflow
+    from casefile import pagecache, workflow
 
     fact = Fact.objects.get(slug="contract-value")
-    scopes = [published.EVERYTHING, published.LISTINGS, published.case_scope("harbour")]
-    before = published.current_generations(scopes)
+    scopes = [pagecache.EVERYTHING, pagecache.LISTINGS, pagecache.case_scope("harbour")]
+    before = pagecache.current_generations(scopes)
 
     with pytest.raises(workflow.AlreadyDecided):
         workflow.approve(editor, {(Fact, fact.pk): fact.history.latest().history_id})
-    assert published.current_generations(scopes) == before
+    assert pagecache.current_generations(scopes) == before

@@ -10,7 +10,7 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from casefile import published, workflow
+from casefile import pagecache, published, workflow
 from casefile.models import Citation, Decision, Fact, Source
 
 from .factories import build_case_file, make_user, save
@@ -31,7 +31,7 @@ def at_once(*decisions, hold=1.0):
     """
     outcomes = [None] * len(decisions)
     writing = threading.Barrier(len(decisions), timeout=hold)
-    real_advance = published.advance_generation
+    real_advance = pagecache.advance_generation
 
     def advance_once_all_are_writing(*args, **kwargs):
         try:
@@ -48,7 +48,7 @@ def at_once(*decisions, hold=1.0):
         finally:
             connections.close_all()
 
-    published.advance_generation = advance_once_all_are_writing
+    pagecache.advance_generation = advance_once_all_are_writing
     try:
         threads = [threading.Thread(target=run, args=(n, decide)) for n, decide in enumerate(decisions)]
         for thread in threads:
@@ -56,7 +56,7 @@ def at_once(*decisions, hold=1.0):
         for thread in threads:
             thread.join(timeout=30)
     finally:
-        published.advance_generation = real_advance
+        pagecache.advance_generation = real_advance
     return outcomes
 
 

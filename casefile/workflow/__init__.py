@@ -19,7 +19,7 @@ from django.db.models import Max
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from .. import published
+from .. import pagecache
 from ..history import history_model
 from ..models import Citation, Decision, Publication
 from .anchoring import anchor_quotes
@@ -200,7 +200,7 @@ def approve(editor, versions, comment=""):
         )
         if decisions:
             publish(decisions)
-            published.advance_generation(shown_in | {decision.case_id for decision in decisions})
+            pagecache.advance_generation(shown_in | {decision.case_id for decision in decisions})
         transaction.on_commit(lambda: _tell_authors(list(changes.values()), "approved", editor, comment))
     return decisions
 
@@ -401,7 +401,7 @@ def delete_record(record, user, reason):
                 [deletion], Decision.Action.APPROVED, user, timezone.now(), uuid.uuid4(), reason
             )
             publish([decision])
-            published.advance_generation(shown_in | {decision.case_id})
+            pagecache.advance_generation(shown_in | {decision.case_id})
 
 
 def edit_token(record):

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import Truncator
 
-from .. import published
+from .. import pagecache, published
 from ..documents import find_quote, paragraphs_holding
 from ..models import LOCATOR_PATTERN, Capture, Citation, QuoteAnchor
 from .changes import WorkflowError, batches, is_editor
@@ -202,7 +202,7 @@ def keep_on_earlier_copy(anchor, editor, note):
             anchored_at=timezone.now(), decided_by=editor, note=note.strip(),
         )
         _replace([anchor.pk], [kept])
-        published.advance_generation({earlier.source.case_id})
+        pagecache.advance_generation({earlier.source.case_id})
     return kept
 
 

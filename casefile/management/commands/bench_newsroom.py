@@ -31,7 +31,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from casefile import published, workflow
+from casefile import pagecache, workflow
 from casefile.mixed_load import Newsroom, editor_approving, reader_reading, reporter_editing
 from casefile.models import Actor, Case, Citation, Decision, Event, Fact, Source
 
@@ -112,7 +112,7 @@ def build(stdout):
             for n in range(PENDING_CHANGES)
         ], approve=False)
         workflow.republish()
-        published.advance_generation()
+        pagecache.advance_generation()
     # Planner statistics and the visibility map for the tables just filled:
     # done now, autovacuum would otherwise do it in the middle of a row.
     with connection.cursor() as cursor:

@@ -1,0 +1,59 @@
+"""The public read layer: the only way public pages read the case file.
+
+A record is public now when it has a `Publication` row, which approvals write
+(`workflow.publish()`) and which holds the approved version's fields; at an
+earlier moment (`as_of`), when its latest approval before then names a
+historical version that is neither a removal nor a deletion. Everything here
+is read from those rows and versions, never from the working records
+reporters edit, so nothing unapproved can leak.
+
+`published_case()` loads a whole case in a fixed number of queries, however
+many records it holds, and links the approved records to each other in memory.
+A link to a record that is not public is dropped. `published_page()` links the
+same way only the records one actor, event, fact or source page shows, read
+with narrow queries; `case_overview()` reads what the case page shows (the
+first part of each section, its counts and the key actors) and `public_list()`
+one page of a list; `fact_versions()` and `corrections()` read the log.
+
+- `versions`: which version of each record readers see, now and as of a day;
+- `pages`: the whole case, and the page of one record with what it links to;
+- `lists`: the case page and the paged lists;
+- `history`: a fact's approved versions and the corrections log.
+"""
+
+from .history import Correction, corrections, fact_versions
+from .lists import (
+    CASE_PAGE_ITEMS,
+    KEY_ACTORS,
+    LIST_KINDS,
+    LIST_PAGE_SIZE,
+    CaseOverview,
+    PublicList,
+    case_overview,
+    public_list,
+)
+from .pages import (
+    PublishedCase,
+    is_public,
+    published_case,
+    published_page,
+    relay_chain,
+    relayed_through,
+)
+from .versions import (
+    approved_versions,
+    moment,
+    public_case_id,
+    public_cases,
+    public_rows,
+    publications,
+    renamed,
+)
+
+__all__ = [
+    "CASE_PAGE_ITEMS", "KEY_ACTORS", "LIST_KINDS", "LIST_PAGE_SIZE",
+    "CaseOverview", "Correction", "PublicList", "PublishedCase",
+    "approved_versions", "case_overview", "corrections", "fact_versions", "is_public", "moment",
+    "public_case_id", "public_cases", "public_list", "public_rows", "publications", "published_case",
+    "published_page", "relay_chain", "relayed_through", "renamed",
+]

@@ -1,13 +1,17 @@
 """Rules for text people type: one-line names, text-direction controls, words of a quote."""
 
+import re
 import unicodedata
 
 from django.core.exceptions import ValidationError
 
 # Chinese and Japanese leave no space between words, and a Korean space-separated
-# word can hold a whole phrase, so each of these characters counts as a word.
-CJK_LETTER_NAMES = ("CJK", "IDEOGRAPHIC", "HIRAGANA", "KATAKANA", "HALFWIDTH KATAKANA", "HANGUL",
-                    "HALFWIDTH HANGUL")
+# word can hold a whole phrase, so each of their letters counts as a word: in a
+# quote's length and in the word diff of the review page. Hangul Jamo, Hiragana
+# and Katakana, CJK ideographs (with extension A and the compatibility block),
+# Hangul syllables, halfwidth Katakana and Hangul.
+CJK_LETTERS = "\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uffdc"
+CJK_LETTER = re.compile(f"[{CJK_LETTERS}]")
 
 
 # Characters that set the direction of the text after them. Left open at the end of
@@ -42,9 +46,7 @@ def validate_single_line(value):
 
 
 def is_cjk_letter(char):
-    return unicodedata.category(char).startswith("L") and unicodedata.name(char, "").startswith(
-        CJK_LETTER_NAMES
-    )
+    return bool(CJK_LETTER.fullmatch(char)) and unicodedata.category(char).startswith("L")
 
 
 def quote_word_count(text):

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-# Chinese and Japanese put no spaces between words, so each of these
-# characters counts as a word; otherwise one changed character would mark a
-# whole sentence.
-CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+from .text import CJK_LETTERS
+
+# Each Chinese, Japanese or Korean letter is a word of its own (casefile.text);
+# otherwise one changed character would mark a whole sentence.
+CJK = CJK_LETTERS
 # Words, runs of whitespace and single punctuation marks: joined again they
 # give back the text exactly as written, and a changed comma is marked
 # without the word before it.

@@ -4,6 +4,7 @@ import datetime
 import functools
 import re
 
+from django.core.exceptions import BadRequest
 from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
@@ -14,8 +15,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from . import captures, exports, published
-from .search import search as search_public_records
 from .models import Actor, Case, Event, Fact, Source
+from .search import search as search_public_records
 
 # Control characters (NUL among them) cannot be stored or searched for in
 # PostgreSQL and never belong in a reader's query.
@@ -23,10 +24,6 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_QUERY_LENGTH = 200
 AS_OF_FORMAT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,5}")
-
-
-class BadRequest(Exception):
-    pass
 
 
 def _as_of(request):

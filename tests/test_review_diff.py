@@ -5,7 +5,8 @@ import re
 
 from django.template import Context, Template
 
-from casefile.textdiff import word_diff
+from casefile.text import quote_word_count
+from casefile.textdiff import TOKEN, word_diff
 from tests.admin.pages import edit, review_url, saved
 
 
@@ -22,6 +23,20 @@ def test_one_changed_word_is_the_only_word_marked_in_each_column():
     diff = word_diff("The port was protected and promoted.", "The port was protected NOT promoted.")
     assert diff.before == "The port was protected <del>and</del> promoted."
     assert diff.after == "The port was protected <ins>NOT</ins> promoted."
+
+
+def test_a_changed_chinese_or_korean_word_is_marked_without_the_letters_around_it():
+    chinese = word_diff("萧毅在福州任职多年。", "萧毅在南昌任职多年。")
+    korean = word_diff("김 씨는 공장을 운영했다", "김 씨는 공장을 매각했다")
+
+    assert (chinese.before, chinese.after) == ("萧毅在<del>福州</del>任职多年。", "萧毅在<ins>南昌</ins>任职多年。")
+    assert (korean.before, korean.after) == ("김 씨는 공장을 <del>운영</del>했다", "김 씨는 공장을 <ins>매각</ins>했다")
+
+
+def test_a_quote_counts_as_words_the_same_letters_the_diff_marks_one_by_one():
+    text = "김 씨는 福州 工場を 운영했다"
+    letters = [token for token in TOKEN.findall(text) if not token.isspace()]
+    assert quote_word_count(text) == len(letters) == 12
 
 
 def test_an_unchanged_text_is_not_marked():

@@ -8,7 +8,7 @@ from casefile.models import Citation, Decision, QuoteAnchor
 from casefile.workflow.anchoring import QuoteNotInCopy
 from tests.factories import approve_all, save
 
-from .support import DAILY, captures_folder, contract_fact, daily, text_document, upload  # noqa: F401
+from .support import DAILY, contract_fact, daily, text_document, upload
 
 pytestmark = pytest.mark.usefixtures("captures_folder")
 

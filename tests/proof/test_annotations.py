@@ -5,7 +5,7 @@ import json
 import pytest
 from django.test import Client
 
-from .support import DAILY, captures_folder, daily, text_document, upload  # noqa: F401
+from .support import DAILY, daily, text_document, upload
 
 pytestmark = pytest.mark.usefixtures("captures_folder")
 ANNOTATIONS = "/cases/harbour/annotations.jsonld"

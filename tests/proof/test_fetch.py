@@ -9,8 +9,8 @@ from warcio.archiveiterator import ArchiveIterator
 from casefile.models import Capture
 from casefile.workflow import captures as capturing
 
-from .support import (  # noqa: F401
-    DAILY, Page, captures_folder, daily, html_document, local_fetching, serving, sha256, upload,
+from .support import (
+    DAILY, Page, daily, html_document, serving, sha256,
 )
 
 pytestmark = pytest.mark.usefixtures("captures_folder", "local_fetching")

@@ -8,7 +8,7 @@ from casefile import fetching
 from casefile.models import Capture
 from casefile.workflow import captures as capturing
 
-from .support import DAILY, Page, captures_folder, daily, html_document, local_fetching, serving  # noqa: F401
+from .support import DAILY, Page, daily, html_document, serving
 
 pytestmark = pytest.mark.usefixtures("captures_folder")
 

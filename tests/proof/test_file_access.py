@@ -8,7 +8,7 @@ from django.urls import reverse
 from casefile.models import SharedSource
 from casefile.workflow import captures as capturing
 
-from .support import DAILY, captures_folder, daily, html_document, sha256, upload  # noqa: F401
+from .support import DAILY, daily, html_document, sha256, upload
 
 pytestmark = pytest.mark.usefixtures("captures_folder")
 

@@ -10,8 +10,8 @@ from casefile.models import Capture, Citation
 from casefile.workflow import captures as capturing
 from tests.factories import save
 
-from .support import (  # noqa: F401
-    DAILY, Page, captures_folder, contract_fact, daily, html_document, local_fetching, serving, text_document, upload,
+from .support import (
+    DAILY, Page, contract_fact, daily, html_document, serving, text_document, upload,
 )
 
 pytestmark = pytest.mark.usefixtures("captures_folder")

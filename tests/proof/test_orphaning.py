@@ -8,7 +8,7 @@ from casefile.workflow import anchoring
 from casefile.workflow.anchoring import QuoteNotInCopy
 from tests.factories import approve_all, save
 
-from .support import DAILY, DAILY_CHANGED, captures_folder, contract_fact, daily, text_document, upload  # noqa: F401
+from .support import DAILY, DAILY_CHANGED, contract_fact, daily, text_document, upload
 
 pytestmark = pytest.mark.usefixtures("captures_folder")
 ORPHANED, KEPT = QuoteAnchor.State.ORPHANED, QuoteAnchor.State.KEPT

@@ -11,8 +11,8 @@ from casefile.models import Capture, Citation
 
 from tests.factories import approve_all, save
 
-from .support import (  # noqa: F401
-    DAILY, DAILY_CHANGED, captures_folder, contract_fact, daily, sha256, text_document, upload,
+from .support import (
+    DAILY, DAILY_CHANGED, contract_fact, daily, sha256, text_document, upload,
 )
 
 pytestmark = pytest.mark.usefixtures("captures_folder")

@@ -4,7 +4,7 @@ import pytest
 
 from casefile.models import Capture
 
-from .support import DAILY, DAILY_CHANGED, captures_folder, daily, html_document, text_document, upload  # noqa: F401
+from .support import DAILY, DAILY_CHANGED, daily, html_document, text_document, upload
 
 pytestmark = pytest.mark.usefixtures("captures_folder")
 

@@ -9,7 +9,7 @@ from casefile.workflow import WorkflowError
 from casefile.workflow import captures as capturing
 
 from .support import (
-    DAILY, captures_folder, daily, html_document, pdf_document, sha256, text_document, upload,  # noqa: F401
+    DAILY, daily, html_document, pdf_document, sha256, text_document, upload,
 )
 
 pytestmark = pytest.mark.usefixtures("captures_folder")

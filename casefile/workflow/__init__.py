@@ -57,7 +57,9 @@ from .changes import (
     versions_of,
 )
 from .notify import _tell_authors, announce_changes
-from .queue import fingerprint, load_records, review_queue
+from .queue import fingerprint, load_companions, load_records, review_queue
+from .rework import Discarded, discard_changes, family_of, resubmit
+from .states import ReviewState, pks_in_state, record_states, waiting_by_case, work_of
 
 # What the rest of the project uses, from here and from the modules above.
 __all__ = [
@@ -69,6 +71,8 @@ __all__ = [
     "key_for", "latest_rejection", "latest_version", "load_records", "may_delete",
     "model_for_key", "pending_change", "propose_removal", "record_changes", "reject",
     "reset_to_approved", "review_bundle", "review_queue", "save_new_records", "save_record",
+    "Discarded", "ReviewState", "discard_changes", "family_of", "pks_in_state", "record_states", "resubmit",
+    "load_companions", "waiting_by_case", "work_of",
 ]
 
 

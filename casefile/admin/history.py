@@ -75,13 +75,20 @@ def _versions(members):
     return found
 
 
+def _without_parent(model, rows):
+    """A row's fields without the record it belongs to, which its place in the history says."""
+    parents = {str(model._meta.get_field(name).verbose_name)
+               for children in workflow.CHILDREN.values() for child, name in children if child is model}
+    return [row for row in rows if str(row[0]) not in parents]
+
+
 def _part_change(model, version, previous):
     kind = model._meta.verbose_name
     label = str(version.instance)
     if version.history_type == "-":
         return PartChange(version, kind, label, "deleted", [])
     if previous is None or previous.history_type == "-":
-        return PartChange(version, kind, label, "added", compared_fields(model, None, version))
+        return PartChange(version, kind, label, "added", _without_parent(model, compared_fields(model, None, version)))
     rows = compared_fields(model, previous, version)
     if version.removal_proposed != previous.removal_proposed:
         rows.append(("removal proposed", "yes" if previous.removal_proposed else "no",

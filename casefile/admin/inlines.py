@@ -4,7 +4,9 @@ Ticking "Delete" on a row readers already see proposes its removal (an
 editor decides); on a row never published, it deletes it.
 """
 
+from django import forms
 from django.contrib import admin
+from django.db import models
 
 from ..models import Citation, EventParticipant, FactActor, FactEvent
 
@@ -29,8 +31,16 @@ class ChildRows:
         return "Proposed: it leaves the public pages when an editor approves."
 
     def get_readonly_fields(self, request, obj=None):
-        # Only a record that has rows can have one whose removal is proposed.
-        return self.readonly_fields if obj is not None else []
+        # A column only when a row's removal is proposed: a new record has none.
+        if obj is None or not self.get_queryset(request).filter(
+            **{self.fk_name or self._parent_field(obj): obj}, removal_proposed=True
+        ).exists():
+            return []
+        return self.readonly_fields
+
+    def _parent_field(self, obj):
+        return next(field.name for field in self.model._meta.fields
+                    if field.is_relation and field.related_model is type(obj))
 
 
 class CitationInline(ChildRows, admin.StackedInline):
@@ -41,10 +51,11 @@ class CitationInline(ChildRows, admin.StackedInline):
     fk_name = None
     first_row_on_a_new_record = True
     classes = ["citations"]
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 36})}}
 
     def get_fieldsets(self, request, obj=None):
         first_line = ("source", "stance", "locator", *self.get_readonly_fields(request, obj))
-        return [(None, {"fields": [first_line, "quote", "note"]})]
+        return [(None, {"fields": [first_line, ("quote", "note")]})]
 
 
 class FactCitationInline(CitationInline):
@@ -61,6 +72,7 @@ class RelationshipCitationInline(CitationInline):
 
 class ParticipantInline(ChildRows, admin.TabularInline):
     model = EventParticipant
+    verbose_name, verbose_name_plural = "participant", "participants"
     autocomplete_fields = ["actor"]
 
     def get_fields(self, request, obj=None):
@@ -69,6 +81,7 @@ class ParticipantInline(ChildRows, admin.TabularInline):
 
 class FactActorInline(ChildRows, admin.TabularInline):
     model = FactActor
+    verbose_name, verbose_name_plural = "actor", "actors"
     autocomplete_fields = ["actor"]
 
     def get_fields(self, request, obj=None):
@@ -77,6 +90,7 @@ class FactActorInline(ChildRows, admin.TabularInline):
 
 class FactEventInline(ChildRows, admin.TabularInline):
     model = FactEvent
+    verbose_name, verbose_name_plural = "event", "events"
     autocomplete_fields = ["event"]
 
     def get_fields(self, request, obj=None):

@@ -75,6 +75,8 @@ class RecordAdmin(SimpleHistoryAdmin):
         case = str((filters.get("case__id__exact") or [request.session.get(CURRENT_CASE)])[0] or "")
         if case.isdigit() and Case.objects.filter(pk=int(case)).exists():
             initial["case"] = case
+        elif Case.objects.count() == 1:
+            initial["case"] = str(Case.objects.get().pk)
         return initial
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
@@ -240,7 +242,8 @@ class RecordAdmin(SimpleHistoryAdmin):
         return [ReviewStateFilter, *super().get_list_filter(request)]
 
     def get_list_display(self, request):
-        return [*super().get_list_display(request), review_state]
+        first, *rest = super().get_list_display(request)
+        return [first, review_state, *rest]
 
     # History
 

@@ -1,6 +1,7 @@
 """What the desk's tests do as a reporter or an editor would: open a form, fill it in, post it."""
 
 import re
+from html import unescape
 from html.parser import HTMLParser
 
 from django.test import Client
@@ -173,9 +174,14 @@ def messages_after(client, response):
     return messages_of(client.get(response["Location"]))
 
 
+INLINE_TAGS = re.compile(r"</?(?:a|abbr|b|bdi|code|del|em|i|ins|label|q|small|span|strong)\b[^>]*>")
+
+
 def text_of(response):
-    html = response.content.decode().replace("\xa0", " ")
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    """The page's text as read (or a piece of its HTML): words inside a line stay together,
+    blocks are set apart."""
+    html = (response if isinstance(response, str) else response.content.decode()).replace("\xa0", " ")
+    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", INLINE_TAGS.sub("", html))))
 
 
 def review_decision(client, record, action, comment=""):

@@ -166,7 +166,9 @@ def errors_of(response):
 
 def messages_of(response):
     context = getattr(response, "context", None)
-    return [str(message.message) for message in context["messages"]] if context and "messages" in context else []
+    if not context or "messages" not in context:
+        return []
+    return [text_of(str(message.message)).strip() for message in context["messages"]]
 
 
 def messages_after(client, response):

@@ -254,7 +254,13 @@ def version_view(model_admin, request, object_id, version_id):
     if request.method != "GET":
         raise PermissionDenied("A past version cannot be saved. Edit the record instead.")
     members = _members(model_admin.model, pk)
-    at = state_at(members, version.history_date)
+    # The rows as that save left them: a record's rows are written just after it.
+    end_of_save = next(
+        (entry.when for entry in timeline(model_admin.model, pk) for part in entry.parts
+         if part.own and part.version.history_id == history_id),
+        version.history_date,
+    )
+    at = state_at(members, end_of_save)
     rows = [
         {"label": f"{m._meta.verbose_name} “{v.instance}”", "fields": readable_fields(m, v)}
         for (m, _), v in at.items()

@@ -69,6 +69,9 @@ class RecordAdmin(SimpleHistoryAdmin):
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
+        if str(initial.get("case", "")).isdigit():
+            # Whatever is added next, from the menu or a pop-up, starts in this case too.
+            request.session[CURRENT_CASE] = int(initial["case"])
         if "case" in initial or not any(f.name == "case" for f in self.model._meta.fields):
             return initial
         filters = parse_qs(request.GET.get("_changelist_filters", ""))

@@ -60,8 +60,15 @@ class Person:
         self.page.goto(self.base + path)
 
     def click(self, target):
+        """A click that stays on the page: opening a list, adding a row, ticking a box."""
         self.actions += 1
         self._locator(target).click()
+
+    def go(self, target):
+        """A click on a link or a button that leads to another page, waiting for it."""
+        self.actions += 1
+        with self.page.expect_navigation():
+            self._locator(target).click()
 
     def fill(self, target, text):
         self.actions += 1
@@ -82,8 +89,7 @@ class Person:
         self._locator(target).check()
 
     def save(self, name="_save"):
-        self.click(f"input[name={name}]")
-        self.page.wait_for_load_state()
+        self.go(f"input[name={name}]")
 
     def _locator(self, target):
         return self.page.locator(target) if isinstance(target, str) else target

@@ -31,8 +31,8 @@ def people(chromium, live_server, case_file, reporter, editor):
 def test_a_reporter_edits_a_fact_an_editor_previews_and_approves_it_and_the_reporter_sees_it_approved(people):
     rita, edna = people
     rita.open("/admin/")
-    rita.click("#content-main a:text-is('Facts')")
-    rita.click("#result_list a:has-text('contract-value')")
+    rita.go("#content-main a:text-is('Facts')")
+    rita.go("#result_list a:has-text('contract-value')")
     rita.fill("#id_statement", "The contract was worth 7 million.")
     rita.fill("#id_change_reason", "The audit gives 7 million")
     rita.save()
@@ -44,14 +44,14 @@ def test_a_reporter_edits_a_fact_an_editor_previews_and_approves_it_and_the_repo
     edna.open("/admin/")
     assert "Waiting for review: 1" in edna.text("#desk-review")
     assert "Harbour contracts: 1" in edna.text("#desk-review")
-    edna.click("#desk-review a:has-text('The contract was worth 7 million.')")
+    edna.go("#desk-review a:has-text('The contract was worth 7 million.')")
     assert "Changed by rita." in edna.text()
-    edna.click("#preview-link")
+    edna.go("#preview-link")
     assert "Preview, not published." in edna.text("body")
     assert "The contract was worth 7 million." in edna.text("main")
     edna.page.go_back()
     edna.fill("#id_comment", "Matches the audit.")
-    edna.click("input[name=_approve]")
+    edna.go("input[name=_approve]")
     assert "Approved. Readers now see this version." in edna.messages()
 
     rita.open("/admin/")
@@ -62,7 +62,7 @@ def test_a_reporter_edits_a_fact_an_editor_previews_and_approves_it_and_the_repo
 
 def add_event(person, title, when):
     person.open("/admin/")
-    person.click("#desk-work a.addlink:has-text('Event')")
+    person.go("#desk-work a.addlink:has-text('Event')")
     person.fill("#id_title", title)
     person.fill("#id_starts_on", when)
 
@@ -82,24 +82,24 @@ def test_a_rejected_event_fixed_only_in_its_participants_is_approved_whole_from_
     rita.save()
 
     edna.open("/admin/")
-    edna.click("#desk-review a:has-text('Harbour board meeting')")
+    edna.go("#desk-review a:has-text('Harbour board meeting')")
     edna.fill("#id_comment", "Name the mayor, who chaired it.")
-    edna.click("input[name=_reject]")
+    edna.go("input[name=_reject]")
 
     rita.open("/admin/")
     assert "Name the mayor, who chaired it." in rita.text("#desk-work")
-    rita.click("#desk-work a:has-text('Harbour board meeting')")
+    rita.go("#desk-work a:has-text('Harbour board meeting')")
     assert "Your last change was rejected by edna" in rita.text("#editorial-status")
     add_participant(rita, "Ana Mayor", "chair")
     rita.fill("#id_change_reason", "Added the mayor, as asked")
-    rita.click("input[name=_continue]")
+    rita.go("input[name=_continue]")
     assert "Your last change was rejected" not in rita.text("#editorial-status")
     assert "wait for an editor's review" in rita.text("#editorial-status")
 
     edna.open("/admin/")
-    edna.click("#desk-review a:has-text('Harbour board meeting')")
+    edna.go("#desk-review a:has-text('Harbour board meeting')")
     assert "Event: Harbour board meeting (new)" in edna.text()
-    edna.click("input[name=_approve]")
+    edna.go("input[name=_approve]")
     assert "Approved. Readers now see this version." in edna.messages()
     event = published.published_case("harbour").event("harbour-board-meeting")
     assert sorted(p.role for p in event.public_participants) == ["bidder", "chair"]
@@ -108,7 +108,7 @@ def test_a_rejected_event_fixed_only_in_its_participants_is_approved_whole_from_
 def test_a_reporter_adds_a_fact_with_two_citations_in_opposition_on_a_laptop_screen(people):
     rita, _ = people
     rita.open("/admin/")
-    rita.click("#desk-work a.addlink:has-text('Fact')")
+    rita.go("#desk-work a.addlink:has-text('Fact')")
     rita.fill("#id_statement", "The harbour board borrowed 3 million from the port authority.")
     rita.choose("#id_status", "Disputed")
     rita.pick("id_citations-0-source", "Daily report")
@@ -142,7 +142,7 @@ def test_an_event_known_to_the_month_with_two_participants(people):
     add_participant(rita, "Ana Mayor", "chair of the tender board")
     add_participant(rita, "Quay Builders", "bidder")
     rita.fill("#id_change_reason", "From the tender notice")
-    rita.click("input[name=_continue]")
+    rita.go("input[name=_continue]")
 
     assert rita.page.input_value("#id_starts_on") == "March 2018"
     event = Event.objects.get(slug="tender-opened")
@@ -150,7 +150,7 @@ def test_an_event_known_to_the_month_with_two_participants(people):
     assert event.participations.count() == 2
 
     edna.open("/admin/")
-    edna.click("#desk-review a:has-text('Tender opened')")
+    edna.go("#desk-review a:has-text('Tender opened')")
     review = edna.text()
     assert "Starts on March 2018" in review and "2018-03-01" not in review
 
@@ -158,13 +158,13 @@ def test_an_event_known_to_the_month_with_two_participants(people):
 def test_a_reporter_adds_an_actor_and_a_relationship_with_its_citation(people):
     rita, _ = people
     rita.open("/admin/")
-    rita.click("#desk-work a.addlink:has-text('Actor')")
+    rita.go("#desk-work a.addlink:has-text('Actor')")
     rita.choose("#id_kind", "Person")
     rita.fill("#id_name", "Li Wei")
     rita.fill("#id_change_reason", "Named in the report")
     rita.save()
     assert "was saved and sent for review" in rita.messages()
-    rita.click("#nav-sidebar .model-relationship a.addlink")
+    rita.go("#nav-sidebar .model-relationship a.addlink")
     rita.pick("id_subject", "Li Wei")
     rita.choose("#id_kind", "business partner of")
     rita.pick("id_object", "Quay Builders")

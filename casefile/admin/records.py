@@ -4,9 +4,9 @@ from urllib.parse import parse_qs
 
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected as django_delete_selected
-from django.contrib.admin.utils import NestedObjects, unquote
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db import models, router, transaction
+from django.db import models, transaction
 from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
@@ -156,10 +156,21 @@ class RecordAdmin(SimpleHistoryAdmin):
 
     # Deleting: offered only where it will go through, and a refusal says why.
 
-    def _protected(self, obj):
-        collector = NestedObjects(using=router.db_for_write(self.model))
-        collector.collect([obj])
-        return collector.protected
+    NAMED_IN_A_REFUSAL = 10
+
+    @classmethod
+    def _resting_on(cls, obj):
+        """(some records that rest on this one and keep it from being deleted, how many in all)."""
+        named, count = [], 0
+        for relation in obj._meta.related_objects:
+            if relation.on_delete is not models.PROTECT:
+                continue
+            resting = relation.related_model._default_manager.filter(**{relation.field.name: obj})
+            count += resting.count()
+            room = cls.NAMED_IN_A_REFUSAL - len(named)
+            if room > 0:
+                named += list(resting[:room])
+        return named, count
 
     def deletion_refusal(self, request, obj):
         """Why this person may not delete this record, or None."""
@@ -167,10 +178,10 @@ class RecordAdmin(SimpleHistoryAdmin):
             return (f"This {obj._meta.verbose_name} has been published, so only an editor can delete it. "
                     "To take it off the public pages, tick “Removal proposed” on its page and say why; "
                     "an editor decides.")
-        protected = self._protected(obj)
-        if protected:
-            named = "; ".join(f"{p._meta.verbose_name} “{p}”" for p in list(protected)[:10])
-            more = len(protected) - 10
+        resting, count = self._resting_on(obj)
+        if count:
+            named = "; ".join(f"{record._meta.verbose_name} “{record}”" for record in resting)
+            more = count - len(resting)
             return (f"This {obj._meta.verbose_name} cannot be deleted while other records rest on it: {named}"
                     + (f"; and {more} more" if more > 0 else "")
                     + ". Point them at another record or delete them first.")

@@ -2,6 +2,7 @@
 
 import re
 
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from casefile.models import Citation, Fact, Source
@@ -14,6 +15,7 @@ from .pages import (
     form_data,
     forms_of,
     history_url,
+    logged_in,
     open_form,
     post_form,
     reject,
@@ -21,6 +23,7 @@ from .pages import (
     saved,
     text_of,
 )
+from tests.factories import make_user
 
 LONG = ("The harbour board awarded the dredging and quay contracts in a single tender, and the records "
         "of the tender board show that the mayor chaired the meeting at which the bid of Quay Builders "
@@ -122,3 +125,20 @@ def test_approving_from_the_review_shows_in_the_history_with_the_comment(fact, r
     assert "Approved by edna" in entries(reporter_client.get(history_url(fact)))[0]
     assert "Matches the ruling." in entries(reporter_client.get(history_url(fact)))[0]
     assert form_data(reporter_client.get(history_url(fact)), "compare-form")
+
+
+def test_someone_who_may_only_view_reads_a_past_version_and_cannot_save_it(fact):
+    viewer = make_user("vera")
+    viewer.user_permissions.add(Permission.objects.get(codename="view_fact"))
+    client = logged_in(viewer)
+    version = Fact.history.filter(id=fact.pk).first().history_id
+    url = reverse("admin:casefile_fact_simple_history", args=[fact.pk, version])
+
+    page = client.get(url)
+
+    assert page.status_code == 200
+    assert "Statement The contract was worth 5 million." in text_of(page)
+    assert not any("statement" in form["names"] for form in forms_of(page))
+    assert client.post(url, {"statement": "Changed by someone who may only look."}).status_code == 403
+    fact.refresh_from_db()
+    assert fact.statement == "The contract was worth 5 million."

@@ -16,6 +16,7 @@ from .changes import (
     TOP_LEVEL,
     TRACKED,
     Change,
+    batches,
     case_id_of,
     content_type,
     key_for,
@@ -100,14 +101,6 @@ def review_queue(case=None, author=None, kind=None):
         approved = decisions.filter(action=Decision.Action.APPROVED)
         current_approval = decisions.filter(object_id=OuterRef("id"), is_current=True)
         owners = _owners(model)
-        # Everyone who saved a version since the last decision, for the queue to name them all.
-        authors = defaultdict(set)
-        for pk, user_id in (
-            hist.objects.filter(history_user__isnull=False).annotate(
-                last_decided=Coalesce(Subquery(last_decided.values("history_id")[:1]), 0)
-            ).filter(history_id__gt=F("last_decided")).order_by().values_list("id", "history_user_id").distinct()
-        ):
-            authors[pk].add(user_id)
         has_case = model is not Case and any(field.name == "case" for field in model._meta.fields)
         # Each record's newest version, if no editor has decided on it: an
         # anti-join, which reads the history once instead of grouping it.
@@ -123,6 +116,16 @@ def review_queue(case=None, author=None, kind=None):
             .values(*QUEUE_FIELDS, *(column for _, column in owners), *(["case_id"] if has_case else []),
                     "pending_since", "approved_history_id")
         )
+        # Everyone who saved a version since the last decision, for the queue to name them all.
+        authors = defaultdict(set)
+        for batch in batches(row["id"] for row in rows):
+            for pk, user_id in (
+                hist.objects.filter(id__in=batch, history_user__isnull=False).annotate(
+                    last_decided=Coalesce(Subquery(last_decided.values("history_id")[:1]), 0)
+                ).filter(history_id__gt=F("last_decided")).order_by().values_list("id", "history_user_id")
+                .distinct()
+            ):
+                authors[pk].add(user_id)
         edited = [row for row in rows if row["approved_history_id"]]
         versions = hist.objects.in_bulk(
             [row["approved_history_id"] for row in edited] + [row["history_id"] for row in edited],

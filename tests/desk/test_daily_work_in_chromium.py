@@ -134,6 +134,7 @@ def test_a_reporter_adds_a_fact_with_two_citations_in_opposition_on_a_laptop_scr
     rita.open(fact.get_admin_url())
     quote = rita.page.locator("#id_citations-1-quote").bounding_box()
     assert quote["x"] + quote["width"] <= PHONE["width"], "a citation is wider than a phone"
+    assert scroll_width(rita.page) <= PHONE["width"], "the form scrolls sideways on a phone"
 
 
 def test_an_event_known_to_the_month_with_two_participants(people):

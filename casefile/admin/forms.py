@@ -1,7 +1,7 @@
 """The edit form of every record: a reason on every save, dates as precise as known, no stale save."""
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.utils.text import slugify
 
 from .. import dates, workflow
@@ -61,7 +61,7 @@ def form_values(form_class, model, instance):
     for name, field in form_class.base_fields.items():
         try:
             model_field = model._meta.get_field(name)
-        except Exception:
+        except FieldDoesNotExist:
             continue
         if not getattr(model_field, "concrete", False):
             continue

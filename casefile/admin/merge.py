@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from .. import workflow
 from ..history import history_model
-from .forms import form_values
+from .forms import PartialDateField, form_values, partial_dates
 from .ids import parse_id
 
 CHOICE = "conflict-choice-"
@@ -107,8 +107,6 @@ def _three_way(form_class, model, data, opened, now):
 
 def _date_aware(form_class, name, form_field):
     """The field as the form shows it: a date with a precision is one text box."""
-    from .forms import PartialDateField, partial_dates
-
     if name in partial_dates(form_class._meta.model):
         return PartialDateField(required=False)
     return form_field

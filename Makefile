@@ -37,9 +37,10 @@ test: install
 coverage: install
 	$(BIN)/python -m pytest -n auto --cov=casefile --cov=newsroom --cov-branch --cov-report=term:skip-covered
 
-# Renews the README's screenshots of the seeded case (needs Debian's chromium).
+# Renews the README's screenshots: the seeded case, the desk, a review and a history (needs Debian's chromium).
 screenshots: install
 	SAVE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/test_browser.py -k screenshots
+	SAVE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/desk/test_shared_work_in_chromium.py -k compares
 
 # A production-like server: gunicorn against DATABASE_URL and REDIS_URL
 # (see docs/production.md). Locally without TLS, set SECURE_SSL_REDIRECT=0.

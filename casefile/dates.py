@@ -51,3 +51,72 @@ def iso(value, precision):
 
 def sort_key(value, precision):
     return (value or datetime.date.max, PRECISION_RANK.get(precision, 2))
+
+
+MONTHS = {
+    name.lower(): number
+    for number in range(1, 13)
+    for name in (datetime.date(2000, number, 1).strftime("%B"), datetime.date(2000, number, 1).strftime("%b"))
+}
+# "Sept" is written as often as "Sep".
+MONTHS["sept"] = 9
+
+PARTIAL_DATE_FORMS = "2018, 2018-03, March 2018, 2018-03-16 or 16 March 2018"
+
+
+def parse(text):
+    """(date, precision) of a date typed as precisely as it is known.
+
+    "2018" is a year, "2018-03", "03/2018", "March 2018" and "Mar 2018" a
+    month, "2018-03-16", "16/03/2018", "16 March 2018" and "March 16, 2018" a
+    day; None for empty text. ValueError for anything else, or a day that
+    does not exist.
+    """
+    words = text.replace(",", " ").replace(".", " ").split()
+    if not words:
+        return None
+    if len(words) == 1:
+        parts = words[0].replace("/", "-").split("-")
+        if not all(part.isdigit() for part in parts):
+            return _from_words(words)
+        if len(parts) == 1 and len(parts[0]) == 4:
+            return datetime.date(int(parts[0]), 1, 1), Precision.YEAR
+        if len(parts) == 2:
+            year, month = (parts[0], parts[1]) if len(parts[0]) == 4 else (parts[1], parts[0])
+            if len(year) == 4:
+                return datetime.date(int(year), int(month), 1), Precision.MONTH
+        if len(parts) == 3:
+            if len(parts[0]) == 4:
+                year, month, day = parts
+            elif len(parts[2]) == 4:
+                day, month, year = parts
+            else:
+                raise ValueError(text)
+            return datetime.date(int(year), int(month), int(day)), Precision.DAY
+        raise ValueError(text)
+    return _from_words(words)
+
+
+def _from_words(words):
+    """'March 2018', '16 March 2018', 'March 16 2018' (commas and full stops already dropped)."""
+    numbers = [word for word in words if word.isdigit()]
+    months = [MONTHS[word.lower()] for word in words if word.lower() in MONTHS]
+    if len(months) != 1 or len(numbers) + len(months) != len(words):
+        raise ValueError(" ".join(words))
+    years = [n for n in numbers if len(n) == 4]
+    days = [n for n in numbers if len(n) <= 2]
+    if len(years) != 1 or len(days) > 1:
+        raise ValueError(" ".join(words))
+    if days:
+        return datetime.date(int(years[0]), months[0], int(days[0])), Precision.DAY
+    return datetime.date(int(years[0]), months[0], 1), Precision.MONTH
+
+
+def precision_fields(model):
+    """{date field: its precision field} of a model: starts_on and starts_precision, and so on."""
+    names = {field.name for field in model._meta.concrete_fields}
+    return {
+        field.name: f"{field.name.removesuffix('_on')}_precision"
+        for field in model._meta.concrete_fields
+        if field.get_internal_type() == "DateField" and f"{field.name.removesuffix('_on')}_precision" in names
+    }

@@ -6,3 +6,5 @@ urlpatterns = [
     path(settings.ADMIN_PATH, admin.site.urls),
     path("", include("casefile.urls")),
 ]
+
+handler403 = "casefile.admin.refusals.permission_denied"

@@ -1,24 +1,21 @@
-"""Editing the records of a case file: forms that ask why, inlines, history, reset."""
+"""Editing the records of a case file: what a reporter sees and does on each record's form."""
 
-from django import forms
+from urllib.parse import parse_qs
+
 from django.contrib import admin, messages
-from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.admin.actions import delete_selected as django_delete_selected
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
-from django.db.models import OuterRef, Subquery
-from django.forms.models import model_to_dict
-from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from .. import published, workflow
-from ..history import history_model
 from ..models import (
     Actor,
     Case,
     Citation,
-    Decision,
     Event,
     EventParticipant,
     Fact,
@@ -27,170 +24,77 @@ from ..models import (
     Relationship,
     Source,
 )
+from . import discard, history, merge
 from .captures import SourceCopiesMixin
-from .ids import parse_id, url_id
+from .forms import RecordForm, partial_dates
+from .inlines import (
+    EventCitationInline,
+    FactActorInline,
+    FactCitationInline,
+    FactEventInline,
+    ParticipantInline,
+    RelationshipCitationInline,
+)
+from .states import ReviewStateFilter, StateColumnChangeList, review_state
 
-
-class RecordForm(forms.ModelForm):
-    """Asks why on every edit and refuses a save built on an outdated version."""
-
-    change_reason = forms.CharField(
-        label="Reason for this change",
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Editors read this when they review your change; it stays in the history.",
-    )
-    edit_token = forms.CharField(widget=forms.HiddenInput, required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not self.is_bound:
-            self.fields["edit_token"].initial = workflow.edit_token(self.instance)
-
-    def clean(self):
-        cleaned = super().clean()
-        if self.instance.pk is not None:
-            token = cleaned.get("edit_token", "")
-            try:
-                workflow.check_edit_token(self.instance, token)
-            except workflow.EditConflict as conflict:
-                # Keep everything typed and take their version of the rest, so
-                # that a deliberate second save applies only this person's
-                # changes on top of the other person's.
-                self.data = self.data.copy()
-                current = workflow.edit_token(self.instance)
-                notes = self._take_their_changes(token, current)
-                self.data["edit_token"] = current
-                raise ValidationError([conflict.message, *notes]) from conflict
-        return cleaned
-
-    def _take_their_changes(self, token, current):
-        """Show the current value of each field left as it was in the version the form was
-        opened on; return what to tell the person about fields and rows both sides changed."""
-        model, pk = type(self.instance), self.instance.pk
-        try:
-            opened_on = parse_id(history_model(model), token.split("-")[0])
-        except ValueError:
-            opened = None
-        else:
-            opened = workflow.versions_of(model, pk).filter(history_id=opened_on).first()
-        if opened is None:
-            # A token from no version of this record: all that can be done is keep the input.
-            return []
-        names = [f.name for f in model._meta.concrete_fields if f.name in self.fields]
-        before = model_to_dict(opened.instance, fields=names)
-        now = model_to_dict(workflow.latest_version(model, pk).instance, fields=names)
-        theirs, both = [], []
-        for name in names:
-            field, posted = self.fields[name], self[name].data
-            if before[name] == now[name]:
-                continue
-            label = str(model._meta.get_field(name).verbose_name)
-            if not _differs(field, before[name], posted):
-                self._show(name, now[name])
-                theirs.append(label)
-            elif _differs(field, now[name], posted):
-                both.append(label)
-        notes = []
-        if theirs:
-            notes.append(f"The form now shows their changes to what you had left as it was: {', '.join(theirs)}.")
-        if both:
-            since = workflow.versions_of(model, pk).filter(history_id__gt=opened.history_id)
-            who = " and ".join(sorted({str(v.history_user) for v in since.select_related("history_user")
-                                       if v.history_user})) or "someone"
-            notes.append(
-                f"Both you and {who} changed: {', '.join(both)}. The form keeps your input there; "
-                "compare it with theirs before saving again."
-            )
-        # Rows of citations and links are not brought up to date; saving again
-        # saves them as shown, so say when theirs differ.
-        children = [
-            str(child._meta.verbose_name_plural)
-            for (child, _), was, now_is in zip(
-                workflow.CHILDREN.get(model, ()), token.split("-")[1:], current.split("-")[1:]
-            )
-            if was != now_is
-        ]
-        if children:
-            notes.append(
-                f"The {', '.join(children)} of this record changed too since you opened it. The rows "
-                "below are still as you opened them and saving again saves them as shown; open the "
-                "record in a new tab to compare."
-            )
-        return notes
-
-    def _show(self, name, value):
-        key = self.add_prefix(name)
-        if isinstance(self.fields[name].widget, forms.CheckboxInput):
-            if value:
-                self.data[key] = "on"
-            else:
-                self.data.pop(key, None)
-        else:
-            self.data[key] = "" if value is None else str(value)
-
-
-def _differs(field, value, posted):
-    """Whether the posted input changes the value; a browser sends every line break of a text as CRLF."""
-    if isinstance(value, str) and isinstance(posted, str):
-        value, posted = value.replace("\r\n", "\n"), posted.replace("\r\n", "\n")
-    return field.has_changed(value, posted)
-
-
-class ChildInline(admin.TabularInline):
-    extra = 0
-    show_change_link = False
-
-
-class CitationInline(ChildInline):
-    model = Citation
-    fields = ["source", "stance", "locator", "quote", "note", "removal_proposed"]
-    autocomplete_fields = ["source"]
-    fk_name = None
-
-
-class FactCitationInline(CitationInline):
-    fk_name = "fact"
-    exclude = ["event", "relationship"]
-
-
-class EventCitationInline(CitationInline):
-    fk_name = "event"
-    exclude = ["fact", "relationship"]
-
-
-class RelationshipCitationInline(CitationInline):
-    fk_name = "relationship"
-    exclude = ["fact", "event"]
-
-
-class ParticipantInline(ChildInline):
-    model = EventParticipant
-    fields = ["actor", "role", "removal_proposed"]
-    autocomplete_fields = ["actor"]
-
-
-class FactActorInline(ChildInline):
-    model = FactActor
-    fields = ["actor", "removal_proposed"]
-    autocomplete_fields = ["actor"]
-
-
-class FactEventInline(ChildInline):
-    model = FactEvent
-    fields = ["event", "removal_proposed"]
-    autocomplete_fields = ["event"]
+# The session key of the case a person last worked in: new records start in it.
+CURRENT_CASE = "casefile_current_case"
 
 
 class RecordAdmin(SimpleHistoryAdmin):
     form = RecordForm
     change_form_template = "admin/casefile/record_change_form.html"
-    object_history_template = "admin/casefile/record_history.html"
-    object_history_list_template = "admin/casefile/record_history_list.html"
-    object_history_form_template = "admin/casefile/record_version.html"
-    history_list_display = ["decision"]
     list_per_page = 50
     # A URL typed without a scheme is taken as https, as Django 6 will.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    # The field a new record's slug is made from when left empty.
+    slug_source = None
+
+    # Forms
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        attrs = {"edit_conflict": getattr(request, "edit_conflict", None)}
+        if obj is None:
+            attrs["slug_source"] = self.slug_source
+        return type(form.__name__, (form,), attrs)
+
+    def get_exclude(self, request, obj=None):
+        excluded = list(super().get_exclude(request, obj) or [])
+        # A date's precision is worked out from how the date is typed.
+        excluded += partial_dates(self.model).values()
+        # Only what readers once saw can have its removal proposed.
+        if obj is None or not workflow.ever_approved(obj):
+            excluded.append("removal_proposed")
+        return excluded
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        if str(initial.get("case", "")).isdigit():
+            # Whatever is added next, from the menu or a pop-up, starts in this case too.
+            request.session[CURRENT_CASE] = int(initial["case"])
+        if "case" in initial or not any(f.name == "case" for f in self.model._meta.fields):
+            return initial
+        filters = parse_qs(request.GET.get("_changelist_filters", ""))
+        case = str((filters.get("case__id__exact") or [request.session.get(CURRENT_CASE)])[0] or "")
+        if case.isdigit() and Case.objects.filter(pk=int(case)).exists():
+            initial["case"] = case
+        elif Case.objects.count() == 1:
+            initial["case"] = str(Case.objects.get().pk)
+        return initial
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and object_id is not None:
+            record = self.get_object(request, unquote(object_id))
+            if record is not None and self.has_change_permission(request, record):
+                request.POST = merge.apply_choices(self, request, record)
+                refused = merge.refused_edit(self, request, record)
+                if refused is not None:
+                    request.POST = refused.data
+                    request.edit_conflict = refused
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    # Saving
 
     def save_model(self, request, obj, form, change):
         workflow.save_record(obj, request.user, form.cleaned_data["change_reason"])
@@ -210,8 +114,37 @@ class RecordAdmin(SimpleHistoryAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         record = form.instance
-        if workflow.edit_token(record) != form.cleaned_data.get("edit_token"):
+        changed = workflow.edit_token(record) != form.cleaned_data.get("edit_token")
+        if changed:
+            workflow.resubmit(record, request.user, form.cleaned_data["change_reason"])
             transaction.on_commit(lambda: self._announce(request, record))
+        request.review_notice = self._saved_notice(request, record, changed, change)
+
+    def _saved_notice(self, request, record, changed, change):
+        kind = record._meta.verbose_name
+        if not changed:
+            return format_html("Nothing was changed in the {} “<bdi>{}</bdi>”, so nothing was sent for review.",
+                               kind, record)
+        public = published.is_public(record)
+        readers = ("Readers see the approved version until an editor approves the change." if public
+                   else "Readers will see it once an editor approves it.")
+        text = format_html("The {} “<bdi>{}</bdi>” was saved and sent for review. {}", kind, record, readers)
+        if workflow.is_editor(request.user):
+            owner = workflow.family_of(type(record), record.pk)[0]
+            text = format_html('{} <a href="{}">Review it now</a>.', text,
+                               reverse("admin:casefile_review", args=[workflow.key_for(*owner)]))
+        if "_continue" in request.POST:
+            text = format_html("{} You may edit it again below.", text)
+        elif "_addanother" in request.POST:
+            text = format_html("{} You may add another {} below.", text, kind)
+        return text
+
+    def message_user(self, request, message, level=messages.INFO, extra_tags="", fail_silently=False):
+        # Django's "was changed successfully" says nothing of review; the save's own notice does.
+        notice = getattr(request, "review_notice", None)
+        if notice is not None and level == messages.SUCCESS:
+            message, request.review_notice = notice, None
+        super().message_user(request, message, level, extra_tags, fail_silently)
 
     def _announce(self, request, record):
         if not workflow.announce_changes(record, request.user):
@@ -222,9 +155,63 @@ class RecordAdmin(SimpleHistoryAdmin):
                 messages.WARNING,
             )
 
+    # Deleting: offered only where it will go through, and a refusal says why.
+
+    NAMED_IN_A_REFUSAL = 10
+
+    @classmethod
+    def _resting_on(cls, obj):
+        """(some records that rest on this one and keep it from being deleted, how many in all)."""
+        named, count = [], 0
+        for relation in obj._meta.related_objects:
+            if relation.on_delete is not models.PROTECT:
+                continue
+            resting = relation.related_model._default_manager.filter(**{relation.field.name: obj})
+            count += resting.count()
+            room = cls.NAMED_IN_A_REFUSAL - len(named)
+            if room > 0:
+                named += list(resting[:room])
+        return named, count
+
+    def deletion_refusal(self, request, obj):
+        """Why this person may not delete this record, or None."""
+        if not workflow.may_delete(request.user, obj):
+            return (f"This {obj._meta.verbose_name} has been published, so only an editor can delete it. "
+                    "To take it off the public pages, tick “Removal proposed” on its page and say why; "
+                    "an editor decides.")
+        resting, count = self._resting_on(obj)
+        if count:
+            named = "; ".join(f"{record._meta.verbose_name} “{record}”" for record in resting)
+            more = count - len(resting)
+            return (f"This {obj._meta.verbose_name} cannot be deleted while other records rest on it: {named}"
+                    + (f"; and {more} more" if more > 0 else "")
+                    + ". Point them at another record or delete them first.")
+        return None
+
     def has_delete_permission(self, request, obj=None):
         allowed = super().has_delete_permission(request, obj)
-        return allowed and (obj is None or workflow.may_delete(request.user, obj))
+        return allowed and (obj is None or self.deletion_refusal(request, obj) is None)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is not None and super().has_delete_permission(request, obj):
+            refusal = self.deletion_refusal(request, obj)
+            if refusal:
+                raise PermissionDenied(refusal)
+        return super().delete_view(request, object_id, extra_context)
+
+    @admin.action(permissions=["delete"], description="Delete selected %(verbose_name_plural)s")
+    def delete_selected(self, request, queryset):
+        refusals = [(obj, refusal) for obj in queryset if (refusal := self.deletion_refusal(request, obj))]
+        if refusals:
+            message = " ".join(f"“{obj}”: {refusal}" for obj, refusal in refusals[:5])
+            if request.POST.get("post"):
+                raise PermissionDenied(message)
+            self.message_user(request, f"Nothing was deleted. {message}", messages.ERROR)
+            return None
+        return django_delete_selected(self, request, queryset)
+
+    actions = ["delete_selected"]
 
     def delete_model(self, request, obj):
         workflow.delete_record(obj, request.user, "Deleted in the admin")
@@ -233,87 +220,97 @@ class RecordAdmin(SimpleHistoryAdmin):
         for obj in queryset:
             workflow.delete_record(obj, request.user, "Deleted in the admin")
 
+    # Pages of one record
+
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
+        view = self.admin_site.admin_view
         return [
-            path(
-                "<path:object_id>/reset/",
-                self.admin_site.admin_view(self.reset_view),
-                name="%s_%s_reset" % info,
-            ),
+            path("<path:object_id>/reset/", view(self.reset_view), name="%s_%s_reset" % info),
+            path("<path:object_id>/history/compare/", view(self.compare_view), name="%s_%s_compare" % info),
         ] + super().get_urls()
 
     def reset_view(self, request, object_id):
-        obj = self.get_object(request, object_id)
-        if obj is None:
-            raise Http404(f"No {self.opts.verbose_name} with the id “{object_id}”.")
-        if request.method != "POST" or not self.has_change_permission(request, obj):
-            raise PermissionDenied
-        try:
-            workflow.reset_to_approved(obj, request.user)
-        except workflow.WorkflowError as refusal:
-            self.message_user(request, refusal.message, messages.ERROR)
-        else:
-            self.message_user(request, "The working version is the approved version again.")
-        return HttpResponseRedirect(reverse(
-            f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk]
-        ))
+        return discard.reset_view(self, request, object_id)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        obj = self.get_object(request, object_id)
+        obj = self.get_object(request, unquote(object_id))
         extra_context = extra_context or {}
         if obj is not None:
-            extra_context.update(
-                rejection=workflow.latest_rejection(obj),
-                pending=workflow.record_changes(type(obj), obj.pk),
-                is_public=published.is_public(obj),
-                reset_url=reverse(
-                    f"admin:{self.opts.app_label}_{self.opts.model_name}_reset", args=[obj.pk]
-                ),
-                review_url=reverse("admin:casefile_review", args=[workflow.key_for(type(obj), obj.pk)]),
-                can_review=workflow.is_editor(request.user),
-            )
+            case_id = getattr(obj, "case_id", None) or (obj.pk if isinstance(obj, Case) else None)
+            if case_id:
+                request.session[CURRENT_CASE] = case_id
+            extra_context.update(record_context(request, obj))
+            extra_context["discard"] = discard.offer(request, obj)
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def changelist_view(self, request, extra_context=None):
+        case = request.GET.get("case__id__exact", "")
+        if case.isdigit():
+            request.session[CURRENT_CASE] = int(case)
+        return super().changelist_view(request, extra_context)
+
+    def get_changelist(self, request, **kwargs):
+        return StateColumnChangeList
+
+    def get_list_filter(self, request):
+        return [ReviewStateFilter, *super().get_list_filter(request)]
+
+    def get_list_display(self, request):
+        first, *rest = super().get_list_display(request)
+        return [first, review_state, *rest]
+
+    # History
 
     def revert_disabled(self, request, obj=None):
         return True
 
     def history_view(self, request, object_id, extra_context=None):
-        # simple-history hands the id to the database unchecked; one that can name
-        # no record is not found.
-        url_id(self.model, object_id)
-        return super().history_view(request, object_id, extra_context)
+        return history.timeline_view(self, request, object_id)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        url_id(self.model, object_id)
-        url_id(history_model(self.model), version_id)
-        # Past versions are for reading; a save from here would bypass the
-        # change reason, the inlines and the review notice.
-        if request.method == "POST":
-            raise PermissionDenied("Past versions cannot be saved; edit the record instead.")
-        return super().history_form_view(request, object_id, version_id, extra_context)
+        return history.version_view(self, request, object_id, version_id)
 
-    def get_history_queryset(self, request, history_manager, pk_name, object_id):
-        decisions = Decision.objects.filter(
-            content_type=ContentType.objects.get_for_model(self.model),
-            history_id=OuterRef("history_id"),
-        ).order_by("-decided_at")
-        return super().get_history_queryset(request, history_manager, pk_name, object_id).annotate(
-            decision_action=Subquery(decisions.values("action")[:1]),
-            decision_by=Subquery(decisions.values("decided_by__username")[:1]),
-            decision_at=Subquery(decisions.values("decided_at")[:1]),
-            decision_comment=Subquery(decisions.values("comment")[:1]),
-        )
+    def compare_view(self, request, object_id):
+        return history.compare_view(self, request, object_id)
 
-    def decision(self, record):
-        """The editor's approval or rejection of this version, if any."""
-        if not record.decision_action:
-            return "—"
-        who = record.decision_by or "the import"
-        text = f"{record.decision_action.capitalize()} by {who}, {record.decision_at:%d %b %Y %H:%M}"
-        if not record.decision_comment:
-            return text
-        return format_html("{}: <bdi>{}</bdi>", text, record.decision_comment)
+
+def record_context(request, obj):
+    """What the change form of a record says of its review: its state, links and whose work waits."""
+    model = type(obj)
+    owner_model, owner_pk = workflow.family_of(model, obj.pk)[0]
+    state = workflow.record_states(model, [obj.pk])[obj.pk]
+    public_url = obj.get_absolute_url() if state.is_public and hasattr(obj, "get_absolute_url") else None
+    return {
+        "state": state,
+        "rejection": state.rejection if state.state == workflow.ReviewState.REJECTED else None,
+        "pending": state.waiting,
+        "waiting_authors": sorted({str(a) for change in state.waiting for a in change.authors}),
+        "is_public": state.is_public,
+        "public_url": public_url,
+        "history_url": reverse(f"admin:casefile_{model._meta.model_name}_history", args=[obj.pk]),
+        "review_url": reverse("admin:casefile_review", args=[workflow.key_for(owner_model, owner_pk)]),
+        "can_review": workflow.is_editor(request.user),
+        "case_records": case_records(obj) if isinstance(obj, Case) else None,
+    }
+
+
+CASE_RECORD_KINDS = (Actor, Relationship, Source, Event, Fact)
+
+
+def case_records(case):
+    """Each kind of record of a case: how many, and where to list and add them."""
+    rows = []
+    for model in CASE_RECORD_KINDS:
+        info = model._meta.app_label, model._meta.model_name
+        rows.append({
+            "name": model._meta.verbose_name_plural.capitalize(),
+            "count": model.objects.filter(case=case).count(),
+            "list_url": reverse("admin:%s_%s_changelist" % info) + f"?case__id__exact={case.pk}",
+            "add_url": reverse("admin:%s_%s_add" % info) + f"?case={case.pk}",
+            "kind": model._meta.verbose_name,
+        })
+    return rows
 
 
 @admin.register(Case)
@@ -321,21 +318,23 @@ class CaseAdmin(RecordAdmin):
     list_display = ["title", "slug"]
     search_fields = ["title", "summary"]
     prepopulated_fields = {"slug": ["title"]}
+    slug_source = "title"
 
 
 @admin.register(Actor)
 class ActorAdmin(RecordAdmin):
-    list_display = ["name", "kind", "case", "removal_proposed"]
-    list_filter = ["case", "kind", "removal_proposed"]
+    list_display = ["name", "kind", "case"]
+    list_filter = ["case", "kind"]
     search_fields = ["name", "aliases", "description"]
     autocomplete_fields = ["case"]
     prepopulated_fields = {"slug": ["name"]}
+    slug_source = "name"
 
 
 @admin.register(Relationship)
 class RelationshipAdmin(RecordAdmin):
     list_display = ["subject", "kind", "object", "period", "case"]
-    list_filter = ["case", "kind", "removal_proposed"]
+    list_filter = ["case", "kind"]
     list_select_related = ["subject", "object", "case"]
     search_fields = ["subject__name", "object__name", "description"]
     autocomplete_fields = ["case", "subject", "object"]
@@ -345,12 +344,13 @@ class RelationshipAdmin(RecordAdmin):
 @admin.register(Source)
 class SourceAdmin(SourceCopiesMixin, RecordAdmin):
     list_display = ["title", "kind", "publisher", "published_display", "relayed_via", "case"]
-    list_filter = ["case", "kind", "language", "removal_proposed"]
+    list_filter = ["case", "kind", "language"]
     list_select_related = ["relayed_via", "case"]
     search_fields = ["title", "publisher", "author", "url"]
     autocomplete_fields = ["case", "relayed_via"]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["our_copies"]
+    slug_source = "title"
 
     @admin.display(description="Published", ordering="published_on")
     def published_display(self, source):
@@ -360,11 +360,12 @@ class SourceAdmin(SourceCopiesMixin, RecordAdmin):
 @admin.register(Event)
 class EventAdmin(RecordAdmin):
     list_display = ["title", "date_display", "location", "case"]
-    list_filter = ["case", "starts_precision", "removal_proposed"]
+    list_filter = ["case", "starts_precision"]
     list_select_related = ["case"]
     search_fields = ["title", "description", "location"]
     autocomplete_fields = ["case"]
     prepopulated_fields = {"slug": ["title"]}
+    slug_source = "title"
     ordering = ["starts_on"]
     inlines = [ParticipantInline, EventCitationInline]
 
@@ -376,10 +377,12 @@ class EventAdmin(RecordAdmin):
 @admin.register(Fact)
 class FactAdmin(RecordAdmin):
     list_display = ["slug", "short_statement", "status", "case"]
-    list_filter = ["case", "status", "removal_proposed"]
+    list_filter = ["case", "status"]
     list_select_related = ["case"]
     search_fields = ["slug", "statement", "assessment"]
     autocomplete_fields = ["case"]
+    # A statement is long: the slug is made on saving, from its first words, when left empty.
+    slug_source = "statement"
     inlines = [FactCitationInline, FactActorInline, FactEventInline]
 
     @admin.display(description="Statement")
@@ -387,17 +390,28 @@ class FactAdmin(RecordAdmin):
         return fact.statement if len(fact.statement) <= 100 else fact.statement[:99] + "…"
 
 
+class ChildAdmin(RecordAdmin):
+    """Citations and links: reached through the record they belong to, not from the menu."""
+
+    def has_module_permission(self, request):
+        return False
+
+    def has_add_permission(self, request):
+        # A citation or link is added on its record's form, where its record is known.
+        return False
+
+
 @admin.register(Citation)
-class CitationAdmin(RecordAdmin):
+class CitationAdmin(ChildAdmin):
     list_display = ["source", "locator", "stance", "fact", "event", "relationship"]
-    list_filter = ["stance", "source__case", "removal_proposed"]
+    list_filter = ["stance", "source__case"]
     list_select_related = ["source", "fact", "event", "relationship__subject", "relationship__object"]
     search_fields = ["quote", "note", "locator", "source__title"]
     autocomplete_fields = ["source", "fact", "event", "relationship"]
 
 
 @admin.register(EventParticipant)
-class EventParticipantAdmin(RecordAdmin):
+class EventParticipantAdmin(ChildAdmin):
     list_display = ["actor", "role", "event"]
     list_select_related = ["actor", "event"]
     search_fields = ["role", "actor__name", "event__title"]
@@ -405,7 +419,7 @@ class EventParticipantAdmin(RecordAdmin):
 
 
 @admin.register(FactActor)
-class FactActorAdmin(RecordAdmin):
+class FactActorAdmin(ChildAdmin):
     list_display = ["fact", "actor"]
     list_select_related = ["fact", "actor"]
     search_fields = ["fact__statement", "actor__name"]
@@ -413,7 +427,7 @@ class FactActorAdmin(RecordAdmin):
 
 
 @admin.register(FactEvent)
-class FactEventAdmin(RecordAdmin):
+class FactEventAdmin(ChildAdmin):
     list_display = ["fact", "event"]
     list_select_related = ["fact", "event"]
     search_fields = ["fact__statement", "event__title"]

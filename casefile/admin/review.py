@@ -13,6 +13,7 @@ from django.utils.http import urlencode
 from .. import workflow
 from ..history import history_model
 from ..models import Case, Decision
+from . import preview
 from .captures import flag_queue_items
 from .ids import parse_id, parse_key, url_id
 
@@ -46,6 +47,7 @@ class DecisionAdmin(admin.ModelAdmin):
         return [
             path("review/", view(self.queue_view), name="casefile_review_queue"),
             path("review/approve-selected/", view(self.bulk_approve_view), name="casefile_review_bulk"),
+            path("review/<str:key>/preview/", view(self.preview_view), name="casefile_review_preview"),
             path("review/<str:key>/", view(self.review_view), name="casefile_review"),
         ] + super().get_urls()
 
@@ -63,6 +65,7 @@ class DecisionAdmin(admin.ModelAdmin):
         )
         page = Paginator(items, self.QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
         flag_queue_items(workflow.load_records(page.object_list))
+        workflow.load_companions(page.object_list)
         context = {
             **self.admin_site.each_context(request),
             "title": "Changes waiting for review",
@@ -85,16 +88,21 @@ class DecisionAdmin(admin.ModelAdmin):
         except ValueError:
             return None
 
-    def review_view(self, request, key):
+    def _reviewed(self, request, key):
+        """(model, pk) of the record a review key names; 403 for no case-file record, 404 for none."""
         self._require_editor(request)
         try:
             model, pk = workflow.model_for_key(key)
         except ValueError:
-            raise PermissionDenied from None
+            raise PermissionDenied("This address names no record of a case file.") from None
         pk = url_id(model, pk)
         # A deleted record keeps its history, and its removal may wait for review.
         if not model.objects.filter(pk=pk).exists() and workflow.latest_version(model, pk) is None:
             raise Http404(f"No {model._meta.verbose_name} #{pk} ever existed.")
+        return model, pk
+
+    def review_view(self, request, key):
+        model, pk = self._reviewed(request, key)
         form = ReviewForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             versions = self._posted_versions(request)
@@ -119,8 +127,15 @@ class DecisionAdmin(admin.ModelAdmin):
             "record": record,
             "bundle": bundle,
             "form": form,
+            "authors": sorted({str(author) for change in bundle for author in change.authors}),
+            **preview.links(model, pk, record, key),
         }
         return TemplateResponse(request, "admin/casefile/review.html", context)
+
+    def preview_view(self, request, key):
+        """The public page of the record as readers will see it once the review is approved."""
+        model, pk = self._reviewed(request, key)
+        return preview.render(self, request, model, pk)
 
     def bulk_approve_view(self, request):
         """Approve the selected queue items as one change, skipping any changed since shown."""
@@ -141,7 +156,9 @@ class DecisionAdmin(admin.ModelAdmin):
                     "shown; open it to review the new changes."
                 )
                 continue
-            versions.update({(c.model, c.pk): c.latest.history_id for c in changes})
+            # What the review of the record would approve: with it, the records not yet
+            # public that it refers to, as the queue names them.
+            versions.update({(c.model, c.pk): c.latest.history_id for c in workflow.review_bundle(model, pk)})
             approved.append(key)
         if versions:
             try:

@@ -17,6 +17,13 @@ LOCATOR_PATTERN = re.compile(r"^¶[1-9][0-9]*$")
 MAX_QUOTE_WORDS = 25
 
 
+def normalise_locator(text):
+    """A paragraph typed as "48", "¶ 48" or "¶48" is written ¶48; anything else is left as typed."""
+    text = (text or "").strip()
+    number = text.removeprefix("¶").strip()
+    return f"¶{number}" if number.isascii() and number.isdigit() else text
+
+
 class Record(models.Model):
     """Fields and history shared by every record of a case file."""
 
@@ -34,6 +41,9 @@ class Record(models.Model):
     @property
     def kind_label(self):
         return self._meta.verbose_name.capitalize()
+
+    def get_admin_url(self):
+        return reverse(f"admin:{self._meta.app_label}_{self._meta.model_name}_change", args=[self.pk])
 
 
 class Case(Record):
@@ -438,7 +448,7 @@ class Citation(Record):
     stance = models.CharField(max_length=20, choices=Stance.choices, default=Stance.SUPPORTS)
     locator = models.CharField(
         max_length=20,
-        help_text="The paragraph of the source, written ¶N (for example ¶12).",
+        help_text="The paragraph of the source: its number, for example 12 (written ¶12).",
         validators=[validate_single_line],
     )
     quote = models.TextField(
@@ -489,7 +499,7 @@ class Citation(Record):
         parents = self.parent_fields()
         if len(parents) != 1:
             errors["__all__"] = "A citation supports exactly one fact, event or relationship."
-        self.locator = (self.locator or "").strip()
+        self.locator = normalise_locator(self.locator)
         if not LOCATOR_PATTERN.match(self.locator):
             errors["locator"] = "Write the paragraph as ¶ followed by its number, for example ¶12."
         words = quote_word_count(self.quote)

@@ -59,7 +59,9 @@ from .changes import (
 )
 from .notify import _tell_authors, announce_changes
 from .publication import publish, republish
-from .queue import fingerprint, load_records, review_queue
+from .queue import fingerprint, load_companions, load_records, review_queue
+from .rework import Discarded, discard_changes, family_of, resubmit
+from .states import ReviewState, pks_in_state, record_states, waiting_by_case, work_of
 
 # What the rest of the project uses, from here and from the modules above.
 __all__ = [
@@ -72,6 +74,8 @@ __all__ = [
     "model_for_key", "pending_change", "propose_removal", "record_changes", "reject",
     "publish", "republish", "reset_to_approved", "review_bundle", "review_queue", "save_new_records",
     "save_record",
+    "Discarded", "ReviewState", "discard_changes", "family_of", "pks_in_state", "record_states", "resubmit",
+    "load_companions", "waiting_by_case", "work_of",
 ]
 
 

@@ -10,7 +10,7 @@ from functools import cached_property
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import prefetch_related_objects
 
-from .. import published
+from .. import dates, published
 from ..history import history_model
 from ..models import (
     Actor,
@@ -247,6 +247,36 @@ def display_value(model, field_name, value):
     return str(value)
 
 
+def compared_fields(model, before, after):
+    """(field, before, after) of each field that differs between two versions of a record, as
+    readers read them: a date as precisely as it is known, a choice by its label, a record by its
+    name. With no `before` (a new record), each field that is filled in.
+    """
+    precision_of = dates.precision_fields(model)
+    rows = []
+    for model_field in model._meta.concrete_fields:
+        name = model_field.name
+        if model_field.attname in NOT_COMPARED or name == "removal_proposed" or name in precision_of.values():
+            continue
+        if name in precision_of:
+            shown_after = dates.display(getattr(after, name), getattr(after, precision_of[name]))
+            shown_before = dates.display(getattr(before, name), getattr(before, precision_of[name])) if before else ""
+            if shown_before != shown_after:
+                rows.append((model_field.verbose_name, shown_before or ("—" if before else ""), shown_after or "—"))
+            continue
+        value_after = getattr(after, model_field.attname)
+        value_before = getattr(before, model_field.attname) if before else None
+        if before is None and value_after in (None, ""):
+            continue
+        if value_before != value_after:
+            rows.append((
+                model_field.verbose_name,
+                display_value(model, name, value_before) if before else "",
+                display_value(model, name, value_after),
+            ))
+    return rows
+
+
 @dataclass
 class Change:
     """An undecided version of one record, against the version readers see."""
@@ -280,21 +310,7 @@ class Change:
     @cached_property
     def field_changes(self):
         """(field, before, after) for each field that differs from the approved version."""
-        rows = []
-        for model_field in self.model._meta.concrete_fields:
-            if model_field.attname in NOT_COMPARED or model_field.name == "removal_proposed":
-                continue
-            after = getattr(self.latest, model_field.attname)
-            before = getattr(self.approved, model_field.attname) if self.approved else None
-            if self.approved is None and after in (None, ""):
-                continue
-            if before != after:
-                rows.append((
-                    model_field.verbose_name,
-                    display_value(self.model, model_field.name, before) if self.approved else "",
-                    display_value(self.model, model_field.name, after),
-                ))
-        return rows
+        return compared_fields(self.model, self.approved, self.latest)
 
     @property
     def changed_field_names(self):

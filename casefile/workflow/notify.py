@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from ..text import DIRECTION_CONTROLS
-from .changes import EDITORS, key_for, record_changes
+from .changes import EDITORS, TOP_LEVEL, key_for, parent_of, record_changes, top_level_of
 
 logger = logging.getLogger("casefile.notify")
 
@@ -84,9 +84,23 @@ def announce_changes(record, user):
     url = settings.SITE_URL + reverse("admin:casefile_review", args=[key_for(type(record), record.pk)])
     return _send(
         f"[Casefile] Waiting for review: {one_line(record)}",
-        f"{one_line(user)} changed the {record._meta.verbose_name} “{one_line(record)}”.\n\nReview it: {url}\n",
+        f"{one_line(user)} changed the {record._meta.verbose_name} “{one_line(record)}”.\n\nReview it: {url}\n"
+        f"The record: {record_url(type(record), record.pk)}\n",
         recipients,
     )
+
+
+def record_url(model, pk, row=None):
+    """The address of the form of the record a row belongs to, for a notice; `row`, a version of
+    it, saves looking it up."""
+    if model in TOP_LEVEL:
+        owner_model, owner_pk = model, pk
+    elif row is not None and parent_of(model, row):
+        owner_model, name = parent_of(model, row)[0]
+        owner_pk = getattr(row, f"{name}_id")
+    else:
+        owner_model, owner_pk = top_level_of(model, pk)
+    return settings.SITE_URL + reverse(f"admin:casefile_{owner_model._meta.model_name}_change", args=[owner_pk])
 
 
 def _tell_authors(changes, outcome, editor, comment):
@@ -95,7 +109,10 @@ def _tell_authors(changes, outcome, editor, comment):
     recipients = _emails(a for a in authors if a != editor)
     if not recipients:
         return True
-    listed = "\n".join(f"- {change.kind}: {one_line(change.label)}" for change in changes)
+    listed = "\n".join(
+        f"- {change.kind}: {one_line(change.label)}\n  {record_url(change.model, change.pk, change.latest)}"
+        for change in changes
+    )
     note = f"\n\n{one_line(editor)}'s comment:\n{comment}" if comment else ""
     return _send(
         f"[Casefile] Your change was {outcome}",

@@ -1,10 +1,11 @@
 """The review queue: every record with changes waiting for an editor."""
 
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
@@ -15,10 +16,12 @@ from .changes import (
     TOP_LEVEL,
     TRACKED,
     Change,
+    batches,
     case_id_of,
     content_type,
     key_for,
     latest_version,
+    unpublished_references_of,
 )
 
 
@@ -30,6 +33,7 @@ class QueueItem:
     model: type
     pk: int
     changes: list
+    case_id: int | None = None
 
     @property
     def kind(self):
@@ -46,7 +50,8 @@ class QueueItem:
 
     @property
     def authors(self):
-        return sorted({str(c["user"]) for c in self.changes if c["user"]})
+        """Everyone whose versions wait in this change, not only the last to save each part."""
+        return sorted({str(user) for c in self.changes for user in c["authors"]})
 
     @property
     def key(self):
@@ -111,6 +116,16 @@ def review_queue(case=None, author=None, kind=None):
             .values(*QUEUE_FIELDS, *(column for _, column in owners), *(["case_id"] if has_case else []),
                     "pending_since", "approved_history_id")
         )
+        # Everyone who saved a version since the last decision, for the queue to name them all.
+        authors = defaultdict(set)
+        for batch in batches(row["id"] for row in rows):
+            for pk, user_id in (
+                hist.objects.filter(id__in=batch, history_user__isnull=False).annotate(
+                    last_decided=Coalesce(Subquery(last_decided.values("history_id")[:1]), 0)
+                ).filter(history_id__gt=F("last_decided")).order_by().values_list("id", "history_user_id")
+                .distinct()
+            ):
+                authors[pk].add(user_id)
         edited = [row for row in rows if row["approved_history_id"]]
         versions = hist.objects.in_bulk(
             [row["approved_history_id"] for row in edited] + [row["history_id"] for row in edited],
@@ -138,8 +153,9 @@ def review_queue(case=None, author=None, kind=None):
                 "row": latest,
                 "key": key_for(model, row["id"]),
                 "history_id": row["history_id"],
+                "author_ids": authors.get(row["id"], set()) | ({row["history_user_id"]} - {None}),
             })
-    users = User.objects.in_bulk({c["user_id"] for cs in grouped.values() for c in cs if c["user_id"]})
+    users = User.objects.in_bulk({user_id for cs in grouped.values() for c in cs for user_id in c["author_ids"]})
     unknown = {}
     for model, pk in grouped:
         if (model, pk) not in case_ids:
@@ -151,6 +167,7 @@ def review_queue(case=None, author=None, kind=None):
     for owner, changes in grouped.items():
         for change in changes:
             change["user"] = users.get(change["user_id"])
+            change["authors"] = sorted(filter(None, (users.get(pk) for pk in change["author_ids"])), key=str)
         model, pk = owner
         if owner not in case_ids:
             # A record deleted since: its case is the one its last version names.
@@ -159,11 +176,9 @@ def review_queue(case=None, author=None, kind=None):
             continue
         if kind and model._meta.model_name != kind:
             continue
-        if author is not None and not any(
-            c["user_id"] == getattr(author, "pk", author) for c in changes
-        ):
+        if author is not None and not any(getattr(author, "pk", author) in c["author_ids"] for c in changes):
             continue
-        items.append(QueueItem(model=model, pk=pk, changes=changes))
+        items.append(QueueItem(model=model, pk=pk, changes=changes, case_id=case_ids[owner]))
     # The key breaks ties, so a page of the queue holds the same records on every visit.
     items.sort(key=lambda item: (item.waiting_since, item.key))
     return items
@@ -193,6 +208,36 @@ def load_records(items):
     for item in items:
         record = live[item.model].get(item.pk)
         item.__dict__["record"] = record or latest_version(item.model, item.pk).instance
+    return items
+
+
+def load_companions(items):
+    """Give each queue item the records not yet public that its changes refer to (a new source
+    that a new citation cites): approving the item publishes them with it, as its review does.
+
+    For the page being shown, after `load_records()`: a few queries per kind of record.
+    """
+    changes, owner_of = [], {}
+    for item in items:
+        for change in item.changes:
+            if change["row"] is not None:
+                changes.append(Change(model=change["model"], pk=change["row"].id, latest=change["row"],
+                                      approved=None))
+                owner_of[(change["model"], change["row"].id)] = item
+    found, wanted = defaultdict(list), defaultdict(set)
+    for key, references in unpublished_references_of(changes).items():
+        item = owner_of[key]
+        for reference in references:
+            if reference != (item.model, item.pk) and reference not in found[item.key]:
+                found[item.key].append(reference)
+                wanted[reference[0]].add(reference[1])
+    records = {(model, pk): record for model, pks in wanted.items()
+               for pk, record in model.objects.in_bulk(pks).items()}
+    for item in items:
+        item.companions = [
+            (model._meta.verbose_name, records[(model, pk)])
+            for model, pk in found.get(item.key, ()) if (model, pk) in records
+        ]
     return items
 
 

@@ -6,7 +6,6 @@ new versions. Every saved version is attributed to the import. With
 --approve-as, an editor approves what was imported, so readers see it.
 """
 
-import datetime
 import json
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError, models, transaction
 
-from casefile import workflow
+from casefile import dates, workflow
 from casefile.dates import Precision
 from casefile.models import (
     Actor,
@@ -35,15 +34,9 @@ def partial_date(value):
     """'2021-11-13', '2021-11' or '2021' as (date, precision)."""
     if not value:
         return None, Precision.DAY
-    parts = str(value).split("-")
     try:
-        numbers = [int(part) for part in parts]
-        if len(numbers) == 1:
-            return datetime.date(numbers[0], 1, 1), Precision.YEAR
-        if len(numbers) == 2:
-            return datetime.date(numbers[0], numbers[1], 1), Precision.MONTH
-        return datetime.date(*numbers), Precision.DAY
-    except (ValueError, TypeError):
+        return dates.parse(str(value))
+    except ValueError:
         raise CommandError(f"Not a date: {value!r} (write YYYY, YYYY-MM or YYYY-MM-DD)") from None
 
 

@@ -1,0 +1,97 @@
+"""A record's citations, participants and fact links, edited on the record's own form.
+
+Ticking "Delete" on a row readers already see proposes its removal (an
+editor decides); on a row never published, it deletes it.
+"""
+
+from django import forms
+from django.contrib import admin
+from django.db import models
+
+from ..models import Citation, EventParticipant, FactActor, FactEvent
+
+
+class ChildRows:
+    """What the inlines of citations and links share."""
+
+    extra = 0
+    show_change_link = False
+    readonly_fields = ["removal"]
+
+    def get_extra(self, request, obj=None, **kwargs):
+        # A new record gets a first empty row, so its first citation or link takes no extra click.
+        return 1 if obj is None and self.first_row_on_a_new_record else 0
+
+    first_row_on_a_new_record = False
+
+    @admin.display(description="Removal")
+    def removal(self, row):
+        if row is None or row.pk is None or not row.removal_proposed:
+            return ""
+        return "Proposed: it leaves the public pages when an editor approves."
+
+    def get_readonly_fields(self, request, obj=None):
+        # A column only when a row's removal is proposed: a new record has none.
+        if obj is None or not self.get_queryset(request).filter(
+            **{self.fk_name or self._parent_field(obj): obj}, removal_proposed=True
+        ).exists():
+            return []
+        return self.readonly_fields
+
+    def _parent_field(self, obj):
+        return next(field.name for field in self.model._meta.fields
+                    if field.is_relation and field.related_model is type(obj))
+
+
+class CitationInline(ChildRows, admin.StackedInline):
+    """Citations stacked, each a few lines high, so the form fits a laptop's or a phone's width."""
+
+    model = Citation
+    autocomplete_fields = ["source"]
+    fk_name = None
+    first_row_on_a_new_record = True
+    classes = ["citations"]
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 36})}}
+
+    def get_fieldsets(self, request, obj=None):
+        first_line = ("source", "stance", "locator", *self.get_readonly_fields(request, obj))
+        return [(None, {"fields": [first_line, ("quote", "note")]})]
+
+
+class FactCitationInline(CitationInline):
+    fk_name = "fact"
+
+
+class EventCitationInline(CitationInline):
+    fk_name = "event"
+
+
+class RelationshipCitationInline(CitationInline):
+    fk_name = "relationship"
+
+
+class ParticipantInline(ChildRows, admin.TabularInline):
+    model = EventParticipant
+    verbose_name, verbose_name_plural = "participant", "participants"
+    autocomplete_fields = ["actor"]
+
+    def get_fields(self, request, obj=None):
+        return ["actor", "role", *self.get_readonly_fields(request, obj)]
+
+
+class FactActorInline(ChildRows, admin.TabularInline):
+    model = FactActor
+    verbose_name, verbose_name_plural = "actor", "actors"
+    autocomplete_fields = ["actor"]
+
+    def get_fields(self, request, obj=None):
+        return ["actor", *self.get_readonly_fields(request, obj)]
+
+
+class FactEventInline(ChildRows, admin.TabularInline):
+    model = FactEvent
+    verbose_name, verbose_name_plural = "event", "events"
+    autocomplete_fields = ["event"]
+
+    def get_fields(self, request, obj=None):
+        return ["event", *self.get_readonly_fields(request, obj)]

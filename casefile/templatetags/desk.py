@@ -1,0 +1,59 @@
+"""The desk on the admin's home page: each person's work by state, and what waits for the editors."""
+
+from django import template
+from django.urls import reverse
+
+from .. import workflow
+from ..models import Actor, Case, Event, Fact, Relationship, Source
+
+register = template.Library()
+
+ADDABLE = (Fact, Event, Actor, Relationship, Source)
+
+
+def _link(entry, editor):
+    """Where an entry of the desk leads: the record's form, or its review or history once deleted."""
+    model, pk = entry.model, entry.pk
+    if entry.exists:
+        entry.url = reverse(f"admin:casefile_{model._meta.model_name}_change", args=[pk])
+    elif editor and entry.decision is None:
+        entry.url = reverse("admin:casefile_review", args=[workflow.key_for(model, pk)])
+    else:
+        entry.url = reverse(f"admin:casefile_{model._meta.model_name}_history", args=[pk])
+    return entry
+
+
+@register.simple_tag(takes_context=True)
+def desk(context):
+    """{% desk as desk %}: what the person logged in has to do, read in a few queries."""
+    request = context["request"]
+    user = request.user
+    editor = workflow.is_editor(user)
+    work = workflow.work_of(user)
+    for name in ("waiting", "rejected", "approved"):
+        work[name] = [_link(entry, editor) for entry in work[name]]
+    found = {"work": work, "is_editor": editor}
+    cases = {case.pk: case for case in Case.objects.all()}
+    current = cases.get(request.session.get("casefile_current_case")) or (
+        next(iter(cases.values())) if len(cases) == 1 else None)
+    if current is not None:
+        found["current_case"] = current
+        found["add_links"] = [
+            (model._meta.verbose_name,
+             reverse(f"admin:casefile_{model._meta.model_name}_add") + f"?case={current.pk}")
+            for model in ADDABLE if user.has_perm(f"casefile.add_{model._meta.model_name}")
+        ]
+    if editor:
+        waiting = workflow.waiting_by_case()
+        waiting["oldest"] = [_link(entry, editor) for entry in waiting["oldest"]]
+        for entry in waiting["oldest"]:
+            entry.review_url = reverse("admin:casefile_review", args=[workflow.key_for(entry.model, entry.pk)])
+        queue = reverse("admin:casefile_review_queue")
+        waiting["per_case"] = sorted(
+            ((cases.get(case_id), count, f"{queue}?case={case_id}")
+             for case_id, count in waiting["per_case"].items()),
+            key=lambda row: str(row[0]),
+        )
+        waiting["queue_url"] = queue
+        found["waiting"] = waiting
+    return found

@@ -1,0 +1,200 @@
+"""A reporter reworks a change: sending a rejected record again, or discarding what waits.
+
+A record's citations, participants and fact links are reviewed with it, so
+both steps act on the whole record: after a rejection, fixing any part of it
+sends all of it again; discarding puts all of it back as readers see it.
+"""
+
+from collections import defaultdict
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from ..history import history_model
+from ..models import Decision
+from .changes import (
+    Change,
+    VersionLog,
+    WorkflowError,
+    child_ids,
+    is_editor,
+    is_public_version,
+    references,
+    top_level_of,
+)
+from .queue import fingerprint
+
+
+def family_of(model, pk):
+    """The record a row belongs to and all of its children ever saved: [(model, pk), ...], the record first."""
+    owner = top_level_of(model, pk)
+    return [owner, *child_ids(*owner)]
+
+
+def _logs(members):
+    grouped = defaultdict(list)
+    for model, pk in members:
+        grouped[model].append(pk)
+    return {model: VersionLog(model, pks) for model, pks in grouped.items()}
+
+
+def rejection_standing(log, pk):
+    """The rejection of this record's newest version, if an editor rejected it and nothing came since."""
+    latest = log.latest(pk)
+    if latest is None:
+        return None
+    decision = log.decision_on(latest.history_id)
+    if decision is not None and decision.action == Decision.Action.REJECTED:
+        return decision
+    return None
+
+
+def resubmit(record, user, reason):
+    """After a rejection, any change to a record sends the whole record for review again.
+
+    Every part of it whose newest version an editor rejected, and every record
+    not yet public it refers to whose newest version was rejected too (a new
+    source its new citation cites), gets a new version identical to the
+    rejected one, by `user` with `reason`: the review then shows and approves
+    the record whole, whichever part the reporter fixed. Does nothing when
+    nothing of the record waits for review. Returns the (model, pk) sent again.
+    """
+    with transaction.atomic():
+        members = family_of(type(record), record.pk)
+        logs = _logs(members)
+        if not any(logs[model].change(pk) is not None for model, pk in members):
+            return []
+        sent, seen, queue = [], set(), list(members)
+        now = timezone.now()
+        while queue:
+            model, pk = queue.pop(0)
+            if (model, pk) in seen:
+                continue
+            seen.add((model, pk))
+            log = logs[model] if model in logs and pk in logs[model].versions else VersionLog(model, [pk])
+            latest = log.latest(pk)
+            if latest is None:
+                continue
+            if rejection_standing(log, pk) is not None:
+                _copy_version(model, latest, user, reason, now)
+                sent.append((model, pk))
+            if latest.history_type == "-" or latest.removal_proposed:
+                continue
+            for ref_model, ref_pk in references(model, latest):
+                ref_log = VersionLog(ref_model, [ref_pk])
+                if (ref_log.latest(ref_pk) is not None and not is_public_version(ref_log.approved(ref_pk))
+                        and rejection_standing(ref_log, ref_pk) is not None):
+                    queue.extend(member for member in family_of(ref_model, ref_pk) if member not in seen)
+        return sent
+
+
+def _copy_version(model, version, user, reason, when):
+    hist = history_model(model)
+    values = {
+        field.attname: getattr(version, field.attname)
+        for field in hist._meta.concrete_fields if field.attname != "history_id"
+    }
+    values.update(history_date=when, history_user_id=user.pk, history_change_reason=reason)
+    hist.objects.create(**values)
+
+
+class Discarded:
+    """What discarding the changes of a record would throw away: per part, the versions since
+    the one readers see, with their authors."""
+
+    def __init__(self, record):
+        self.record = record
+        members = family_of(type(record), record.pk)
+        logs = _logs(members)
+        self.owner_approved = logs[members[0][0]].approved(members[0][1])
+        self.parts = []
+        for model, pk in members:
+            log = logs[model]
+            latest, approved = log.latest(pk), log.approved(pk)
+            if latest is None or not _differs(model, latest, approved):
+                continue
+            since = approved.history_id if approved else 0
+            versions = [v for v in reversed(log.versions[pk]) if v.history_id > since]
+            change = Change(model=model, pk=pk, latest=latest,
+                            approved=approved if is_public_version(approved) else None)
+            self.parts.append((change, versions))
+
+    @property
+    def is_possible(self):
+        """There is an approved version to go back to and something differs from it."""
+        return self.owner_approved is not None and bool(self.parts)
+
+    @property
+    def authors(self):
+        return sorted({v.history_user for _, versions in self.parts for v in versions if v.history_user},
+                      key=str)
+
+    def others_than(self, user):
+        return [author for author in self.authors if author != user]
+
+    @property
+    def fingerprint(self):
+        return fingerprint((change.key, versions[-1].history_id) for change, versions in self.parts if versions)
+
+    def refusal_for(self, user):
+        """Why `user` may not discard these changes, or None if they may."""
+        if not self.is_possible:
+            return ("This record was never approved, so there is no approved version to go back to. "
+                    "Delete it instead if it should not exist.") if self.owner_approved is None else (
+                "Nothing differs from the version readers see: there is nothing to discard.")
+        others = self.others_than(user)
+        if others and not is_editor(user):
+            return (f"Not discarded: this would throw away the work of {_names(others)} too. A reporter "
+                    "discards only their own changes; ask an editor, or change the record back by hand.")
+        return None
+
+
+def _differs(model, latest, approved):
+    """Whether the newest version of a part differs from the one its latest approval names."""
+    if approved is None:
+        # Never approved: there is something to throw away unless it is gone already.
+        return latest.history_type != "-"
+    if latest.history_id == approved.history_id:
+        return False
+    gone = (latest.history_type == "-", approved.history_type == "-")
+    return (gone[0] != gone[1] or latest.removal_proposed != approved.removal_proposed
+            or bool(Change(model=model, pk=latest.id, latest=latest, approved=approved).field_changes))
+
+
+def _names(users):
+    names = [str(user) for user in users]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def discard_changes(record, user, seen=None, confirmed=False):
+    """Put back the version readers see, children included, throwing away what differs from it.
+
+    A reporter may discard only their own changes; an editor anyone's, once
+    they confirm (`confirmed`) that the work of the others named goes. With
+    `seen`, the fingerprint of what the person was shown, it is refused if
+    anything changed since. Every version stays in the history.
+    """
+    from . import reset_to_approved
+
+    with transaction.atomic():
+        type(record).objects.select_for_update().filter(pk=record.pk).first()
+        discarded = Discarded(record)
+        refusal = discarded.refusal_for(user)
+        if refusal is not None:
+            if discarded.is_possible:
+                raise PermissionDenied(refusal)
+            raise WorkflowError(refusal)
+        if seen is not None and seen != discarded.fingerprint:
+            raise WorkflowError(
+                "Not discarded: the record changed after you were shown what would be thrown away. "
+                "Check the new list and confirm again."
+            )
+        others = discarded.others_than(user)
+        if others and not confirmed:
+            raise WorkflowError(
+                f"Not discarded: this throws away the work of {_names(others)}. Tick the box that "
+                "names them to confirm."
+            )
+        reset_to_approved(record, user)
+        return discarded

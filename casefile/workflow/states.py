@@ -1,0 +1,264 @@
+"""Where work stands: the review state of records, and each person's changes by state.
+
+A record's state covers its citations, participants and fact links, as its
+review does: a fact whose new citation waits is waiting for review.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import models
+from django.db.models import F, OuterRef, Subquery
+from django.utils import timezone
+
+from ..history import history_model
+from ..models import Decision, Publication
+from .changes import (
+    CHILDREN,
+    TOP_LEVEL,
+    TRACKED,
+    VersionLog,
+    batches,
+    children_of,
+    content_type,
+    parent_of,
+)
+from .queue import review_queue
+from .rework import rejection_standing
+
+
+class ReviewState(models.TextChoices):
+    WAITING = "waiting", "Waiting for review"
+    REJECTED = "rejected", "Rejected"
+    PUBLISHED = "published", "Published"
+    UNPUBLISHED = "unpublished", "Not published"
+
+
+@dataclass
+class RecordState:
+    """Where one record stands: what waits, the rejection standing, whether readers see it."""
+
+    state: str
+    is_public: bool
+    ever_approved: bool
+    waiting: list = field(default_factory=list)
+    rejection: object = None
+
+    @property
+    def label(self):
+        return ReviewState(self.state).label
+
+    @property
+    def detail(self):
+        if self.state == ReviewState.WAITING:
+            return "readers see the approved version meanwhile" if self.is_public else "new, not yet public"
+        if self.state == ReviewState.REJECTED:
+            return "readers see the approved version" if self.is_public else "not public"
+        if self.state == ReviewState.UNPUBLISHED and self.ever_approved:
+            return "removed from the public pages"
+        return ""
+
+
+def record_states(model, pks):
+    """{pk: RecordState} of many records of one kind, in a few queries per kind of record."""
+    pks = list(pks)
+    children = children_of(model, pks)
+    wanted = defaultdict(set)
+    wanted[model].update(pks)
+    for pairs in children.values():
+        for child_model, child_pk in pairs:
+            wanted[child_model].add(child_pk)
+    logs = {kind: VersionLog(kind, ids) for kind, ids in wanted.items()}
+    published = set()
+    for batch in batches(pks):
+        published.update(Publication.objects.filter(
+            content_type=content_type(model), object_id__in=batch
+        ).values_list("object_id", flat=True))
+    states = {}
+    for pk in pks:
+        members = [(model, pk), *children.get(pk, ())]
+        waiting = [change for kind, id_ in members if (change := logs[kind].change(id_)) is not None]
+        rejections = [r for kind, id_ in members if (r := rejection_standing(logs[kind], id_)) is not None]
+        approved = logs[model].approved(pk)
+        public = pk in published
+        if waiting:
+            state = ReviewState.WAITING
+        elif rejections:
+            state = ReviewState.REJECTED
+        elif public:
+            state = ReviewState.PUBLISHED
+        else:
+            state = ReviewState.UNPUBLISHED
+        states[pk] = RecordState(
+            state=state, is_public=public, ever_approved=approved is not None, waiting=waiting,
+            rejection=max(rejections, key=lambda d: d.decided_at) if rejections else None,
+        )
+    return states
+
+
+def _owners_of_rows(model, rows):
+    """{history or row id: (top-level model, pk)} for historical rows of `model`."""
+    if model in TOP_LEVEL:
+        return {row.history_id: (model, row.id) for row in rows}
+    owners = {}
+    for row in rows:
+        for parent_model, name in parent_of(model, row):
+            owners[row.history_id] = (parent_model, getattr(row, f"{name}_id"))
+            break
+    return owners
+
+
+def _standing_rejections(kind):
+    """Rejections of `kind` that name the newest version of their record."""
+    newest = history_model(kind).objects.filter(id=OuterRef("object_id")).order_by("-history_id")
+    return (Decision.objects.filter(content_type=content_type(kind), action=Decision.Action.REJECTED)
+            .annotate(newest=Subquery(newest.values("history_id")[:1]))
+            .filter(history_id=F("newest")))
+
+
+def pks_in_state(model, state):
+    """The ids of the records of `model` in a review state, for a list's filter."""
+    waiting = set()
+    for item in review_queue():
+        if item.model is model:
+            waiting.add(item.pk)
+        elif model not in TOP_LEVEL:
+            waiting.update(int(c["key"].rsplit(":", 1)[1]) for c in item.changes if c["model"] is model)
+    if state == ReviewState.WAITING:
+        return waiting
+    rejected = set()
+    kinds = [model, *(child for child, _ in CHILDREN.get(model, ()))]
+    for kind in kinds:
+        decisions = list(_standing_rejections(kind).values_list("history_id", flat=True))
+        rows = history_model(kind).objects.filter(history_id__in=decisions)
+        if kind is model:
+            rejected.update(rows.values_list("id", flat=True))
+        else:
+            name = next(name for child, name in CHILDREN[model] if child is kind)
+            rejected.update(pk for pk in rows.values_list(f"{name}_id", flat=True) if pk)
+    rejected -= waiting
+    if state == ReviewState.REJECTED:
+        return rejected
+    public = set(
+        Publication.objects.filter(content_type=content_type(model)).values_list("object_id", flat=True)
+    ) - waiting - rejected
+    if state == ReviewState.PUBLISHED:
+        return public
+    return set(model.objects.exclude(pk__in=waiting | rejected | public).values_list("pk", flat=True))
+
+
+@dataclass
+class DeskEntry:
+    """A record on someone's desk: its working row (or last version, if deleted) and how it stands."""
+
+    model: type
+    pk: int
+    record: object
+    when: datetime.datetime
+    decision: object = None
+    authors: list = field(default_factory=list)
+    case_id: int | None = None
+    # False once the record was deleted: `record` is then its last version.
+    exists: bool = True
+
+    @property
+    def kind(self):
+        return self.model._meta.verbose_name
+
+
+def _records(pairs):
+    """{(model, pk): (working record, or the last version of a deleted one; whether it exists)}."""
+    grouped = defaultdict(list)
+    for model, pk in pairs:
+        grouped[model].append(pk)
+    found = {}
+    for model, pks in grouped.items():
+        live = model.objects.in_bulk(pks)
+        for pk in pks:
+            record = live.get(pk)
+            if record is None:
+                version = history_model(model).objects.filter(id=pk).order_by("-history_id").first()
+                found[(model, pk)] = (version.instance if version else None, False)
+            else:
+                found[(model, pk)] = (record, True)
+    return found
+
+
+def _decisions_on_work_of(user, **lookups):
+    """Decisions on versions `user` saved, each with the record the version belongs to."""
+    found = []
+    for kind in TRACKED:
+        hist = history_model(kind)
+        decisions = list(
+            Decision.objects.filter(
+                content_type=content_type(kind),
+                history_id__in=hist.objects.filter(history_user=user).values("history_id"),
+                **lookups,
+            ).select_related("decided_by")
+        )
+        rows = []
+        for batch in batches(d.history_id for d in decisions):
+            rows += list(hist.objects.filter(history_id__in=batch))
+        owners = _owners_of_rows(kind, rows)
+        found += [(decision, owners[decision.history_id]) for decision in decisions
+                  if decision.history_id in owners]
+    return found
+
+
+def work_of(user, approved_within=datetime.timedelta(days=30), limit=20):
+    """The records `user` changed, by state: waiting for review, rejected (with the editor's
+    comment, as long as the rejection stands) and approved lately, newest first."""
+    waiting = [
+        DeskEntry(model=item.model, pk=item.pk, record=None, when=item.waiting_since,
+                  authors=item.authors, case_id=item.case_id)
+        for item in review_queue(author=user)
+    ]
+    rejected_owners = {}
+    for decision, owner in _decisions_on_work_of(user, action=Decision.Action.REJECTED):
+        if owner not in rejected_owners or decision.decided_at > rejected_owners[owner].decided_at:
+            rejected_owners[owner] = decision
+    rejected = []
+    by_model = defaultdict(list)
+    for model, pk in rejected_owners:
+        by_model[model].append(pk)
+    for model, pks in by_model.items():
+        for pk, state in record_states(model, pks).items():
+            if state.state == ReviewState.REJECTED:
+                rejected.append(DeskEntry(model=model, pk=pk, record=None, when=state.rejection.decided_at,
+                                          decision=state.rejection))
+    since = timezone.now() - approved_within
+    approved = {}
+    for decision, owner in _decisions_on_work_of(user, action=Decision.Action.APPROVED, decided_at__gte=since,
+                                                 decided_by__isnull=False):
+        if owner not in approved or decision.decided_at > approved[owner].when:
+            approved[owner] = DeskEntry(model=owner[0], pk=owner[1], record=None, when=decision.decided_at,
+                                        decision=decision)
+    lists = {
+        "waiting": waiting[:limit],
+        "rejected": sorted(rejected, key=lambda e: e.when, reverse=True)[:limit],
+        "approved": sorted(approved.values(), key=lambda e: e.when, reverse=True)[:limit],
+    }
+    records = _records((e.model, e.pk) for entries in lists.values() for e in entries)
+    for entries in lists.values():
+        for entry in entries:
+            entry.record, entry.exists = records[(entry.model, entry.pk)]
+    lists["waiting_count"] = len(waiting)
+    return lists
+
+
+def waiting_by_case(limit=10):
+    """What waits for an editor: the oldest records first, the total and the count per case id."""
+    items = review_queue()
+    counts = defaultdict(int)
+    for item in items:
+        counts[item.case_id] += 1
+    oldest = [
+        DeskEntry(model=item.model, pk=item.pk, record=None, when=item.waiting_since,
+                  authors=item.authors, case_id=item.case_id)
+        for item in items[:limit]
+    ]
+    records = _records((e.model, e.pk) for e in oldest)
+    for entry in oldest:
+        entry.record, entry.exists = records[(entry.model, entry.pk)]
+    return {"oldest": oldest, "total": len(items), "per_case": dict(counts)}

@@ -1,0 +1,119 @@
+"""Driving the staff pages in Debian's Chromium as a reporter or an editor would, counting what they do."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+LAUNCH_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+LAPTOP = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
+PASSWORD = "a-long-test-password"
+
+marks = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"Debian's chromium is not installed at {CHROMIUM}"),
+    # The live server runs in another thread and must see the test's records.
+    pytest.mark.django_db(transaction=True),
+]
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop running in this thread, while
+    # the fixtures' ORM calls are still plain synchronous calls.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+class Person:
+    """One person at their own browser window, counting each thing they do: a click, a text typed,
+    a choice made in a list."""
+
+    def __init__(self, chromium, base, user, viewport=LAPTOP):
+        self.base, self.actions = base, 0
+        self.context = chromium.new_context(viewport=viewport)
+        self.page = self.context.new_page()
+        self.errors = []
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.page.goto(f"{base}/admin/login/")
+        self.page.fill("#id_username", user.username)
+        self.page.fill("#id_password", PASSWORD)
+        self.page.click("input[type=submit]")
+        self.page.wait_for_url(f"{base}/admin/")
+
+    def open(self, path):
+        """Where the count starts: a page the person is on already."""
+        self.page.goto(self.base + path)
+
+    def click(self, target):
+        """A click that stays on the page: opening a list, adding a row, ticking a box."""
+        self.actions += 1
+        self._locator(target).click()
+
+    def go(self, target):
+        """A click on a link or a button that leads to another page, waiting for it."""
+        self.actions += 1
+        with self.page.expect_navigation():
+            self._locator(target).click()
+
+    def fill(self, target, text):
+        self.actions += 1
+        self._locator(target).fill(text)
+
+    def choose(self, target, label):
+        self.actions += 1
+        self._locator(target).select_option(label=label)
+
+    def pick(self, field_id, name):
+        """Open an autocomplete box and click one of the records it lists: two actions."""
+        self.click(f"#{field_id} + .select2 .select2-selection")
+        self.actions += 1
+        self.page.locator(".select2-results__option", has_text=name).first.click()
+
+    def check(self, target):
+        self.actions += 1
+        self._locator(target).check()
+
+    def save(self, name="_save"):
+        self.go(f"input[name={name}]")
+
+    def _locator(self, target):
+        return self.page.locator(target) if isinstance(target, str) else target
+
+    def text(self, selector="#content"):
+        """The text of part of the page as read, each run of spaces, tabs and line breaks one space."""
+        return " ".join(self.page.locator(selector).inner_text().split())
+
+    def messages(self):
+        found = self.page.locator(".messagelist")
+        return found.inner_text() if found.count() else ""
+
+    def close(self):
+        self.context.close()
+
+
+def shot(page, name, tmp_path, **options):
+    """A screenshot for the README, kept only when renewed on purpose (SAVE_SCREENSHOTS=1)."""
+    folder = SCREENSHOTS if os.environ.get("SAVE_SCREENSHOTS") == "1" else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path), **options)
+    return path
+
+
+def scroll_width(page):
+    return page.evaluate("document.documentElement.scrollWidth")

@@ -1,0 +1,181 @@
+"""A reporter's and an editor's daily work in Debian's Chromium, with the actions each common task takes.
+
+The counts are of what a person does from the desk (the admin's home page):
+each click, each text typed and each choice made in a list is one action.
+Before the desk, editing a fact took 6, adding a fact with two citations 23
+and adding an actor and a relationship 30; the README quotes these counts.
+"""
+
+import pytest
+
+from casefile import published
+from casefile.models import Actor, Citation, Event, Fact, Relationship
+
+from .browser import LAPTOP, PHONE, Person, chromium, marks, scroll_width  # noqa: F401
+
+pytestmark = marks
+
+EDIT_A_FACT = 5
+ADD_A_FACT_WITH_TWO_CITATIONS = 13
+ADD_AN_ACTOR_AND_A_RELATIONSHIP = 16
+
+
+@pytest.fixture
+def people(chromium, live_server, case_file, reporter, editor):
+    rita, edna = Person(chromium, live_server.url, reporter), Person(chromium, live_server.url, editor)
+    yield rita, edna
+    rita.close()
+    edna.close()
+
+
+def test_a_reporter_edits_a_fact_an_editor_previews_and_approves_it_and_the_reporter_sees_it_approved(people):
+    rita, edna = people
+    rita.open("/admin/")
+    rita.go("#content-main a:text-is('Facts')")
+    rita.go("#result_list a:has-text('contract-value')")
+    rita.fill("#id_statement", "The contract was worth 7 million.")
+    rita.fill("#id_change_reason", "The audit gives 7 million")
+    rita.save()
+    assert rita.actions == EDIT_A_FACT < 6
+    assert "was saved and sent for review" in rita.messages()
+    rita.open("/admin/")
+    assert "Waiting for review: 1" in rita.text("#desk-work")
+
+    edna.open("/admin/")
+    assert "Waiting for review: 1" in edna.text("#desk-review")
+    assert "Harbour contracts: 1" in edna.text("#desk-review")
+    edna.go("#desk-review a:has-text('The contract was worth 7 million.')")
+    assert "Changed by rita." in edna.text()
+    edna.go("#preview-link")
+    assert "Preview, not published." in edna.text("body")
+    assert "The contract was worth 7 million." in edna.text("main")
+    edna.page.go_back()
+    edna.fill("#id_comment", "Matches the audit.")
+    edna.go("input[name=_approve]")
+    assert "Approved. Readers now see this version." in edna.messages()
+
+    rita.open("/admin/")
+    assert "approved by edna" in rita.text("#desk-work")
+    assert published.published_case("harbour").fact("contract-value").statement == "The contract was worth 7 million."
+    assert rita.errors == [] and edna.errors == []
+
+
+def add_event(person, title, when):
+    person.open("/admin/")
+    person.go("#desk-work a.addlink:has-text('Event')")
+    person.fill("#id_title", title)
+    person.fill("#id_starts_on", when)
+
+
+def add_participant(person, name, role):
+    person.click("#participations-group .add-row a")
+    index = person.page.locator("#participations-group tr.form-row.dynamic-participations").count() - 1
+    person.pick(f"id_participations-{index}-actor", name)
+    person.fill(f"#id_participations-{index}-role", role)
+
+
+def test_a_rejected_event_fixed_only_in_its_participants_is_approved_whole_from_its_review(people):
+    rita, edna = people
+    add_event(rita, "Harbour board meeting", "March 2021")
+    add_participant(rita, "Quay Builders", "bidder")
+    rita.fill("#id_change_reason", "From the minutes")
+    rita.save()
+
+    edna.open("/admin/")
+    edna.go("#desk-review a:has-text('Harbour board meeting')")
+    edna.fill("#id_comment", "Name the mayor, who chaired it.")
+    edna.go("input[name=_reject]")
+
+    rita.open("/admin/")
+    assert "Name the mayor, who chaired it." in rita.text("#desk-work")
+    rita.go("#desk-work a:has-text('Harbour board meeting')")
+    assert "Your last change was rejected by edna" in rita.text("#editorial-status")
+    add_participant(rita, "Ana Mayor", "chair")
+    rita.fill("#id_change_reason", "Added the mayor, as asked")
+    rita.go("input[name=_continue]")
+    assert "Your last change was rejected" not in rita.text("#editorial-status")
+    assert "wait for an editor's review" in rita.text("#editorial-status")
+
+    edna.open("/admin/")
+    edna.go("#desk-review a:has-text('Harbour board meeting')")
+    assert "Event: Harbour board meeting (new)" in edna.text()
+    edna.go("input[name=_approve]")
+    assert "Approved. Readers now see this version." in edna.messages()
+    event = published.published_case("harbour").event("harbour-board-meeting")
+    assert sorted(p.role for p in event.public_participants) == ["bidder", "chair"]
+
+
+def test_a_reporter_adds_a_fact_with_two_citations_in_opposition_on_a_laptop_screen(people):
+    rita, _ = people
+    rita.open("/admin/")
+    rita.go("#desk-work a.addlink:has-text('Fact')")
+    rita.fill("#id_statement", "The harbour board borrowed 3 million from the port authority.")
+    rita.choose("#id_status", "Disputed")
+    rita.pick("id_citations-0-source", "Daily report")
+    rita.fill("#id_citations-0-locator", "4")
+    rita.click("#citations-group .add-row a")
+    rita.pick("id_citations-1-source", "Daily report")
+    rita.choose("#id_citations-1-stance", "Contradicts")
+    rita.fill("#id_citations-1-locator", "6")
+    assert scroll_width(rita.page) <= LAPTOP["width"], "the form scrolls sideways"
+    rita.fill("#id_change_reason", "The report gives both accounts")
+    rita.save()
+    assert rita.actions == ADD_A_FACT_WITH_TWO_CITATIONS < 23
+
+    fact = Fact.objects.get(slug="the-harbour-board-borrowed-3-million-from-the")
+    assert sorted(Citation.objects.filter(fact=fact).values_list("stance", "locator")) == [
+        ("contradicts", "¶6"), ("supports", "¶4")]
+
+    rita.open(fact.get_admin_url())
+    assert scroll_width(rita.page) <= LAPTOP["width"]
+    delete = rita.page.locator("#citations-1 .delete input[type=checkbox]").bounding_box()
+    assert delete is not None and delete["x"] + delete["width"] <= LAPTOP["width"]
+    rita.page.set_viewport_size(PHONE)
+    rita.open(fact.get_admin_url())
+    quote = rita.page.locator("#id_citations-1-quote").bounding_box()
+    assert quote["x"] + quote["width"] <= PHONE["width"], "a citation is wider than a phone"
+    assert scroll_width(rita.page) <= PHONE["width"], "the form scrolls sideways on a phone"
+
+
+def test_an_event_known_to_the_month_with_two_participants(people):
+    rita, edna = people
+    add_event(rita, "Tender opened", "March 2018")
+    add_participant(rita, "Ana Mayor", "chair of the tender board")
+    add_participant(rita, "Quay Builders", "bidder")
+    rita.fill("#id_change_reason", "From the tender notice")
+    rita.go("input[name=_continue]")
+
+    assert rita.page.input_value("#id_starts_on") == "March 2018"
+    event = Event.objects.get(slug="tender-opened")
+    assert (event.starts_on.isoformat(), event.starts_precision) == ("2018-03-01", "month")
+    assert event.participations.count() == 2
+
+    edna.open("/admin/")
+    edna.go("#desk-review a:has-text('Tender opened')")
+    review = edna.text()
+    assert "Starts on March 2018" in review and "2018-03-01" not in review
+
+
+def test_a_reporter_adds_an_actor_and_a_relationship_with_its_citation(people):
+    rita, _ = people
+    rita.open("/admin/")
+    rita.go("#desk-work a.addlink:has-text('Actor')")
+    rita.choose("#id_kind", "Person")
+    rita.fill("#id_name", "Li Wei")
+    rita.fill("#id_change_reason", "Named in the report")
+    rita.save()
+    assert "was saved and sent for review" in rita.messages()
+    rita.go("#nav-sidebar .model-relationship a.addlink")
+    rita.pick("id_subject", "Li Wei")
+    rita.choose("#id_kind", "business partner of")
+    rita.pick("id_object", "Quay Builders")
+    rita.pick("id_citations-0-source", "Daily report")
+    rita.fill("#id_citations-0-locator", "5")
+    rita.fill("#id_change_reason", "The report names them partners")
+    rita.save()
+    assert rita.actions == ADD_AN_ACTOR_AND_A_RELATIONSHIP < 30
+
+    relationship = Relationship.objects.get(subject__slug="li-wei")
+    assert (relationship.case.slug, relationship.object.slug) == ("harbour", "quay-builders")
+    assert Actor.objects.get(slug="li-wei").case.slug == "harbour"
+    assert relationship.citations.get().locator == "¶5"

@@ -8,6 +8,8 @@ together; a test that commits (a live server, concurrent writes) builds
 what it needs itself.
 """
 
+import os
+
 import pytest
 from django.contrib.auth.models import Group
 from django.core.cache import cache
@@ -194,6 +196,26 @@ def large_case(db, reporter, editor, monkeypatch):
         grow(build_case_file(reporter, editor), reporter, editor, 600)
     monkeypatch.setattr(published, "LIST_PAGE_SIZE", 25)
     return Case.objects.get(slug="harbour")
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's Chromium, opened once per module of browser tests."""
+    from playwright.sync_api import sync_playwright
+
+    from .browser import CHROMIUM, LAUNCH_ARGS
+
+    # Playwright's sync API keeps an event loop running in this thread, while
+    # the fixtures' ORM calls are still plain synchronous calls. Only for these
+    # tests: a subprocess started by another test must not inherit it.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 @pytest.fixture(autouse=True)

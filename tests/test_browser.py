@@ -12,37 +12,10 @@ from django.utils import timezone
 from casefile import published, workflow
 from casefile.models import Fact
 
+from .browser import BROWSER_TESTS, SCREENSHOTS
 from .conftest import SEED_FIXTURE, save
 
-CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
-LAUNCH_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"Debian's chromium is not installed at {CHROMIUM}"),
-    # The live server runs in another thread and must see the test's records.
-    pytest.mark.django_db(transaction=True),
-]
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop running in this thread, while
-    # the fixtures' ORM calls are still plain synchronous calls. Only for these
-    # tests: a subprocess started by another test must not inherit it.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-            yield browser
-            browser.close()
-    finally:
-        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+pytestmark = BROWSER_TESTS
 
 
 @pytest.fixture

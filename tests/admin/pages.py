@@ -39,13 +39,16 @@ class FormParser(HTMLParser):
         if tag == "form":
             if self.browser and self.stack:
                 return
-            form = {"attrs": attrs, "fields": [], "submits": []}
+            # `names`: every named control, filled in or not (an unticked box too).
+            form = {"attrs": attrs, "fields": [], "submits": [], "names": set()}
             self.forms.append(form)
             self.stack.append(form)
             return
         if self.form is None:
             return
         name = attrs.get("name")
+        if name and tag in ("input", "select", "textarea", "button"):
+            self.form["names"].add(name)
         if tag == "input" and name and "disabled" not in attrs:
             kind = (attrs.get("type") or "text").lower()
             if kind in SUBMIT_TYPES:
@@ -100,8 +103,7 @@ def page_forms(response, browser=False):
 def form_data(response, form_id=None, having=None, action=None, browser=False):
     """The data a browser would post from the form with this id, field or button, or action."""
     for form in page_forms(response, browser=browser):
-        names = {name for name, _ in form["fields"]} | {name for name, _ in form["submits"]}
-        if ((form_id and form["attrs"].get("id") == form_id) or (having and having in names)
+        if ((form_id and form["attrs"].get("id") == form_id) or (having and having in form["names"])
                 or (action and form["attrs"].get("action") == action)):
             data = {}
             for name, value in form["fields"]:

@@ -2,88 +2,12 @@
 
 import re
 from html import unescape
-from html.parser import HTMLParser
 
 from django.test import Client
 from django.urls import reverse
 
 from casefile import published, workflow
-
-BUTTONS = {"submit", "button", "image", "reset"}
-
-
-class Forms(HTMLParser):
-    """The forms of a page, each with the values a browser would post from it."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.forms, self.form, self.select, self.option, self.textarea = [], None, None, None, None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form":
-            self.form = {"attrs": attrs, "fields": [], "names": set()}
-            self.forms.append(self.form)
-        if self.form is None:
-            return
-        name = attrs.get("name")
-        if name:
-            self.form["names"].add(name)
-        if tag == "input" and name and "disabled" not in attrs:
-            kind = (attrs.get("type") or "text").lower()
-            if kind in ("checkbox", "radio"):
-                if "checked" in attrs:
-                    self.form["fields"].append((name, attrs.get("value", "on")))
-            elif kind not in BUTTONS and kind != "file":
-                self.form["fields"].append((name, attrs.get("value", "")))
-        elif tag == "select" and name:
-            self.select = {"name": name, "options": []}
-        elif tag == "option" and self.select is not None:
-            self.option = {"value": attrs.get("value"), "selected": "selected" in attrs, "text": ""}
-            self.select["options"].append(self.option)
-        elif tag == "textarea" and name:
-            self.textarea = {"name": name, "text": ""}
-
-    def handle_data(self, data):
-        if self.textarea is not None:
-            self.textarea["text"] += data
-        elif self.option is not None:
-            self.option["text"] += data
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self.form = None
-        elif tag == "option":
-            self.option = None
-        elif tag == "select" and self.select is not None:
-            options = self.select["options"]
-            chosen = [o for o in options if o["selected"]] or options[:1]
-            for option in chosen:
-                value = option["value"] if option["value"] is not None else option["text"].strip()
-                self.form["fields"].append((self.select["name"], value))
-            self.select = None
-        elif tag == "textarea" and self.textarea is not None:
-            text = self.textarea["text"]
-            self.form["fields"].append((self.textarea["name"], text[1:] if text.startswith("\n") else text))
-            self.textarea = None
-
-
-def forms_of(response):
-    parser = Forms()
-    parser.feed(response.content.decode())
-    return parser.forms
-
-
-def form_data(response, form_id=None, having=None):
-    """{name: [values]} a browser would post from the form with this id, or holding this field."""
-    for form in forms_of(response):
-        if (form_id and form["attrs"].get("id") == form_id) or (having and having in form["names"]):
-            data = {}
-            for name, value in form["fields"]:
-                data.setdefault(name, []).append(value)
-            return data
-    raise AssertionError(f"no form {form_id or having!r} on the page")
-
+from tests.admin.pages import form_data, page_forms  # noqa: F401  (the desk's tests read forms through here)
 
 def has_form(response, form_id=None, having=None):
     try:

@@ -11,7 +11,7 @@ import pytest
 from casefile import published
 from casefile.models import Actor, Citation, Event, Fact, Relationship
 
-from .browser import LAPTOP, PHONE, Person, chromium, marks, scroll_width  # noqa: F401
+from .browser import LAPTOP, PHONE, Person, marks, scroll_width
 
 pytestmark = marks
 

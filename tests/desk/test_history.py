@@ -13,7 +13,7 @@ from .pages import (
     change_url,
     edit,
     form_data,
-    forms_of,
+    page_forms,
     history_url,
     logged_in,
     open_form,
@@ -111,7 +111,7 @@ def test_a_past_version_is_shown_for_reading_and_cannot_be_saved(fact, reporter_
     assert "A past version, for reading" in text
     assert "Statement The contract was worth 5 million." in text
     assert "Citation “Daily report ¶3 (supports)”" in text
-    names = {name for form in forms_of(page) for name in form["names"]}
+    names = {name for form in page_forms(page) for name in form["names"]}
     assert not names & {"statement", "change_reason", "_save"}
     response = reporter_client.post(url, {"statement": "Changed from the past", "change_reason": "why not"})
     assert response.status_code == 403
@@ -138,7 +138,7 @@ def test_someone_who_may_only_view_reads_a_past_version_and_cannot_save_it(fact)
 
     assert page.status_code == 200
     assert "Statement The contract was worth 5 million." in text_of(page)
-    assert not any("statement" in form["names"] for form in forms_of(page))
+    assert not any("statement" in form["names"] for form in page_forms(page))
     assert client.post(url, {"statement": "Changed by someone who may only look."}).status_code == 403
     fact.refresh_from_db()
     assert fact.statement == "The contract was worth 5 million."

@@ -4,7 +4,7 @@ import pytest
 
 from casefile.models import Citation, Fact
 
-from .browser import Person, chromium, marks, shot  # noqa: F401
+from .browser import Person, marks, shot
 
 pytestmark = marks
 

@@ -198,16 +198,16 @@ def large_case(db, reporter, editor, monkeypatch):
     return Case.objects.get(slug="harbour")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def chromium():
-    """Debian's Chromium, opened once per module of browser tests."""
+    """Debian's Chromium, opened once per worker for the browser tests, which run last."""
     from playwright.sync_api import sync_playwright
 
     from .browser import CHROMIUM, LAUNCH_ARGS
 
     # Playwright's sync API keeps an event loop running in this thread, while
-    # the fixtures' ORM calls are still plain synchronous calls. Only for these
-    # tests: a subprocess started by another test must not inherit it.
+    # the fixtures' ORM calls are still plain synchronous calls. Only from the
+    # first browser test on: a subprocess started by another test must not inherit it.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
         with sync_playwright() as playwright:

@@ -2,11 +2,13 @@
 
 import os
 
+from django.conf import settings
+from django.test import Client
+
 from tests.browser import BROWSER_TESTS, SCREENSHOTS
 
 LAPTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
-PASSWORD = "a-long-test-password"
 
 marks = BROWSER_TESTS
 
@@ -21,11 +23,11 @@ class Person:
         self.page = self.context.new_page()
         self.errors = []
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-        self.page.goto(f"{base}/admin/login/")
-        self.page.fill("#id_username", user.username)
-        self.page.fill("#id_password", PASSWORD)
-        self.page.click("input[type=submit]")
-        self.page.wait_for_url(f"{base}/admin/")
+        # Logged in as after the login form, without going through it for every test.
+        client = Client()
+        client.force_login(user)
+        session = client.cookies[settings.SESSION_COOKIE_NAME].value
+        self.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": base}])
 
     def open(self, path):
         """Where the count starts: a page the person is on already."""

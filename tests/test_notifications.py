@@ -53,7 +53,9 @@ def mail_server(settings, backend):
 
 
 @pytest.fixture
-def mail_server_down(settings):
+def mail_server_down(settings, monkeypatch):
+    # The same tries, without the pauses between them.
+    monkeypatch.setattr(workflow.notify, "RETRY_PAUSES", (0,) * len(workflow.notify.RETRY_PAUSES))
     return mail_server(settings, UnreachableMailServer)
 
 

@@ -72,3 +72,16 @@ def test_a_removed_record_is_no_longer_published_and_its_page_is_gone(client, ca
     assert not published.is_public(actor)
     assert not Publication.objects.of_kind(Actor).filter(object_id=actor.pk).exists()
     assert client.get("/cases/harbour/actors/quay-builders/").status_code == 404
+
+
+def test_the_form_of_a_record_whose_removal_was_approved_says_readers_no_longer_see_it(
+    case_file, reporter, editor, editor_client
+):
+    actor = Actor.objects.get(slug="quay-builders")
+    workflow.propose_removal(actor, reporter, "Not part of the story")
+    workflow.approve_case(editor, case_file, "Taken down")
+
+    page = editor_client.get(actor.get_admin_url()).content.decode()
+
+    assert "Readers do not see this record: its removal was approved." in page
+    assert "readers see the approved version" not in page.lower()

@@ -129,9 +129,13 @@ def _citation_copy(citation, anchor, by_capture):
 
 
 def shared_copy(case_slug, source_slug, capture_id):
-    """A copy readers may download: of a public source whose copies an editor shared; else None."""
+    """A copy readers may download: of a public source whose copies an editor shared; else None.
+
+    Never a copy whose last fixity check failed: its bytes no longer match the
+    SHA-256 readers are told.
+    """
     snapshot = published.published_page(case_slug, "source", source_slug)
     source = snapshot.source(source_slug) if snapshot is not None else None
     if source is None or not SharedSource.objects.filter(source_id=source.pk).exists():
         return None
-    return Capture.objects.filter(pk=capture_id, source_id=source.pk).first()
+    return Capture.objects.filter(pk=capture_id, source_id=source.pk).exclude(last_check_passed=False).first()

@@ -10,6 +10,7 @@ plain text, a block element of HTML, a text box of a PDF's layout.
 import io
 import re
 import shutil
+import struct
 import tempfile
 import unicodedata
 from dataclasses import dataclass
@@ -55,9 +56,14 @@ def sniff(head):
     return TEXT
 
 
+# Control characters other than whitespace: no text shows them, and PostgreSQL
+# refuses NUL in the JSON that keeps a copy's paragraphs.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def normalise(text):
-    """Text as paragraphs and quotes are compared: NFC, runs of whitespace as one space."""
-    return " ".join(unicodedata.normalize("NFC", text).split())
+    """Text as paragraphs and quotes are compared: NFC, runs of whitespace as one space, no controls."""
+    return " ".join(unicodedata.normalize("NFC", CONTROL_CHARACTERS.sub("", text)).split())
 
 
 def paragraphs_of(content_type, stream):
@@ -146,7 +152,8 @@ def _pdf_boxes(stream):
             for element in page
             if isinstance(element, LTTextContainer)
         ]
-    except (PDFException, PSException, ValueError, KeyError, TypeError) as error:
+    except (PDFException, PSException, ValueError, KeyError, TypeError, AssertionError, IndexError,
+            struct.error) as error:
         raise UnreadableDocument(f"This PDF cannot be read: {error}.") from None
 
 

@@ -132,19 +132,42 @@ def vetted_address(host, port):
     for info in infos:
         address = ipaddress.ip_address(info[4][0].split("%")[0])
         address = getattr(address, "ipv4_mapped", None) or address
-        if not may_fetch(address):
+        if not all(may_fetch(reached) for reached in [address, *embedded_ipv4(address)]):
             raise FetchRefused(
                 f"Not fetched: {host} is at {address}, an address that is not on the public internet "
                 "(loopback, private, link-local or reserved). Casefile fetches only public pages."
             )
+        if not allowed_network(address) and port not in WEB_PORTS:
+            raise FetchRefused(f"Not fetched: only the web's ports (80 and 443) are fetched, not {port}.")
         addresses.append(address)
     if not addresses:
         raise FetchRefused(f"Not fetched: the name {host} cannot be resolved.")
     return str(addresses[0])
 
 
+WEB_PORTS = (80, 443)
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+
+
+def embedded_ipv4(address):
+    """The IPv4 addresses an IPv6 address leads to: through 6to4, Teredo, NAT64 or the old compatible form."""
+    if address.version != 6:
+        return []
+    found = [address.sixtofour] if address.sixtofour else []
+    if address.teredo:
+        found.append(address.teredo[1])
+    if address in NAT64 or address in IPV4_COMPATIBLE:
+        found.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    return found
+
+
+def allowed_network(address):
+    return any(address in network for network in settings.CAPTURE_FETCH_ALLOWED_NETWORKS)
+
+
 def may_fetch(address):
-    if any(address in network for network in settings.CAPTURE_FETCH_ALLOWED_NETWORKS):
+    if allowed_network(address):
         return True
     return address.is_global and not address.is_multicast
 

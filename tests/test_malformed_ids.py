@@ -116,3 +116,11 @@ def test_the_review_queue_filtered_by_a_case_or_author_that_never_existed_shows_
     response = editor_client.get(reverse("admin:casefile_review_queue"), {"case": bad, "author": bad})
     assert response.status_code == 200
     assert "Nothing is waiting for review." in response.content.decode()
+
+
+@pytest.mark.parametrize("case", ["²", "abc", "9" * 25, "-1"])
+def test_a_record_list_or_add_form_for_a_malformed_case_opens_as_without_one(editor_client, case_file, case):
+    assert editor_client.get(reverse("admin:casefile_fact_changelist") + f"?case__id__exact={case}").status_code in (
+        200, 302,
+    )
+    assert editor_client.get(reverse("admin:casefile_fact_add") + f"?case={case}").status_code == 200

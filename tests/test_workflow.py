@@ -432,3 +432,14 @@ def test_the_queue_gives_each_change_the_version_of_its_own_kind_when_numbers_co
     rows = {change["model"]: change["row"] for item in items for change in item.changes}
     assert rows[Actor].instance == actor
     assert rows[Citation].instance == citation
+
+
+def test_deleting_several_records_deletes_none_when_one_of_them_is_refused(case_file, reporter):
+    draft = save(Fact(case=case_file, slug="draft", statement="Never published."), reporter)
+    published_fact = Fact.objects.get(slug="contract-value")
+    both = [draft.pk, published_fact.pk]
+
+    with pytest.raises(PermissionDenied):
+        workflow.delete_records([draft, published_fact], reporter, "Tidying up")
+
+    assert Fact.objects.filter(pk__in=both).count() == 2

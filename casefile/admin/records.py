@@ -26,6 +26,7 @@ from ..models import (
 )
 from . import discard, history, merge
 from .captures import SourceCopiesMixin
+from .ids import parse_id
 from .forms import RecordForm, partial_dates
 from .inlines import (
     EventCitationInline,
@@ -39,6 +40,14 @@ from .states import ReviewStateFilter, StateColumnChangeList, review_state
 
 # The session key of the case a person last worked in: new records start in it.
 CURRENT_CASE = "casefile_current_case"
+
+
+def case_id_in(raw):
+    """The id of a case that `raw` (from a URL, a form or the session) names, or None."""
+    try:
+        return parse_id(Case, raw)
+    except ValueError:
+        return None
 
 
 class RecordAdmin(SimpleHistoryAdmin):
@@ -70,15 +79,19 @@ class RecordAdmin(SimpleHistoryAdmin):
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
-        if str(initial.get("case", "")).isdigit():
+        chosen = case_id_in(initial.get("case"))
+        if chosen is not None:
             # Whatever is added next, from the menu or a pop-up, starts in this case too.
-            request.session[CURRENT_CASE] = int(initial["case"])
+            request.session[CURRENT_CASE] = chosen
+        elif "case" in initial:
+            # A case the address cannot name: the form starts as if none were given.
+            del initial["case"]
         if "case" in initial or not any(f.name == "case" for f in self.model._meta.fields):
             return initial
         filters = parse_qs(request.GET.get("_changelist_filters", ""))
-        case = str((filters.get("case__id__exact") or [request.session.get(CURRENT_CASE)])[0] or "")
-        if case.isdigit() and Case.objects.filter(pk=int(case)).exists():
-            initial["case"] = case
+        case = case_id_in((filters.get("case__id__exact") or [request.session.get(CURRENT_CASE)])[0])
+        if case is not None and Case.objects.filter(pk=case).exists():
+            initial["case"] = str(case)
         elif Case.objects.count() == 1:
             initial["case"] = str(Case.objects.get().pk)
         return initial
@@ -217,8 +230,7 @@ class RecordAdmin(SimpleHistoryAdmin):
         workflow.delete_record(obj, request.user, "Deleted in the admin")
 
     def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            workflow.delete_record(obj, request.user, "Deleted in the admin")
+        workflow.delete_records(list(queryset), request.user, "Deleted in the admin")
 
     # Pages of one record
 
@@ -245,9 +257,9 @@ class RecordAdmin(SimpleHistoryAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def changelist_view(self, request, extra_context=None):
-        case = request.GET.get("case__id__exact", "")
-        if case.isdigit():
-            request.session[CURRENT_CASE] = int(case)
+        case = case_id_in(request.GET.get("case__id__exact"))
+        if case is not None:
+            request.session[CURRENT_CASE] = case
         return super().changelist_view(request, extra_context)
 
     def get_changelist(self, request, **kwargs):

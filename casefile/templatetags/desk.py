@@ -4,6 +4,7 @@ from django import template
 from django.urls import reverse
 
 from .. import workflow
+from ..admin.records import CURRENT_CASE
 from ..models import Actor, Case, Event, Fact, Relationship, Source
 
 register = template.Library()
@@ -34,7 +35,7 @@ def desk(context):
         work[name] = [_link(entry, editor) for entry in work[name]]
     found = {"work": work, "is_editor": editor}
     cases = {case.pk: case for case in Case.objects.all()}
-    current = cases.get(request.session.get("casefile_current_case")) or (
+    current = cases.get(request.session.get(CURRENT_CASE)) or (
         next(iter(cases.values())) if len(cases) == 1 else None)
     if current is not None:
         found["current_case"] = current

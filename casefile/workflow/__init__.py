@@ -69,7 +69,8 @@ __all__ = [
     "AlreadyDecided", "EditConflict", "EvidenceLeftBehind", "StaleReview", "UnapprovedReference",
     "WorkflowError",
     "announce_changes", "approve", "approve_case", "approved_version", "check_edit_token",
-    "content_type", "delete_record", "edit_token", "ever_approved", "fingerprint", "is_editor",
+    "content_type", "delete_record", "delete_records", "edit_token", "ever_approved", "fingerprint",
+    "is_editor",
     "key_for", "latest_rejection", "latest_version", "load_records", "may_delete",
     "model_for_key", "pending_change", "propose_removal", "record_changes", "reject",
     "publish", "republish", "reset_to_approved", "review_bundle", "review_queue", "save_new_records",
@@ -406,6 +407,13 @@ def delete_record(record, user, reason):
             )
             publish([decision])
             pagecache.advance_generation(shown_in | {decision.case_id})
+
+
+def delete_records(records, user, reason):
+    """Delete several records as one step: all of them, or, if one is refused, none."""
+    with transaction.atomic():
+        for record in records:
+            delete_record(record, user, reason)
 
 
 def edit_token(record):

@@ -35,6 +35,24 @@ def test_private_link_local_and_reserved_addresses_are_refused_before_any_connec
     refused(url, "not on the public internet")
 
 
+# Checked without connecting anywhere: the address is vetted before any connection is made.
+@pytest.mark.parametrize("host", [
+    "64:ff9b::a00:1", "2002:a00:1::", "::127.0.0.1", "2001:0:4136:e378:8000:63bf:f5ff:fffe",
+])
+def test_ipv6_addresses_that_lead_to_private_ipv4_ones_are_refused(host, settings):
+    settings.CAPTURE_FETCH_ALLOWED_NETWORKS = []
+    with pytest.raises(fetching.FetchRefused, match="not on the public internet"):
+        fetching.vetted_address(host, 80)
+
+
+@pytest.mark.parametrize("port", [25, 6379, 8443])
+def test_ports_other_than_the_webs_are_refused_before_any_connection(port, settings):
+    settings.CAPTURE_FETCH_ALLOWED_NETWORKS = []
+    assert fetching.vetted_address("1.1.1.1", 443) == "1.1.1.1"
+    with pytest.raises(fetching.FetchRefused, match="only the web's ports"):
+        fetching.vetted_address("1.1.1.1", port)
+
+
 @pytest.mark.parametrize("url", ["ftp://example.org/report.txt", "file:///etc/passwd", "gopher://example.org/"])
 def test_schemes_other_than_http_and_https_are_refused(url):
     refused(url, "only http and https")

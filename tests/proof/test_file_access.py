@@ -93,3 +93,13 @@ def test_a_shared_copy_answers_get_and_head_with_its_hash_as_etag_and_nothing_el
     assert b"".join(head.streaming_content) == b""
     for method in ("post", "put", "delete"):
         assert getattr(browser, method)(public_copy_url(capture)).status_code == 405
+
+
+def test_readers_get_no_shared_copy_whose_fixity_check_failed(capture, editor, case_file, captures_folder):
+    capturing.share_copies(daily(case_file), editor)
+    stored = captures_folder / capture.stored_as
+    stored.write_bytes(stored.read_bytes().replace(b"Harbour", b"Harb0ur"))
+
+    capturing.verify_capture(capture)
+
+    assert Client().get(public_copy_url(capture)).status_code == 404

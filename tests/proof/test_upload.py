@@ -110,3 +110,12 @@ def test_only_staff_who_may_take_copies_do(case_file, django_user_model):
     stranger = django_user_model.objects.create_user("walter", password="x" * 20)
     with pytest.raises(Exception, match="Only reporters and editors"):
         capturing.capture_upload(daily(case_file), SimpleUploadedFile("a.txt", b"text"), stranger)
+
+
+def test_control_characters_deep_in_a_text_are_left_out_of_its_paragraphs(case_file, reporter):
+    text = ("Harbour contracts. " * 100 + "\nThe mayor\x00 signed\x07 it.\n").encode()
+
+    capture = upload(daily(case_file), text, reporter)
+
+    assert capture.paragraphs[1] == "The mayor signed it."
+    assert Capture.objects.get(pk=capture.pk).paragraphs == capture.paragraphs

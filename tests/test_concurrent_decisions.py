@@ -114,3 +114,24 @@ def test_a_source_removed_while_a_new_citation_of_it_is_approved_leaves_one_of_t
     public_citations = published.public_rows(Citation).filter(source_id=ruling.pk)
     ruling_is_public = published.public_rows(Source).filter(id=ruling.pk).exists()
     assert not (public_citations.exists() and not ruling_is_public)
+
+
+def test_two_editors_approving_overlapping_records_in_opposite_orders_wait_for_each_other(people):
+    reporter, edna, emil = people
+    case = build_case_file(reporter, edna)
+    fact = Fact.objects.get(case=case, slug="contract-value")
+    ruling = save(Source(case=case, slug="ruling", kind=Source.Kind.COURT_RULING, title="The ruling"), reporter)
+    workflow.approve(edna, versions_of(ruling), "A new source")
+    citation = save(Citation(fact=fact, source=ruling, locator="¶2"), reporter)
+    workflow.propose_removal(ruling, reporter, "Not the ruling we thought")
+    # The citation first in one review, the source first in the other.
+    citation_first = {**versions_of(citation), **versions_of(ruling)}
+    source_first = {**versions_of(ruling), **versions_of(citation)}
+
+    outcomes = at_once(
+        lambda: workflow.approve(edna, versions_of(citation), "Cited"),
+        lambda: workflow.approve(emil, source_first, "Taken down with its citation"),
+        lambda: workflow.approve(edna, citation_first, "Taken down with its citation"),
+    )
+
+    assert not [o for o in outcomes if isinstance(o, Exception) and not isinstance(o, workflow.WorkflowError)], outcomes

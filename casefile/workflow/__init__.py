@@ -102,18 +102,24 @@ def _by_model(pairs):
     return grouped
 
 
-def _lock_and_check(versions):
-    """Lock the records and refuse if any changed since the reviewer saw it.
+def _lock_and_check(versions, resting_on=None):
+    """Lock the records, and the publications of those they rest on; refuse if any changed since review.
 
+    Locks are taken in one order for every approval (kind of record, then id;
+    the record's row before the publications of its kind), so two editors
+    approving overlapping records wait for each other instead of deadlocking.
     Returns each kind's `VersionLog`, read under the lock, to decide from.
     """
-    stale, logs = [], {}
-    for model, pks in _by_model(versions).items():
+    by_model, resting_on = _by_model(versions), resting_on or {}
+    for model in sorted(set(by_model) | set(resting_on), key=TRACKED.index):
+        pks = sorted(by_model.get(model, ()))
         for batch in batches(pks):
             list(model.objects.select_for_update().filter(pk__in=batch).order_by("pk").values_list("pk"))
         # A record deleted from its parent's form has no working row left to
         # lock; its publication serialises two editors deciding on it.
-        _lock_publications({model: pks})
+        _lock_publications({model: sorted(set(pks) | set(resting_on.get(model, ())))})
+    stale, logs = [], {}
+    for model, pks in by_model.items():
         logs[model] = log = VersionLog(model, pks)
         for pk in pks:
             latest = log.latest(pk)
@@ -159,8 +165,14 @@ def approve(editor, versions, comment=""):
         raise PermissionDenied("Only editors approve changes.")
     if not versions:
         raise WorkflowError("Nothing was selected to approve.")
+    # What the versions under review rest on, read before locking so that
+    # every lock is taken in the one order; a version changed since is stale.
+    under_review = [
+        change for model, pks in _by_model(versions).items()
+        for change in VersionLog(model, pks).changes().values()
+    ]
     with transaction.atomic():
-        logs = _lock_and_check(versions)
+        logs = _lock_and_check(versions, resting_on=referenced(under_review))
         _refuse_decided(logs, versions)
         changes = {}
         for (model, pk) in versions:
@@ -181,7 +193,6 @@ def approve(editor, versions, comment=""):
                 "your review: " + "; ".join(unseen) + ".",
                 unseen,
             )
-        _lock_publications(referenced(changes.values()))
         missing = []
         for references in unpublished_references_of(changes.values()).values():
             for ref_model, ref_pk in references:

@@ -187,3 +187,14 @@ def test_the_fixture_only_names_records_it_defines():
         assert set(fact.get("actors", [])) <= actors
         assert set(fact.get("events", [])) <= events
         assert {c["source"] for c in fact["citations"]} <= sources
+
+
+def test_a_blank_date_in_a_fixture_reads_as_unknown(editor, tmp_path):
+    data = json.loads(SEED_FIXTURE.read_text(encoding="utf-8"))
+    data["sources"][0]["published_on"] = "  "
+    blank = tmp_path / "blank.json"
+    blank.write_text(json.dumps(data), encoding="utf-8")
+
+    call_command("load_case", str(blank), stdout=io.StringIO())
+
+    assert Source.objects.get(slug=data["sources"][0]["slug"]).published_on is None

@@ -42,9 +42,8 @@ class Publication(models.Model):
 
     One row per public record, the live state beside the decision log (as
     Wagtail keeps live content beside its revisions). Written only by
-    `workflow.publish()` and `workflow.unpublish()`, inside the approval's
-    transaction: an approval of a removal, or an editor's deletion, takes the
-    row away. Pages of today read these rows; pages as of a past date and the
+    `workflow.publish()`, inside the approval's transaction: an approval of a
+    removal, or an editor's deletion, takes the row away. Pages of today read these rows; pages as of a past date and the
     corrections log read the log.
     """
 

@@ -32,10 +32,8 @@ from casefile.models import (
 
 def partial_date(value):
     """'2021-11-13', '2021-11' or '2021' as (date, precision)."""
-    if not value:
-        return None, Precision.DAY
     try:
-        return dates.parse(str(value))
+        return dates.parse(str(value or "")) or (None, Precision.DAY)
     except ValueError:
         raise CommandError(f"Not a date: {value!r} (write YYYY, YYYY-MM or YYYY-MM-DD)") from None
 

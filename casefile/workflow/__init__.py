@@ -44,7 +44,7 @@ from .changes import (
     changes_of_records,
     child_ids,
     name_changes,
-    referenced,
+    references,
     content_type,
     evidence_resting_on,
     is_editor,
@@ -102,22 +102,39 @@ def _by_model(pairs):
     return grouped
 
 
+def _resting_on(versions):
+    """{model: pks} the versions under review refer to, read from exactly those versions.
+
+    Read before locking, so that every lock is taken in the one order; a
+    version that changed meanwhile is refused as stale under the lock.
+    """
+    wanted = defaultdict(set)
+    for model, pks in _by_model(versions).items():
+        for batch in batches(versions[(model, pk)] for pk in pks):
+            for row in history_model(model).objects.filter(history_id__in=batch):
+                if row.history_type != "-" and not row.removal_proposed:
+                    for ref_model, ref_pk in references(model, row):
+                        wanted[ref_model].add(ref_pk)
+    return wanted
+
+
 def _lock_and_check(versions, resting_on=None):
     """Lock the records, and the publications of those they rest on; refuse if any changed since review.
 
-    Locks are taken in one order for every approval (kind of record, then id;
-    the record's row before the publications of its kind), so two editors
+    Every approval takes its locks in two rounds, each in one order (kind of
+    record, then id): first the rows of the records decided on, which also
+    holds off reporters saving them, then the publications. So two editors
     approving overlapping records wait for each other instead of deadlocking.
     Returns each kind's `VersionLog`, read under the lock, to decide from.
     """
     by_model, resting_on = _by_model(versions), resting_on or {}
-    for model in sorted(set(by_model) | set(resting_on), key=TRACKED.index):
-        pks = sorted(by_model.get(model, ()))
-        for batch in batches(pks):
+    for model in sorted(by_model, key=TRACKED.index):
+        for batch in batches(by_model[model]):
             list(model.objects.select_for_update().filter(pk__in=batch).order_by("pk").values_list("pk"))
+    for model in sorted(set(by_model) | set(resting_on), key=TRACKED.index):
         # A record deleted from its parent's form has no working row left to
         # lock; its publication serialises two editors deciding on it.
-        _lock_publications({model: sorted(set(pks) | set(resting_on.get(model, ())))})
+        _lock_publications({model: sorted(set(by_model.get(model, ())) | set(resting_on.get(model, ())))})
     stale, logs = [], {}
     for model, pks in by_model.items():
         logs[model] = log = VersionLog(model, pks)
@@ -165,14 +182,8 @@ def approve(editor, versions, comment=""):
         raise PermissionDenied("Only editors approve changes.")
     if not versions:
         raise WorkflowError("Nothing was selected to approve.")
-    # What the versions under review rest on, read before locking so that
-    # every lock is taken in the one order; a version changed since is stale.
-    under_review = [
-        change for model, pks in _by_model(versions).items()
-        for change in VersionLog(model, pks).changes().values()
-    ]
     with transaction.atomic():
-        logs = _lock_and_check(versions, resting_on=referenced(under_review))
+        logs = _lock_and_check(versions, resting_on=_resting_on(versions))
         _refuse_decided(logs, versions)
         changes = {}
         for (model, pk) in versions:

@@ -62,7 +62,7 @@ bench: install
 		REDIS_URL="$${REDIS_URL:-$$(redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 && echo redis://127.0.0.1:6379/15)}"; \
 	$(BIN)/python manage.py migrate --no-input --verbosity 0 && \
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0 && \
-	$(BIN)/python manage.py bench_newsroom
+	DJANGO_SETTINGS_MODULE=bench.settings $(BIN)/python manage.py bench_newsroom $(BENCH_ARGS)
 
 # How long verify_captures takes over 1 GB of copies made up for the run in a
 # temporary folder; their records are rolled back, nothing is kept.

@@ -1,9 +1,11 @@
 """The page cache: public pages kept in the shared cache, retired by the approvals that change them.
 
-Pages are cached under the numbers of their scopes (`current_generations()`);
-each approval moves on those of the cases it changes (`advance_generation()`),
-in its own transaction, so the commit that changes what readers see is the
-one that retires those pages, on every server at once.
+Each page is kept with the numbers of its scopes (`current_generations()`) it
+was rendered under, and served only while they are still current. Each approval
+moves on the numbers of the cases it changes (`advance_generation()`), in its own
+transaction, so the commit that changes what readers see is the one that
+retires those pages, on every server at once. A hit reads the page and the
+numbers in one round trip to the cache, and nothing from the database.
 """
 
 import gzip
@@ -45,14 +47,50 @@ def page_scopes(case_slug=None):
     return (EVERYTHING, case_scope(case_slug) if case_slug else LISTINGS)
 
 
-def current_generations(scopes):
-    """The numbers of these scopes, in their order, read at once; 0 for a scope never moved on."""
-    found = dict(PublicationGeneration.objects.filter(scope__in=scopes).values_list("scope", "number"))
-    return tuple(found.get(scope, 0) for scope in scopes)
+# How long a reader's server may go on using a generation read from the
+# database: after that it reads it again. An approval forgets the numbers it
+# moves on at once, in the shared cache (and in its own process's); only a
+# process with a cache of its own (no REDIS_URL) may serve an older page for
+# up to this long after another process's approval.
+GENERATION_SECONDS = 2
+
+
+def generation_key(scope):
+    return f"public-page-generation:{scope}"
+
+
+def current_generations(scopes, cached=None):
+    """The numbers of these scopes, in their order; 0 for a scope never moved on.
+
+    Read from the cache where it has them (`cached`: what a `get_many` that
+    asked for their keys already found), from the database for the others,
+    which are then kept in the cache for GENERATION_SECONDS.
+    """
+    keys = [generation_key(scope) for scope in scopes]
+    if cached is None:
+        cached = cache.get_many(keys)
+    missing = [scope for scope, key in zip(scopes, keys) if key not in cached]
+    if missing:
+        found = dict(PublicationGeneration.objects.filter(scope__in=missing).values_list("scope", "number"))
+        read = {generation_key(scope): found.get(scope, 0) for scope in missing}
+        cache.set_many(read, GENERATION_SECONDS)
+        cached = {**cached, **read}
+    return tuple(cached[key] for key in keys)
 
 
 def current_generation(scope=EVERYTHING):
     return current_generations([scope])[0]
+
+
+def forget_generations(scopes):
+    """Drop the cached numbers of these scopes, now and when the transaction moving them on commits.
+
+    Now, so that the approving request reads its own change; on commit,
+    because a reader may have cached the old number in between.
+    """
+    keys = [generation_key(scope) for scope in scopes]
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 def published_slugs(case_ids):
@@ -85,6 +123,7 @@ def advance_generation(case_ids=None):
         scopes = [LISTINGS, *(case_scope(slug) for slug in published_slugs(case_ids))]
     for scope in sorted(scopes):
         _advance(scope)
+    forget_generations(scopes)
 
 
 def _advance(scope):
@@ -104,9 +143,9 @@ class PublicPageCacheMiddleware:
     """Serve anonymous readers' public pages (GET and HEAD) from the shared cache.
 
     A page is cached under its address, with only the query parameters its
-    view reads, and the publication generations of the page's scopes: any
-    other parameter would let a reader force a fresh render and a new copy in
-    the cache at will. An approval moves on the generations of what it
+    view reads (any other parameter would let a reader force a fresh render
+    and a new copy in the cache at will), together with the generations of
+    the page's scopes it was rendered under. An approval moves on the generations of what it
     changes, so the next request for those pages renders afresh on every
     server at once, and nothing waits for an expiry; other cases' pages stay
     cached. Staff who are logged in, the admin, and anything but a plain
@@ -132,11 +171,17 @@ class PublicPageCacheMiddleware:
     def __call__(self, request):
         if not self.is_public_request(request):
             return self.get_response(request)
-        key = self.cache_key(request)
-        entry = cache.get(key)
+        key, scopes = self.cache_key(request)
+        # The page and the generations it must have been rendered under, in
+        # one round trip to the cache: a hit reads nothing else.
+        found = cache.get_many([key, *(generation_key(scope) for scope in scopes)])
+        generations = current_generations(scopes, found)
+        entry = found.get(key)
+        if entry is not None and entry.get("generations") != generations:
+            entry = None
         served_from = "hit"
         if entry is None:
-            entry = self.rendered_elsewhere(key)
+            entry = self.rendered_elsewhere(key, generations)
         if entry is None:
             rendering = cache.add(f"{key}:rendering", True, self.render_wait)
             try:
@@ -155,6 +200,7 @@ class PublicPageCacheMiddleware:
                     if name.lower() not in {"set-cookie", "etag"}
                 },
                 "etag": quote_etag(hashlib.sha256(response.content).hexdigest()[:32]),
+                "generations": generations,
             }
             if len(response.content) >= self.SMALLEST_TO_COMPRESS:
                 # Kept compressed only: every hit reads the entry whole from
@@ -188,7 +234,7 @@ class PublicPageCacheMiddleware:
         response.headers["X-Public-Cache"] = served_from
         return response
 
-    def rendered_elsewhere(self, key):
+    def rendered_elsewhere(self, key, generations):
         """Wait for a page another request is rendering right now, if any.
 
         After an approval every reader of a popular page misses the cache at
@@ -200,7 +246,7 @@ class PublicPageCacheMiddleware:
             time.sleep(self.POLL_SECONDS)
             waited += self.POLL_SECONDS
             entry = cache.get(key)
-            if entry is not None:
+            if entry is not None and entry.get("generations") == generations:
                 return entry
         return None
 
@@ -229,10 +275,12 @@ class PublicPageCacheMiddleware:
         )
 
     def cache_key(self, request):
-        """The page's address, with the parameters its view reads, and the generations of its scopes.
+        """The page's key, from its address with the parameters its view reads, and the scopes it is cached in.
 
-        A page of one case is retired by an approval in that case (or one
-        that changes every page); the case list and search by any approval.
+        The entry under the key holds the generations of those scopes it was
+        rendered under, and is served only while they are current: a page of
+        one case is retired by an approval in that case (or one that changes
+        every page); the case list and search by any approval.
         """
         try:
             match = resolve(request.path_info, getattr(request, "urlconf", None))
@@ -241,10 +289,9 @@ class PublicPageCacheMiddleware:
         else:
             parameters = sorted(getattr(match.func, "query_parameters", ()))
             case_slug = match.kwargs.get("case")
-        generations = current_generations(page_scopes(case_slug))
         # Present but empty is kept apart from absent, and the values of a
         # repeated name keep their order: views may tell those apart.
         query = urlencode([(name, value) for name in parameters for value in request.GET.getlist(name)])
         address = f"{request.scheme}://{request.get_host()}{request.path}?{query}"
-        digest = hashlib.sha256(f"{generations!r}|{address}".encode()).hexdigest()
-        return f"{self.KEY_PREFIX}:{digest}"
+        digest = hashlib.sha256(address.encode()).hexdigest()
+        return f"{self.KEY_PREFIX}:{digest}", page_scopes(case_slug)

@@ -7,9 +7,9 @@ from django.core.cache import cache
 from django.test import Client, RequestFactory, override_settings
 from django.urls import reverse
 
-from casefile.pagecache import PublicPageCacheMiddleware
-
+from casefile import pagecache
 from casefile.models import Actor, Case, Fact
+from casefile.pagecache import PublicPageCacheMiddleware
 from tests.conftest import approve_all, save
 
 
@@ -29,6 +29,26 @@ def test_a_second_anonymous_request_is_served_from_the_cache(client, case_file):
     assert first["X-Public-Cache"] == "miss"
     assert second["X-Public-Cache"] == "hit"
     assert second.content == first.content
+
+
+def test_a_page_served_from_the_cache_reads_nothing_from_the_database(
+    client, case_file, django_assert_num_queries
+):
+    url = reverse("casefile:case_detail", args=[case_file.slug])
+    client.get(url)
+
+    with django_assert_num_queries(0):
+        response = client.get(url)
+
+    assert response["X-Public-Cache"] == "hit"
+
+
+def test_a_generation_the_cache_lost_is_read_again_and_the_page_stays_cached(client, case_file):
+    url = case_json_url(case_file)
+    client.get(url)
+    cache.delete_many([pagecache.generation_key(scope) for scope in pagecache.page_scopes(case_file.slug)])
+
+    assert client.get(url)["X-Public-Cache"] == "hit"
 
 
 def test_an_approval_shows_on_the_very_next_request(client, case_file, reporter, editor):
@@ -215,10 +235,11 @@ def test_a_reader_waits_for_the_page_another_request_is_rendering(client, case_f
     url = case_json_url(case_file)
     middleware = PublicPageCacheMiddleware(lambda request: None)
     request = RequestFactory().get(url)
-    key = middleware.cache_key(request)
+    key, scopes = middleware.cache_key(request)
     rendered_by_the_other = {
         "content": b'{"rendered": "by the other request"}', "compressed": False, "status": 200,
         "headers": {"Content-Type": "application/json"}, "etag": '"other"',
+        "generations": pagecache.current_generations(scopes),
     }
     cache.set(f"{key}:rendering", True, 30)
     finish = threading.Timer(0.3, lambda: cache.set(key, rendered_by_the_other))
@@ -234,7 +255,7 @@ def test_a_reader_waits_for_the_page_another_request_is_rendering(client, case_f
 @override_settings(PUBLIC_PAGE_RENDER_WAIT_SECONDS=0.3)
 def test_a_reader_renders_the_page_itself_when_the_other_request_never_finishes(client, case_file):
     url = case_json_url(case_file)
-    key = PublicPageCacheMiddleware(lambda request: None).cache_key(RequestFactory().get(url))
+    key, _ = PublicPageCacheMiddleware(lambda request: None).cache_key(RequestFactory().get(url))
     cache.set(f"{key}:rendering", True, 30)
 
     response = client.get(url)

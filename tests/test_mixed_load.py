@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from casefile import workflow
-from casefile.mixed_load import Newsroom, editor_approving, reader_reading, reporter_editing
+from bench.mixed_load import Newsroom, editor_approving, reader_reading, reporter_editing
 from casefile.models import Actor, Fact
 
 from .conftest import make_user, save

@@ -14,9 +14,9 @@ import uuid
 
 from django.db import connection, transaction
 
-from . import workflow
-from .history import history_model
-from .models import Decision
+from casefile import workflow
+from casefile.history import history_model
+from casefile.models import Decision
 
 MARKER = re.compile(r"MARK-[0-9a-f]{12}")
 

@@ -11,7 +11,15 @@ from . import dates
 
 
 def _url(request, record):
-    return request.build_absolute_uri(record.get_absolute_url())
+    # The site's own addresses are plain ASCII: joined to the origin, not
+    # parsed again for each of the thousands of records of a large case.
+    return _origin(request) + record.get_absolute_url()
+
+
+def _origin(request):
+    if not hasattr(request, "casefile_origin"):
+        request.casefile_origin = request.build_absolute_uri("/").removesuffix("/")
+    return request.casefile_origin
 
 
 def _citation(citation, request):

@@ -1,11 +1,12 @@
 """The records of a case file: actors, relationships, sources, events, facts and citations."""
 
+import functools
 import re
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.text import Truncator
 
 from .. import dates
@@ -15,6 +16,17 @@ from ..text import quote_word_count, refuse_direction_controls, validate_single_
 
 LOCATOR_PATTERN = re.compile(r"^¶[1-9][0-9]*$")
 MAX_QUOTE_WORDS = 25
+
+
+def record_url(view_name, case_slug, slug):
+    """The address of a record's public page: a case's pages link to thousands of records."""
+    return f"{_record_url_prefix(view_name, case_slug, get_script_prefix())}{slug}/"
+
+
+@functools.lru_cache(maxsize=1024)
+def _record_url_prefix(view_name, case_slug, script_prefix):
+    # Slugs are plain ASCII letters, digits and hyphens: nothing in one is escaped.
+    return reverse(view_name, args=[case_slug, "slug"]).removesuffix("slug/")
 
 
 def normalise_locator(text):
@@ -98,7 +110,7 @@ class Actor(Record):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("casefile:actor_detail", args=[self.case.slug, self.slug])
+        return record_url("casefile:actor_detail", self.case.slug, self.slug)
 
     @property
     def alias_list(self):
@@ -248,7 +260,7 @@ class Source(Record):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("casefile:source_detail", args=[self.case.slug, self.slug])
+        return record_url("casefile:source_detail", self.case.slug, self.slug)
 
     @property
     def published_display(self):
@@ -303,7 +315,7 @@ class Event(Record):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("casefile:event_detail", args=[self.case.slug, self.slug])
+        return record_url("casefile:event_detail", self.case.slug, self.slug)
 
     @property
     def date_display(self):
@@ -387,7 +399,7 @@ class Fact(Record):
         return Truncator(self.statement).words(12)
 
     def get_absolute_url(self):
-        return reverse("casefile:fact_detail", args=[self.case.slug, self.slug])
+        return record_url("casefile:fact_detail", self.case.slug, self.slug)
 
 
 

@@ -21,6 +21,7 @@ from ..models import (
     Relationship,
     Source,
 )
+from ..models.publication import RECORD_COLUMNS, record_from_content
 from .pages import PublishedCase, _content_key, _ids, _Reader
 from .versions import _instances, public_rows, publications
 
@@ -137,7 +138,8 @@ class PublicList:
 
     def __getitem__(self, window):
         if self.reader.at is None:
-            records = [row.record(self.model) for row in self.rows.order_by(*publication_order(self.model))[window]]
+            rows = self.rows.order_by(*publication_order(self.model)).values_list(*RECORD_COLUMNS)[window]
+            records = [record_from_content(self.model, *row) for row in rows]
         else:
             records = _instances(self.model, self.rows.order_by(*reading_order(self.model)), window)
         for record in records:

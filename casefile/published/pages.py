@@ -22,6 +22,7 @@ from ..models import (
     Relationship,
     Source,
 )
+from ..models.publication import RECORD_COLUMNS, record_from_content
 from .versions import _instance, _instances, approved_rows, approved_versions, moment, publications
 
 
@@ -198,6 +199,9 @@ def _content_key(name):
     field_name = name.split("__", 1)[0]
     if field_name in ("id", "pk"):
         return "object_id" + name[len(field_name):]
+    if field_name == "slug":
+        # The row keeps the slug in a column of its own, indexed with the kind.
+        return name
     return f"content__{name}"
 
 
@@ -252,7 +256,7 @@ class _Reader:
                 *(_on_content(condition) for condition in conditions),
                 **{_content_key(name): value for name, value in lookups.items()},
             )
-            return [row.record(model) for row in rows]
+            return [record_from_content(model, *row) for row in rows.values_list(*RECORD_COLUMNS)]
         if not conditions and not lookups:
             return _instances(model, approved_versions(model, case=self.case.pk, at=self.at))
         if not conditions and list(lookups) == ["id__in"]:
@@ -285,9 +289,11 @@ class _Reader:
                 *(_on_content(condition) for condition in conditions),
                 **{_content_key(name): value for name, value in lookups.items()},
             )
-        for row in Publication.objects.filter(either, case=self.case.pk):
-            model = ContentType.objects.get_for_id(row.content_type_id).model_class()
-            found[model].append(row.record(model))
+        models = {ContentType.objects.get_for_model(model).pk: model for model in wanted}
+        rows = Publication.objects.filter(either, case=self.case.pk).values_list("content_type", *RECORD_COLUMNS)
+        for content_type_id, *row in rows:
+            model = models[content_type_id]
+            found[model].append(record_from_content(model, *row))
         return found
 
     def assemble(self, loaded):

@@ -272,27 +272,19 @@ def wrk(url, seconds, connections):
     return rps, milliseconds(latency["50"]), milliseconds(latency["99"]), failures, requests
 
 
-def settle(longest_seconds=120):
-    """Wait until the machine is idle: the server has worked off what the last run left.
+def settle(master_pid, longest_seconds=60):
+    """Wait until the server has worked off what the last run left.
 
     wrk stops sending at the end of its run, but slow pages it asked for may
-    still be rendering, in gunicorn and in PostgreSQL; the next row must not
-    pay for them.
+    still be rendering; the next row must not pay for them. The server's own
+    workers are watched, not the whole machine, which others may share.
     """
     deadline = time.monotonic() + longest_seconds
     while time.monotonic() < deadline:
-        busy_before, total_before = cpu_ticks()
-        time.sleep(0.5)
-        busy, total = cpu_ticks()
-        if (busy - busy_before) <= 0.1 * (total - total_before):
+        before = workers_cpu_seconds(master_pid)
+        time.sleep(0.3)
+        if workers_cpu_seconds(master_pid) - before < 0.01:
             return
-
-
-def cpu_ticks():
-    """(busy, all) processor time since boot, from /proc/stat."""
-    values = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = values[3] + values[4]  # idle, iowait
-    return sum(values) - idle, sum(values)
 
 
 def milliseconds(text):
@@ -493,7 +485,7 @@ class Command(BaseCommand):
             # Figures of a server with the cache in the wrong state would be mislabelled.
             if mode != "-" and ("X-Public-Cache" in response.headers) != (mode == "on"):
                 raise CommandError(f"{path} on the server with the cache {mode} answered with the cache in the other state.")
-        settle()
+        settle(process.pid)
         cpu_before = workers_cpu_seconds(process.pid)
         rps, p50, p99, failures, requests = wrk(base + path, seconds, connections)
         cpu_ms = (workers_cpu_seconds(process.pid) - cpu_before) * 1000 / max(1, requests)

@@ -253,10 +253,15 @@ def compared_fields(model, before, after):
     name. With no `before` (a new record), each field that is filled in.
     """
     precision_of = dates.precision_fields(model)
+    # simple-history names the fields that differ; a date counts as changed
+    # when its precision does, and is then compared as readers read it.
+    changed = None if before is None else {change.field for change in after.diff_against(before).changes}
     rows = []
     for model_field in model._meta.concrete_fields:
         name = model_field.name
         if model_field.attname in NOT_COMPARED or name == "removal_proposed" or name in precision_of.values():
+            continue
+        if changed is not None and name not in changed and precision_of.get(name) not in changed:
             continue
         if name in precision_of:
             shown_after = dates.display(getattr(after, name), getattr(after, precision_of[name]))
@@ -265,15 +270,15 @@ def compared_fields(model, before, after):
                 rows.append((model_field.verbose_name, shown_before or ("—" if before else ""), shown_after or "—"))
             continue
         value_after = getattr(after, model_field.attname)
-        value_before = getattr(before, model_field.attname) if before else None
-        if before is None and value_after in (None, ""):
+        if before is None:
+            if value_after not in (None, ""):
+                rows.append((model_field.verbose_name, "", display_value(model, name, value_after)))
             continue
-        if value_before != value_after:
-            rows.append((
-                model_field.verbose_name,
-                display_value(model, name, value_before) if before else "",
-                display_value(model, name, value_after),
-            ))
+        rows.append((
+            model_field.verbose_name,
+            display_value(model, name, getattr(before, model_field.attname)),
+            display_value(model, name, value_after),
+        ))
     return rows
 
 

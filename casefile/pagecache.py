@@ -148,7 +148,7 @@ class PublicPageCacheMiddleware:
     the page's scopes it was rendered under. An approval moves on the generations of what it
     changes, so the next request for those pages renders afresh on every
     server at once, and nothing waits for an expiry; other cases' pages stay
-    cached. Staff who are logged in, the admin, and anything but a plain
+    cached. Anyone with a session (staff who are logged in), the admin, and anything but a plain
     200 are never cached. While one request renders a page, others asking
     for the same page wait for it rather than render it again. Every cached
     page carries an ETag of its content, and a reader who already has that
@@ -256,8 +256,9 @@ class PublicPageCacheMiddleware:
         # the view, whose 405 is never stored.
         if request.method not in ("GET", "HEAD") or request.path.startswith(self.private_prefixes):
             return False
-        user = getattr(request, "user", None)
-        return not (user is not None and user.is_authenticated)
+        # Staff are logged in through a session; readers need none. Read
+        # before sessions are, so that a hit costs no session or user lookup.
+        return settings.SESSION_COOKIE_NAME not in request.COOKIES
 
     def is_cacheable_response(self, request, response):
         session = getattr(request, "session", None)

@@ -83,15 +83,16 @@ MIDDLEWARE = [
     # First, so that everything after it sees the client's address.
     "casefile.middleware.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Inside the HTTPS redirect, outside everything else: a cached page costs
+    # little more than Django itself. Who is logged in is told by the session
+    # cookie alone; a reader with a session gets pages rendered for them.
+    "casefile.pagecache.PublicPageCacheMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "casefile.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # Inside authentication, to know who is logged in; outside the rest, so a
-    # cached page skips all the work of rendering it.
-    "casefile.pagecache.PublicPageCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",

@@ -43,6 +43,31 @@ def test_a_page_served_from_the_cache_reads_nothing_from_the_database(
     assert response["X-Public-Cache"] == "hit"
 
 
+def test_a_page_from_the_cache_keeps_the_security_headers(client, case_file):
+    url = reverse("casefile:case_detail", args=[case_file.slug])
+    client.get(url)
+
+    response = client.get(url)
+
+    assert response["X-Public-Cache"] == "hit"
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_visitor_with_a_session_gets_pages_rendered_for_them(client, case_file):
+    from django.conf import settings
+
+    url = reverse("casefile:case_detail", args=[case_file.slug])
+    client.get(url)
+    client.cookies[settings.SESSION_COOKIE_NAME] = "a-session-of-their-own"
+
+    response = client.get(url)
+
+    assert response.status_code == 200
+    assert "X-Public-Cache" not in response
+
+
 def test_a_generation_the_cache_lost_is_read_again_and_the_page_stays_cached(client, case_file):
     url = case_json_url(case_file)
     client.get(url)

@@ -197,7 +197,8 @@ class PublicPageCacheMiddleware:
                 "status": response.status_code,
                 "headers": {
                     name: value for name, value in response.headers.items()
-                    if name.lower() not in {"set-cookie", "etag"}
+                    # The length is of the body as sent, set below.
+                    if name.lower() not in {"set-cookie", "etag", "content-length"}
                 },
                 "etag": quote_etag(hashlib.sha256(response.content).hexdigest()[:32]),
                 "generations": generations,
@@ -225,6 +226,7 @@ class PublicPageCacheMiddleware:
                 response.headers[name] = value
             if send_compressed:
                 response.headers["Content-Encoding"] = "gzip"
+            response.headers["Content-Length"] = str(len(content))
         if entry["compressed"]:
             patch_vary_headers(response, ["Accept-Encoding"])
         response.headers["ETag"] = etag

@@ -55,6 +55,17 @@ def test_a_page_from_the_cache_keeps_the_security_headers(client, case_file):
     assert response["X-Content-Type-Options"] == "nosniff"
 
 
+@pytest.mark.parametrize("accept_encoding", ["gzip", "identity"])
+def test_a_page_from_the_cache_declares_the_length_of_the_body_it_sends(client, case_file, accept_encoding):
+    url = reverse("casefile:case_detail", args=[case_file.slug])
+    client.get(url, HTTP_ACCEPT_ENCODING=accept_encoding)
+
+    response = client.get(url, HTTP_ACCEPT_ENCODING=accept_encoding)
+
+    assert response["X-Public-Cache"] == "hit"
+    assert int(response["Content-Length"]) == len(response.content)
+
+
 def test_a_visitor_with_a_session_gets_pages_rendered_for_them(client, case_file):
     from django.conf import settings
 

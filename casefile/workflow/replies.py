@@ -1,0 +1,165 @@
+"""Right of reply: no allegation is published before the person it concerns was asked for comment.
+
+An allegation (a fact or an event marked `alleged` against one of its
+actors) is approved only when a reply request covering it has an outcome or
+a passed deadline, or an editor overrides that with a reason, recorded as a
+`ReplyOverride`.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from .. import pagecache
+from ..history import history_model
+from ..models import Actor, Event, EventParticipant, Fact, FactActor, ReplyOverride, ReplyRequest
+from .changes import WorkflowError, batches, is_editor
+
+
+class UnansweredAllegation(WorkflowError):
+    pass
+
+
+# The link that marks an allegation, by the kind of record alleged: (link model, its parent field).
+LINKS = {Fact: (FactActor, "fact"), Event: (EventParticipant, "event")}
+
+
+@dataclass(frozen=True)
+class Allegation:
+    """A fact or an event, alleged against one of its actors."""
+
+    model: type
+    pk: int
+    actor_id: int
+
+    @property
+    def lookup(self):
+        return {LINKS[self.model][1] + "_id": self.pk}
+
+
+def allegations_in(changes):
+    """The allegations that approving these changes (`workflow.changes.Change`) would publish."""
+    changes = list(changes)
+    found, removed_links = set(), set()
+    parents = defaultdict(set)
+    for change in changes:
+        if change.model in LINKS and not change.is_removal:
+            parents[change.model].add(change.pk)
+        for parent_model, (link_model, name) in LINKS.items():
+            if change.model is link_model:
+                if change.is_removal:
+                    removed_links.add((link_model, change.pk))
+                elif change.latest.alleged:
+                    found.add(Allegation(parent_model, getattr(change.latest, f"{name}_id"), change.latest.actor_id))
+    for parent_model, pks in parents.items():
+        link_model, name = LINKS[parent_model]
+        for batch in batches(pks):
+            for link_pk, parent_pk, actor_id in link_model.objects.filter(
+                **{f"{name}_id__in": batch}, alleged=True
+            ).values_list("pk", f"{name}_id", "actor_id"):
+                if (link_model, link_pk) not in removed_links:
+                    found.add(Allegation(parent_model, parent_pk, actor_id))
+    # Only what readers will see: an allegation on a record being removed is not published.
+    removed_parents = {(c.model, c.pk) for c in changes if c.model in LINKS and c.is_removal}
+    return sorted((a for a in found if (a.model, a.pk) not in removed_parents),
+                  key=lambda a: (a.model._meta.model_name, a.pk, a.actor_id))
+
+
+def unanswered(allegations):
+    """Those of the allegations with neither a settled reply request nor an editor's override."""
+    if not allegations:
+        return []
+    actor_ids = {a.actor_id for a in allegations}
+    settled = set()
+    for request in ReplyRequest.objects.filter(actor_id__in=actor_ids).prefetch_related("facts", "events"):
+        if request.is_settled:
+            settled.update((Fact, fact.pk, request.actor_id) for fact in request.facts.all())
+            settled.update((Event, event.pk, request.actor_id) for event in request.events.all())
+    for override in ReplyOverride.objects.filter(actor_id__in=actor_ids):
+        parent = (Fact, override.fact_id) if override.fact_id else (Event, override.event_id)
+        settled.add((*parent, override.actor_id))
+    return [a for a in allegations if (a.model, a.pk, a.actor_id) not in settled]
+
+
+def describe(allegations):
+    """"Xiao Yi (fact “…”)" for each allegation, for a refusal or a form."""
+    names = {}
+    for model in (Fact, Event):
+        pks = [a.pk for a in allegations if a.model is model]
+        names.update({(model, record.pk): record for record in model.objects.filter(pk__in=pks)})
+    actors = Actor.objects.in_bulk({a.actor_id for a in allegations})
+    return [
+        f"{actors[a.actor_id]} ({a.model._meta.verbose_name} “{names.get((a.model, a.pk), a.pk)}”)"
+        for a in allegations
+    ]
+
+
+def refuse_unanswered_allegations(changes):
+    """Refuse an approval that would publish an allegation nobody put to the person it concerns."""
+    missing = unanswered(allegations_in(changes))
+    if missing:
+        named = describe(missing)
+        raise UnansweredAllegation(
+            "Not approved: these allegations were not put to the people they concern, or their deadline "
+            "has not passed: " + "; ".join(named) + ". Record a reply request with its outcome first, "
+            "or override with a reason why it is published without their answer.",
+            named,
+        )
+
+
+def approve_without_reply(editor, versions, comment, reason):
+    """Approve `versions` as `approve()` does, overriding the right of reply of every allegation in them
+    that has no settled reply request, with `reason`. All of it, or, if the approval is refused, none."""
+    from . import approve
+    from .changes import Change
+
+    if not is_editor(editor):
+        raise PermissionDenied("Only editors override the right of reply.")
+    if not reason.strip():
+        raise ValidationError("Say why the allegations are published without an answer from the people they concern.")
+    with transaction.atomic():
+        changes = []
+        for (model, pk), history_id in versions.items():
+            row = history_model(model).objects.filter(history_id=history_id, id=pk).first()
+            if row is not None:
+                changes.append(Change(model=model, pk=pk, latest=row, approved=None))
+        now = timezone.now()
+        overrides = []
+        for allegation in unanswered(allegations_in(changes)):
+            record = allegation.model.objects.only("case_id").get(pk=allegation.pk)
+            overrides.append(ReplyOverride(
+                case_id=record.case_id, actor_id=allegation.actor_id, reason=reason.strip(),
+                granted_by=editor, granted_at=now,
+                **{allegation.model._meta.model_name: record},
+            ))
+        ReplyOverride.objects.bulk_create(overrides)
+        return approve(editor, versions, comment)
+
+
+def save_reply_request(reply_request, user, was_waiting=True):
+    """Save a reply request as staff entered it; an outcome entered now reaches readers now."""
+    reply_request.full_clean()
+    with transaction.atomic():
+        if reply_request.outcome != ReplyRequest.Outcome.WAITING and (
+            was_waiting or reply_request.outcome_recorded_at is None
+        ):
+            reply_request.outcome_recorded_at = timezone.now()
+        reply_request.save()
+        pagecache.advance_generation({reply_request.case_id})
+    return reply_request
+
+
+def record_outcome(reply_request, user, outcome, replied_on=None, summary="", quote="", full_response=""):
+    """Enter what came of a reply request: an answer, a refusal to comment, or silence past the deadline."""
+    was_waiting = reply_request.outcome == ReplyRequest.Outcome.WAITING
+    reply_request.outcome, reply_request.replied_on = outcome, replied_on
+    reply_request.summary, reply_request.quote, reply_request.full_response = summary, quote, full_response
+    return save_reply_request(reply_request, user, was_waiting=was_waiting)
+
+
+def overrides_of(model, pk):
+    """The right-of-reply overrides of a fact or an event, newest first."""
+    return list(ReplyOverride.objects.filter(**{model._meta.model_name: pk}).select_related("actor", "granted_by"))

@@ -12,8 +12,21 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import LegalReview
-from .changes import TOP_LEVEL, WorkflowError, case_id_of, key_for, latest_version, parent_of, record_changes
+from django.db.models import Max
+
+from ..history import history_model
+from ..models import Decision, LegalReview
+from .changes import (
+    TOP_LEVEL,
+    WorkflowError,
+    batches,
+    case_id_of,
+    content_type,
+    key_for,
+    latest_version,
+    parent_of,
+    record_changes,
+)
 from .queue import fingerprint
 
 LEGAL = "Legal"
@@ -60,14 +73,27 @@ def _owner(model, row):
 
 
 def flagged(pairs):
-    """Those of the (top-level model, pk) whose working record is flagged for legal review."""
+    """Those of the (top-level model, pk) flagged for legal review: now, in the version readers see,
+    or in any version saved since, so that taking the flag off is itself cleared by legal."""
     by_model = {}
     for model, pk in pairs:
         by_model.setdefault(model, set()).add(pk)
     found = set()
     for model, pks in by_model.items():
-        found.update((model, pk) for pk in model.objects.filter(pk__in=pks, needs_legal_review=True)
-                     .values_list("pk", flat=True))
+        for batch in batches(pks):
+            found.update((model, pk) for pk in model.objects.filter(pk__in=batch, needs_legal_review=True)
+                         .values_list("pk", flat=True))
+            flagged_versions = list(history_model(model).objects.filter(id__in=batch, needs_legal_review=True)
+                                    .values_list("id", "history_id"))
+            if not flagged_versions:
+                continue
+            last_approved = dict(
+                Decision.objects.filter(content_type=content_type(model), object_id__in=batch,
+                                        action=Decision.Action.APPROVED)
+                .values("object_id").annotate(last=Max("history_id")).values_list("object_id", "last")
+            )
+            found.update((model, pk) for pk, history_id in flagged_versions
+                         if history_id >= last_approved.get(pk, 0))
     return found
 
 
@@ -110,11 +136,7 @@ def refuse_uncleared(changes):
     """Refuse an approval of a flagged change that legal has not cleared in exactly these versions."""
     changes = list(changes)
     owners = {_owner(change.model, change.latest) for change in changes}
-    marked = flagged(owners) | {
-        (change.model, change.pk) for change in changes if change.model in TOP_LEVEL and (
-            change.latest.needs_legal_review or (change.approved is not None and change.approved.needs_legal_review)
-        )
-    }
+    marked = flagged(owners)
     waiting = []
     for owner in sorted(marked, key=lambda pair: (pair[0]._meta.model_name, pair[1])):
         shown = fingerprint((c.key, c.latest.history_id) for c in record_changes(*owner))

@@ -163,3 +163,66 @@ def record_outcome(reply_request, user, outcome, replied_on=None, summary="", qu
 def overrides_of(model, pk):
     """The right-of-reply overrides of a fact or an event, newest first."""
     return list(ReplyOverride.objects.filter(**{model._meta.model_name: pk}).select_related("actor", "granted_by"))
+
+
+@dataclass
+class AllegationStatus:
+    """Where the right of reply of one allegation stands, for the review and the queue."""
+
+    allegation: Allegation
+    described: str
+    settled: bool
+    status: str
+
+
+def status_of(allegations):
+    """One `AllegationStatus` per allegation: the requests covering it and any override, in words."""
+    if not allegations:
+        return []
+    open_ones = set(unanswered(allegations))
+    actor_ids = {a.actor_id for a in allegations}
+    requests = defaultdict(list)
+    for request in ReplyRequest.objects.filter(actor_id__in=actor_ids).prefetch_related("facts", "events"):
+        for fact in request.facts.all():
+            requests[(Fact, fact.pk, request.actor_id)].append(request)
+        for event in request.events.all():
+            requests[(Event, event.pk, request.actor_id)].append(request)
+    overrides = defaultdict(list)
+    for override in ReplyOverride.objects.filter(actor_id__in=actor_ids).select_related("granted_by"):
+        parent = (Fact, override.fact_id) if override.fact_id else (Event, override.event_id)
+        overrides[(*parent, override.actor_id)].append(override)
+    found = []
+    for allegation, described in zip(allegations, describe(allegations)):
+        key = (allegation.model, allegation.pk, allegation.actor_id)
+        said = [
+            f"asked on {request.asked_on:%d %b %Y} by {request.asked_by}, deadline {request.deadline:%d %b %Y}: "
+            + (request.get_outcome_display().lower() if request.outcome != ReplyRequest.Outcome.WAITING
+               else ("deadline passed, no outcome entered" if request.is_settled else "waiting for an answer"))
+            for request in requests[key]
+        ]
+        said += [
+            f"published without their answer on {override.granted_by}'s word "
+            f"({timezone.localtime(override.granted_at):%d %b %Y}): {override.reason}"
+            for override in overrides[key]
+        ]
+        found.append(AllegationStatus(allegation, described, allegation not in open_ones,
+                                      "; ".join(said) or "not yet asked for comment"))
+    return found
+
+
+def annotate_queue(items):
+    """Give each queue item the `right_of_reply` of the allegations its changes would publish."""
+    from .changes import Change
+
+    changes, owner_of = [], {}
+    for item in items:
+        for change in item.changes:
+            if change["row"] is not None:
+                changes.append(Change(model=change["model"], pk=change["row"].id, latest=change["row"], approved=None))
+        owner_of[(item.model, item.pk)] = item
+        item.right_of_reply = []
+    for status in status_of(allegations_in(changes)):
+        item = owner_of.get((status.allegation.model, status.allegation.pk))
+        if item is not None:
+            item.right_of_reply.append(status)
+    return items

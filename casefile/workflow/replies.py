@@ -226,3 +226,29 @@ def annotate_queue(items):
         if item is not None:
             item.right_of_reply.append(status)
     return items
+
+
+def notify_passed_deadlines(today=None):
+    """Email the reporter of each reply request past its deadline with no outcome, once per request.
+
+    Returns (sent, failed); a notice that could not be sent is tried again on the next run.
+    """
+    from .notify import tell_of_passed_deadline
+
+    sent = failed = 0
+    for request in ReplyRequest.objects.overdue(today).filter(deadline_notice_sent_at__isnull=True).select_related(
+        "actor", "asked_by"
+    ):
+        with transaction.atomic():
+            claimed = ReplyRequest.objects.select_for_update(skip_locked=True).filter(
+                pk=request.pk, deadline_notice_sent_at__isnull=True
+            ).first()
+            if claimed is None:
+                continue
+            if tell_of_passed_deadline(request):
+                claimed.deadline_notice_sent_at = timezone.now()
+                claimed.save(update_fields=["deadline_notice_sent_at"])
+                sent += 1
+            else:
+                failed += 1
+    return sent, failed

@@ -99,3 +99,63 @@ def test_a_fact_that_alleges_nothing_is_approved_as_before(case_file, editor, re
     fact.save()
     workflow.approve(editor, versions_of_change(fact))
     assert not workflow.record_changes(type(fact), fact.pk)
+
+
+def _posted(fact):
+    return [f"{workflow.key_for(m, pk)}@{h}" for (m, pk), h in versions_of_change(fact).items()]
+
+
+def _review_url(fact):
+    from django.urls import reverse
+
+    return reverse("admin:casefile_review", args=[workflow.key_for(type(fact), fact.pk)])
+
+
+def test_the_review_screen_explains_a_refusal_and_keeps_the_change(alleged, editor_client):
+    response = editor_client.post(_review_url(alleged), {"version": _posted(alleged), "_approve": "1"}, follow=True)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "were not put to the people they concern" in page
+    assert "Publish without their answer, because" in page
+    assert workflow.record_changes(type(alleged), alleged.pk)
+
+
+def test_the_review_screen_and_queue_show_where_the_right_of_reply_stands(alleged, editor_client, reporter):
+    from django.urls import reverse
+
+    assert "not yet asked for comment" in editor_client.get(_review_url(alleged)).content.decode()
+    mayor, _ = mayor_and_fact()
+    ask(alleged, mayor, reporter, outcome=ReplyRequest.Outcome.DECLINED)
+    queue = editor_client.get(reverse("admin:casefile_review_queue")).content.decode()
+    assert "Allegation against <bdi>Ana Mayor (fact" in queue and "declined to comment" in queue
+
+
+def test_an_editor_overrides_from_the_review_screen_and_the_history_shows_it(alleged, editor_client):
+    from django.urls import reverse
+
+    response = editor_client.post(_review_url(alleged), {
+        "version": _posted(alleged), "_approve": "1", "reply_override": "Compiled from court records.",
+    })
+    assert response.status_code == 302
+    assert ReplyOverride.objects.get(fact=alleged).reason == "Compiled from court records."
+    history = editor_client.get(reverse("admin:casefile_fact_history", args=[alleged.pk])).content.decode()
+    assert "published the allegation against <bdi>Ana Mayor</bdi> without their answer" in history
+    assert "Compiled from court records." in history
+
+
+def test_a_reporter_records_a_reply_request_in_the_admin(alleged, reporter_client, reporter):
+    from django.urls import reverse
+
+    mayor, _ = mayor_and_fact()
+    response = reporter_client.post(reverse("admin:casefile_replyrequest_add"), {
+        "case": alleged.case_id, "actor": mayor.pk, "facts": [alleged.pk], "questions": "Did you?",
+        "asked_on": "2024-01-02", "asked_by": reporter.pk, "channel": "letter", "contact": "",
+        "deadline": "2024-01-09", "outcome": "declined", "replied_on": "", "summary": "", "quote": "",
+        "full_response": "",
+        "attempts-TOTAL_FORMS": "1", "attempts-INITIAL_FORMS": "0",
+        "attempts-0-attempted_on": "2024-01-05", "attempts-0-channel": "phone", "attempts-0-note": "No answer",
+    })
+    assert response.status_code == 302, response.content.decode()[:3000]
+    request = ReplyRequest.objects.get()
+    assert request.outcome_recorded_at is not None
+    assert request.attempts.get().made_by == reporter

@@ -126,17 +126,46 @@ def approve_without_reply(editor, versions, comment, reason):
             row = history_model(model).objects.filter(history_id=history_id, id=pk).first()
             if row is not None:
                 changes.append(Change(model=model, pk=pk, latest=row, approved=None))
-        now = timezone.now()
-        overrides = []
-        for allegation in unanswered(allegations_in(changes)):
-            record = allegation.model.objects.only("case_id").get(pk=allegation.pk)
-            overrides.append(ReplyOverride(
-                case_id=record.case_id, actor_id=allegation.actor_id, reason=reason.strip(),
-                granted_by=editor, granted_at=now,
-                **{allegation.model._meta.model_name: record},
-            ))
-        ReplyOverride.objects.bulk_create(overrides)
+        _grant_overrides(editor, unanswered(allegations_in(changes)), reason)
         return approve(editor, versions, comment)
+
+
+def _grant_overrides(editor, allegations, reason):
+    now = timezone.now()
+    case_ids = {}
+    for model in LINKS:
+        case_ids.update({(model, pk): case_id for pk, case_id in model.objects.filter(
+            pk__in=[a.pk for a in allegations if a.model is model]).values_list("pk", "case_id")})
+    return ReplyOverride.objects.bulk_create([
+        ReplyOverride(
+            case_id=case_ids[(allegation.model, allegation.pk)], actor_id=allegation.actor_id,
+            reason=reason.strip(), granted_by=editor, granted_at=now,
+            **{f"{allegation.model._meta.model_name}_id": allegation.pk},
+        )
+        for allegation in allegations
+    ])
+
+
+def override_case(editor, case, reason):
+    """Let every allegation of a case that nobody answered be published on the editor's word, for `reason`.
+
+    For a case compiled from published reports, where nobody was asked. Safe to repeat: an allegation
+    already overridden or answered is left as it is.
+    """
+    if not is_editor(editor):
+        raise PermissionDenied("Only editors override the right of reply.")
+    if not reason.strip():
+        raise ValidationError("Say why the allegations are published without an answer from the people they concern.")
+    found = set()
+    for parent_model, (link_model, name) in LINKS.items():
+        found.update(
+            Allegation(parent_model, parent_pk, actor_id)
+            for parent_pk, actor_id in link_model.objects.filter(**{f"{name}__case": case}, alleged=True)
+            .values_list(f"{name}_id", "actor_id")
+        )
+    with transaction.atomic():
+        return _grant_overrides(editor, unanswered(sorted(found, key=lambda a: (a.model._meta.model_name, a.pk,
+                                                                                a.actor_id))), reason)
 
 
 def save_reply_request(reply_request, user, was_waiting=True):

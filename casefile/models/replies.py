@@ -77,10 +77,10 @@ class ReplyRequest(models.Model):
     )
     full_response = models.TextField(blank=True, help_text="Their whole answer, as received. Staff only.")
     outcome_recorded_at = models.DateTimeField(
-        null=True, blank=True, editable=False, help_text="When the outcome was entered: readers see it from then."
+        null=True, blank=True, help_text="When the outcome was entered: readers see it from then."
     )
-    deadline_notice_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    deadline_notice_sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
 
     objects = ReplyRequestQuerySet.as_manager()
 

@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from ..models import Decision, Event, EventParticipant, Fact, FactActor, ReplyOverride, ReplyRequest
 from .history import Correction
-from .pages import _Reader
 from .versions import moment
 
 # Which request speaks for an allegation asked about more than once: the most settled.
@@ -88,21 +87,10 @@ def _outcome(request, at):
 
 
 def _allegations(snapshot):
-    """(record, actor, link model, link id) of each public allegation the snapshot holds."""
-    reader = _Reader(snapshot.case, snapshot.as_of, moment(snapshot.as_of))
-    found = []
-    for link_model, parents, name in ((FactActor, snapshot.facts, "fact"), (EventParticipant, snapshot.events, "event")):
-        parent_ids = list(parents)
-        actor_ids = list(snapshot.actors)
-        if not parent_ids or not actor_ids:
-            continue
-        for link in reader.load(link_model, alleged=True, **{f"{name}_id__in": parent_ids}):
-            record, actor = parents.get(getattr(link, f"{name}_id")), snapshot.actors.get(link.actor_id)
-            if record is not None and actor is not None:
-                found.append((record, actor, link_model, link.pk))
+    """(record, actor) of each public allegation the snapshot holds, once each."""
     unique = {}
-    for record, actor, link_model, link_pk in found:
-        unique.setdefault((type(record), record.pk, actor.pk), (record, actor, link_model, link_pk))
+    for record, actor in snapshot.allegations:
+        unique.setdefault((type(record), record.pk, actor.pk), (record, actor))
     return list(unique.values())
 
 
@@ -116,7 +104,7 @@ def attach_reply_lines(snapshot):
         snapshot.reply_lines = []
         return []
     at = moment(snapshot.as_of)
-    actor_ids = {actor.pk for _, actor, _, _ in allegations}
+    actor_ids = {actor.pk for _, actor in allegations}
     requests = ReplyRequest.objects.filter(case=snapshot.case.pk, actor_id__in=actor_ids).prefetch_related(
         "facts", "events"
     )
@@ -134,7 +122,7 @@ def attach_reply_lines(snapshot):
         for o in overrides.only("fact_id", "event_id", "actor_id")
     }
     lines = []
-    for record, actor, _, _ in sorted(allegations, key=lambda a: (a[0]._meta.model_name, str(a[0].slug), a[1].name)):
+    for record, actor in sorted(allegations, key=lambda a: (a[0]._meta.model_name, str(a[0].slug), a[1].name)):
         key = (type(record), record.pk, actor.pk)
         if asked[key]:
             request = min(asked[key], key=lambda r: (OUTCOME_RANK[_outcome(r, at)], -r.asked_on.toordinal()))

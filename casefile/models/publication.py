@@ -112,7 +112,8 @@ class Publication(models.Model):
         fields = model._meta.concrete_fields
         record = model.from_db(
             None, [field.attname for field in fields],
-            [field.to_python(self.content.get(field.attname)) for field in fields],
+            # A field added after the version was approved reads as its default.
+            [field.to_python(self.content.get(field.attname, field.get_default())) for field in fields],
         )
         record.version_id, record.approved_at = self.history_id, self.published_at
         record.version_date = models.DateTimeField().to_python(self.content.get(SAVED_AT))

@@ -20,10 +20,29 @@ class AttemptInline(admin.TabularInline):
     }
 
 
+class ReplyRequestForm(forms.ModelForm):
+    class Meta:
+        model = ReplyRequest
+        fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        case, actor = cleaned.get("case"), cleaned.get("actor")
+        facts, events = cleaned.get("facts") or [], cleaned.get("events") or []
+        if case is not None:
+            elsewhere = [str(record) for record in [*facts, *events] if record.case_id != case.pk]
+            if elsewhere:
+                self.add_error(None, "These belong to another case: " + "; ".join(elsewhere) + ".")
+        if actor is not None and not facts and not events:
+            self.add_error("facts", "Name the facts or events put to them.")
+        return cleaned
+
+
 @admin.register(ReplyRequest)
 class ReplyRequestAdmin(admin.ModelAdmin):
     """A reply request is entered by the reporter who asked; readers see only the line it makes."""
 
+    form = ReplyRequestForm
     list_display = ["actor", "asked_on", "channel", "deadline", "outcome", "asked_by", "case"]
     list_filter = ["outcome", "channel", "case"]
     list_select_related = ["actor", "asked_by", "case"]

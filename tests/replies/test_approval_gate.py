@@ -159,3 +159,19 @@ def test_a_reporter_records_a_reply_request_in_the_admin(alleged, reporter_clien
     request = ReplyRequest.objects.get()
     assert request.outcome_recorded_at is not None
     assert request.attempts.get().made_by == reporter
+
+
+def test_a_reply_request_naming_nothing_put_to_them_is_refused_with_a_message(alleged, reporter_client, reporter):
+    from django.urls import reverse
+
+    mayor, _ = mayor_and_fact()
+    response = reporter_client.post(reverse("admin:casefile_replyrequest_add"), {
+        "case": alleged.case_id, "actor": mayor.pk, "asked_on": "2024-01-02", "asked_by": reporter.pk,
+        "channel": "letter", "deadline": "2024-01-01", "outcome": "waiting",
+        "attempts-TOTAL_FORMS": "0", "attempts-INITIAL_FORMS": "0",
+    })
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Name the facts or events put to them." in page
+    assert "The deadline cannot come before they were asked." in page
+    assert not ReplyRequest.objects.exists()

@@ -7,7 +7,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
-from . import dates
+from . import dates, published
 
 
 def _url(request, record):
@@ -34,8 +34,9 @@ def _citation(citation, request):
 
 
 def case_as_json(snapshot, request):
-    """Every approved record of the case, with ids, links and citations."""
+    """Every approved record of the case, with ids, links and citations, and the right-of-reply lines."""
     case = snapshot.case
+    reply_lines = published.attach_reply_lines(snapshot)
     return {
         "case": {
             "id": case.pk,
@@ -120,6 +121,7 @@ def case_as_json(snapshot, request):
             }
             for fact in sorted(snapshot.facts.values(), key=lambda f: f.slug)
         ],
+        "right_of_reply": [line.as_json for line in reply_lines],
     }
 
 

@@ -27,14 +27,18 @@ from django.db import IntegrityError, connection, models, transaction
 from casefile import pagecache, workflow
 from casefile.history import history_model
 from casefile.management.commands.export_case import EXPORT_FORMAT, EXPORT_VERSION, USER_FIELDS
-from casefile.models import Case, Decision
+from casefile.models import Case, Decision, LegalReview, ReplyAttempt, ReplyOverride, ReplyRequest
 from casefile.workflow import TRACKED
 
-SECTIONS = ("records", "history", "decisions")
+SECTIONS = ("records", "history", "decisions", "right_of_reply")
+# Exports written before the right of reply was recorded have no such section.
+OPTIONAL_SECTIONS = ("right_of_reply",)
+REPLY_KINDS = (ReplyRequest, ReplyAttempt, ReplyOverride, LegalReview)
 KINDS = {
     "records": {model._meta.label_lower: model for model in TRACKED},
     "history": {history_model(model)._meta.label_lower: history_model(model) for model in TRACKED},
     "decisions": {Decision._meta.label_lower: Decision},
+    "right_of_reply": {model._meta.label_lower: model for model in REPLY_KINDS},
 }
 # What a decision's content type may name, as the file names it: ["casefile", "fact"].
 RECORD_KINDS = {(model._meta.app_label, model._meta.model_name): model for model in TRACKED}
@@ -61,6 +65,8 @@ class Row:
     values: dict = field(default_factory=dict)
     links: dict = field(default_factory=dict)
     people: dict = field(default_factory=dict)
+    # Many-to-many links (the facts and events a reply request put): {field name: [ids]}.
+    many: dict = field(default_factory=dict)
 
     @property
     def record_model(self):
@@ -109,6 +115,9 @@ class ImportPlan:
             + listed(person["username"] for person in self.new_people),
             "  people already here, matched by username and left unchanged: " + listed(self.known_people),
         ]
+        if by_kind["right_of_reply"]:
+            lines.insert(4, "  right of reply and legal review: " + ", ".join(
+                f"{model._meta.verbose_name} {count}" for model, count in by_kind["right_of_reply"].items()))
         if self.unnamed_people:
             lines.append("  listed but named by no version or decision, not created: " + listed(self.unnamed_people))
         if self.ignored_user_keys:
@@ -142,6 +151,8 @@ def plan_import(data, name):
 
     Writes nothing. Raises ImportRefused at the first thing wrong.
     """
+    if isinstance(data, dict):
+        data = {**{section: [] for section in OPTIONAL_SECTIONS}, **data}
     slug = check_outline(data, name)
     # Section by section, so that what is refused first is what comes first as
     # the case is built: a record before its versions, a version before a decision.
@@ -154,6 +165,7 @@ def plan_import(data, name):
         ids.add(section, rows[section])
         check_links(section, rows[section], case.pk, ids)
     check_decisions(rows["decisions"], ids)
+    check_many_links(rows["right_of_reply"], ids)
     check_within_file_uniqueness(rows["records"])
     check_constraints(rows)
     people, ignored_keys = parse_people(data["users"])
@@ -212,11 +224,17 @@ def parse_row(section, index, item):
     row = Row(where=where, model=model, pk=clean_id(model._meta.pk, item["pk"], f"{where}: pk"))
     importable = {f.name: f for f in model._meta.concrete_fields if not f.primary_key and f.editable}
     worked_out = {f.name for f in model._meta.concrete_fields if not f.primary_key and not f.editable}
+    many = {f.name: f for f in model._meta.many_to_many} if model in REPLY_KINDS else {}
     for name in item["fields"]:
         if name in worked_out:
             raise ImportRefused(f"{where}: the field {name!r} is not taken from a file; the import works it out.")
-        if name not in importable:
+        if name not in importable and name not in many:
             raise ImportRefused(f"{where}: unknown field {name!r}.")
+    for name, model_field in many.items():
+        raw = item["fields"].get(name, [])
+        if not isinstance(raw, list):
+            raise ImportRefused(f"{where}: {name} must be a list of ids.")
+        row.many[name] = [clean_id(model_field.related_model._meta.pk, value, f"{where}: {name}") for value in raw]
     for name, model_field in importable.items():
         raw = item["fields"].get(name)
         if isinstance(model_field, models.ForeignKey):
@@ -319,6 +337,10 @@ class FileIds:
             for row in rows:
                 self.working[row.model].add(row.pk)
                 self.ever[row.model].add(row.pk)
+        elif section == "right_of_reply":
+            for row in rows:
+                self.working[row.model].add(row.pk)
+                self.ever[row.model].add(row.pk)
         elif section == "history":
             # A deleted record is in the file as its versions only.
             for row in rows:
@@ -352,7 +374,7 @@ def check_links(section, rows, case_pk, ids):
                         f"{row.where}: {model_field.name} is case {value}, not the case the file declares "
                         f"(case {case_pk})."
                     )
-            elif value not in (ids.working if section == "records" else ids.ever)[target]:
+            elif value not in (ids.working if section in ("records", "right_of_reply") else ids.ever)[target]:
                 raise ImportRefused(
                     f"{row.where}: {model_field.name} {value} is not among the file's "
                     f"{target._meta.verbose_name_plural}."
@@ -374,6 +396,18 @@ def check_decisions(rows, ids):
             )
 
 
+def check_many_links(rows, ids):
+    """The facts and events a reply request put are records of the file."""
+    for row in rows:
+        for name, values in row.many.items():
+            target = row.model._meta.get_field(name).related_model
+            for value in values:
+                if value not in ids.working[target]:
+                    raise ImportRefused(
+                        f"{row.where}: {name} {value} is not among the file's {target._meta.verbose_name_plural}."
+                    )
+
+
 def check_within_file_uniqueness(records):
     """Two records of the file may not share what only one record may have (a slug in the case)."""
     first = {}
@@ -390,7 +424,7 @@ def check_within_file_uniqueness(records):
 
 def check_constraints(rows):
     """The rules the database keeps on each record and decision, with their own messages."""
-    for row in rows["records"] + rows["decisions"]:
+    for row in rows["records"] + rows["decisions"] + rows["right_of_reply"]:
         checks = [c for c in row.model._meta.constraints if isinstance(c, models.CheckConstraint)]
         instance = row.build() if checks else None
         for constraint in checks:
@@ -512,6 +546,10 @@ def refuse_taken_ids(rows, slug, ids):
     decisions = existing(Decision.objects.all(), "pk", {row.pk for row in rows["decisions"]})
     if decisions:
         taken.append(f"{len(decisions)} decision{'s' if len(decisions) > 1 else ''}")
+    for model in REPLY_KINDS:
+        clashes = existing(model.objects.all(), "pk", {row.pk for row in rows["right_of_reply"] if row.model is model})
+        if clashes:
+            taken.append(f"{len(clashes)} {model._meta.verbose_name_plural}")
     if taken:
         raise ImportRefused(
             "The database already holds records under the ids of this export (" + ", ".join(taken)
@@ -546,6 +584,14 @@ def write_import(plan):
             # Written as exported: no new versions, no signal acting as if someone had edited them.
             for model, instances in by_model.items():
                 model._default_manager.bulk_create(instances, batch_size=500)
+            for row in plan.rows["right_of_reply"]:
+                for name, values in row.many.items():
+                    getattr(row.model(pk=row.pk), name).through.objects.bulk_create([
+                        getattr(row.model(pk=row.pk), name).through(
+                            **{f"{row.model._meta.model_name}_id": row.pk,
+                               f"{row.model._meta.get_field(name).related_model._meta.model_name}_id": value})
+                        for value in values
+                    ])
             reset_sequences(list(by_model))
             # An export written before approvals were marked current has no mark.
             workflow.republish(case=Case.objects.get(slug=plan.slug))

@@ -203,7 +203,10 @@ def corrections(request, case):
     return render(
         request,
         "casefile/corrections.html",
-        _case_context(snapshot, corrections=published.corrections(snapshot)),
+        _case_context(snapshot, corrections=sorted(
+            published.corrections(snapshot) + published.reply_corrections(snapshot),
+            key=lambda entry: entry.decided_at, reverse=True,
+        )),
     )
 
 
@@ -214,6 +217,8 @@ def _record_page(kind, template):
         record = getattr(snapshot, kind)(slug)
         if record is None:
             raise Http404(f"No such {kind} in this case.")
+        if kind in ("actor", "event", "fact"):
+            published.attach_reply_lines(snapshot)
         context = _case_context(captures.attach_copies(snapshot), **{kind: record})
         if kind == "fact":
             context["versions"] = published.fact_versions(record)

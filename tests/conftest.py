@@ -154,6 +154,19 @@ def editor(db):
 
 
 @pytest.fixture
+def lawyer(db):
+    """A member of the Legal group: reads everything, clears or refuses flagged changes, edits nothing."""
+    return make_user("lola", "Legal")
+
+
+@pytest.fixture
+def lawyer_client(lawyer):
+    client = Client()
+    client.force_login(lawyer)
+    return client
+
+
+@pytest.fixture
 def reporter_client(reporter):
     client = Client()
     client.force_login(reporter)
@@ -265,6 +278,16 @@ def workflow_groups_in_transactional_tests(request):
         content_type__app_label="casefile", codename__in=[*editing, "view_decision"]
     ))
     Group.objects.get_or_create(name=workflow.REPORTERS)[0].permissions.set(granted)
+    contact = list(Permission.objects.filter(content_type__app_label="casefile", codename__in=[
+        f"{action}_{model}" for action in ("add", "change", "view") for model in ("replyrequest", "replyattempt")
+    ]))
+    Group.objects.get_or_create(name=workflow.REPORTERS)[0].permissions.add(*contact)
     Group.objects.get_or_create(name=workflow.EDITORS)[0].permissions.set([
-        *granted, Permission.objects.get(content_type__app_label="casefile", codename="approve_changes"),
+        *granted, *contact,
+        Permission.objects.get(content_type__app_label="casefile", codename="approve_changes"),
     ])
+    Group.objects.get_or_create(name="Legal")[0].permissions.set(Permission.objects.filter(
+        content_type__app_label="casefile",
+        codename__in=[codename for codename in (p.codename for p in granted) if codename.startswith("view_")]
+        + ["view_replyrequest", "view_replyattempt", "view_replyoverride", "view_legalreview", "clear_for_legal"],
+    ))

@@ -20,7 +20,11 @@ from casefile.models import (
     Fact,
     FactActor,
     FactEvent,
+    LegalReview,
     Relationship,
+    ReplyAttempt,
+    ReplyOverride,
+    ReplyRequest,
     Source,
 )
 
@@ -163,7 +167,22 @@ def complete_case_file(case, user):
     fact = Fact.objects.filter(case=case).first()
     save(FactEvent(fact=fact, event=Event.objects.filter(case=case).first()), user)
     add_copy_record(Source.objects.get(case=case, slug="daily"), user)
+    add_reply_records(case, fact, mayor, user)
     add_login_records()
+
+
+def add_reply_records(case, fact, actor, user):
+    """A reply request with an attempt, an editor's override and a legal review, as the admin lists them."""
+    asked = datetime.date(2024, 1, 2)
+    request = ReplyRequest.objects.create(
+        case=case, actor=actor, asked_on=asked, asked_by=user, channel="email", deadline=asked + datetime.timedelta(7),
+    )
+    request.facts.add(fact)
+    ReplyAttempt.objects.create(request=request, attempted_on=asked + datetime.timedelta(3), channel="phone",
+                                made_by=user)
+    ReplyOverride.objects.create(case=case, actor=actor, fact=fact, reason="From court records.", granted_by=user)
+    LegalReview.objects.create(case=case, record_key=workflow.key_for(Fact, fact.pk), history_id=1, versions="",
+                               verdict="cleared", reviewed_by=user)
 
 
 def add_copy_record(source, user):

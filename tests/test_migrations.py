@@ -93,9 +93,10 @@ def test_the_publications_are_built_from_the_log_and_the_migration_goes_back(cas
         assert sorted(Publication.objects.values_list("content_type__model", "object_id", "history_id")) == (
             publications
         )
-        assert published_pages() == pages
     finally:
         migrate(MigrationExecutor(connection).loader.graph.leaf_nodes("casefile"))
+    # Read with today's models, which know fields added since: the rebuilt rows read as before.
+    assert published_pages() == pages
 
 
 def published_pages():

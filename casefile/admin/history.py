@@ -163,8 +163,19 @@ def timeline_view(model_admin, request, object_id):
         entries=entries,
         newest=saves[0].moment if saves else None,
         older=saves[1].moment if len(saves) > 1 else None,
+        **sign_offs(model_admin.model, pk),
     )
     return TemplateResponse(request, "admin/casefile/record_history.html", context)
+
+
+def sign_offs(model, pk):
+    """The legal reviews of a record and, for a fact or an event, the editors' right-of-reply overrides."""
+    from ..workflow import legal, replies
+
+    return {
+        "legal_reviews": legal.reviews_of(model, pk),
+        "reply_overrides": replies.overrides_of(model, pk) if model in replies.LINKS else [],
+    }
 
 
 def _moment(raw):

@@ -76,7 +76,7 @@ class ParticipantInline(ChildRows, admin.TabularInline):
     autocomplete_fields = ["actor"]
 
     def get_fields(self, request, obj=None):
-        return ["actor", "role", *self.get_readonly_fields(request, obj)]
+        return ["actor", "role", "alleged", *self.get_readonly_fields(request, obj)]
 
 
 class FactActorInline(ChildRows, admin.TabularInline):
@@ -85,7 +85,7 @@ class FactActorInline(ChildRows, admin.TabularInline):
     autocomplete_fields = ["actor"]
 
     def get_fields(self, request, obj=None):
-        return ["actor", *self.get_readonly_fields(request, obj)]
+        return ["actor", "alleged", *self.get_readonly_fields(request, obj)]
 
 
 class FactEventInline(ChildRows, admin.TabularInline):

@@ -160,6 +160,9 @@ class RecordAdmin(SimpleHistoryAdmin):
         super().message_user(request, message, level, extra_tags, fail_silently)
 
     def _announce(self, request, record):
+        if not workflow.announce_to_legal(record, request.user):
+            self.message_user(request, "Your change is saved, but the lawyers could not be emailed about it. "
+                              "Tell them it waits for legal review.", messages.WARNING)
         if not workflow.announce_changes(record, request.user):
             self.message_user(
                 request,

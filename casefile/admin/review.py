@@ -11,6 +11,7 @@ from django.urls import path, reverse
 from django.utils.http import urlencode
 
 from .. import workflow
+from ..workflow import legal, replies
 from ..history import history_model
 from ..models import Case, Decision
 from . import preview
@@ -20,6 +21,14 @@ from .ids import parse_id, parse_key, url_id
 
 class ReviewForm(forms.Form):
     comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    reply_override = forms.CharField(
+        required=False, label="Publish without their answer, because",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Only when an allegation below has no answered reply request: the reason is recorded "
+        "with your name and shown in the queue and the history.",
+    )
+    # The versions a lawyer was shown, so that a clearance names exactly those.
+    seen = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
 @admin.register(Decision)
@@ -55,8 +64,13 @@ class DecisionAdmin(admin.ModelAdmin):
         if not workflow.is_editor(request.user):
             raise PermissionDenied
 
+    def _require_reviewer(self, request):
+        """Editors decide; lawyers read the queue and the review to clear or refuse flagged changes."""
+        if not (workflow.is_editor(request.user) or legal.is_lawyer(request.user)):
+            raise PermissionDenied
+
     def queue_view(self, request):
-        self._require_editor(request)
+        self._require_reviewer(request)
         case = request.GET.get("case") or None
         author = request.GET.get("author") or None
         kind = request.GET.get("kind") or None
@@ -66,6 +80,8 @@ class DecisionAdmin(admin.ModelAdmin):
         page = Paginator(items, self.QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
         flag_queue_items(workflow.load_records(page.object_list))
         workflow.load_companions(page.object_list)
+        legal.annotate_queue(page.object_list)
+        replies.annotate_queue(page.object_list)
         context = {
             **self.admin_site.each_context(request),
             "title": "Changes waiting for review",
@@ -77,6 +93,7 @@ class DecisionAdmin(admin.ModelAdmin):
             "authors": get_user_model().objects.filter(is_staff=True).order_by("username"),
             "kinds": [(m._meta.model_name, m._meta.verbose_name) for m in workflow.TOP_LEVEL],
             "selected": {"case": case, "author": author, "kind": kind},
+            "can_approve": workflow.is_editor(request.user),
         }
         return TemplateResponse(request, "admin/casefile/review_queue.html", context)
 
@@ -88,9 +105,12 @@ class DecisionAdmin(admin.ModelAdmin):
         except ValueError:
             return None
 
-    def _reviewed(self, request, key):
+    def _reviewed(self, request, key, lawyers_too=False):
         """(model, pk) of the record a review key names; 403 for no case-file record, 404 for none."""
-        self._require_editor(request)
+        if lawyers_too:
+            self._require_reviewer(request)
+        else:
+            self._require_editor(request)
         try:
             model, pk = workflow.model_for_key(key)
         except ValueError:
@@ -102,15 +122,25 @@ class DecisionAdmin(admin.ModelAdmin):
         return model, pk
 
     def review_view(self, request, key):
-        model, pk = self._reviewed(request, key)
+        model, pk = self._reviewed(request, key, lawyers_too=True)
         form = ReviewForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             versions = self._posted_versions(request)
             comment = form.cleaned_data["comment"]
             try:
-                if "_reject" in request.POST:
+                if "_legal_clear" in request.POST or "_legal_refuse" in request.POST:
+                    verdict = "cleared" if "_legal_clear" in request.POST else "refused"
+                    legal.decide_legal(request.user, model, pk, form.cleaned_data["seen"], verdict, comment)
+                    self.message_user(request, f"{verdict.capitalize()} on legal grounds. The reporter and the "
+                                      "editors have been told.")
+                elif "_reject" in request.POST:
                     workflow.reject(request.user, versions, comment)
                     self.message_user(request, "Rejected. The reporter has been told why.")
+                elif form.cleaned_data["reply_override"].strip():
+                    replies.approve_without_reply(request.user, versions, comment,
+                                                  form.cleaned_data["reply_override"])
+                    self.message_user(request, "Approved, with your reason for publishing without an answer "
+                                      "recorded. Readers now see this version.")
                 else:
                     workflow.approve(request.user, versions, comment)
                     self.message_user(request, "Approved. Readers now see this version.")
@@ -120,6 +150,7 @@ class DecisionAdmin(admin.ModelAdmin):
                 self.message_user(request, message, messages.ERROR)
         bundle = workflow.review_bundle(model, pk)
         record = model.objects.filter(pk=pk).first()
+        own_changes = workflow.record_changes(model, pk)
         context = {
             **self.admin_site.each_context(request),
             "title": f"Review: {record or key}",
@@ -128,6 +159,11 @@ class DecisionAdmin(admin.ModelAdmin):
             "bundle": bundle,
             "form": form,
             "authors": sorted({str(author) for change in bundle for author in change.authors}),
+            "legal": legal.legal_state(model, pk, own_changes),
+            "legal_seen": workflow.fingerprint((c.key, c.latest.history_id) for c in own_changes),
+            "right_of_reply": replies.status_of(replies.allegations_in(bundle)),
+            "can_approve": workflow.is_editor(request.user),
+            "can_clear": legal.is_lawyer(request.user),
             **preview.links(model, pk, record, key),
         }
         return TemplateResponse(request, "admin/casefile/review.html", context)

@@ -10,6 +10,7 @@ from ..text import DIRECTION_CONTROLS, quote_word_count, refuse_direction_contro
 from .captures import Capture, QuoteAnchor, SharedSource, capture_storage
 from .decisions import Decision
 from .publication import Publication, PublicationGeneration
+from .replies import Channel, LegalReview, ReplyAttempt, ReplyOverride, ReplyRequest
 from .records import (
     LOCATOR_PATTERN,
     MAX_QUOTE_WORDS,
@@ -31,6 +32,6 @@ __all__ = [
     "DIRECTION_CONTROLS", "LOCATOR_PATTERN", "MAX_QUOTE_WORDS",
     "Actor", "Capture", "Case", "CaseRecordQuerySet", "Citation", "Decision", "Event",
     "EventParticipant", "Fact", "FactActor", "FactEvent", "Publication", "PublicationGeneration",
-    "QuoteAnchor", "Record", "Relationship", "SharedSource", "Source", "capture_storage",
+    "QuoteAnchor", "Record", "Channel", "LegalReview", "ReplyAttempt", "ReplyOverride", "ReplyRequest", "Relationship", "SharedSource", "Source", "capture_storage",
     "quote_word_count", "refuse_direction_controls", "validate_single_line",
 ]

@@ -127,9 +127,13 @@ def record_from_content(model, content, history_id, published_at):
     """
     record = model.__new__(model)
     values = record.__dict__
-    for name, convert in _fields_of(model):
-        value = content.get(name)
-        values[name] = value if convert is None or value is None else convert(value)
+    for name, convert, field in _fields_of(model):
+        if name in content:
+            value = content[name]
+            values[name] = value if convert is None or value is None else convert(value)
+        else:
+            # A field added after the version was approved reads as its default.
+            values[name] = field.get_default()
     state = values["_state"] = models.base.ModelState()
     state.adding, state.db = False, DEFAULT_DB_ALIAS
     values["version_id"], values["approved_at"] = history_id, published_at
@@ -143,10 +147,10 @@ _to_datetime = models.DateTimeField().to_python
 
 @functools.cache
 def _fields_of(model):
-    """Each concrete field's attribute name, with the conversion its JSON value needs, or None."""
+    """Each concrete field's attribute name, the conversion its JSON value needs (or None), and the field."""
     converted = (models.DateField, models.TimeField, models.DecimalField, models.UUIDField, models.DurationField)
     return tuple(
-        (field.attname, field.to_python if isinstance(field, converted) else None)
+        (field.attname, field.to_python if isinstance(field, converted) else None, field)
         for field in model._meta.concrete_fields
     )
 

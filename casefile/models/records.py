@@ -44,6 +44,11 @@ class Record(models.Model):
         help_text="Marks this record for removal. It leaves the public pages when an editor "
         "approves the removal.",
     )
+    needs_legal_review = models.BooleanField(
+        default=False,
+        help_text="A lawyer of the Legal group must clear each change of this record before an editor "
+        "can approve it.",
+    )
 
     history = CasefileHistory(inherit=True, cascade_delete_history=False)
 
@@ -342,6 +347,11 @@ class EventParticipant(Record):
     role = models.CharField(
         max_length=200, help_text="The actor's part in this event.", validators=[validate_single_line]
     )
+    alleged = models.BooleanField(
+        "allegation", default=False,
+        help_text="The event is an allegation of wrongdoing against this actor: it is published only "
+        "after they were asked for comment, or an editor overrides that with a reason.",
+    )
 
     class Meta:
         ordering = ["event", "actor__name"]
@@ -406,6 +416,11 @@ class Fact(Record):
 class FactActor(Record):
     fact = models.ForeignKey(Fact, on_delete=models.CASCADE, related_name="actor_links")
     actor = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="fact_links")
+    alleged = models.BooleanField(
+        "allegation", default=False,
+        help_text="The fact is an allegation of wrongdoing against this actor: it is published only "
+        "after they were asked for comment, or an editor overrides that with a reason.",
+    )
 
     class Meta:
         verbose_name = "actor of a fact"

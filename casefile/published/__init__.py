@@ -18,7 +18,8 @@ one page of a list; `fact_versions()` and `corrections()` read the log.
 - `versions`: which version of each record readers see, now and as of a day;
 - `pages`: the whole case, and the page of one record with what it links to;
 - `lists`: the case page and the paged lists;
-- `history`: a fact's approved versions and the corrections log.
+- `history`: a fact's approved versions and the corrections log;
+- `replies`: the right-of-reply line of each published allegation, and the updates they make.
 """
 
 from .history import Correction, corrections, fact_versions
@@ -40,6 +41,7 @@ from .pages import (
     relay_chain,
     relayed_through,
 )
+from .replies import ReplyLine, attach_reply_lines, reply_corrections
 from .versions import (
     approved_versions,
     moment,
@@ -56,4 +58,5 @@ __all__ = [
     "approved_versions", "case_overview", "corrections", "fact_versions", "is_public", "moment",
     "public_case_id", "public_cases", "public_list", "public_rows", "publications", "published_case",
     "published_page", "relay_chain", "relayed_through", "renamed",
+    "ReplyLine", "attach_reply_lines", "reply_corrections",
 ]

@@ -37,6 +37,8 @@ class PublishedCase:
     events: dict = field(default_factory=dict)
     facts: dict = field(default_factory=dict)
     relationships: list = field(default_factory=list)
+    # (fact or event, actor) of each public allegation: a link marked `alleged` between public records.
+    allegations: list = field(default_factory=list)
 
     @cached_property
     def publication_dates(self):
@@ -339,6 +341,8 @@ class _Reader:
                 continue
             participant.event, participant.actor = event, actor
             event.public_participants.append(participant)
+            if participant.alleged:
+                snapshot.allegations.append((event, actor))
             actor.public_events.append((event, participant.role))
 
         for fact in records[Fact]:
@@ -350,6 +354,8 @@ class _Reader:
             if fact is not None and actor is not None:
                 fact.public_actors.append(actor)
                 actor.public_facts.append(fact)
+                if link.alleged:
+                    snapshot.allegations.append((fact, actor))
         for link in records[FactEvent]:
             fact, event = snapshot.facts.get(link.fact_id), snapshot.events.get(link.event_id)
             if fact is not None and event is not None:

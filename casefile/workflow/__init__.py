@@ -57,9 +57,10 @@ from .changes import (
     unpublished_references_of,
     versions_of,
 )
-from .notify import _tell_authors, announce_changes
+from .notify import _tell_authors, announce_changes, announce_to_legal
 from .publication import publish, republish
 from .queue import fingerprint, load_companions, load_records, review_queue
+from .readiness import refuse_unready_for_publication
 from .rework import Discarded, discard_changes, family_of, resubmit
 from .states import ReviewState, pks_in_state, record_states, waiting_by_case, work_of
 
@@ -68,7 +69,7 @@ __all__ = [
     "EDITORS", "REPORTERS", "TOP_LEVEL", "TRACKED",
     "AlreadyDecided", "EditConflict", "EvidenceLeftBehind", "StaleReview", "UnapprovedReference",
     "WorkflowError",
-    "announce_changes", "approve", "approve_case", "approved_version", "check_edit_token",
+    "announce_changes", "announce_to_legal", "approve", "approve_case", "approved_version", "check_edit_token",
     "content_type", "delete_record", "delete_records", "edit_token", "ever_approved", "fingerprint",
     "is_editor",
     "key_for", "latest_rejection", "latest_version", "load_records", "may_delete",
@@ -219,6 +220,7 @@ def approve(editor, versions, comment=""):
                 missing,
             )
         _refuse_evidence_left_behind(changes)
+        refuse_unready_for_publication(changes.values())
         # Quotes of sources the newsroom holds a copy of must stand in it.
         anchor_quotes(changes.values())
         shown_in = _cases_showing(changes.values())

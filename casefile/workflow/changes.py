@@ -54,7 +54,9 @@ REFERENCES = {
     FactEvent: ("fact", "event"),
 }
 NOT_COMPARED = {"id", "history_id", "history_date", "history_user", "history_type",
-                "history_change_reason", "history_relation"}
+                "history_change_reason", "history_relation",
+                # A flag for staff: it changes who signs a change off, not what readers read.
+                "needs_legal_review"}
 
 
 class WorkflowError(Exception):

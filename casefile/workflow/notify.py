@@ -119,3 +119,63 @@ def _tell_authors(changes, outcome, editor, comment):
         f"{one_line(editor)} {outcome} these changes:\n{listed}{note}\n",
         recipients,
     )
+
+
+def lawyers():
+    from .legal import LEGAL
+
+    return get_user_model().objects.filter(groups__name=LEGAL, is_active=True).distinct()
+
+
+def announce_to_legal(record, user):
+    """Tell the Legal group that a change of a record flagged for legal review waits for their sign-off.
+
+    Returns whether they were told (True too when there was nothing to tell).
+    """
+    from .legal import legal_state
+
+    owner_model, owner_pk = top_level_of(type(record), record.pk)
+    state = legal_state(owner_model, owner_pk)
+    recipients = _emails(u for u in lawyers() if u != user)
+    if state is None or state.is_cleared or not recipients:
+        return True
+    url = settings.SITE_URL + reverse("admin:casefile_review", args=[key_for(owner_model, owner_pk)])
+    return _send(
+        f"[Casefile] Waiting for legal: {one_line(record)}",
+        f"{one_line(user)} changed the {record._meta.verbose_name} “{one_line(record)}”, which is flagged "
+        f"for legal review. An editor can approve it only once you clear it.\n\nRead it and clear or refuse it: {url}\n",
+        recipients,
+    )
+
+
+def tell_of_legal_review(review, changes):
+    """Tell the authors of a change and the editors that legal cleared or refused it."""
+    authors = {r["user"] for change in changes for r in change.reasons if r["user"]}
+    recipients = _emails(u for u in [*authors, *editors()] if u != review.reviewed_by)
+    if not recipients:
+        return True
+    url = settings.SITE_URL + reverse("admin:casefile_review", args=[review.record_key])
+    listed = "\n".join(f"- {change.kind}: {one_line(change.label)}" for change in changes)
+    verdict = review.get_verdict_display().lower()
+    then = "An editor can now approve it." if review.verdict == "cleared" else "It cannot be approved as it is."
+    return _send(
+        f"[Casefile] Legal {verdict} a change: {one_line(changes[0].label)}",
+        f"{one_line(review.reviewed_by)} {verdict} these changes on legal grounds. {then}\n{listed}\n\n"
+        f"Comment:\n{review.comment or '(none)'}\n\nThe review: {url}\n",
+        recipients,
+    )
+
+
+def tell_of_passed_deadline(reply_request):
+    """Tell the reporter who asked for comment that the deadline passed without an outcome recorded."""
+    recipients = _emails([reply_request.asked_by])
+    if not recipients:
+        return True
+    url = settings.SITE_URL + reverse("admin:casefile_replyrequest_change", args=[reply_request.pk])
+    return _send(
+        f"[Casefile] Reply deadline passed: {one_line(reply_request.actor)}",
+        f"The deadline of {reply_request.deadline:%d %b %Y} for {one_line(reply_request.actor)} to comment has "
+        f"passed, and no answer is recorded. Record the outcome (an answer, a refusal to comment, or no "
+        f"response) or a further attempt: {url}\n",
+        recipients,
+    )

@@ -308,6 +308,10 @@ def test_a_version_naming_someone_the_file_does_not_list_is_refused(db, tmp_path
 
 def empty_the_database():
     """What a fresh database holds: no case file, no people."""
+    from casefile.models import LegalReview, ReplyOverride, ReplyRequest
+
+    for model in (LegalReview, ReplyOverride, ReplyRequest):
+        model.objects.all().delete()
     Decision.objects.all().delete()
     for model in reversed(workflow.TRACKED):
         if model is Source:

@@ -1,4 +1,4 @@
-"""Development accounts: a superuser, a reporter and an editor."""
+"""Development accounts: a superuser, a reporter, an editor and a lawyer."""
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -6,12 +6,14 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 
 from casefile.workflow import EDITORS, REPORTERS
+from casefile.workflow.legal import LEGAL
 
 ACCOUNTS = [
     # username, password, group, superuser
     ("admin", "casefile-admin", None, True),
     ("reporter", "casefile-reporter", REPORTERS, False),
     ("editor", "casefile-editor", EDITORS, False),
+    ("lawyer", "casefile-lawyer", LEGAL, False),
 ]
 
 

@@ -2,7 +2,8 @@
 
 The file holds every version simple-history kept of every record of the case
 (deleted records included), the working records, the decisions naming those
-versions, and the people who made or decided them. `import_case` restores it
+versions, the record of the right of reply and legal reviews (staff only: an
+export is a backup, never a public file), and the people who made or decided them. `import_case` restores it
 with the same ids, so links, history and approvals mean what they meant.
 """
 
@@ -28,7 +29,11 @@ from casefile.models import (
     Fact,
     FactActor,
     FactEvent,
+    LegalReview,
     Relationship,
+    ReplyAttempt,
+    ReplyOverride,
+    ReplyRequest,
     Source,
 )
 
@@ -79,6 +84,24 @@ def record_ids(case):
     return ids
 
 
+# The people each row of the right of reply names.
+PEOPLE_OF_REPLIES = {
+    ReplyRequest: ("asked_by_id",), ReplyAttempt: ("made_by_id",), ReplyOverride: ("granted_by_id",),
+    LegalReview: ("reviewed_by_id",),
+}
+
+
+def right_of_reply_of(case):
+    """The case's reply requests with their attempts, the editors' overrides and the legal reviews."""
+    requests = list(ReplyRequest.objects.filter(case=case).order_by("pk"))
+    return [
+        *requests,
+        *ReplyAttempt.objects.filter(request__in=requests).order_by("pk"),
+        *ReplyOverride.objects.filter(case=case).order_by("pk"),
+        *LegalReview.objects.filter(case=case).order_by("pk"),
+    ]
+
+
 def case_export(case):
     ids = record_ids(case)
     working, historical = [], []
@@ -86,8 +109,11 @@ def case_export(case):
         working.extend(model.objects.filter(pk__in=pks).order_by("pk"))
         historical.extend(model.history.model.objects.filter(id__in=pks).order_by("history_id"))
     decisions = list(Decision.objects.filter(case=case).order_by("id"))
+    right_of_reply = right_of_reply_of(case)
 
-    user_ids = {row.history_user_id for row in historical} | {d.decided_by_id for d in decisions}
+    user_ids = {row.history_user_id for row in historical} | {d.decided_by_id for d in decisions} | {
+        getattr(row, name) for row in right_of_reply for name in PEOPLE_OF_REPLIES.get(type(row), ())
+    }
     users = get_user_model().objects.filter(pk__in=user_ids - {None}).order_by("username")
 
     def serialized(objects, **options):
@@ -112,6 +138,7 @@ def case_export(case):
         "records": serialized(working),
         "history": serialized(historical),
         "decisions": serialized(decisions, fields=decision_fields),
+        "right_of_reply": serialized(right_of_reply),
     }
 
 

@@ -3,7 +3,10 @@
 Each record is matched by its natural key (slugs, or the records it ties
 together) and saved only when something differs, so a second run writes no
 new versions. Every saved version is attributed to the import. With
---approve-as, an editor approves what was imported, so readers see it.
+--approve-as, an editor approves what was imported, so readers see it; the
+fixture's "allegations" mark facts and events as allegations against some of
+their actors, and its "right_of_reply" override is that editor's reason for
+publishing them without the answer of those concerned.
 """
 
 import json
@@ -15,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError, models, transaction
 
 from casefile import dates, workflow
+from casefile.workflow import replies
 from casefile.dates import Precision
 from casefile.models import (
     Actor,
@@ -168,8 +172,10 @@ def load(data, reason):
         {"title": entry["title"], "description": entry.get("description", ""), **period(entry),
          "location": entry.get("location", "")},
     ) for entry in event_entries), Event.objects.filter(case=case))))
+    alleged = allegations(data, actors, events)
     loader.upsert_all(EventParticipant, (
-        ({"event": events[entry["slug"]], "actor": actor(participant["actor"]), "role": participant["role"]}, {})
+        ({"event": events[entry["slug"]], "actor": actor(participant["actor"]), "role": participant["role"]},
+         {"alleged": ("event", entry["slug"], participant["actor"]) in alleged})
         for entry in event_entries for participant in entry.get("participants", [])
     ), EventParticipant.objects.filter(event__case=case))
     loader.citations("event", [
@@ -187,10 +193,20 @@ def load(data, reason):
             raise CommandError(f"Fact {entry['slug']!r} names unknown event {slug!r}")
         return events[slug]
 
+    unknown = [(kind, slug) for kind, slug, _ in alleged if kind == "fact" and slug not in facts]
+    if unknown:
+        raise CommandError(f"An allegation names an unknown fact: {unknown[0][1]!r}")
     loader.upsert_all(FactActor, (
-        ({"fact": facts[entry["slug"]], "actor": actor(slug)}, {})
+        ({"fact": facts[entry["slug"]], "actor": actor(slug)}, {"alleged": ("fact", entry["slug"], slug) in alleged})
         for entry in fact_entries for slug in entry.get("actors", [])
     ), FactActor.objects.filter(fact__case=case))
+    named = {("fact", entry["slug"], slug) for entry in fact_entries for slug in entry.get("actors", [])} | {
+        ("event", entry["slug"], participant["actor"])
+        for entry in event_entries for participant in entry.get("participants", [])
+    }
+    if alleged - named:
+        kind, slug, actor_slug = sorted(alleged - named)[0]
+        raise CommandError(f"The {kind} {slug!r} is alleged against {actor_slug!r}, who is not one of its actors.")
     loader.upsert_all(FactEvent, (
         ({"fact": facts[entry["slug"]], "event": event(entry, slug)}, {})
         for entry in fact_entries for slug in entry.get("events", [])
@@ -199,6 +215,23 @@ def load(data, reason):
         (facts[entry["slug"]], entry.get("citations", [])) for entry in fact_entries
     ], sources)
     return case, loader
+
+
+def allegations(data, actors, events):
+    """{("fact" or "event", slug, actor slug)} of the fixture's "allegations" section."""
+    alleged = set()
+    for entry in data.get("allegations", []):
+        kinds = [kind for kind in ("fact", "event") if kind in entry]
+        if len(kinds) != 1 or not entry.get("against"):
+            raise CommandError(f"An allegation names one fact or one event, and whom it is against: {entry!r}")
+        kind = kinds[0]
+        if kind == "event" and entry["event"] not in events:
+            raise CommandError(f"An allegation names an unknown event: {entry['event']!r}")
+        for slug in entry["against"]:
+            if slug not in actors:
+                raise CommandError(f"Unknown actor {slug!r}")
+            alleged.add((kind, entry[kind], slug))
+    return alleged
 
 
 def period(entry):
@@ -268,6 +301,10 @@ class Command(BaseCommand):
             case, loader = load(data, f"Imported from {fixture.name}")
             approved = 0
             if editor is not None:
+                reason = (data.get("right_of_reply") or {}).get("override", "")
+                if reason:
+                    # What the fixture says of its allegations: published from reports, nobody asked.
+                    replies.override_case(editor, case, reason)
                 approved = len(workflow.approve_case(editor, case, f"Approved on import of {fixture.name}"))
         self.stdout.write(
             f"{case}: {loader.saved} records saved, {loader.unchanged} unchanged, "

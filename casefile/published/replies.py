@@ -1,0 +1,184 @@
+"""What readers are told of the right of reply: one line per published allegation and actor.
+
+"We asked <actor> for comment on <date>. Their response: '<quote>'", that
+they declined to comment, that they had not responded by the deadline, or,
+where an editor published without asking, that no comment was sought.
+Nothing else of a reply request (the questions, the contact, the attempts,
+the full response, an override's reason) is read here.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Min
+from django.utils import timezone
+
+from ..models import Decision, Event, EventParticipant, Fact, FactActor, ReplyOverride, ReplyRequest
+from .history import Correction
+from .versions import moment
+
+# Which request speaks for an allegation asked about more than once: the most settled.
+OUTCOME_RANK = {
+    ReplyRequest.Outcome.REPLIED: 0, ReplyRequest.Outcome.DECLINED: 1,
+    ReplyRequest.Outcome.NO_RESPONSE: 2, ReplyRequest.Outcome.WAITING: 3,
+}
+
+
+@dataclass
+class ReplyLine:
+    """The public line of one allegation against one actor."""
+
+    actor: object
+    record: object
+    outcome: str
+    asked_on: object = None
+    deadline: object = None
+    replied_on: object = None
+    summary: str = ""
+    quote: str = ""
+    recorded_at: object = None
+
+    NOT_SOUGHT = "not sought"
+    PENDING = "pending"
+
+    @property
+    def as_json(self):
+        return {
+            "actor": self.actor.slug,
+            "about": {"kind": self.record._meta.model_name, "slug": self.record.slug},
+            "outcome": self.outcome,
+            "asked_on": self.asked_on.isoformat() if self.asked_on else None,
+            "deadline": self.deadline.isoformat() if self.deadline else None,
+            "replied_on": self.replied_on.isoformat() if self.replied_on else None,
+            "summary": self.summary or None,
+            "quote": self.quote or None,
+            "text": self.text,
+        }
+
+    @property
+    def text(self):
+        """The line as plain text, as the pages word it."""
+        name = self.actor.name
+        if self.outcome == self.NOT_SOUGHT:
+            return f"No comment was sought from {name}."
+        asked = f"We asked {name} for comment on {self.asked_on:%-d %B %Y}."
+        if self.outcome == ReplyRequest.Outcome.REPLIED:
+            parts = [asked, self.summary.strip()]
+            if self.quote.strip():
+                parts.append(f"Their response: “{self.quote.strip()}”")
+            return " ".join(part for part in parts if part)
+        if self.outcome == ReplyRequest.Outcome.DECLINED:
+            return f"{asked} {name} declined to comment."
+        if self.outcome == ReplyRequest.Outcome.NO_RESPONSE:
+            return f"{asked} {name} had not responded by {self.deadline:%-d %B %Y}."
+        return f"{asked} They have until {self.deadline:%-d %B %Y} to respond."
+
+
+def _outcome(request, at):
+    """The outcome readers see of a request, as of `at` (None for now)."""
+    outcome = request.outcome
+    if at is not None and (request.outcome_recorded_at is None or request.outcome_recorded_at >= at):
+        outcome = ReplyRequest.Outcome.WAITING
+    if outcome == ReplyRequest.Outcome.WAITING:
+        today = timezone.localdate() if at is None else timezone.localdate(at)
+        if request.deadline < today:
+            return ReplyRequest.Outcome.NO_RESPONSE
+    return outcome
+
+
+def _allegations(snapshot):
+    """(record, actor) of each public allegation the snapshot holds, once each."""
+    unique = {}
+    for record, actor in snapshot.allegations:
+        unique.setdefault((type(record), record.pk, actor.pk), (record, actor))
+    return list(unique.values())
+
+
+def attach_reply_lines(snapshot):
+    """Give each public fact, event and actor of the snapshot its `reply_lines`; returns every line."""
+    for records in (snapshot.facts, snapshot.events, snapshot.actors):
+        for record in records.values():
+            record.reply_lines = []
+    allegations = _allegations(snapshot)
+    if not allegations:
+        snapshot.reply_lines = []
+        return []
+    at = moment(snapshot.as_of)
+    actor_ids = {actor.pk for _, actor in allegations}
+    requests = ReplyRequest.objects.filter(case=snapshot.case.pk, actor_id__in=actor_ids).prefetch_related(
+        "facts", "events"
+    )
+    overrides = ReplyOverride.objects.filter(case=snapshot.case.pk, actor_id__in=actor_ids)
+    if at is not None:
+        requests, overrides = requests.filter(created_at__lt=at), overrides.filter(granted_at__lt=at)
+    asked = defaultdict(list)
+    for request in requests:
+        for fact in request.facts.all():
+            asked[(Fact, fact.pk, request.actor_id)].append(request)
+        for event in request.events.all():
+            asked[(Event, event.pk, request.actor_id)].append(request)
+    not_sought = {
+        (Fact, o.fact_id, o.actor_id) if o.fact_id else (Event, o.event_id, o.actor_id)
+        for o in overrides.only("fact_id", "event_id", "actor_id")
+    }
+    lines = []
+    for record, actor in sorted(allegations, key=lambda a: (a[0]._meta.model_name, str(a[0].slug), a[1].name)):
+        key = (type(record), record.pk, actor.pk)
+        if asked[key]:
+            request = min(asked[key], key=lambda r: (OUTCOME_RANK[_outcome(r, at)], -r.asked_on.toordinal()))
+            outcome = _outcome(request, at)
+            replied = outcome == ReplyRequest.Outcome.REPLIED
+            line = ReplyLine(
+                actor=actor, record=record, outcome=outcome if outcome != ReplyRequest.Outcome.WAITING
+                else ReplyLine.PENDING, asked_on=request.asked_on, deadline=request.deadline,
+                replied_on=request.replied_on if replied else None,
+                summary=request.summary if replied else "", quote=request.quote if replied else "",
+                recorded_at=request.outcome_recorded_at if request.outcome != ReplyRequest.Outcome.WAITING else None,
+            )
+        elif key in not_sought:
+            line = ReplyLine(actor=actor, record=record, outcome=ReplyLine.NOT_SOUGHT)
+        else:
+            continue
+        lines.append(line)
+        record.reply_lines.append(line)
+        actor.reply_lines.append(line)
+    snapshot.reply_lines = lines
+    return lines
+
+
+def reply_corrections(snapshot):
+    """An answer (or a refusal, or silence) recorded after its allegation was published is an update:
+    a `Correction` for the log, newest first."""
+    lines = [line for line in attach_reply_lines(snapshot) if line.recorded_at is not None]
+    if not lines:
+        return []
+    first_shown = {}
+    for model, link_model in ((Fact, FactActor), (Event, EventParticipant)):
+        name = model._meta.model_name
+        wanted = [line for line in lines if isinstance(line.record, model)]
+        if not wanted:
+            continue
+        link_ids = dict(
+            ((getattr(link, f"{name}_id"), link.actor_id), link.pk)
+            for link in link_model.objects.filter(**{f"{name}_id__in": [line.record.pk for line in wanted]})
+        )
+        published_at = dict(Decision.objects.filter(
+            content_type__app_label="casefile", content_type__model=link_model._meta.model_name,
+            object_id__in=link_ids.values(), action=Decision.Action.APPROVED,
+        ).values("object_id").annotate(first=Min("decided_at")).values_list("object_id", "first"))
+        for line in wanted:
+            first_shown[id(line)] = published_at.get(link_ids.get((line.record.pk, line.actor.pk)))
+    entries = [
+        Correction(
+            decided_at=line.recorded_at,
+            kind=f"Right of reply on {line.record._meta.verbose_name}",
+            label=str(line.record),
+            what=f"{line.actor.name}: " + ("response added" if line.outcome == ReplyRequest.Outcome.REPLIED
+                                           else ReplyRequest.Outcome(line.outcome).label.lower()),
+            note=line.text,
+            url=line.record.get_absolute_url(),
+        )
+        for line in lines
+        if first_shown.get(id(line)) is not None and line.recorded_at > first_shown[id(line)]
+    ]
+    return sorted(entries, key=lambda entry: entry.decided_at, reverse=True)

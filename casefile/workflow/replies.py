@@ -1,0 +1,283 @@
+"""Right of reply: no allegation is published before the person it concerns was asked for comment.
+
+An allegation (a fact or an event marked `alleged` against one of its
+actors) is approved only when a reply request covering it has an outcome or
+a passed deadline, or an editor overrides that with a reason, recorded as a
+`ReplyOverride`.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from .. import pagecache
+from ..history import history_model
+from ..models import Actor, Event, EventParticipant, Fact, FactActor, ReplyOverride, ReplyRequest
+from .changes import WorkflowError, batches, is_editor
+
+
+class UnansweredAllegation(WorkflowError):
+    pass
+
+
+# The link that marks an allegation, by the kind of record alleged: (link model, its parent field).
+LINKS = {Fact: (FactActor, "fact"), Event: (EventParticipant, "event")}
+
+
+@dataclass(frozen=True)
+class Allegation:
+    """A fact or an event, alleged against one of its actors."""
+
+    model: type
+    pk: int
+    actor_id: int
+
+    @property
+    def lookup(self):
+        return {LINKS[self.model][1] + "_id": self.pk}
+
+
+def allegations_in(changes):
+    """The allegations that approving these changes (`workflow.changes.Change`) would publish."""
+    changes = list(changes)
+    found, removed_links = set(), set()
+    parents = defaultdict(set)
+    for change in changes:
+        if change.model in LINKS and not change.is_removal:
+            parents[change.model].add(change.pk)
+        for parent_model, (link_model, name) in LINKS.items():
+            if change.model is link_model:
+                if change.is_removal:
+                    removed_links.add((link_model, change.pk))
+                elif change.latest.alleged:
+                    found.add(Allegation(parent_model, getattr(change.latest, f"{name}_id"), change.latest.actor_id))
+    for parent_model, pks in parents.items():
+        link_model, name = LINKS[parent_model]
+        for batch in batches(pks):
+            for link_pk, parent_pk, actor_id in link_model.objects.filter(
+                **{f"{name}_id__in": batch}, alleged=True
+            ).values_list("pk", f"{name}_id", "actor_id"):
+                if (link_model, link_pk) not in removed_links:
+                    found.add(Allegation(parent_model, parent_pk, actor_id))
+    # Only what readers will see: an allegation on a record being removed is not published.
+    removed_parents = {(c.model, c.pk) for c in changes if c.model in LINKS and c.is_removal}
+    return sorted((a for a in found if (a.model, a.pk) not in removed_parents),
+                  key=lambda a: (a.model._meta.model_name, a.pk, a.actor_id))
+
+
+def unanswered(allegations):
+    """Those of the allegations with neither a settled reply request nor an editor's override."""
+    if not allegations:
+        return []
+    actor_ids = {a.actor_id for a in allegations}
+    settled = set()
+    for request in ReplyRequest.objects.filter(actor_id__in=actor_ids).prefetch_related("facts", "events"):
+        if request.is_settled:
+            settled.update((Fact, fact.pk, request.actor_id) for fact in request.facts.all())
+            settled.update((Event, event.pk, request.actor_id) for event in request.events.all())
+    for override in ReplyOverride.objects.filter(actor_id__in=actor_ids):
+        parent = (Fact, override.fact_id) if override.fact_id else (Event, override.event_id)
+        settled.add((*parent, override.actor_id))
+    return [a for a in allegations if (a.model, a.pk, a.actor_id) not in settled]
+
+
+def describe(allegations):
+    """"Xiao Yi (fact “…”)" for each allegation, for a refusal or a form."""
+    names = {}
+    for model in (Fact, Event):
+        pks = [a.pk for a in allegations if a.model is model]
+        names.update({(model, record.pk): record for record in model.objects.filter(pk__in=pks)})
+    actors = Actor.objects.in_bulk({a.actor_id for a in allegations})
+    return [
+        f"{actors[a.actor_id]} ({a.model._meta.verbose_name} “{names.get((a.model, a.pk), a.pk)}”)"
+        for a in allegations
+    ]
+
+
+def refuse_unanswered_allegations(changes):
+    """Refuse an approval that would publish an allegation nobody put to the person it concerns."""
+    missing = unanswered(allegations_in(changes))
+    if missing:
+        named = describe(missing)
+        raise UnansweredAllegation(
+            "Not approved: these allegations were not put to the people they concern, or their deadline "
+            "has not passed: " + "; ".join(named) + ". Record a reply request with its outcome first, "
+            "or override with a reason why it is published without their answer.",
+            named,
+        )
+
+
+def approve_without_reply(editor, versions, comment, reason):
+    """Approve `versions` as `approve()` does, overriding the right of reply of every allegation in them
+    that has no settled reply request, with `reason`. All of it, or, if the approval is refused, none."""
+    from . import approve
+    from .changes import Change
+
+    if not is_editor(editor):
+        raise PermissionDenied("Only editors override the right of reply.")
+    if not reason.strip():
+        raise ValidationError("Say why the allegations are published without an answer from the people they concern.")
+    with transaction.atomic():
+        changes = []
+        for (model, pk), history_id in versions.items():
+            row = history_model(model).objects.filter(history_id=history_id, id=pk).first()
+            if row is not None:
+                changes.append(Change(model=model, pk=pk, latest=row, approved=None))
+        _grant_overrides(editor, unanswered(allegations_in(changes)), reason)
+        return approve(editor, versions, comment)
+
+
+def _grant_overrides(editor, allegations, reason):
+    now = timezone.now()
+    case_ids = {}
+    for model in LINKS:
+        case_ids.update({(model, pk): case_id for pk, case_id in model.objects.filter(
+            pk__in=[a.pk for a in allegations if a.model is model]).values_list("pk", "case_id")})
+    return ReplyOverride.objects.bulk_create([
+        ReplyOverride(
+            case_id=case_ids[(allegation.model, allegation.pk)], actor_id=allegation.actor_id,
+            reason=reason.strip(), granted_by=editor, granted_at=now,
+            **{f"{allegation.model._meta.model_name}_id": allegation.pk},
+        )
+        for allegation in allegations
+    ])
+
+
+def override_case(editor, case, reason):
+    """Let every allegation of a case that nobody answered be published on the editor's word, for `reason`.
+
+    For a case compiled from published reports, where nobody was asked. Safe to repeat: an allegation
+    already overridden or answered is left as it is.
+    """
+    if not is_editor(editor):
+        raise PermissionDenied("Only editors override the right of reply.")
+    if not reason.strip():
+        raise ValidationError("Say why the allegations are published without an answer from the people they concern.")
+    found = set()
+    for parent_model, (link_model, name) in LINKS.items():
+        found.update(
+            Allegation(parent_model, parent_pk, actor_id)
+            for parent_pk, actor_id in link_model.objects.filter(**{f"{name}__case": case}, alleged=True)
+            .values_list(f"{name}_id", "actor_id")
+        )
+    with transaction.atomic():
+        return _grant_overrides(editor, unanswered(sorted(found, key=lambda a: (a.model._meta.model_name, a.pk,
+                                                                                a.actor_id))), reason)
+
+
+def save_reply_request(reply_request, user, was_waiting=True):
+    """Save a reply request as staff entered it; an outcome entered now reaches readers now."""
+    reply_request.full_clean()
+    with transaction.atomic():
+        if reply_request.outcome != ReplyRequest.Outcome.WAITING and (
+            was_waiting or reply_request.outcome_recorded_at is None
+        ):
+            reply_request.outcome_recorded_at = timezone.now()
+        reply_request.save()
+        pagecache.advance_generation({reply_request.case_id})
+    return reply_request
+
+
+def record_outcome(reply_request, user, outcome, replied_on=None, summary="", quote="", full_response=""):
+    """Enter what came of a reply request: an answer, a refusal to comment, or silence past the deadline."""
+    was_waiting = reply_request.outcome == ReplyRequest.Outcome.WAITING
+    reply_request.outcome, reply_request.replied_on = outcome, replied_on
+    reply_request.summary, reply_request.quote, reply_request.full_response = summary, quote, full_response
+    return save_reply_request(reply_request, user, was_waiting=was_waiting)
+
+
+def overrides_of(model, pk):
+    """The right-of-reply overrides of a fact or an event, newest first."""
+    return list(ReplyOverride.objects.filter(**{model._meta.model_name: pk}).select_related("actor", "granted_by"))
+
+
+@dataclass
+class AllegationStatus:
+    """Where the right of reply of one allegation stands, for the review and the queue."""
+
+    allegation: Allegation
+    described: str
+    settled: bool
+    status: str
+
+
+def status_of(allegations):
+    """One `AllegationStatus` per allegation: the requests covering it and any override, in words."""
+    if not allegations:
+        return []
+    open_ones = set(unanswered(allegations))
+    actor_ids = {a.actor_id for a in allegations}
+    requests = defaultdict(list)
+    for request in ReplyRequest.objects.filter(actor_id__in=actor_ids).prefetch_related("facts", "events"):
+        for fact in request.facts.all():
+            requests[(Fact, fact.pk, request.actor_id)].append(request)
+        for event in request.events.all():
+            requests[(Event, event.pk, request.actor_id)].append(request)
+    overrides = defaultdict(list)
+    for override in ReplyOverride.objects.filter(actor_id__in=actor_ids).select_related("granted_by"):
+        parent = (Fact, override.fact_id) if override.fact_id else (Event, override.event_id)
+        overrides[(*parent, override.actor_id)].append(override)
+    found = []
+    for allegation, described in zip(allegations, describe(allegations)):
+        key = (allegation.model, allegation.pk, allegation.actor_id)
+        said = [
+            f"asked on {request.asked_on:%d %b %Y} by {request.asked_by}, deadline {request.deadline:%d %b %Y}: "
+            + (request.get_outcome_display().lower() if request.outcome != ReplyRequest.Outcome.WAITING
+               else ("deadline passed, no outcome entered" if request.is_settled else "waiting for an answer"))
+            for request in requests[key]
+        ]
+        said += [
+            f"published without their answer on {override.granted_by}'s word "
+            f"({timezone.localtime(override.granted_at):%d %b %Y}): {override.reason}"
+            for override in overrides[key]
+        ]
+        found.append(AllegationStatus(allegation, described, allegation not in open_ones,
+                                      "; ".join(said) or "not yet asked for comment"))
+    return found
+
+
+def annotate_queue(items):
+    """Give each queue item the `right_of_reply` of the allegations its changes would publish."""
+    from .changes import Change
+
+    changes, owner_of = [], {}
+    for item in items:
+        for change in item.changes:
+            if change["row"] is not None:
+                changes.append(Change(model=change["model"], pk=change["row"].id, latest=change["row"], approved=None))
+        owner_of[(item.model, item.pk)] = item
+        item.right_of_reply = []
+    for status in status_of(allegations_in(changes)):
+        item = owner_of.get((status.allegation.model, status.allegation.pk))
+        if item is not None:
+            item.right_of_reply.append(status)
+    return items
+
+
+def notify_passed_deadlines(today=None):
+    """Email the reporter of each reply request past its deadline with no outcome, once per request.
+
+    Returns (sent, failed); a notice that could not be sent is tried again on the next run.
+    """
+    from .notify import tell_of_passed_deadline
+
+    sent = failed = 0
+    for request in ReplyRequest.objects.overdue(today).filter(deadline_notice_sent_at__isnull=True).select_related(
+        "actor", "asked_by"
+    ):
+        with transaction.atomic():
+            claimed = ReplyRequest.objects.select_for_update(skip_locked=True).filter(
+                pk=request.pk, deadline_notice_sent_at__isnull=True
+            ).first()
+            if claimed is None:
+                continue
+            if tell_of_passed_deadline(request):
+                claimed.deadline_notice_sent_at = timezone.now()
+                claimed.save(update_fields=["deadline_notice_sent_at"])
+                sent += 1
+            else:
+                failed += 1
+    return sent, failed

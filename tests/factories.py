@@ -141,9 +141,16 @@ def grow(case, reporter, editor, facts):
         Fact(case=case, slug=f"fact-{n}", statement=f"Statement number {n}.", status=[*Fact.Status][n % 4])
         for n in range(facts)
     ])
+    # Each status cited as the rules ask: a disputed fact on both sides, the rest on one.
+    one_side = {Fact.Status.CONFIRMED: Citation.Stance.SUPPORTS, Fact.Status.FALSE: Citation.Stance.CONTRADICTS}
     create(Citation, [
-        Citation(fact=fact, source=sources[n % scale], locator="¶1", stance=[*Citation.Stance][n % 3])
+        Citation(fact=fact, source=sources[n % scale], locator="¶1",
+                 stance=one_side.get(fact.status, [*Citation.Stance][n % 3]))
         for n, fact in enumerate(new_facts)
+    ] + [
+        Citation(fact=fact, source=sources[n % scale], locator="¶2",
+                 stance=Citation.Stance.CONTRADICTS if n % 3 != 1 else Citation.Stance.SUPPORTS)
+        for n, fact in enumerate(new_facts) if fact.status == Fact.Status.DISPUTED
     ])
     create(FactActor, [FactActor(fact=fact, actor=actors[n % scale]) for n, fact in enumerate(new_facts)])
     publish_everything(case, editor)

@@ -1,4 +1,4 @@
-"""The case file: actors, relationships, sources, events, facts and citations.
+"""The case file: actors, relationships, sources, events, facts, citations and open questions.
 
 Every record is versioned by simple-history. An editor's approval, a
 `Decision` in the log, names exactly one historical version; what readers see
@@ -17,20 +17,25 @@ from .records import (
     Case,
     CaseRecordQuerySet,
     Citation,
+    Claim,
+    ClaimStatus,
     Event,
     EventParticipant,
     Fact,
     FactActor,
     FactEvent,
+    OpenQuestion,
+    QuestionConcern,
     Record,
     Relationship,
     Source,
+    claim_status_problem,
 )
 
 __all__ = [
     "DIRECTION_CONTROLS", "LOCATOR_PATTERN", "MAX_QUOTE_WORDS",
-    "Actor", "Capture", "Case", "CaseRecordQuerySet", "Citation", "Decision", "Event",
-    "EventParticipant", "Fact", "FactActor", "FactEvent", "Publication", "PublicationGeneration",
-    "QuoteAnchor", "Record", "Relationship", "SharedSource", "Source", "capture_storage",
-    "quote_word_count", "refuse_direction_controls", "validate_single_line",
+    "Actor", "Capture", "Case", "CaseRecordQuerySet", "Citation", "Claim", "ClaimStatus", "Decision", "Event",
+    "EventParticipant", "Fact", "FactActor", "FactEvent", "OpenQuestion", "Publication", "PublicationGeneration",
+    "QuestionConcern", "QuoteAnchor", "Record", "Relationship", "SharedSource", "Source", "capture_storage",
+    "claim_status_problem", "quote_word_count", "refuse_direction_controls", "validate_single_line",
 ]

@@ -66,6 +66,66 @@ class CaseRecordQuerySet(models.QuerySet):
         return self.filter(case=case)
 
 
+class ClaimStatus(models.TextChoices):
+    """How far the sources bear out a claim: a fact, an event or a relationship."""
+
+    CONFIRMED = "confirmed", "Confirmed"
+    DISPUTED = "disputed", "Disputed"
+    UNVERIFIED = "unverified", "Unverified"
+    FALSE = "false", "False"
+
+
+CLAIM_STATUS_HELP = (
+    "Confirmed: supported by the sources and contradicted by none. "
+    "Disputed: the sources disagree; each side is shown with the source it rests on. "
+    "Unverified: only one side of the sources says so (often a single source) and we have not "
+    "checked it; repeat it only with attribution. "
+    "False: the sources show it to be untrue."
+)
+
+
+def claim_status_problem(status, stances, kind="claim"):
+    """Why citations of these stances do not bear out a claim of this status, or None.
+
+    A citation that qualifies a claim counts on neither side.
+    """
+    stances = list(stances)
+    supporting = stances.count(Citation.Stance.SUPPORTS)
+    contradicting = stances.count(Citation.Stance.CONTRADICTS)
+    cited = f"it has {supporting} supporting and {contradicting} contradicting citations"
+    if status == ClaimStatus.DISPUTED and not (supporting and contradicting):
+        return (f"A disputed {kind} cites at least one source that supports it and one that contradicts "
+                f"it; {cited}. Add the missing side, or change its status.")
+    if status == ClaimStatus.CONFIRMED and (not supporting or contradicting):
+        return (f"A confirmed {kind} cites at least one supporting source and none contradicting it; "
+                f"{cited}. Mark it disputed or unverified, or correct the stances.")
+    if status == ClaimStatus.UNVERIFIED and supporting and contradicting:
+        return (f"An unverified {kind} rests on one side only; {cited}. Mark it disputed, or mark "
+                "a passage that neither supports nor contradicts it as one that qualifies it.")
+    return None
+
+
+class Claim(Record):
+    """A record that asserts something the sources bear out or not: it has a status."""
+
+    Status = ClaimStatus
+
+    status = models.CharField(
+        max_length=20, choices=ClaimStatus.choices, default=ClaimStatus.UNVERIFIED,
+        help_text=CLAIM_STATUS_HELP,
+    )
+
+    class Meta:
+        abstract = True
+
+    def status_problem(self, stances=None):
+        """`claim_status_problem()` of this record, with its working citations unless given stances."""
+        if stances is None:
+            stances = [] if self.pk is None else self.citations.filter(
+                removal_proposed=False).values_list("stance", flat=True)
+        return claim_status_problem(self.status, stances, self._meta.verbose_name)
+
+
 class Actor(Record):
     class Kind(models.TextChoices):
         PERSON = "person", "Person"
@@ -110,7 +170,7 @@ class Actor(Record):
 
 
 
-class Relationship(Record):
+class Relationship(Claim):
     class Kind(models.TextChoices):
         HELD_OFFICE_IN = "held office in", "held office in"
         CONTROLS = "controls", "controls"
@@ -270,7 +330,7 @@ class Source(Record):
 
 
 
-class Event(Record):
+class Event(Claim):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     slug = models.SlugField(max_length=100)
     title = models.CharField(max_length=300, validators=[validate_single_line])
@@ -282,6 +342,11 @@ class Event(Record):
     ends_on = models.DateField(null=True, blank=True)
     ends_precision = models.CharField(
         max_length=5, choices=Precision.choices, default=Precision.DAY
+    )
+    date_inferred = models.BooleanField(
+        default=False,
+        help_text="The sources do not give this date; it is our reading of them. Readers see it "
+        "marked as inferred; say in the description how it was worked out.",
     )
     location = models.CharField(max_length=200, blank=True, validators=[validate_single_line])
     participants = models.ManyToManyField(Actor, through="EventParticipant", related_name="events")
@@ -308,9 +373,8 @@ class Event(Record):
     @property
     def date_display(self):
         start = dates.display(self.starts_on, self.starts_precision)
-        if self.ends_on:
-            return f"{start} – {dates.display(self.ends_on, self.ends_precision)}"
-        return start
+        shown = f"{start} – {dates.display(self.ends_on, self.ends_precision)}" if self.ends_on else start
+        return dates.mark_inferred(shown, self.date_inferred)
 
     @property
     def timeline_key(self):
@@ -347,28 +411,10 @@ class EventParticipant(Record):
             raise ValidationError({"actor": "This actor belongs to another case."})
 
 
-class Fact(Record):
-    class Status(models.TextChoices):
-        CONFIRMED = "confirmed", "Confirmed"
-        DISPUTED = "disputed", "Disputed"
-        UNVERIFIED = "unverified", "Unverified"
-        FALSE = "false", "False"
-
+class Fact(Claim):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="facts")
     slug = models.SlugField(max_length=100)
     statement = models.TextField()
-    status = models.CharField(
-        max_length=20,
-        choices=Status.choices,
-        default=Status.UNVERIFIED,
-        help_text=(
-            "Confirmed: supported by the sources and contradicted by none. "
-            "Disputed: the sources disagree; each side is shown with the source it rests on. "
-            "Unverified: only one source says so and we have not checked it; repeat it only "
-            "with attribution. "
-            "False: the sources show it to be untrue."
-        ),
-    )
     assessment = models.TextField(
         blank=True, help_text="The editor's assessment: why this status, what is still open."
     )
@@ -518,3 +564,98 @@ class Citation(Record):
             errors["source"] = "This source belongs to another case."
         if errors:
             raise ValidationError(errors)
+
+
+class OpenQuestion(Record):
+    """What the case file cannot yet establish, and what would settle it."""
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        ANSWERED = "answered", "Answered"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="open_questions")
+    slug = models.SlugField(max_length=100)
+    question = models.TextField(help_text="What is still not established, asked as readers would ask it.")
+    settled_by = models.TextField(
+        verbose_name="what would settle it",
+        help_text="The document, ruling, record or reply that would answer it.",
+    )
+    state = models.CharField(max_length=20, choices=State.choices, default=State.OPEN)
+    answer = models.TextField(blank=True, help_text="Once answered: the answer and what it rests on.")
+
+    objects = CaseRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["slug"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "slug"], name="open_question_slug_unique_in_case"),
+            models.CheckConstraint(
+                condition=~Q(state="answered") | ~Q(answer=""),
+                name="answered_question_has_answer",
+                violation_error_message="An answered question says what the answer is.",
+            ),
+        ]
+
+    def __str__(self):
+        return Truncator(self.question).words(12)
+
+    def get_absolute_url(self):
+        return reverse("casefile:case_detail", args=[self.case.slug]) + f"#question-{self.slug}"
+
+    @property
+    def is_open(self):
+        return self.state == self.State.OPEN
+
+    def clean(self):
+        if self.state == self.State.ANSWERED and not self.answer.strip():
+            raise ValidationError({"answer": "An answered question says what the answer is."})
+
+
+class QuestionConcern(Record):
+    """A record an open question concerns: a fact, an event, a relationship or a source."""
+
+    question = models.ForeignKey(OpenQuestion, on_delete=models.CASCADE, related_name="concerns")
+    fact = models.ForeignKey(Fact, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    relationship = models.ForeignKey(
+        Relationship, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    RECORD_FIELDS = ("fact", "event", "relationship", "source")
+
+    class Meta:
+        verbose_name = "record a question concerns"
+        verbose_name_plural = "records questions concern"
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(fact__isnull=False, event__isnull=True, relationship__isnull=True, source__isnull=True)
+                    | Q(fact__isnull=True, event__isnull=False, relationship__isnull=True, source__isnull=True)
+                    | Q(fact__isnull=True, event__isnull=True, relationship__isnull=False, source__isnull=True)
+                    | Q(fact__isnull=True, event__isnull=True, relationship__isnull=True, source__isnull=False)
+                ),
+                name="question_concerns_exactly_one_record",
+                violation_error_message="Each row names exactly one fact, event, relationship or source.",
+            ),
+        ]
+
+    def __str__(self):
+        record = self.record
+        return f"{record._meta.verbose_name} “{record}”" if record is not None else "—"
+
+    @property
+    def record(self):
+        for name in self.RECORD_FIELDS:
+            if getattr(self, f"{name}_id"):
+                return getattr(self, name)
+        return None
+
+    def clean(self):
+        named = [name for name in self.RECORD_FIELDS if getattr(self, f"{name}_id")]
+        if len(named) != 1:
+            raise ValidationError("Each row names exactly one fact, event, relationship or source.")
+        question = self.question if self.question_id else None
+        if question is not None and getattr(self, named[0]).case_id != question.case_id:
+            raise ValidationError({named[0]: "This record belongs to another case."})

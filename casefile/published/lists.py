@@ -17,7 +17,9 @@ from ..models import (
     EventParticipant,
     Fact,
     FactActor,
+    OpenQuestion,
     Publication,
+    QuestionConcern,
     Relationship,
     Source,
 )
@@ -76,6 +78,7 @@ class CaseOverview:
     disputed_facts: list
     sources_by_title: list
     counts: dict
+    open_questions: list
 
     @property
     def more_events(self):
@@ -205,13 +208,17 @@ def overview(reader):
     timeline = PublicList(reader, Event)[:CASE_PAGE_ITEMS]
     sources = PublicList(reader, Source)[:CASE_PAGE_ITEMS]
     shown_sources = _ids(sources, "pk")
+    questions = {OpenQuestion: reader.load(OpenQuestion), QuestionConcern: reader.load(QuestionConcern)}
+    concerned = _concerned(questions[QuestionConcern])
     snapshot = reader.assemble({
         Actor: reader.load(Actor, id__in=set(key_actor_ids) | _ids(relationships, "subject_id", "object_id")),
-        Source: sources + reader.load(Source, id__in=_ids(citations, "source_id") - shown_sources),
+        Source: sources + reader.load(
+            Source, id__in=(_ids(citations, "source_id") | concerned[Source]) - shown_sources),
         Relationship: relationships,
-        Event: timeline,
-        Fact: shown_facts,
+        Event: timeline + reader.load(Event, id__in=concerned[Event] - _ids(timeline, "pk")),
+        Fact: shown_facts + reader.load(Fact, id__in=concerned[Fact] - set(shown_fact_ids)),
         Citation: citations,
+        **questions,
     })
 
     counts = Counter({status: 0 for status in Fact.Status})
@@ -235,7 +242,13 @@ def overview(reader):
         sources_by_title=[snapshot.sources[source.pk] for source in sources],
         counts={**counts, "actor": len(actor_names), "event": len(event_ids),
                 "fact": len(fact_statuses), "source": PublicList(reader, Source).count()},
+        open_questions=snapshot.questions,
     )
+
+
+def _concerned(concerns):
+    """{model: ids} of the facts, events and sources the open questions concern."""
+    return {model: _ids(concerns, f"{model._meta.model_name}_id") for model in (Fact, Event, Source)}
 
 def _overview_now(reader):
     """`overview()` from the Publication rows: one narrow read of the whole case's ordering
@@ -274,16 +287,18 @@ def _overview_now(reader):
     ends = {end for *_, subject, obj in rows[Relationship] for end in (subject, obj)}
     disputed_ids = {pk for pk in shown_fact_ids if fact_statuses[pk] == Fact.Status.DISPUTED}
 
+    questions = reader.load_together({OpenQuestion: ([], {}), QuestionConcern: ([], {})})
+    concerned = _concerned(questions[QuestionConcern])
     shown = reader.load_together({
-        Fact: ([], {"id__in": shown_fact_ids}),
-        Event: ([], {"id__in": timeline_ids[:CASE_PAGE_ITEMS]}),
-        Source: ([], {"id__in": source_ids[:CASE_PAGE_ITEMS]}),
+        Fact: ([], {"id__in": set(shown_fact_ids) | concerned[Fact]}),
+        Event: ([], {"id__in": set(timeline_ids[:CASE_PAGE_ITEMS]) | concerned[Event]}),
+        Source: ([], {"id__in": set(source_ids[:CASE_PAGE_ITEMS]) | concerned[Source]}),
         Actor: ([], {"id__in": set(key_actor_ids) | ends}),
         Relationship: ([], {"id__in": relationship_ids}),
         Citation: ([Q(fact_id__in=disputed_ids) | Q(relationship_id__in=relationship_ids)], {}),
     })
-    cited = _ids(shown[Citation], "source_id") - set(source_ids[:CASE_PAGE_ITEMS])
-    snapshot = reader.assemble({**shown, Source: shown[Source] + reader.load(Source, id__in=cited)})
+    cited = _ids(shown[Citation], "source_id") - _ids(shown[Source], "pk")
+    snapshot = reader.assemble({**shown, **questions, Source: shown[Source] + reader.load(Source, id__in=cited)})
 
     counts = Counter({status: 0 for status in Fact.Status})
     counts.update(fact_statuses.values())
@@ -304,4 +319,5 @@ def _overview_now(reader):
         sources_by_title=present(snapshot.sources, source_ids[:CASE_PAGE_ITEMS]),
         counts={**counts, "actor": len(actor_names), "event": len(event_ids),
                 "fact": len(fact_statuses), "source": len(source_ids)},
+        open_questions=snapshot.questions,
     )

@@ -287,18 +287,24 @@ def _overview_now(reader):
     ends = {end for *_, subject, obj in rows[Relationship] for end in (subject, obj)}
     disputed_ids = {pk for pk in shown_fact_ids if fact_statuses[pk] == Fact.Status.DISPUTED}
 
-    questions = reader.load_together({OpenQuestion: ([], {}), QuestionConcern: ([], {})})
-    concerned = _concerned(questions[QuestionConcern])
     shown = reader.load_together({
-        Fact: ([], {"id__in": set(shown_fact_ids) | concerned[Fact]}),
-        Event: ([], {"id__in": set(timeline_ids[:CASE_PAGE_ITEMS]) | concerned[Event]}),
-        Source: ([], {"id__in": set(source_ids[:CASE_PAGE_ITEMS]) | concerned[Source]}),
+        Fact: ([], {"id__in": shown_fact_ids}),
+        Event: ([], {"id__in": timeline_ids[:CASE_PAGE_ITEMS]}),
+        Source: ([], {"id__in": source_ids[:CASE_PAGE_ITEMS]}),
         Actor: ([], {"id__in": set(key_actor_ids) | ends}),
         Relationship: ([], {"id__in": relationship_ids}),
         Citation: ([Q(fact_id__in=disputed_ids) | Q(relationship_id__in=relationship_ids)], {}),
+        OpenQuestion: ([], {}),
+        QuestionConcern: ([], {}),
     })
-    cited = _ids(shown[Citation], "source_id") - _ids(shown[Source], "pk")
-    snapshot = reader.assemble({**shown, **questions, Source: shown[Source] + reader.load(Source, id__in=cited)})
+    # What the citations shown cite and the open questions concern, beyond what is shown already.
+    concerned = _concerned(shown[QuestionConcern])
+    more = reader.load_together({
+        Source: ([], {"id__in": (_ids(shown[Citation], "source_id") | concerned[Source]) - _ids(shown[Source], "pk")}),
+        Fact: ([], {"id__in": concerned[Fact] - _ids(shown[Fact], "pk")}),
+        Event: ([], {"id__in": concerned[Event] - _ids(shown[Event], "pk")}),
+    })
+    snapshot = reader.assemble({**shown, **{model: shown[model] + more[model] for model in more}})
 
     counts = Counter({status: 0 for status in Fact.Status})
     counts.update(fact_statuses.values())

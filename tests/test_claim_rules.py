@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from casefile import workflow
 from casefile.models import Citation, ClaimStatus, Event, Fact, Relationship, Source, claim_status_problem
 
+from .admin.pages import approve_on_review_page, edit, saved, shown_messages
 from .factories import approve_edit, save
 
 SUPPORTS, CONTRADICTS, QUALIFIES = Citation.Stance.SUPPORTS, Citation.Stance.CONTRADICTS, Citation.Stance.QUALIFIES
@@ -116,3 +117,19 @@ def test_an_unverified_relationship_resting_on_both_sides_is_refused(disputed_ca
     save(citation, reporter)
     approve_edit(editor, citation, "")
     assert workflow.approved_version(Citation, citation.pk).stance == QUALIFIES
+
+
+def test_a_fact_saved_with_a_status_its_citations_do_not_bear_out_is_saved_with_a_warning(reporter_client, fact):
+    response = saved(edit(reporter_client, fact, status="disputed"))
+    messages = shown_messages(reporter_client.get(response.url))
+    assert any("an editor cannot approve it as it stands: A disputed fact cites at least one source" in message
+               for message in messages)
+
+
+def test_the_review_page_says_why_an_approval_was_refused(reporter_client, editor_client, fact):
+    saved(edit(reporter_client, fact, status="disputed"))
+    refused = approve_on_review_page(editor_client, fact)
+    assert refused.status_code == 200
+    assert any(message.startswith("Not approved: Fact “The contract was worth 5 million.”: A disputed fact")
+               for message in shown_messages(refused))
+    assert workflow.approved_version(Fact, fact.pk).status == Fact.Status.CONFIRMED

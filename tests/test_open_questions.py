@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from casefile import workflow
 from casefile.models import Fact, OpenQuestion, QuestionConcern, Source
-from tests.admin.pages import add_inline_row, saved, shown_messages
+from tests.admin.pages import add_inline_row, saved
 from tests.factories import save
 from tests.public.pages import case_url, page, text
 from tests.test_backup import empty_the_database, public_json
@@ -91,17 +91,6 @@ def test_a_reporter_asks_a_question_on_its_form_with_the_records_it_concerns(rep
     question = OpenQuestion.objects.get(slug="who-signed")
     assert [concern.fact.slug for concern in question.concerns.all()] == ["contract-value"]
     assert workflow.pending_change(OpenQuestion, question.pk) is not None
-
-
-def test_a_fact_saved_with_a_status_its_citations_do_not_bear_out_is_saved_with_a_warning(
-    reporter_client, fact
-):
-    from tests.admin.pages import edit
-
-    response = saved(edit(reporter_client, fact, status="disputed"))
-    messages = shown_messages(reporter_client.get(response.url))
-    assert any("an editor cannot approve it as it stands: A disputed fact cites at least one source" in message
-               for message in messages)
 
 
 def test_an_exported_case_keeps_its_questions_when_restored(client, case_file, reporter, editor, tmp_path):

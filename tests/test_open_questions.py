@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from casefile import workflow
 from casefile.models import Fact, OpenQuestion, QuestionConcern, Source
-from tests.admin.pages import add_inline_row, saved
+from tests.admin.pages import add_inline_row, review_url, saved, text_of
 from tests.factories import save
 from tests.public.pages import case_url, page, text
 from tests.test_backup import empty_the_database, public_json
@@ -77,6 +77,14 @@ def test_an_answer_reaches_readers_only_once_approved(client, case_file, reporte
     publish(question, editor)
     assert "Answered Who signed the contract? What would settle it: The council minutes. Answer: The mayor " \
         "signed it" in text(page(client, case_url(case_file)))
+
+
+def test_the_preview_of_a_new_question_shows_the_case_page_with_it(case_file, reporter, editor_client):
+    question = ask(case_file, reporter)
+    preview = editor_client.get(review_url(question) + "preview/")
+    assert preview.status_code == 200
+    assert "Preview, not published." in text_of(preview) and "Who signed the contract?" in text_of(preview)
+    assert not workflow.ever_approved(question)
 
 
 def test_a_reporter_asks_a_question_on_its_form_with_the_records_it_concerns(reporter_client, case_file):

@@ -34,12 +34,13 @@ def publish_claim_statuses(apps, schema_editor):
     """Events and relationships readers already see are shown unverified, as the new column says."""
     ContentType = apps.get_model("contenttypes", "ContentType")
     Publication = apps.get_model("casefile", "Publication")
-    kinds = ContentType.objects.filter(app_label="casefile", model__in=["event", "relationship"])
-    rows = list(Publication.objects.filter(content_type__in=kinds))
+    kinds = dict(ContentType.objects.filter(app_label="casefile", model__in=["event", "relationship"])
+                 .values_list("pk", "model"))
+    rows = list(Publication.objects.filter(content_type__in=list(kinds)))
     for row in rows:
         row.content = {**row.content, "status": "unverified"}
         row.status = "unverified"
-        if row.content_type.model == "event":
+        if kinds[row.content_type_id] == "event":
             row.content["date_inferred"] = False
     Publication.objects.bulk_update(rows, ["content", "status"], batch_size=500)
 

@@ -10,6 +10,7 @@ from ..text import DIRECTION_CONTROLS, quote_word_count, refuse_direction_contro
 from .captures import Capture, QuoteAnchor, SharedSource, capture_storage
 from .decisions import Decision
 from .publication import Publication, PublicationGeneration
+from .questions import OpenQuestion, QuestionConcern
 from .records import (
     LOCATOR_PATTERN,
     MAX_QUOTE_WORDS,
@@ -24,8 +25,6 @@ from .records import (
     Fact,
     FactActor,
     FactEvent,
-    OpenQuestion,
-    QuestionConcern,
     Record,
     Relationship,
     Source,

@@ -38,6 +38,11 @@ def display(value, precision, unknown=""):
     return f"{value.day} {value.strftime('%B %Y')}"
 
 
+def mark_inferred(shown, inferred):
+    """A date as readers see it, marked when it is our reading of the sources rather than theirs."""
+    return f"{shown} (inferred)" if inferred and shown else shown
+
+
 def iso(value, precision):
     """ISO 8601 reduced precision: '2021-11-13', '2021-05', '2015'."""
     if value is None:

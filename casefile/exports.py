@@ -66,6 +66,7 @@ def case_as_json(snapshot, request):
                 "subject": rel.subject.slug,
                 "kind": rel.kind,
                 "object": rel.object.slug,
+                "status": rel.status,
                 "period": rel.period,
                 "description": rel.description,
                 "citations": [_citation(c, request) for c in rel.public_citations],
@@ -94,9 +95,11 @@ def case_as_json(snapshot, request):
                 "id": event.pk,
                 "slug": event.slug,
                 "title": event.title,
+                "status": event.status,
                 "description": event.description,
                 "starts": dates.iso(event.starts_on, event.starts_precision),
                 "ends": dates.iso(event.ends_on, event.ends_precision),
+                "date_inferred": event.date_inferred,
                 "date_display": event.date_display,
                 "location": event.location,
                 "participants": [
@@ -122,7 +125,28 @@ def case_as_json(snapshot, request):
             for fact in sorted(snapshot.facts.values(), key=lambda f: f.slug)
         ],
         "right_of_reply": [line.as_json for line in reply_lines],
+        "open_questions": [
+            {
+                "id": question.pk,
+                "slug": question.slug,
+                "question": question.question,
+                "settled_by": question.settled_by,
+                "state": question.state,
+                "answer": question.answer,
+                "concerns": [_concern(record) for record in question.public_concerns],
+                "url": _url(request, question),
+            }
+            for question in snapshot.questions
+        ],
     }
+
+
+def _concern(record):
+    """A record an open question concerns, named as case.json names it elsewhere."""
+    kind = record._meta.model_name
+    if kind == "relationship":
+        return {"kind": kind, "id": record.pk}
+    return {"kind": kind, "slug": record.slug}
 
 
 RATINGS = {"confirmed": 4, "disputed": 2, "unverified": 3, "false": 1}
@@ -192,7 +216,8 @@ def relationship_graph(snapshot, link_query=""):
         ],
         "edges": [
             {"id": f"r{rel.pk}", "source": f"a{rel.subject.pk}", "target": f"a{rel.object.pk}",
-             "label": rel.get_kind_display(), "url": f"#relationship-{rel.pk}"}
+             "label": rel.get_kind_display(), "status": rel.status, "status_label": rel.get_status_display(),
+             "url": f"#relationship-{rel.pk}"}
             for rel in snapshot.relationships
         ],
     }

@@ -31,7 +31,8 @@ MAX_RESULTS_PER_KIND = 50
 def searchable(model, version):
     """What a Publication row keeps of an approved version for search: the fields of ROW_FIELDS."""
     if model not in SEARCH_FIELDS:
-        return {"slug": getattr(version, "slug", ""), "label": "", "status": "", "body": ""}
+        return {"slug": getattr(version, "slug", ""), "label": "", "status": getattr(version, "status", ""),
+                "body": ""}
     return {
         "slug": version.slug,
         "label": getattr(version, SEARCH_LABEL[model]),

@@ -271,7 +271,7 @@ def workflow_groups_in_transactional_tests(request):
 
     records = [
         "case", "actor", "relationship", "source", "event", "eventparticipant",
-        "fact", "factactor", "factevent", "citation",
+        "fact", "factactor", "factevent", "citation", "openquestion", "questionconcern",
     ]
     editing = [f"{action}_{model}" for action in ("add", "change", "view", "delete") for model in records]
     granted = list(Permission.objects.filter(

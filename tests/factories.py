@@ -21,6 +21,8 @@ from casefile.models import (
     FactActor,
     FactEvent,
     LegalReview,
+    OpenQuestion,
+    QuestionConcern,
     Relationship,
     ReplyAttempt,
     ReplyOverride,
@@ -145,9 +147,16 @@ def grow(case, reporter, editor, facts):
         Fact(case=case, slug=f"fact-{n}", statement=f"Statement number {n}.", status=[*Fact.Status][n % 4])
         for n in range(facts)
     ])
+    # Each status cited as the rules ask: a disputed fact on both sides, the rest on one.
+    one_side = {Fact.Status.CONFIRMED: Citation.Stance.SUPPORTS, Fact.Status.DISPUTED: Citation.Stance.SUPPORTS,
+                Fact.Status.FALSE: Citation.Stance.CONTRADICTS}
     create(Citation, [
-        Citation(fact=fact, source=sources[n % scale], locator="¶1", stance=[*Citation.Stance][n % 3])
+        Citation(fact=fact, source=sources[n % scale], locator="¶1",
+                 stance=one_side.get(fact.status, [*Citation.Stance][n % 3]))
         for n, fact in enumerate(new_facts)
+    ] + [
+        Citation(fact=fact, source=sources[n % scale], locator="¶2", stance=Citation.Stance.CONTRADICTS)
+        for n, fact in enumerate(new_facts) if fact.status == Fact.Status.DISPUTED
     ])
     create(FactActor, [FactActor(fact=fact, actor=actors[n % scale]) for n, fact in enumerate(new_facts)])
     publish_everything(case, editor)
@@ -166,6 +175,9 @@ def complete_case_file(case, user):
                   locator="¶4"), user)
     fact = Fact.objects.filter(case=case).first()
     save(FactEvent(fact=fact, event=Event.objects.filter(case=case).first()), user)
+    question = save(OpenQuestion(case=case, slug="who-signed", question="Who signed the contract?",
+                                 settled_by="The council minutes."), user)
+    save(QuestionConcern(question=question, fact=fact), user)
     add_copy_record(Source.objects.get(case=case, slug="daily"), user)
     add_reply_records(case, fact, mayor, user)
     add_login_records()

@@ -104,7 +104,7 @@ def test_the_diagram_ties_actors_by_labelled_edges_that_lead_to_their_citations(
     assert graph["edges"] == [{
         "id": f"r{relationship.pk}", "source": f"a{relationship.subject.pk}",
         "target": f"a{relationship.object.pk}", "label": "business partner of",
-        "url": f"#relationship-{relationship.pk}",
+        "status": "unverified", "status_label": "Unverified", "url": f"#relationship-{relationship.pk}",
     }]
     assert {node["url"] for node in graph["nodes"]} == {
         "/cases/harbour/actors/ana-mayor/?as_of=2030-01-01",

@@ -13,6 +13,7 @@ from casefile.models import (
     Decision,
     Event,
     Fact,
+    OpenQuestion,
     Relationship,
     Source,
 )
@@ -98,12 +99,49 @@ def test_every_disputed_fact_shows_sources_on_both_sides(seeded_case):
         assert fact.assessment, fact.slug
 
 
-def test_claims_only_one_document_makes_are_marked_unverified(seeded_case):
+def test_an_unverified_fact_rests_on_one_document_the_other_at_most_qualifying_it(seeded_case):
     unverified = Fact.objects.for_case(seeded_case).filter(status=Fact.Status.UNVERIFIED)
     assert unverified.exists()
     for fact in unverified:
-        documents = {c.source_id for c in fact.citations.all()}
+        documents = {c.source_id for c in fact.citations.exclude(stance=Citation.Stance.QUALIFIES)}
         assert len(documents) == 1, fact.slug
+
+
+def test_every_fact_event_and_relationship_of_the_seeded_case_passes_the_rules_of_its_status(seeded_case):
+    for model in (Fact, Event, Relationship):
+        for claim in model.objects.for_case(seeded_case):
+            assert claim.status_problem() is None, f"{claim}: {claim.status_problem()}"
+
+
+def test_the_seeded_case_marks_what_only_one_document_says_of_events_and_ties_as_unverified(seeded_case):
+    police = Relationship.objects.get(case=seeded_case, subject__slug="police", object__slug="lin-qingxing")
+    deal = Relationship.objects.get(case=seeded_case, subject__slug="xiao-yi", kind="contracted with",
+                                    object__slug="gm-foundation")
+    assert police.status == deal.status == Relationship.Status.UNVERIFIED
+    assert Event.objects.get(case=seeded_case, slug="gm-foundation-lawsuit-2019").status == "unverified"
+    assert Event.objects.get(case=seeded_case, slug="xiao-expelled-2021-11-13").status == "confirmed"
+
+
+def test_dates_the_documents_do_not_give_are_marked_as_inferred(seeded_case):
+    inferred = {event.slug: event.date_display for event in Event.objects.for_case(seeded_case)
+                if event.date_inferred}
+    assert inferred["showcase-projects-falter"] == "2018 (inferred)"
+    assert inferred["court-ruling-for-genesis-mining"] == "June 2021 (inferred)"
+    assert "xiao-expelled-2021-11-13" not in inferred
+
+
+def test_the_seeded_case_asks_the_open_questions_the_documents_leave(seeded_case):
+    questions = {question.slug: question for question in OpenQuestion.objects.for_case(seeded_case)}
+    assert {"what-the-ccdi-announcement-says", "what-was-said-at-the-ndrc-conference", "what-the-courts-decided",
+            "what-the-block-reported", "does-the-commentary-rest-on-reporting"} <= set(questions)
+    assert all(question.is_open and question.settled_by for question in questions.values())
+    ccdi = questions["what-the-ccdi-announcement-says"]
+    assert {concern.record.slug for concern in ccdi.concerns.all() if concern.source_id} == {
+        "ccdi-announcement-2021-11-13"}
+
+
+def test_the_name_genesis_alone_is_left_to_genesis_mining(seeded_case):
+    assert not Actor.objects.get(case=seeded_case, slug="fuzhou-genesis").is_known_as("Genesis")
 
 
 def test_every_imported_record_has_a_first_version_attributed_to_the_import(seeded_case):

@@ -15,6 +15,8 @@ WITH_SCOPES = [("casefile", "0007_publication_generation_scopes")]
 WITH_SEARCH_ENTRIES = [("casefile", "0008_search_entries")]
 BEFORE_PUBLICATIONS = [("casefile", "0010_single_line_text_fields")]
 WITH_PUBLICATIONS = [("casefile", "0011_publications")]
+BEFORE_CLAIM_STATUSES = [("casefile", "0014_right_of_reply_and_legal_review")]
+WITH_CLAIM_STATUSES = [("casefile", "0015_claim_statuses_and_open_questions")]
 
 
 def migrate(targets):
@@ -106,3 +108,27 @@ def published_pages():
         sorted(event.slug for event in snapshot.events.values()),
         found("contract"),
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_events_and_ties_readers_already_see_are_shown_unverified_after_the_migration(disputed_case):
+    try:
+        apps = migrate(BEFORE_CLAIM_STATUSES)
+        old_rows = apps.get_model("casefile", "Publication").objects.filter(
+            content_type__model__in=["event", "relationship"])
+        for row in old_rows:
+            row.content = {name: value for name, value in row.content.items()
+                           if name not in ("status", "date_inferred")}
+            row.status = ""
+            row.save()
+
+        migrate(WITH_CLAIM_STATUSES)
+        rows = Publication.objects.filter(content_type__model__in=["event", "relationship"])
+        assert sorted((row.content_type.model, row.status, row.content["status"]) for row in rows) == [
+            ("event", "unverified", "unverified"), ("event", "unverified", "unverified"),
+            ("relationship", "unverified", "unverified"),
+        ]
+        assert all(row.content["date_inferred"] is False for row in rows if row.content_type.model == "event")
+        assert [event.status for event in published.published_case("harbour").timeline] == ["unverified"] * 2
+    finally:
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes("casefile"))

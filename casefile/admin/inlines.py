@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import admin
 from django.db import models
 
-from ..models import Citation, EventParticipant, FactActor, FactEvent
+from ..models import Citation, EventParticipant, FactActor, FactEvent, QuestionConcern
 
 
 class ChildRows:
@@ -95,3 +95,13 @@ class FactEventInline(ChildRows, admin.TabularInline):
 
     def get_fields(self, request, obj=None):
         return ["event", *self.get_readonly_fields(request, obj)]
+
+
+class QuestionConcernInline(ChildRows, admin.TabularInline):
+    model = QuestionConcern
+    verbose_name, verbose_name_plural = "record it concerns", "records it concerns"
+    autocomplete_fields = ["fact", "event", "relationship", "source"]
+    first_row_on_a_new_record = True
+
+    def get_fields(self, request, obj=None):
+        return ["fact", "event", "relationship", "source", *self.get_readonly_fields(request, obj)]

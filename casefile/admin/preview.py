@@ -14,7 +14,7 @@ from django.urls import NoReverseMatch, reverse
 
 from .. import published, views, workflow
 from ..history import history_model
-from ..models import Actor, Case, Event, Fact, Relationship, Source
+from ..models import Actor, Case, Event, Fact, OpenQuestion, Relationship, Source
 
 RECORD_PAGES = {Actor: views.actor_detail, Event: views.event_detail, Fact: views.fact_detail,
                 Source: views.source_detail}
@@ -48,6 +48,8 @@ def _public_page(request, model, pk):
     case_slug = (published.public_rows(Case).filter(id=row.case_id).values_list("slug", flat=True).first())
     if case_slug is None:
         raise _NothingToShow("Readers will not see this record: its case is not public.")
+    if model is OpenQuestion:
+        return views.case_detail(request, case=case_slug)
     if model is Relationship:
         subject = history_model(Actor).objects.filter(
             history_id__in=published.public_rows(Actor).filter(id=row.subject_id).values("history_id")

@@ -21,6 +21,8 @@ from ..models import (
     Fact,
     FactActor,
     FactEvent,
+    OpenQuestion,
+    QuestionConcern,
     Relationship,
     Source,
 )
@@ -34,6 +36,7 @@ from .inlines import (
     FactCitationInline,
     FactEventInline,
     ParticipantInline,
+    QuestionConcernInline,
     RelationshipCitationInline,
 )
 from .states import ReviewStateFilter, StateColumnChangeList, review_state
@@ -132,6 +135,10 @@ class RecordAdmin(SimpleHistoryAdmin):
             workflow.resubmit(record, request.user, form.cleaned_data["change_reason"])
             transaction.on_commit(lambda: self._announce(request, record))
         request.review_notice = self._saved_notice(request, record, changed, change)
+        problem = record.status_problem() if hasattr(record, "status_problem") else None
+        if problem:
+            self.message_user(request, f"Saved, but an editor cannot approve it as it stands: {problem}",
+                              messages.WARNING)
 
     def _saved_notice(self, request, record, changed, change):
         kind = record._meta.verbose_name
@@ -310,7 +317,7 @@ def record_context(request, obj):
     }
 
 
-CASE_RECORD_KINDS = (Actor, Relationship, Source, Event, Fact)
+CASE_RECORD_KINDS = (Actor, Relationship, Source, Event, Fact, OpenQuestion)
 
 
 def case_records(case):
@@ -348,8 +355,8 @@ class ActorAdmin(RecordAdmin):
 
 @admin.register(Relationship)
 class RelationshipAdmin(RecordAdmin):
-    list_display = ["subject", "kind", "object", "period", "case"]
-    list_filter = ["case", "kind"]
+    list_display = ["subject", "kind", "object", "period", "status", "case"]
+    list_filter = ["case", "kind", "status"]
     list_select_related = ["subject", "object", "case"]
     search_fields = ["subject__name", "object__name", "description"]
     autocomplete_fields = ["case", "subject", "object"]
@@ -374,8 +381,8 @@ class SourceAdmin(SourceCopiesMixin, RecordAdmin):
 
 @admin.register(Event)
 class EventAdmin(RecordAdmin):
-    list_display = ["title", "date_display", "location", "case"]
-    list_filter = ["case", "starts_precision"]
+    list_display = ["title", "date_display", "location", "status", "case"]
+    list_filter = ["case", "status", "starts_precision"]
     list_select_related = ["case"]
     search_fields = ["title", "description", "location"]
     autocomplete_fields = ["case"]
@@ -403,6 +410,21 @@ class FactAdmin(RecordAdmin):
     @admin.display(description="Statement")
     def short_statement(self, fact):
         return fact.statement if len(fact.statement) <= 100 else fact.statement[:99] + "…"
+
+
+@admin.register(OpenQuestion)
+class OpenQuestionAdmin(RecordAdmin):
+    list_display = ["slug", "short_question", "state", "case"]
+    list_filter = ["case", "state"]
+    list_select_related = ["case"]
+    search_fields = ["slug", "question", "settled_by", "answer"]
+    autocomplete_fields = ["case"]
+    slug_source = "question"
+    inlines = [QuestionConcernInline]
+
+    @admin.display(description="Question")
+    def short_question(self, question):
+        return question.question if len(question.question) <= 100 else question.question[:99] + "…"
 
 
 class ChildAdmin(RecordAdmin):
@@ -447,3 +469,11 @@ class FactEventAdmin(ChildAdmin):
     list_select_related = ["fact", "event"]
     search_fields = ["fact__statement", "event__title"]
     autocomplete_fields = ["fact", "event"]
+
+
+@admin.register(QuestionConcern)
+class QuestionConcernAdmin(ChildAdmin):
+    list_display = ["question", "fact", "event", "relationship", "source"]
+    list_select_related = ["question", "fact", "event", "relationship__subject", "relationship__object", "source"]
+    search_fields = ["question__question"]
+    autocomplete_fields = ["question", "fact", "event", "relationship", "source"]

@@ -1,4 +1,4 @@
-"""The case file: actors, relationships, sources, events, facts and citations.
+"""The case file: actors, relationships, sources, events, facts, citations and open questions.
 
 Every record is versioned by simple-history. An editor's approval, a
 `Decision` in the log, names exactly one historical version; what readers see
@@ -11,6 +11,7 @@ from .captures import Capture, QuoteAnchor, SharedSource, capture_storage
 from .decisions import Decision
 from .publication import Publication, PublicationGeneration
 from .replies import Channel, LegalReview, ReplyAttempt, ReplyOverride, ReplyRequest
+from .questions import OpenQuestion, QuestionConcern
 from .records import (
     LOCATOR_PATTERN,
     MAX_QUOTE_WORDS,
@@ -18,6 +19,8 @@ from .records import (
     Case,
     CaseRecordQuerySet,
     Citation,
+    Claim,
+    ClaimStatus,
     Event,
     EventParticipant,
     Fact,
@@ -26,12 +29,14 @@ from .records import (
     Record,
     Relationship,
     Source,
+    claim_status_problem,
 )
 
 __all__ = [
     "DIRECTION_CONTROLS", "LOCATOR_PATTERN", "MAX_QUOTE_WORDS",
-    "Actor", "Capture", "Case", "CaseRecordQuerySet", "Citation", "Decision", "Event",
-    "EventParticipant", "Fact", "FactActor", "FactEvent", "Publication", "PublicationGeneration",
-    "QuoteAnchor", "Record", "Channel", "LegalReview", "ReplyAttempt", "ReplyOverride", "ReplyRequest", "Relationship", "SharedSource", "Source", "capture_storage",
-    "quote_word_count", "refuse_direction_controls", "validate_single_line",
+    "Actor", "Capture", "Case", "CaseRecordQuerySet", "Channel", "Citation", "Claim", "ClaimStatus", "Decision",
+    "Event", "EventParticipant", "Fact", "FactActor", "FactEvent", "LegalReview", "OpenQuestion", "Publication",
+    "PublicationGeneration", "QuestionConcern", "QuoteAnchor", "Record", "Relationship", "ReplyAttempt",
+    "ReplyOverride", "ReplyRequest", "SharedSource", "Source", "capture_storage",
+    "claim_status_problem", "quote_word_count", "refuse_direction_controls", "validate_single_line",
 ]

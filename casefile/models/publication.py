@@ -66,7 +66,7 @@ class Publication(models.Model):
     slug = models.SlugField(max_length=100, blank=True)
     label = models.TextField(blank=True, help_text="What a search result shows.")
     status = models.CharField(
-        max_length=20, blank=True, choices=Fact.Status.choices, help_text="A fact's status; blank for the rest."
+        max_length=20, blank=True, choices=Fact.Status.choices, help_text="A fact's, event's or relationship's status; blank for the rest."
     )
     body = models.TextField(blank=True, help_text="Every searched field, one per line; blank if not searched.")
     # Filled on PostgreSQL only, where search ranks by it.

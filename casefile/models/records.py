@@ -83,6 +83,68 @@ class CaseRecordQuerySet(models.QuerySet):
         return self.filter(case=case)
 
 
+class ClaimStatus(models.TextChoices):
+    """How far the sources bear out a claim: a fact, an event or a relationship."""
+
+    CONFIRMED = "confirmed", "Confirmed"
+    DISPUTED = "disputed", "Disputed"
+    UNVERIFIED = "unverified", "Unverified"
+    FALSE = "false", "False"
+
+
+CLAIM_STATUS_HELP = (
+    "Confirmed: supported by the sources and contradicted by none. "
+    "Disputed: the sources disagree; each side is shown with the source it rests on. "
+    "Unverified: only one side of the sources says so (often a single source) and we have not "
+    "checked it; repeat it only with attribution. "
+    "False: the sources show it to be untrue."
+)
+
+
+def claim_status_problem(status, stances, kind="claim"):
+    """Why citations of these stances do not bear out a claim of this status, or None.
+
+    A citation that qualifies a claim counts on neither side.
+    """
+    stances = list(stances)
+    supporting = stances.count(Citation.Stance.SUPPORTS)
+    contradicting = stances.count(Citation.Stance.CONTRADICTS)
+    cited = f"it has {supporting} supporting and {contradicting} contradicting citations"
+    if status == ClaimStatus.DISPUTED and not (supporting and contradicting):
+        return (f"A disputed {kind} cites at least one source that supports it and one that contradicts "
+                f"it; {cited}. Add the missing side, or change its status.")
+    if status == ClaimStatus.CONFIRMED and (not supporting or contradicting):
+        return (f"A confirmed {kind} cites at least one supporting source and none contradicting it; "
+                f"{cited}. Mark it disputed or unverified, or correct the stances.")
+    if status == ClaimStatus.UNVERIFIED and supporting and contradicting:
+        return (f"An unverified {kind} rests on one side only; {cited}. Mark it disputed, or mark "
+                "a passage that neither supports nor contradicts it as one that qualifies it.")
+    return None
+
+
+def claim_status_field():
+    """The status of a claim, declared where each kind of claim shows it in its form."""
+    return models.CharField(
+        max_length=20, choices=ClaimStatus.choices, default=ClaimStatus.UNVERIFIED, help_text=CLAIM_STATUS_HELP,
+    )
+
+
+class Claim(Record):
+    """A record that asserts something the sources bear out or not: it has a `status`."""
+
+    Status = ClaimStatus
+
+    class Meta:
+        abstract = True
+
+    def status_problem(self, stances=None):
+        """`claim_status_problem()` of this record, with its working citations unless given stances."""
+        if stances is None:
+            stances = [] if self.pk is None else self.citations.filter(
+                removal_proposed=False).values_list("stance", flat=True)
+        return claim_status_problem(self.status, stances, self._meta.verbose_name)
+
+
 class Actor(Record):
     class Kind(models.TextChoices):
         PERSON = "person", "Person"
@@ -127,7 +189,7 @@ class Actor(Record):
 
 
 
-class Relationship(Record):
+class Relationship(Claim):
     class Kind(models.TextChoices):
         HELD_OFFICE_IN = "held office in", "held office in"
         CONTROLS = "controls", "controls"
@@ -153,6 +215,7 @@ class Relationship(Record):
         max_length=5, choices=Precision.choices, default=Precision.DAY
     )
     description = models.TextField(blank=True)
+    status = claim_status_field()
 
     objects = CaseRecordQuerySet.as_manager()
 
@@ -287,11 +350,12 @@ class Source(Record):
 
 
 
-class Event(Record):
+class Event(Claim):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     slug = models.SlugField(max_length=100)
     title = models.CharField(max_length=300, validators=[validate_single_line])
     description = models.TextField(blank=True)
+    status = claim_status_field()
     starts_on = models.DateField()
     starts_precision = models.CharField(
         max_length=5, choices=Precision.choices, default=Precision.DAY
@@ -299,6 +363,11 @@ class Event(Record):
     ends_on = models.DateField(null=True, blank=True)
     ends_precision = models.CharField(
         max_length=5, choices=Precision.choices, default=Precision.DAY
+    )
+    date_inferred = models.BooleanField(
+        default=False,
+        help_text="The sources do not give this date; it is our reading of them. Readers see it "
+        "marked as inferred; say in the description how it was worked out.",
     )
     location = models.CharField(max_length=200, blank=True, validators=[validate_single_line])
     participants = models.ManyToManyField(Actor, through="EventParticipant", related_name="events")
@@ -325,9 +394,8 @@ class Event(Record):
     @property
     def date_display(self):
         start = dates.display(self.starts_on, self.starts_precision)
-        if self.ends_on:
-            return f"{start} – {dates.display(self.ends_on, self.ends_precision)}"
-        return start
+        shown = f"{start} – {dates.display(self.ends_on, self.ends_precision)}" if self.ends_on else start
+        return dates.mark_inferred(shown, self.date_inferred)
 
     @property
     def timeline_key(self):
@@ -369,28 +437,11 @@ class EventParticipant(Record):
             raise ValidationError({"actor": "This actor belongs to another case."})
 
 
-class Fact(Record):
-    class Status(models.TextChoices):
-        CONFIRMED = "confirmed", "Confirmed"
-        DISPUTED = "disputed", "Disputed"
-        UNVERIFIED = "unverified", "Unverified"
-        FALSE = "false", "False"
-
+class Fact(Claim):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="facts")
     slug = models.SlugField(max_length=100)
     statement = models.TextField()
-    status = models.CharField(
-        max_length=20,
-        choices=Status.choices,
-        default=Status.UNVERIFIED,
-        help_text=(
-            "Confirmed: supported by the sources and contradicted by none. "
-            "Disputed: the sources disagree; each side is shown with the source it rests on. "
-            "Unverified: only one source says so and we have not checked it; repeat it only "
-            "with attribution. "
-            "False: the sources show it to be untrue."
-        ),
-    )
+    status = claim_status_field()
     assessment = models.TextField(
         blank=True, help_text="The editor's assessment: why this status, what is still open."
     )
@@ -545,3 +596,4 @@ class Citation(Record):
             errors["source"] = "This source belongs to another case."
         if errors:
             raise ValidationError(errors)
+

@@ -18,6 +18,8 @@ from ..models import (
     Fact,
     FactActor,
     FactEvent,
+    OpenQuestion,
+    QuestionConcern,
     Relationship,
     Source,
 )
@@ -79,7 +81,7 @@ def corrections(snapshot):
     relationships = {relationship.pk: relationship for relationship in snapshot.relationships}
     public_records = {
         Actor: snapshot.actors, Source: snapshot.sources, Event: snapshot.events,
-        Fact: snapshot.facts, Relationship: relationships,
+        Fact: snapshot.facts, Relationship: relationships, OpenQuestion: snapshot.open_questions,
     }
     entries = []
     for decision in decisions:
@@ -125,12 +127,13 @@ def corrections(snapshot):
 
 # Records whose name is made of their own fields only, so that an approved
 # version names itself without reading any working record.
-SELF_NAMED = (Case, Actor, Source, Event, Fact)
+SELF_NAMED = (Case, Actor, Source, Event, Fact, OpenQuestion)
 CHILD_PARENTS = {
     Citation: (("fact", Fact), ("event", Event), ("relationship", Relationship)),
     EventParticipant: (("event", Event),),
     FactActor: (("fact", Fact),),
     FactEvent: (("fact", Fact),),
+    QuestionConcern: (("question", OpenQuestion),),
 }
 
 

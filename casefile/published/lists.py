@@ -17,7 +17,9 @@ from ..models import (
     EventParticipant,
     Fact,
     FactActor,
+    OpenQuestion,
     Publication,
+    QuestionConcern,
     Relationship,
     Source,
 )
@@ -77,6 +79,7 @@ class CaseOverview:
     disputed_facts: list
     sources_by_title: list
     counts: dict
+    open_questions: list
 
     @property
     def more_events(self):
@@ -207,13 +210,17 @@ def overview(reader):
     timeline = PublicList(reader, Event)[:CASE_PAGE_ITEMS]
     sources = PublicList(reader, Source)[:CASE_PAGE_ITEMS]
     shown_sources = _ids(sources, "pk")
+    questions = {OpenQuestion: reader.load(OpenQuestion), QuestionConcern: reader.load(QuestionConcern)}
+    concerned = _concerned(questions[QuestionConcern])
     snapshot = reader.assemble({
         Actor: reader.load(Actor, id__in=set(key_actor_ids) | _ids(relationships, "subject_id", "object_id")),
-        Source: sources + reader.load(Source, id__in=_ids(citations, "source_id") - shown_sources),
+        Source: sources + reader.load(
+            Source, id__in=(_ids(citations, "source_id") | concerned[Source]) - shown_sources),
         Relationship: relationships,
-        Event: timeline,
-        Fact: shown_facts,
+        Event: timeline + reader.load(Event, id__in=concerned[Event] - _ids(timeline, "pk")),
+        Fact: shown_facts + reader.load(Fact, id__in=concerned[Fact] - set(shown_fact_ids)),
         Citation: citations,
+        **questions,
     })
 
     counts = Counter({status: 0 for status in Fact.Status})
@@ -237,7 +244,13 @@ def overview(reader):
         sources_by_title=[snapshot.sources[source.pk] for source in sources],
         counts={**counts, "actor": len(actor_names), "event": len(event_ids),
                 "fact": len(fact_statuses), "source": PublicList(reader, Source).count()},
+        open_questions=snapshot.questions,
     )
+
+
+def _concerned(concerns):
+    """{model: ids} of the facts, events and sources the open questions concern."""
+    return {model: _ids(concerns, f"{model._meta.model_name}_id") for model in (Fact, Event, Source)}
 
 def _overview_now(reader):
     """`overview()` from the Publication rows: one narrow read of the whole case's ordering
@@ -283,9 +296,17 @@ def _overview_now(reader):
         Actor: ([], {"id__in": set(key_actor_ids) | ends}),
         Relationship: ([], {"id__in": relationship_ids}),
         Citation: ([Q(fact_id__in=disputed_ids) | Q(relationship_id__in=relationship_ids)], {}),
+        OpenQuestion: ([], {}),
+        QuestionConcern: ([], {}),
     })
-    cited = _ids(shown[Citation], "source_id") - set(source_ids[:CASE_PAGE_ITEMS])
-    snapshot = reader.assemble({**shown, Source: shown[Source] + reader.load(Source, id__in=cited)})
+    # What the citations shown cite and the open questions concern, beyond what is shown already.
+    concerned = _concerned(shown[QuestionConcern])
+    more = reader.load_together({
+        Source: ([], {"id__in": (_ids(shown[Citation], "source_id") | concerned[Source]) - _ids(shown[Source], "pk")}),
+        Fact: ([], {"id__in": concerned[Fact] - _ids(shown[Fact], "pk")}),
+        Event: ([], {"id__in": concerned[Event] - _ids(shown[Event], "pk")}),
+    })
+    snapshot = reader.assemble({**shown, **{model: shown[model] + more[model] for model in more}})
 
     counts = Counter({status: 0 for status in Fact.Status})
     counts.update(fact_statuses.values())
@@ -306,4 +327,5 @@ def _overview_now(reader):
         sources_by_title=present(snapshot.sources, source_ids[:CASE_PAGE_ITEMS]),
         counts={**counts, "actor": len(actor_names), "event": len(event_ids),
                 "fact": len(fact_statuses), "source": len(source_ids)},
+        open_questions=snapshot.questions,
     )

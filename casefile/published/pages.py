@@ -18,7 +18,9 @@ from ..models import (
     Fact,
     FactActor,
     FactEvent,
+    OpenQuestion,
     Publication,
+    QuestionConcern,
     Relationship,
     Source,
 )
@@ -39,6 +41,7 @@ class PublishedCase:
     relationships: list = field(default_factory=list)
     # (fact or event, actor) of each public allegation: a link marked `alleged` between public records.
     allegations: list = field(default_factory=list)
+    open_questions: dict = field(default_factory=dict)
 
     @cached_property
     def publication_dates(self):
@@ -66,6 +69,11 @@ class PublishedCase:
             (fact for fact in self.facts.values() if fact.status == Fact.Status.DISPUTED),
             key=lambda fact: fact.slug,
         )
+
+    @property
+    def questions(self):
+        """The open questions, those still open first."""
+        return sorted(self.open_questions.values(), key=lambda question: (not question.is_open, question.slug))
 
     @property
     def actors_by_name(self):
@@ -193,7 +201,8 @@ def _source_page(reader, slug):
 
 
 PAGE_READS = {"actor": _actor_page, "event": _event_page, "fact": _fact_page, "source": _source_page}
-LINK_ORDER = (Actor, Source, Relationship, Event, EventParticipant, Fact, FactActor, FactEvent, Citation)
+LINK_ORDER = (Actor, Source, Relationship, Event, EventParticipant, Fact, FactActor, FactEvent, Citation,
+              OpenQuestion, QuestionConcern)
 
 
 def _content_key(name):
@@ -382,6 +391,18 @@ class _Reader:
                 (stance, [c for c in fact.public_citations if c.stance == stance])
                 for stance in Citation.Stance
             ]
+        for question in records[OpenQuestion]:
+            question.case = case
+            question.public_concerns = []
+            snapshot.open_questions[question.pk] = question
+        concerned = {"fact": snapshot.facts, "event": snapshot.events, "relationship": relationships,
+                     "source": snapshot.sources}
+        for concern in sorted(records[QuestionConcern], key=lambda concern: concern.pk):
+            question = snapshot.open_questions.get(concern.question_id)
+            for name, shown in concerned.items():
+                record = shown.get(getattr(concern, f"{name}_id"))
+                if question is not None and record is not None:
+                    question.public_concerns.append(record)
         for source in snapshot.sources.values():
             source.public_citations.sort(key=lambda c: c.pk)
             source.public_relays.sort(key=lambda s: s.title)

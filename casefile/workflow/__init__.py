@@ -62,13 +62,14 @@ from .publication import publish, republish
 from .queue import fingerprint, load_companions, load_records, review_queue
 from .readiness import refuse_unready_for_publication
 from .rework import Discarded, discard_changes, family_of, resubmit
+from .rules import UnfoundedClaim, refuse_unfounded_claims
 from .states import ReviewState, pks_in_state, record_states, waiting_by_case, work_of
 
 # What the rest of the project uses, from here and from the modules above.
 __all__ = [
     "EDITORS", "REPORTERS", "TOP_LEVEL", "TRACKED",
     "AlreadyDecided", "EditConflict", "EvidenceLeftBehind", "StaleReview", "UnapprovedReference",
-    "WorkflowError",
+    "UnfoundedClaim", "WorkflowError",
     "announce_changes", "announce_to_legal", "approve", "approve_case", "approved_version", "check_edit_token",
     "content_type", "delete_record", "delete_records", "edit_token", "ever_approved", "fingerprint",
     "is_editor",
@@ -175,8 +176,9 @@ def approve(editor, versions, comment=""):
     """Approve exactly the given versions, {(model, pk): history_id}, as one change.
 
     Refused if any record changed since review, if a pending child of an
-    approved record was not part of the review, or if a record refers to one
-    readers cannot see and that is not approved with it. Reads and writes in
+    approved record was not part of the review, if a record refers to one
+    readers cannot see and that is not approved with it, or if a claim's
+    status would not agree with its citations (`rules`). Reads and writes in
     a few queries per kind of record, however many records are approved.
     """
     if not is_editor(editor):
@@ -221,6 +223,7 @@ def approve(editor, versions, comment=""):
             )
         _refuse_evidence_left_behind(changes)
         refuse_unready_for_publication(changes.values())
+        refuse_unfounded_claims(changes)
         # Quotes of sources the newsroom holds a copy of must stand in it.
         anchor_quotes(changes.values())
         shown_in = _cases_showing(changes.values())

@@ -22,7 +22,9 @@ from ..models import (
     Fact,
     FactActor,
     FactEvent,
+    OpenQuestion,
     Publication,
+    QuestionConcern,
     Relationship,
     Source,
 )
@@ -31,13 +33,14 @@ from ..models import (
 REPORTERS = "Reporters"
 EDITORS = "Editors"
 
-TOP_LEVEL = (Case, Actor, Source, Relationship, Event, Fact)
+TOP_LEVEL = (Case, Actor, Source, Relationship, Event, Fact, OpenQuestion)
 CHILDREN = {
     Fact: ((Citation, "fact"), (FactActor, "fact"), (FactEvent, "fact")),
     Event: ((Citation, "event"), (EventParticipant, "event")),
     Relationship: ((Citation, "relationship"),),
+    OpenQuestion: ((QuestionConcern, "question"),),
 }
-TRACKED = TOP_LEVEL + (Citation, EventParticipant, FactActor, FactEvent)
+TRACKED = TOP_LEVEL + (Citation, EventParticipant, FactActor, FactEvent, QuestionConcern)
 
 # Fields naming another record that must be public, or approved at the same
 # time, before this record can be.
@@ -52,6 +55,8 @@ REFERENCES = {
     EventParticipant: ("event", "actor"),
     FactActor: ("fact", "actor"),
     FactEvent: ("fact", "event"),
+    OpenQuestion: ("case",),
+    QuestionConcern: ("question", "fact", "event", "relationship", "source"),
 }
 NOT_COMPARED = {"id", "history_id", "history_date", "history_user", "history_type",
                 "history_change_reason", "history_relation",

@@ -86,6 +86,8 @@ def test_deleting_an_approved_citation_inline_proposes_its_removal_instead(
     index = next(k.split("-")[1] for k, v in data.items()
                  if re.fullmatch(r"citations-\d+-id", k) and v == [str(citation.pk)])
     data[f"citations-{index}-DELETE"] = ["on"]
+    # Without its one supporting source the fact can no longer be confirmed.
+    data["status"] = ["unverified"]
     data["change_reason"] = ["This paragraph does not say it"]
     saved(reporter_client.post(change_url(fact), data))
 

@@ -41,7 +41,7 @@ def test_the_preview_shows_the_page_as_readers_will_see_it_and_publishes_nothing
     data = open_form(reporter_client, change_url(fact), "fact_form")
     add_row(data, "citations", {"source": Source.objects.get(slug="daily").pk, "stance": "contradicts",
                                 "locator": "¶9", "quote": "nine million"})
-    saved(post_form(reporter_client, change_url(fact), data, "The ruling", statement="Worth 9 million."))
+    saved(post_form(reporter_client, change_url(fact), data, "The ruling", statement="Worth 9 million.", status="disputed"))
     decisions, entries = Decision.objects.count(), list(Publication.objects.values_list("body", flat=True))
 
     with django_capture_on_commit_callbacks(execute=True):

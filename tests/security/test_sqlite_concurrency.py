@@ -64,7 +64,7 @@ def save_and_approve_at_once():
     people += [first_editor] + [person(f"editor-{n}", workflow.EDITORS) for n in range(1, EDITORS_AT_ONCE)]
     facts = {}
     for user in people:
-        fact = Fact(case=case, slug=f"fact-of-{user.username}", status=Fact.Status.CONFIRMED,
+        fact = Fact(case=case, slug=f"fact-of-{user.username}", status=Fact.Status.UNVERIFIED,
                     statement=f"{user.username} wrote this.")
         fact.full_clean()
         workflow.save_record(fact, user, "first version")

@@ -30,6 +30,8 @@ from casefile.models import (
     FactActor,
     FactEvent,
     LegalReview,
+    OpenQuestion,
+    QuestionConcern,
     Relationship,
     ReplyAttempt,
     ReplyOverride,
@@ -41,14 +43,15 @@ EXPORT_FORMAT = "casefile-case-export"
 EXPORT_VERSION = 1
 
 # Parents before children, so the file reads in the order the case was built.
-CASE_RECORDS = (Actor, Source, Relationship, Event, Fact)
+CASE_RECORDS = (Actor, Source, Relationship, Event, Fact, OpenQuestion)
 CHILD_RECORDS = {
     Citation: ("fact", "event", "relationship"),
     EventParticipant: ("event",),
     FactActor: ("fact",),
     FactEvent: ("fact",),
+    QuestionConcern: ("question",),
 }
-PARENT_MODELS = {"fact": Fact, "event": Event, "relationship": Relationship}
+PARENT_MODELS = {"fact": Fact, "event": Event, "relationship": Relationship, "question": OpenQuestion}
 USER_FIELDS = ("username", "first_name", "last_name", "email")
 
 

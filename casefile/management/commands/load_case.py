@@ -29,6 +29,8 @@ from casefile.models import (
     Fact,
     FactActor,
     FactEvent,
+    OpenQuestion,
+    QuestionConcern,
     Relationship,
     Source,
 )
@@ -122,13 +124,26 @@ class Loader:
                 source = sources.get(entry["source"])
                 if source is None:
                     raise CommandError(f"Citation of unknown source {entry['source']!r} on {parent}")
+                # Two passages of one paragraph may bear on a record the same way: the quote tells them apart.
                 entries.append((
                     {parent_field: parent, "source": source, "locator": entry["locator"],
-                     "stance": entry.get("stance", Citation.Stance.SUPPORTS)},
-                    {"quote": entry.get("quote", ""), "note": entry.get("note", "")},
+                     "stance": entry.get("stance", Citation.Stance.SUPPORTS), "quote": entry.get("quote", "")},
+                    {"note": entry.get("note", "")},
                 ))
         parents = [parent for parent, _ in pairs if parent.pk is not None]
-        return self.upsert_all(Citation, entries, Citation.objects.filter(**{f"{parent_field}__in": parents}))
+        existing = list(Citation.objects.filter(**{f"{parent_field}__in": parents}, removal_proposed=False))
+        kept = self.upsert_all(Citation, entries, existing)
+        self.retire([citation for citation in existing if citation not in kept])
+        return kept
+
+    def retire(self, records):
+        """Take out what the fixture no longer holds: delete it if never published, else propose its removal."""
+        for record in records:
+            if workflow.ever_approved(record):
+                workflow.propose_removal(record, None, self.reason)
+            else:
+                workflow.delete_record(record, None, self.reason)
+            self.saved += 1
 
 
 def load(data, reason):
@@ -158,8 +173,8 @@ def load(data, reason):
     loaded = loader.upsert_all(Relationship, ((
         {"case": case, "subject": actor(entry["subject"]), "kind": entry["kind"],
          "object": actor(entry["object"])},
-        {**period(entry), "description": entry.get("description", "")},
-    ) for entry in relationships), Relationship.objects.filter(case=case))
+        {**period(entry), "description": entry.get("description", ""), **claim_status(entry)},
+    ) for entry in relationships), Relationship.objects.filter(case=case).select_related("subject", "object"))
     loader.citations("relationship", [
         (relationship, entry.get("citations", [])) for relationship, entry in zip(loaded, relationships)
     ], sources)
@@ -170,7 +185,8 @@ def load(data, reason):
     events = dict(zip((entry["slug"] for entry in event_entries), loader.upsert_all(Event, ((
         {"case": case, "slug": entry["slug"]},
         {"title": entry["title"], "description": entry.get("description", ""), **period(entry),
-         "location": entry.get("location", "")},
+         "date_inferred": entry.get("date_inferred", False), "location": entry.get("location", ""),
+         **claim_status(entry)},
     ) for entry in event_entries), Event.objects.filter(case=case))))
     alleged = allegations(data, actors, events)
     loader.upsert_all(EventParticipant, (
@@ -214,6 +230,10 @@ def load(data, reason):
     loader.citations("fact", [
         (facts[entry["slug"]], entry.get("citations", [])) for entry in fact_entries
     ], sources)
+    load_open_questions(loader, case, data.get("open_questions", []), {
+        "fact": facts, "event": events, "source": sources,
+        "relationship": {(r.subject.slug, r.kind, r.object.slug): r for r in loaded},
+    })
     return case, loader
 
 
@@ -232,6 +252,31 @@ def allegations(data, actors, events):
                 raise CommandError(f"Unknown actor {slug!r}")
             alleged.add((kind, entry[kind], slug))
     return alleged
+
+
+def claim_status(entry):
+    """An event's or relationship's status; what the fixture does not say stays unverified."""
+    return {"status": entry.get("status", Relationship.Status.UNVERIFIED)}
+
+
+def load_open_questions(loader, case, entries, records):
+    """Open questions and the records each concerns, named by slug (a relationship by its three parts)."""
+    questions = loader.upsert_all(OpenQuestion, ((
+        {"case": case, "slug": entry["slug"]},
+        {"question": entry["question"], "settled_by": entry["settled_by"],
+         "state": entry.get("state", OpenQuestion.State.OPEN), "answer": entry.get("answer", "")},
+    ) for entry in entries), OpenQuestion.objects.filter(case=case))
+    concerns = []
+    for question, entry in zip(questions, entries):
+        for concern in entry.get("concerns", []):
+            [(kind, name)] = concern.items()
+            key = tuple(name) if kind == "relationship" else name
+            record = records.get(kind, {}).get(key)
+            if record is None:
+                raise CommandError(f"Open question {entry['slug']!r} concerns unknown {kind} {name!r}")
+            concerns.append(({"question": question, **dict.fromkeys(QuestionConcern.RECORD_FIELDS),
+                              kind: record}, {}))
+    loader.upsert_all(QuestionConcern, concerns, QuestionConcern.objects.filter(question__case=case))
 
 
 def period(entry):

@@ -36,7 +36,7 @@ def corrected_case(disputed_case, reporter, editor):
     fact = Fact.objects.get(slug="contract-value")
     fact.statement = "The contract was worth 7 million."
     save(fact, reporter)
-    workflow.approve_case(editor, disputed_case, "The audit gave a higher value.")
+    workflow.approve_case(editor, disputed_case, "Checked.", public_note="The audit gave a higher value.")
     return disputed_case
 
 
@@ -84,7 +84,7 @@ def test_a_reader_follows_the_case_from_the_home_page_to_a_source_search_and_cor
     page.get_by_role("link", name="Corrections log").click()
     corrections = page.locator("main").inner_text()
     assert "The audit gave a higher value." in corrections
-    assert "changed: statement" in corrections
+    assert "The statement of the fact" in corrections
     assert page.script_errors == []
 
 

@@ -20,6 +20,7 @@ from .ids import parse_id, parse_key, url_id
 
 class ReviewForm(forms.Form):
     comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    public_note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 @admin.register(Decision)
@@ -112,7 +113,7 @@ class DecisionAdmin(admin.ModelAdmin):
                     workflow.reject(request.user, versions, comment)
                     self.message_user(request, "Rejected. The reporter has been told why.")
                 else:
-                    workflow.approve(request.user, versions, comment)
+                    workflow.approve(request.user, versions, comment, form.cleaned_data["public_note"])
                     self.message_user(request, "Approved. Readers now see this version.")
                 return HttpResponseRedirect(reverse("admin:casefile_review_queue"))
             except (workflow.WorkflowError, ValidationError) as refusal:

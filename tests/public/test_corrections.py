@@ -163,5 +163,17 @@ def test_a_case_page_as_of_a_date_shows_the_versions_approved_then_and_says_so(
     assert "as it was published on" not in text(page(client, case_url(case_file)))
 
 
-def test_a_case_as_of_a_date_before_it_was_published_is_not_found(client, case_file):
-    assert client.get(case_url(case_file) + "?as_of=2000-01-01").status_code == 404
+def test_a_case_as_of_a_date_before_it_was_published_says_when_it_was_first_published(client, case_file):
+    response = client.get(case_url(case_file) + "?as_of=2000-01-01")
+    assert response.status_code == 404
+    shown = quoted_text(response.content.decode())
+    first = Decision.objects.filter(case=case_file).earliest("decided_at").decided_at
+    assert "“Harbour contracts” was not yet published on 1 January 2000" in shown
+    assert f"first published on {first.day} {first:%B %Y}" in shown
+    assert f'href="/cases/harbour/?as_of={first.date().isoformat()}"' in response.content.decode()
+
+
+def test_a_case_never_published_is_not_found_on_any_date(client, case_file):
+    response = client.get("/cases/no-such-case/?as_of=2000-01-01")
+    assert response.status_code == 404
+    assert "first published" not in response.content.decode()

@@ -53,6 +53,7 @@ def reader_pages(base):
         "corrections": f"{case}corrections/",
         "search": f"{base}/search/?q=contract",
         "bad-date": f"{case}?as_of=yesterday",
+        "not-yet-published": f"{case}?as_of=2000-01-01",
         "not-found": f"{base}/cases/no-such-case/",
     }
 

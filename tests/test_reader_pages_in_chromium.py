@@ -142,3 +142,40 @@ def test_choosing_an_actor_shows_only_their_ties_in_the_diagram_and_the_list(
     assert page.get_by_role("link", name="Open the page of Lin Qingxing").is_visible()
     page.get_by_label("Show the ties of").select_option(label="every actor")
     assert sum(item.is_visible() for item in ties.all()) == everyone
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_printed_case_page_leaves_out_navigation_forms_and_diagram_and_keeps_its_sources(
+    live_server, open_context, disputed_case, size
+):
+    page = open_context(size).new_page()
+    page.goto(live_server.url + "/cases/harbour/")
+    page.emulate_media(media="print")
+    for hidden in (".site-header", ".contents", ".as-of-picker", "figure.graph", ".share", ".site-footer"):
+        assert not page.locator(hidden).is_visible(), hidden
+    # The ties are printed as a list, folded on screen or not.
+    assert page.get_by_text("business partner of").is_visible()
+    sources = page.locator("#sources").inner_text()
+    assert "Company registry extract" in sources and "https://registry.example.org/quay" in sources
+    assert page.locator(".cite-text").is_visible()
+
+    page.goto(live_server.url + "/cases/harbour/facts/mayor-owns-shares/")
+    assert not page.locator(".site-header").is_visible()
+    assert "https://registry.example.org/quay" in page.locator("main").inner_text()
+    page.emulate_media(media="screen")
+    assert "https://registry.example.org/quay" not in page.locator("main").inner_text()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_date_picker_leads_to_the_case_as_published_that_day(live_server, open_context, disputed_case, size):
+    from django.utils import timezone
+
+    page = open_context(size).new_page()
+    page.goto(live_server.url + "/cases/harbour/")
+    today = timezone.now().date().isoformat()
+    page.get_by_label("Read the case as published on a given day").fill(today)
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_load_state()
+    assert page.url == f"{live_server.url}/cases/harbour/?as_of={today}"
+    assert "You are reading this case as it was published on" in page.locator(".as-of").inner_text()
+    assert page.get_by_label("Read the case as published on a given day").input_value() == today

@@ -64,12 +64,12 @@ def _snapshot(request, case_slug, kind=None, slug=None):
     return snapshot
 
 
-def _citation(request, snapshot, kind, title, address):
-    """How to cite the version of a page shown: a permalink to the page as of the day of the
-    case's last approval shown, which no later approval changes."""
-    if snapshot.last_updated is None:
-        return None
-    date = snapshot.as_of or snapshot.last_updated.astimezone(datetime.timezone.utc).date()
+def _citation(request, snapshot, kind, title, address, last_changed=None):
+    """How to cite the version of a page shown: a permalink to the page as published at the end
+    of the day read, or of the day of its last change when it is known, or else of today."""
+    date = snapshot.as_of or (
+        last_changed.astimezone(datetime.timezone.utc).date() if last_changed else timezone.now().date()
+    )
     permalink = request.build_absolute_uri(address) + "?" + urlencode({"as_of": date.isoformat()})
     return {"kind": kind, "title": title, "date": date, "permalink": permalink}
 
@@ -158,8 +158,10 @@ def case_detail(request, case):
     context = _case_context(captures.attach_copies(overview.snapshot), overview=overview)
     context["graph"] = exports.relationship_graph(overview.snapshot, link_query=context["as_of_query"])
     context["today"] = timezone.now().date()
+    snapshot = overview.snapshot
     context["citation"] = _citation(
-        request, overview.snapshot, "case file", overview.snapshot.case.title, overview.snapshot.case.get_absolute_url()
+        request, snapshot, "case file", snapshot.case.title, snapshot.case.get_absolute_url(),
+        last_changed=snapshot.last_updated,
     )
     return render(request, "casefile/case_detail.html", context)
 

@@ -207,17 +207,19 @@ def relationship_graph(snapshot, link_query=""):
     tied = {rel.subject.pk for rel in snapshot.relationships} | {
         rel.object.pk for rel in snapshot.relationships
     }
+    edges = [
+        {"id": f"r{rel.pk}", "source": f"a{rel.subject.pk}", "target": f"a{rel.object.pk}",
+         "label": rel.get_kind_display(), "status": rel.status, "status_label": rel.get_status_display(),
+         "url": f"#relationship-{rel.pk}"}
+        for rel in snapshot.relationships
+    ]
     return {
+        "statuses": sorted({edge["status"] for edge in edges if "status" in edge} - {"confirmed"}),
         "nodes": [
             {"id": f"a{actor.pk}", "label": actor.name, "kind": actor.kind,
              "url": actor.get_absolute_url() + link_query}
             for actor in sorted(snapshot.actors.values(), key=lambda a: a.name)
             if actor.pk in tied
         ],
-        "edges": [
-            {"id": f"r{rel.pk}", "source": f"a{rel.subject.pk}", "target": f"a{rel.object.pk}",
-             "label": rel.get_kind_display(), "status": rel.status, "status_label": rel.get_status_display(),
-             "url": f"#relationship-{rel.pk}"}
-            for rel in snapshot.relationships
-        ],
+        "edges": edges,
     }

@@ -14,7 +14,7 @@ from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-from . import captures, exports, published
+from . import captures, exports, feeds, published
 from .models import Actor, Case, Event, Fact, Source
 from .search import search as search_public_records
 
@@ -62,6 +62,16 @@ def _snapshot(request, case_slug, kind=None, slug=None):
     if snapshot is None:
         raise Http404("No such case has been published.")
     return snapshot
+
+
+def _citation(request, snapshot, kind, title, address, last_changed=None):
+    """How to cite the version of a page shown: a permalink to the page as published at the end
+    of the day read, or of the day of its last change when it is known, or else of today."""
+    date = snapshot.as_of or (
+        last_changed.astimezone(datetime.timezone.utc).date() if last_changed else timezone.now().date()
+    )
+    permalink = request.build_absolute_uri(address) + "?" + urlencode({"as_of": date.isoformat()})
+    return {"kind": kind, "title": title, "date": date, "permalink": permalink}
 
 
 def _case_context(snapshot, **extra):
@@ -133,11 +143,26 @@ def case_list(request):
 
 @public_page("as_of")
 def case_detail(request, case):
-    overview = published.case_overview(case, as_of=_as_of(request))
+    as_of = _as_of(request)
+    overview = published.case_overview(case, as_of=as_of)
+    if overview is None and as_of is not None:
+        found = published.first_publication(case)
+        if found is not None:
+            # Not found on that day, and said so with the day it was.
+            public_case, first_published = found
+            return render(request, "casefile/case_not_yet_published.html", {
+                "case": public_case, "as_of": as_of, "first_published": first_published,
+            }, status=404)
     if overview is None:
         raise Http404("No such case has been published.")
     context = _case_context(captures.attach_copies(overview.snapshot), overview=overview)
     context["graph"] = exports.relationship_graph(overview.snapshot, link_query=context["as_of_query"])
+    context["today"] = timezone.now().date()
+    snapshot = overview.snapshot
+    context["citation"] = _citation(
+        request, snapshot, "case file", snapshot.case.title, snapshot.case.get_absolute_url(),
+        last_changed=snapshot.last_updated,
+    )
     return render(request, "casefile/case_detail.html", context)
 
 
@@ -203,11 +228,18 @@ def corrections(request, case):
     return render(
         request,
         "casefile/corrections.html",
-        _case_context(snapshot, corrections=sorted(
-            published.corrections(snapshot) + published.reply_corrections(snapshot),
-            key=lambda entry: entry.decided_at, reverse=True,
-        )),
+        _case_context(snapshot, corrections=published.corrections(snapshot)),
     )
+
+
+@public_page()
+def case_feed(request, case):
+    return feeds.CaseFeed()(request, case=case)
+
+
+@public_page()
+def feed(request):
+    return feeds.AllCasesFeed()(request)
 
 
 def _record_page(kind, template):
@@ -223,6 +255,7 @@ def _record_page(kind, template):
         if kind == "fact":
             context["versions"] = published.fact_versions(record)
             context["claim_review"] = exports.json_ld(exports.claim_review(record, request))
+            context["citation"] = _citation(request, snapshot, "fact", record.statement, record.get_absolute_url())
         if kind == "source":
             context["relay_chain"] = published.relay_chain(record)
             context["relayed_through"] = published.relayed_through(record)

@@ -18,3 +18,11 @@ BROWSER_TESTS = [
     # The live server runs in another thread and must see the test's records.
     pytest.mark.django_db(transaction=True),
 ]
+
+
+def open_diagram(page):
+    """Unfold the ties where they are folded (on a phone) and wait for their diagram."""
+    if page.locator("#ties details").get_attribute("open") is None:
+        page.locator("#ties summary").click()
+    page.wait_for_selector("#relationship-graph canvas")
+    page.wait_for_function("() => document.getElementById('relationship-graph')._cyreg?.cy")

@@ -57,11 +57,12 @@ def approve_all(editor, case):
     return workflow.approve_case(editor, case, "approved in test")
 
 
-def approve_edit(editor, record, comment):
+def approve_edit(editor, record, comment, public_note=""):
     """Approve the latest version of one record."""
     model = type(record)
     return workflow.approve(
-        editor, {(model, record.pk): workflow.latest_version(model, record.pk).history_id}, comment
+        editor, {(model, record.pk): workflow.latest_version(model, record.pk).history_id}, comment,
+        public_note,
     )
 
 

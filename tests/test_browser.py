@@ -12,7 +12,7 @@ from django.utils import timezone
 from casefile import published, workflow
 from casefile.models import Fact
 
-from .browser import BROWSER_TESTS, SCREENSHOTS
+from .browser import BROWSER_TESTS, SCREENSHOTS, open_diagram
 from .conftest import SEED_FIXTURE, save
 
 pytestmark = BROWSER_TESTS
@@ -36,7 +36,7 @@ def corrected_case(disputed_case, reporter, editor):
     fact = Fact.objects.get(slug="contract-value")
     fact.statement = "The contract was worth 7 million."
     save(fact, reporter)
-    workflow.approve_case(editor, disputed_case, "The audit gave a higher value.")
+    workflow.approve_case(editor, disputed_case, "Checked.", public_note="The audit gave a higher value.")
     return disputed_case
 
 
@@ -53,6 +53,7 @@ def reader_pages(base):
         "corrections": f"{case}corrections/",
         "search": f"{base}/search/?q=contract",
         "bad-date": f"{case}?as_of=yesterday",
+        "not-yet-published": f"{case}?as_of=2000-01-01",
         "not-found": f"{base}/cases/no-such-case/",
     }
 
@@ -84,7 +85,7 @@ def test_a_reader_follows_the_case_from_the_home_page_to_a_source_search_and_cor
     page.get_by_role("link", name="Corrections log").click()
     corrections = page.locator("main").inner_text()
     assert "The audit gave a higher value." in corrections
-    assert "changed: statement" in corrections
+    assert "The statement of the fact" in corrections
     assert page.script_errors == []
 
 
@@ -122,7 +123,7 @@ def test_every_page_has_no_serious_or_critical_accessibility_violation(
             page.set_viewport_size({"width": width, "height": 900})
             page.goto(url)
             if name.startswith("case"):
-                page.wait_for_selector("#relationship-graph canvas")
+                open_diagram(page)
             violations = axe.run(page).response["violations"]
             serious = [
                 f"{v['id']} ({v['impact']}): {v['help']} at "
@@ -185,7 +186,7 @@ def test_the_seeded_case_has_no_serious_accessibility_violation_and_is_valid_htm
     for name, url in seeded_case_pages(live_server.url, seeded).items():
         page.goto(url)
         if name == "case":
-            page.wait_for_selector("#relationship-graph canvas")
+            open_diagram(page)
         serious = [v["id"] for v in axe.run(page).response["violations"]
                    if v["impact"] in ("serious", "critical")]
         if serious:
@@ -200,21 +201,21 @@ def test_the_seeded_case_has_no_serious_accessibility_violation_and_is_valid_htm
     assert page.script_errors == []
 
 
-@pytest.mark.parametrize("label,width", [("phone", 390), ("desktop", 1280)])
+@pytest.mark.parametrize("label,width", [("phone", 390), ("desktop", 1366)])
 def test_screenshots_of_the_case_page_are_saved_at_phone_and_desktop_widths(
     live_server, chromium, seeded, label, width, tmp_path
 ):
     # The README's screenshots are renewed on purpose (`make screenshots`), not by every test run.
     folder = SCREENSHOTS if os.environ.get("SAVE_SCREENSHOTS") == "1" else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
     context = chromium.new_context(viewport={"width": width, "height": 1000}, device_scale_factor=1)
     page = context.new_page()
     page.goto(live_server.url + seeded.get_absolute_url())
-    page.wait_for_selector("#relationship-graph canvas")
-    page_width = page.evaluate("document.documentElement.scrollWidth")
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"case-page-{label}.png"
     # The top of the page as a reader first sees it; the whole page is many screens long.
+    path = folder / f"case-page-{label}.png"
     page.screenshot(path=str(path))
+    open_diagram(page)
+    page_width = page.evaluate("document.documentElement.scrollWidth")
     diagram = folder / f"case-diagram-{label}.png"
     page.locator("figure.graph").screenshot(path=str(diagram))
     context.close()

@@ -114,4 +114,12 @@ def test_the_diagram_ties_actors_by_labelled_edges_that_lead_to_their_citations(
 
 def test_actors_without_ties_are_left_out_of_the_diagram(case_file):
     graph = exports.relationship_graph(published.published_case("harbour"))
-    assert graph == {"nodes": [], "edges": []}
+    assert graph["nodes"] == [] and graph["edges"] == []
+
+
+def test_a_tie_with_a_status_other_than_confirmed_is_marked_for_a_dashed_line(disputed_case):
+    snapshot = published.published_case("harbour")
+    snapshot.relationships[0].status = "disputed"
+    graph = exports.relationship_graph(snapshot)
+    assert graph["edges"][0]["status"] == "disputed"
+    assert graph["statuses"] == ["disputed"]

@@ -141,7 +141,7 @@ def test_a_proposed_removal_keeps_the_record_public_until_approved(
     workflow.propose_removal(fact, reporter, "Too thin.")
     assert client.get("/cases/harbour/facts/mayor-owns-shares/").status_code == 200
     workflow.approve(editor, {(Fact, fact.pk): workflow.latest_version(Fact, fact.pk).history_id},
-                     "Removed: too thin.")
+                     "Agreed.", "Removed: too thin.")
     assert client.get("/cases/harbour/facts/mayor-owns-shares/").status_code == 404
     assert "mayor owned shares" not in client.get("/cases/harbour/").content.decode()
     assert "mayor owned shares" not in client.get("/search/?q=shares").content.decode()
@@ -178,7 +178,7 @@ def hostile_case(disputed_case, reporter, editor):
         edit(fact, reporter, statement=tag(fact.statement), assessment=tag("Assessment"))
     for citation in Citation.objects.all():
         edit(citation, reporter, quote=tag("Quote"), note=tag("Note"))
-    workflow.approve_case(editor, case, tag("Editor's note"))
+    workflow.approve_case(editor, case, "Hostile text", public_note=tag("Editor's note"))
     return case
 
 
@@ -241,5 +241,5 @@ def test_the_corrections_log_names_linked_records_only_as_approved(client, case_
     workflow.approve(editor, {(EventParticipant, participant.pk): participant.history.first().history_id})
 
     page = client.get("/cases/harbour/corrections/").content.decode()
-    assert "Event participant on event" in page and "Contract signed" in page
+    assert "A participant was added to the event" in page and "Contract signed" in page
     assert MARKER not in page

@@ -21,6 +21,7 @@ from .ids import parse_id, parse_key, url_id
 
 class ReviewForm(forms.Form):
     comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    public_note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     reply_override = forms.CharField(
         required=False, label="Publish without their answer, because",
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -138,11 +139,11 @@ class DecisionAdmin(admin.ModelAdmin):
                     self.message_user(request, "Rejected. The reporter has been told why.")
                 elif form.cleaned_data["reply_override"].strip():
                     replies.approve_without_reply(request.user, versions, comment,
-                                                  form.cleaned_data["reply_override"])
+                                                  form.cleaned_data["reply_override"], form.cleaned_data["public_note"])
                     self.message_user(request, "Approved, with your reason for publishing without an answer "
                                       "recorded. Readers now see this version.")
                 else:
-                    workflow.approve(request.user, versions, comment)
+                    workflow.approve(request.user, versions, comment, form.cleaned_data["public_note"])
                     self.message_user(request, "Approved. Readers now see this version.")
                 return HttpResponseRedirect(reverse("admin:casefile_review_queue"))
             except (workflow.WorkflowError, ValidationError) as refusal:

@@ -32,7 +32,12 @@ class Decision(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
     )
     decided_at = models.DateTimeField(db_index=True)
-    comment = models.TextField(blank=True)
+    comment = models.TextField(
+        blank=True, help_text="For the newsroom: the reporter reads it; readers never do."
+    )
+    public_note = models.TextField(
+        blank=True, help_text="For readers: shown with the approval in the corrections log and the feeds."
+    )
     batch = models.UUIDField(help_text="Decisions taken together in one approval.")
 
     class Meta:

@@ -22,7 +22,8 @@ one page of a list; `fact_versions()` and `corrections()` read the log.
 - `replies`: the right-of-reply line of each published allegation, and the updates they make.
 """
 
-from .history import Correction, corrections, fact_versions
+from . import history
+from .history import Correction, fact_versions
 from .lists import (
     CASE_PAGE_ITEMS,
     KEY_ACTORS,
@@ -44,6 +45,7 @@ from .pages import (
 from .replies import ReplyLine, attach_reply_lines, reply_corrections
 from .versions import (
     approved_versions,
+    first_publication,
     moment,
     public_case_id,
     public_cases,
@@ -55,8 +57,17 @@ from .versions import (
 __all__ = [
     "CASE_PAGE_ITEMS", "KEY_ACTORS", "LIST_KINDS", "LIST_PAGE_SIZE",
     "CaseOverview", "Correction", "PublicList", "PublishedCase",
-    "approved_versions", "case_overview", "corrections", "fact_versions", "is_public", "moment",
+    "approved_versions", "case_overview", "corrections", "fact_versions", "first_publication", "is_public", "moment",
     "public_case_id", "public_cases", "public_list", "public_rows", "publications", "published_case",
     "published_page", "relay_chain", "relayed_through", "renamed",
     "ReplyLine", "attach_reply_lines", "reply_corrections",
 ]
+
+
+def corrections(snapshot):
+    """The corrections log: every approval after the case's first publication, and every answer to
+    an allegation recorded after it was published, one entry each, newest first."""
+    return sorted(
+        history.corrections(snapshot) + reply_corrections(snapshot),
+        key=lambda entry: entry.decided_at, reverse=True,
+    )

@@ -2,11 +2,12 @@
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import OuterRef, Subquery
 
+from .. import dates
 from ..history import history_model
 from ..models import (
     Actor,
@@ -40,24 +41,63 @@ def fact_versions(fact):
         history_model(Fact).objects.filter(history_id__in=decisions.values("history_id"), removal_proposed=False)
         .exclude(history_type="-")
         .annotate(approved_at=Subquery(approval.values("decided_at")[:1]),
-                  note=Subquery(approval.values("comment")[:1]))
+                  note=Subquery(approval.values("public_note")[:1]))
         .order_by("approved_at", "history_id")
     )
     return [{"row": row, "approved_at": row.approved_at, "note": row.note} for row in rows]
 
 
 @dataclass
+class FieldCorrection:
+    """One corrected field of a record, as readers read it before and after."""
+
+    name: str
+    before: str | None
+    after: str | None
+
+
+@dataclass
+class CorrectionLine:
+    """One sentence of a correction: `lead`, the record's name (linked where public), `tail`."""
+
+    lead: str
+    label: str = ""
+    url: str | None = None
+    tail: str = "."
+    fields: list = field(default_factory=list)
+
+    def __post_init__(self):
+        # A statement quoted whole already ends its sentence.
+        if self.tail == "." and self.label.endswith((".", "!", "?")):
+            self.tail = ""
+
+    @property
+    def text(self):
+        return f"{self.lead}“{self.label}”{self.tail}" if self.label else self.lead.rstrip() + self.tail
+
+
+@dataclass
 class Correction:
+    """What one approval changed after the case's first publication, in readers' words."""
+
     decided_at: datetime.datetime
-    kind: str
-    label: str
-    what: str
+    batch: str
+    lines: list
     note: str
-    url: str | None
+
+    @property
+    def anchor(self):
+        return f"correction-{self.batch}"
+
+    @property
+    def title(self):
+        first = self.lines[0].text if self.lines else "The case was updated."
+        more = len(self.lines) - 1
+        return first + (f" (and {more} more change{'s' if more > 1 else ''})" if more > 0 else "")
 
 
 def corrections(snapshot):
-    """Every approved change after the case's first publication, newest first."""
+    """Every approval after the case's first publication, one entry each, newest first."""
     if snapshot.first_published is None:
         return []
     decisions = Decision.objects.filter(
@@ -75,53 +115,30 @@ def corrections(snapshot):
     decisions = list(decisions.exclude(batch=first_batch).order_by("-decided_at", "-id"))
     versions = _decided_versions(decisions)
     # A removal is named as readers last saw the record, not by the working
-    # text it was removed with, which no editor approved.
-    versions.update(_last_public_versions([decision for decision in decisions if decision.removes]))
+    # text it was removed with, which no editor approved; a correction sets
+    # the text readers saw before beside the new one.
+    earlier = _previous_approved_versions([d for d in decisions if d.removes or d.changed_fields])
     published_before = _published_before(decisions)
     relationships = {relationship.pk: relationship for relationship in snapshot.relationships}
     public_records = {
         Actor: snapshot.actors, Source: snapshot.sources, Event: snapshot.events,
         Fact: snapshot.facts, Relationship: relationships, OpenQuestion: snapshot.open_questions,
     }
-    entries = []
+    batches = defaultdict(list)
     for decision in decisions:
-        model = decision.content_type.model_class()
-        if decision.removes:
-            what = "removed"
-        elif decision.changed_fields:
-            what = "changed: " + ", ".join(decision.changed_fields)
-        elif decision.id in published_before:
-            what = "restored"
-        else:
-            what = "added"
-        version = versions.get(("before", decision.id) if decision.removes else (model, decision.history_id))
-        kind, label, public = model._meta.verbose_name.capitalize(), "", None
-        if model in CHILD_PARENTS:
-            # A child is named after its public parent: the records it links
-            # to may have working names no editor has approved.
-            for name, parent_model in CHILD_PARENTS[model]:
-                parent_id = getattr(version, f"{name}_id", None) if version else None
-                public = public_records[parent_model].get(parent_id) if parent_id else None
-                if public is not None:
-                    kind = f"{kind} on {parent_model._meta.verbose_name}"
-                    break
-            label = str(public) if public is not None else ""
-        else:
-            public = public_records.get(model, {}).get(decision.object_id)
-            if public is not None:
-                label = str(public)
-            elif model in SELF_NAMED and version is not None:
-                label = str(version.instance)
-        entries.append(
-            Correction(
-                decided_at=decision.decided_at,
-                kind=kind,
-                label=label,
-                what=what,
-                note=decision.comment,
-                url=public.get_absolute_url() if public is not None and hasattr(public, "slug") else None,
-            )
-        )
+        batches[decision.batch].append(decision)
+    entries = []
+    for batch, approved_together in batches.items():
+        writer = _LogWriter(public_records, versions, earlier, published_before, approved_together)
+        lines = writer.lines()
+        if not lines:
+            continue
+        entries.append(Correction(
+            decided_at=approved_together[0].decided_at,
+            batch=str(batch),
+            lines=lines,
+            note=next((d.public_note for d in approved_together if d.public_note), ""),
+        ))
     return entries
 
 
@@ -135,6 +152,167 @@ CHILD_PARENTS = {
     FactEvent: (("fact", Fact),),
     QuestionConcern: (("question", OpenQuestion),),
 }
+# What a child record is to readers: (one, several, the changed one).
+CHILD_WORDS = {
+    Citation: ("A source", "sources", "a citation"),
+    EventParticipant: ("A participant", "participants", "a participant"),
+    FactActor: ("An actor", "actors", "an actor's link"),
+    FactEvent: ("An event", "events", "an event's link"),
+}
+# Fields readers never see on a page.
+UNSHOWN_FIELDS = {"id", "case", "removal_proposed"}
+FIELD_WORDS = {"slug": "web address"}
+
+
+def _joined(names):
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+class _LogWriter:
+    """The sentences of one approval: each record changed, with its children folded in."""
+
+    def __init__(self, public_records, versions, earlier, published_before, decisions):
+        self.public_records, self.versions, self.earlier = public_records, versions, earlier
+        self.published_before, self.decisions = published_before, decisions
+
+    def what(self, decision):
+        if decision.removes:
+            return "removed"
+        if decision.changed_fields:
+            return "corrected"
+        return "restored" if decision.id in self.published_before else "added"
+
+    def version(self, decision):
+        model = decision.content_type.model_class()
+        if decision.removes:
+            return self.earlier.get(decision.id)
+        return self.versions.get((model, decision.history_id))
+
+    def public(self, model, pk):
+        return self.public_records.get(model, {}).get(pk)
+
+    def lines(self):
+        whole = {
+            (d.content_type.model_class(), d.object_id) for d in self.decisions
+            if self.what(d) != "corrected"
+        }
+        lines, grouped = [], defaultdict(int)
+        for decision in sorted(self.decisions, key=lambda d: d.id):
+            model = decision.content_type.model_class()
+            if model not in CHILD_PARENTS:
+                lines.append(self.record_line(decision, model))
+                continue
+            version = self.version(decision)
+            parent_model, parent_id = self.parent_of(model, version)
+            # Added, removed or put back with its record: the record's line says it.
+            if (parent_model, parent_id) in whole:
+                continue
+            what = self.what(decision)
+            if what == "corrected":
+                lines.append(self.child_correction(decision, model, version, parent_model, parent_id))
+            else:
+                grouped[(model, what, parent_model, parent_id)] += 1
+        for (model, what, parent_model, parent_id), count in grouped.items():
+            one, several, _ = CHILD_WORDS[model]
+            subject = f"{one} was" if count == 1 else f"{count} {several} were"
+            verb = "removed from" if what == "removed" else "added to"
+            lines.append(self.named(f"{subject} {verb} the ", parent_model, parent_id))
+        return lines
+
+    def parent_of(self, model, version):
+        for name, parent_model in CHILD_PARENTS[model]:
+            parent_id = getattr(version, f"{name}_id", None) if version is not None else None
+            if parent_id:
+                return parent_model, parent_id
+        return None, None
+
+    def named(self, lead, model, pk, tail="."):
+        """A sentence about a record, named and linked only if readers see it."""
+        public = self.public(model, pk) if model is not None else None
+        kind = model._meta.verbose_name if model is not None else "record"
+        if public is None:
+            return CorrectionLine(lead=f"{lead}{kind}", tail=tail)
+        url = public.get_absolute_url() if hasattr(public, "slug") else None
+        return CorrectionLine(lead=f"{lead}{kind} ", label=str(public), url=url, tail=tail)
+
+    def record_line(self, decision, model):
+        what = self.what(decision)
+        kind = model._meta.verbose_name
+        version = self.version(decision)
+        public = self.public(model, decision.object_id)
+        if public is not None:
+            label = str(public)
+        elif model in SELF_NAMED and version is not None:
+            label = str(version.instance)
+        else:
+            label = ""
+        url = public.get_absolute_url() if public is not None and hasattr(public, "slug") else None
+        if what != "corrected":
+            verb = "was published again" if what == "restored" else f"was {what}"
+            return CorrectionLine(lead=f"The {kind} ", label=label, url=url, tail=f" {verb}.")
+        fields = self.fields(model, decision, version)
+        names = [f.name for f in fields] or list(decision.changed_fields)
+        verb = "was" if len(names) == 1 else "were"
+        return CorrectionLine(
+            lead=f"The {_joined(names)} of the {kind} ", label=label, url=url,
+            tail=f" {verb} corrected.", fields=fields,
+        )
+
+    def child_correction(self, decision, model, version, parent_model, parent_id):
+        fields = self.fields(model, decision, version)
+        names = [f.name for f in fields] or list(decision.changed_fields)
+        verb = "was" if len(names) == 1 else "were"
+        line = self.named(
+            f"The {_joined(names)} of {CHILD_WORDS[model][2]} on the ", parent_model, parent_id,
+            tail=f" {verb} corrected.",
+        )
+        line.fields = fields
+        return line
+
+    def fields(self, model, decision, version):
+        """Each field readers read that differs from the version approved before, as they read it."""
+        before = self.earlier.get(decision.id)
+        if before is None or version is None:
+            return []
+        precision_of = dates.precision_fields(model)
+        found = []
+        for model_field in model._meta.concrete_fields:
+            name = model_field.name
+            if name in UNSHOWN_FIELDS or name in precision_of.values():
+                continue
+            if name in precision_of:
+                shown = [dates.display(getattr(row, name), getattr(row, precision_of[name]), "unknown")
+                         for row in (before, version)]
+            elif model_field.is_relation:
+                # A record it points to is named only if readers see it.
+                related = model_field.related_model
+                shown = [
+                    str(self.public(related, getattr(row, model_field.attname)) or "") or None
+                    for row in (before, version)
+                ]
+                if getattr(before, model_field.attname) == getattr(version, model_field.attname):
+                    continue
+                found.append(FieldCorrection(_field_name(model_field), *shown))
+                continue
+            else:
+                shown = [_shown(model_field, getattr(row, model_field.attname)) for row in (before, version)]
+            if shown[0] != shown[1]:
+                found.append(FieldCorrection(_field_name(model_field), *shown))
+        return found
+
+
+def _field_name(model_field):
+    return FIELD_WORDS.get(model_field.name, str(model_field.verbose_name))
+
+
+def _shown(model_field, value):
+    if value in (None, ""):
+        return "(none)"
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
 
 
 def _published_before(decisions):
@@ -156,34 +334,33 @@ def _published_before(decisions):
     }
 
 
-def _last_public_versions(removals):
-    """{("before", removal id): the version readers saw before that removal}, a query or two a kind."""
-    if not removals:
+def _previous_approved_versions(approvals):
+    """{decision id: the version readers saw before that approval}, a query or two a kind."""
+    if not approvals:
         return {}
     earlier = defaultdict(list)
     for content_type_id, object_id, history_id, decided_at, pk in Decision.objects.filter(
         action=Decision.Action.APPROVED,
         removes=False,
-        content_type__in={d.content_type_id for d in removals},
-        object_id__in={d.object_id for d in removals},
+        content_type__in={d.content_type_id for d in approvals},
+        object_id__in={d.object_id for d in approvals},
     ).values_list("content_type_id", "object_id", "history_id", "decided_at", "id"):
         earlier[(content_type_id, object_id)].append(((decided_at, pk), history_id))
     wanted = {}
-    for removal in removals:
+    for approval in approvals:
         before = [
-            (moment_, history_id) for moment_, history_id in earlier[(removal.content_type_id, removal.object_id)]
-            if moment_ < (removal.decided_at, removal.id)
+            (moment_, history_id) for moment_, history_id in earlier[(approval.content_type_id, approval.object_id)]
+            if moment_ < (approval.decided_at, approval.id)
         ]
         if before:
-            wanted[removal] = max(before)[1]
+            wanted[approval] = max(before)[1]
     by_model = defaultdict(dict)
-    for removal, history_id in wanted.items():
-        by_model[removal.content_type.model_class()][removal.id] = history_id
+    for approval, history_id in wanted.items():
+        by_model[approval.content_type.model_class()][approval.id] = history_id
     found = {}
     for model, history_ids in by_model.items():
         rows = history_model(model).objects.in_bulk(history_ids.values(), field_name="history_id")
-        found.update({("before", pk): rows[history_id] for pk, history_id in history_ids.items()
-                      if history_id in rows})
+        found.update({pk: rows[history_id] for pk, history_id in history_ids.items() if history_id in rows})
     return found
 
 

@@ -14,7 +14,7 @@ from django.db.models import Min
 from django.utils import timezone
 
 from ..models import Decision, Event, EventParticipant, Fact, FactActor, ReplyOverride, ReplyRequest
-from .history import Correction
+from .history import Correction, CorrectionLine
 from .versions import moment
 
 # Which request speaks for an allegation asked about more than once: the most settled.
@@ -171,14 +171,23 @@ def reply_corrections(snapshot):
     entries = [
         Correction(
             decided_at=line.recorded_at,
-            kind=f"Right of reply on {line.record._meta.verbose_name}",
-            label=str(line.record),
-            what=f"{line.actor.name}: " + ("response added" if line.outcome == ReplyRequest.Outcome.REPLIED
-                                           else ReplyRequest.Outcome(line.outcome).label.lower()),
+            batch=f"reply-{line.record._meta.model_name}-{line.record.pk}-{line.actor.pk}",
+            lines=[CorrectionLine(
+                lead=f"{_reply_news(line)} on the {line.record._meta.verbose_name} ",
+                label=str(line.record), url=line.record.get_absolute_url(),
+            )],
             note=line.text,
-            url=line.record.get_absolute_url(),
         )
         for line in lines
         if first_shown.get(id(line)) is not None and line.recorded_at > first_shown[id(line)]
     ]
     return sorted(entries, key=lambda entry: entry.decided_at, reverse=True)
+
+
+def _reply_news(line):
+    name = line.actor.name
+    if line.outcome == ReplyRequest.Outcome.REPLIED:
+        return f"The response of {name} was added"
+    if line.outcome == ReplyRequest.Outcome.DECLINED:
+        return f"That {name} declined to comment was added"
+    return f"That {name} had not responded by the deadline was added"

@@ -3,7 +3,7 @@
 import datetime
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import OuterRef, Subquery
+from django.db.models import Min, OuterRef, Subquery
 
 from ..history import history_model
 from ..models import (
@@ -131,6 +131,17 @@ def approved_rows(model, among, *conditions, case=None, at=None, **lookups):
 def public_case_id(slug):
     """The id of the case readers see under `slug` now, or None."""
     return public_rows(Case).filter(slug=slug).values_list("id", flat=True).first()
+
+
+def first_publication(slug):
+    """(the case readers see under `slug` now, when it was first published), or None if it is not public."""
+    row = publications(Case).filter(slug=slug).first()
+    if row is None:
+        return None
+    first = Decision.objects.filter(case=row.object_id, action=Decision.Action.APPROVED).aggregate(
+        first=Min("decided_at")
+    )["first"]
+    return row.record(Case), first
 
 
 def renamed(model, slug, case=None):

@@ -172,8 +172,11 @@ def _refuse_decided(logs, versions):
         )
 
 
-def approve(editor, versions, comment=""):
+def approve(editor, versions, comment="", public_note=""):
     """Approve exactly the given versions, {(model, pk): history_id}, as one change.
+
+    `comment` is for the newsroom (the authors are sent it); `public_note` is
+    what readers are told of the change in the corrections log.
 
     Refused if any record changed since review, if a pending child of an
     approved record was not part of the review, if a record refers to one
@@ -228,7 +231,8 @@ def approve(editor, versions, comment=""):
         anchor_quotes(changes.values())
         shown_in = _cases_showing(changes.values())
         decisions = _record_decisions(
-            list(changes.values()), Decision.Action.APPROVED, editor, timezone.now(), uuid.uuid4(), comment
+            list(changes.values()), Decision.Action.APPROVED, editor, timezone.now(), uuid.uuid4(), comment,
+            public_note=public_note.strip(),
         )
         if decisions:
             publish(decisions)
@@ -291,7 +295,7 @@ def _cases_showing(changes):
     return cases
 
 
-def _record_decisions(changes, action, editor, at, batch, comment):
+def _record_decisions(changes, action, editor, at, batch, comment, public_note=""):
     """Write one decision per change in the log."""
     approved = action == Decision.Action.APPROVED
     case_ids = case_ids_of(changes)
@@ -309,6 +313,7 @@ def _record_decisions(changes, action, editor, at, batch, comment):
             decided_by=editor,
             decided_at=at,
             comment=comment,
+            public_note=public_note,
             batch=batch,
         )
         for change in changes
@@ -474,7 +479,7 @@ def check_edit_token(record, token):
     return current
 
 
-def approve_case(editor, case, comment):
+def approve_case(editor, case, comment, public_note=""):
     """Approve every pending change of a case at once (used on import)."""
     versions = {}
     for model, pks in _by_model((item.model, item.pk) for item in review_queue(case=case)).items():
@@ -483,4 +488,4 @@ def approve_case(editor, case, comment):
                 versions[(change.model, change.pk)] = change.latest.history_id
     if not versions:
         return []
-    return approve(editor, versions, comment)
+    return approve(editor, versions, comment, public_note)

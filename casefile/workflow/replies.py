@@ -110,7 +110,7 @@ def refuse_unanswered_allegations(changes):
         )
 
 
-def approve_without_reply(editor, versions, comment, reason):
+def approve_without_reply(editor, versions, comment, reason, public_note=""):
     """Approve `versions` as `approve()` does, overriding the right of reply of every allegation in them
     that has no settled reply request, with `reason`. All of it, or, if the approval is refused, none."""
     from . import approve
@@ -127,7 +127,7 @@ def approve_without_reply(editor, versions, comment, reason):
             if row is not None:
                 changes.append(Change(model=model, pk=pk, latest=row, approved=None))
         _grant_overrides(editor, unanswered(allegations_in(changes)), reason)
-        return approve(editor, versions, comment)
+        return approve(editor, versions, comment, public_note)
 
 
 def _grant_overrides(editor, allegations, reason):

@@ -51,11 +51,12 @@ def test_a_fact_page_lists_its_approved_versions_over_time(client, case_file, re
     fact.statement = "The contract was worth 7 million."
     save(fact, reporter)
     workflow.approve(editor, {(Fact, fact.pk): workflow.latest_version(Fact, fact.pk).history_id},
-                     "Corrected the value after the audit.")
+                     "Checked against the audit file in the shared drive.", "Corrected the value after the audit.")
     html = page(client, case_url(case_file, "fact_detail", "contract-value"))
     versions = text(html[html.index('id="versions-heading"'):])
     assert versions.index("worth 5 million") < versions.index("worth 7 million")
     assert "Editor's note: Corrected the value after the audit." in versions
+    assert "shared drive" not in html
 
 
 def test_a_fact_page_carries_claim_review_json_ld(client, disputed_case):

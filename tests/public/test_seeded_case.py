@@ -51,3 +51,11 @@ def test_every_seeded_record_page_matches_the_whole_case(client, seeded, monkeyp
 
     assert len(urls) > 90
     assert [url for url in urls if narrow[url] != whole[url]] == []
+
+
+def test_the_import_note_for_the_newsroom_reaches_no_reader(client, seeded):
+    snapshot = published.published_case(seeded.slug)
+    urls = [seeded.get_absolute_url(), case_url(seeded, "corrections"), case_url(seeded, "case_json"),
+            *every_record_page(snapshot)]
+    for url in urls:
+        assert "Approved on import" not in page(client, url), url

@@ -95,7 +95,9 @@ def test_a_reply_after_publication_is_shown_and_listed_as_an_update(allegation, 
                            quote="I deny it.", full_response="FULL-RESPONSE-FOR-STAFF")
     assert "Their response: “I deny it.”" in pages(client, allegation)[0]
     log = client.get(reverse("casefile:corrections", args=["harbour"])).content.decode()
-    assert "Right of reply on fact" in log and "Ana Mayor: response added" in log
+    assert "The response of Ana Mayor was added on the fact" in log and "Their response: “I deny it.”" in log
+    feed = client.get(reverse("casefile:case_feed", args=["harbour"])).content.decode()
+    assert "The response of Ana Mayor was added on the fact" in feed
 
 
 def test_nothing_staff_only_reaches_any_public_page_or_export(allegation, editor, reporter, client):

@@ -18,6 +18,8 @@ def public_address(name):
         "case_detail": reverse("casefile:case_detail", kwargs=case),
         "case_json": reverse("casefile:case_json", kwargs=case),
         "corrections": reverse("casefile:corrections", kwargs=case),
+        "feed": reverse("casefile:feed"),
+        "case_feed": reverse("casefile:case_feed", kwargs=case),
         "actor_list": reverse("casefile:actor_list", kwargs=case),
         "event_list": reverse("casefile:event_list", kwargs=case),
         "fact_list": reverse("casefile:fact_list", kwargs=case),

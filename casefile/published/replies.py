@@ -14,7 +14,7 @@ from django.db.models import Min
 from django.utils import timezone
 
 from ..models import Decision, Event, EventParticipant, Fact, FactActor, ReplyOverride, ReplyRequest
-from .history import Correction, CorrectionLine
+from .history import Correction, CorrectionLine, FieldCorrection
 from .versions import moment
 
 # Which request speaks for an allegation asked about more than once: the most settled.
@@ -175,8 +175,9 @@ def reply_corrections(snapshot):
             lines=[CorrectionLine(
                 lead=f"{_reply_news(line)} on the {line.record._meta.verbose_name} ",
                 label=str(line.record), url=line.record.get_absolute_url(),
+                fields=[FieldCorrection("right of reply", None, line.text)],
             )],
-            note=line.text,
+            note="",
         )
         for line in lines
         if first_shown.get(id(line)) is not None and line.recorded_at > first_shown[id(line)]

@@ -17,6 +17,7 @@ from ..models import Capture, Citation, QuoteAnchor, Source
 from ..workflow import anchoring
 from ..workflow import captures as capturing
 from .ids import url_id
+from .readonly import ReadOnlyAdmin
 
 
 def fixity_label(capture):
@@ -37,7 +38,7 @@ class TakeCopyForm(forms.Form):
 
 
 @admin.register(Capture)
-class CaptureAdmin(admin.ModelAdmin):
+class CaptureAdmin(ReadOnlyAdmin):
     """Copies are evidence: read here, taken from a source's page, never changed or deleted."""
 
     list_display = ["captured_at", "source", "method", "size", "short_sha256", "fixity", "comparison"]
@@ -51,15 +52,6 @@ class CaptureAdmin(admin.ModelAdmin):
         "comparison", "previous", "difference", "download", "numbered_text",
     ]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="SHA-256")
     def short_sha256(self, capture):

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from ..models import LegalReview, ReplyAttempt, ReplyOverride, ReplyRequest
 from ..workflow import replies
+from .readonly import ReadOnlyAdmin
 
 
 class AttemptInline(admin.TabularInline):
@@ -78,17 +79,6 @@ class ReplyRequestAdmin(admin.ModelAdmin):
             attempt.save()
         for attempt in formset.deleted_objects:
             attempt.delete()
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ReplyOverride)

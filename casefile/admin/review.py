@@ -17,6 +17,7 @@ from ..models import Case, Decision
 from . import preview
 from .captures import flag_queue_items
 from .ids import parse_id, parse_key, url_id
+from .readonly import ReadOnlyAdmin
 
 
 class ReviewForm(forms.Form):
@@ -33,7 +34,7 @@ class ReviewForm(forms.Form):
 
 
 @admin.register(Decision)
-class DecisionAdmin(admin.ModelAdmin):
+class DecisionAdmin(ReadOnlyAdmin):
     """Approvals and rejections, read only; also serves the review queue."""
 
     list_display = ["decided_at", "action", "content_type", "object_repr", "decided_by", "comment"]
@@ -42,15 +43,6 @@ class DecisionAdmin(admin.ModelAdmin):
     date_hierarchy = "decided_at"
 
     QUEUE_PAGE_SIZE = 100
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         view = self.admin_site.admin_view

@@ -473,3 +473,40 @@ def test_approving_a_version_already_public_leaves_the_cached_pages_alone(client
     with pytest.raises(workflow.AlreadyDecided):
         workflow.approve(editor, {(Fact, fact.pk): fact.history.latest().history_id})
     assert pagecache.current_generations(scopes) == before
+
+
+def _redis_url():
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+    except OSError:
+        return None
+    return "redis://127.0.0.1:6379/14"
+
+
+REDIS_CACHE = {"default": {"BACKEND": "newsroom.cache.ReusedClientRedisCache", "LOCATION": _redis_url() or "",
+                           "KEY_PREFIX": "casefile-tests"}}
+
+
+@pytest.mark.skipif(_redis_url() is None, reason="no Redis server on 127.0.0.1:6379")
+def test_pages_are_cached_and_retired_in_redis_through_one_reused_client(client, case_file, reporter, editor):
+    from django.core.cache import caches
+
+    with override_settings(CACHES=REDIS_CACHE):
+        caches["default"].clear()
+        url = case_json_url(case_file)
+        assert client.get(url)["X-Public-Cache"] == "miss"
+        assert client.get(url)["X-Public-Cache"] == "hit"
+        backend = caches["default"]._cache
+        assert backend.get_client() is backend.get_client()
+
+        fact = Fact.objects.get(case=case_file, slug="contract-value")
+        fact.statement = "The contract was worth 6 million, the auditors say."
+        save(fact, reporter)
+        approve_all(editor, case_file)
+
+        refreshed = client.get(url)
+        assert refreshed["X-Public-Cache"] == "miss"
+        assert "The contract was worth 6 million, the auditors say." in statements(refreshed)
+        caches["default"].clear()

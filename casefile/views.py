@@ -6,7 +6,7 @@ import re
 
 from django.core.exceptions import BadRequest
 from django.core.paginator import InvalidPage, Paginator
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_safe
 
 from . import captures, exports, feeds, published
 from .models import Actor, Case, Event, Fact, Source
+from .published import rendered
 from .search import search as search_public_records
 
 # Control characters (NUL among them) cannot be stored or searched for in
@@ -48,6 +49,25 @@ def _as_of(request):
             "The date in ‘as_of’ is in the future. Leave it out to read the case as published today."
         )
     return as_of
+
+
+def _rendered(request, body, content_type=None):
+    """The page kept when it was published, for a reader asking for today's page; None otherwise.
+
+    Pages as of a past day, previews and the rendering of the page to keep
+    are rendered for the request.
+    """
+    if body is None:
+        return None
+    return HttpResponse(rendered.for_reader(body, request), content_type=content_type)
+
+
+def _reads_today(request):
+    return not (
+        request.GET.get("as_of")
+        or getattr(request, "casefile_rendering", False)
+        or getattr(request, "casefile_preview", None)
+    )
 
 
 def _bad_request(request, message):
@@ -143,6 +163,8 @@ def case_list(request):
 
 @public_page("as_of")
 def case_detail(request, case):
+    if _reads_today(request) and (kept := _rendered(request, rendered.rendered_page(case))):
+        return kept
     as_of = _as_of(request)
     overview = published.case_overview(case, as_of=as_of)
     if overview is None and as_of is not None:
@@ -157,7 +179,7 @@ def case_detail(request, case):
         raise Http404("No such case has been published.")
     context = _case_context(captures.attach_copies(overview.snapshot), overview=overview)
     context["graph"] = exports.relationship_graph(overview.snapshot, link_query=context["as_of_query"])
-    context["today"] = timezone.now().date()
+    context["latest_as_of"] = rendered.latest_as_of(request)
     snapshot = overview.snapshot
     context["citation"] = _citation(
         request, snapshot, "case file", snapshot.case.title, snapshot.case.get_absolute_url(),
@@ -216,6 +238,10 @@ source_list = _list_page("source", "casefile/source_list.html", "Sources")
 
 @public_page("as_of")
 def case_json(request, case):
+    if _reads_today(request) and (
+        kept := _rendered(request, rendered.rendered_document(case), content_type="application/json")
+    ):
+        return kept
     snapshot = _snapshot(request, case)
     # Not indented: only then does the json module write it in C, several
     # times faster for a large case; readers' tools lay it out.
@@ -245,6 +271,8 @@ def feed(request):
 def _record_page(kind, template):
     @public_page("as_of")
     def view(request, case, slug):
+        if _reads_today(request) and (kept := _rendered(request, rendered.rendered_page(case, kind, slug))):
+            return kept
         snapshot = _snapshot(request, case, kind, slug)
         record = getattr(snapshot, kind)(slug)
         if record is None:
@@ -255,7 +283,9 @@ def _record_page(kind, template):
         if kind == "fact":
             context["versions"] = published.fact_versions(record)
             context["claim_review"] = exports.json_ld(exports.claim_review(record, request))
-            context["citation"] = _citation(request, snapshot, "fact", record.statement, record.get_absolute_url())
+            context["citation"] = _citation(
+                request, snapshot, "fact", record.statement, record.get_absolute_url(), last_changed=record.approved_at
+            )
         if kind == "source":
             context["relay_chain"] = published.relay_chain(record)
             context["relayed_through"] = published.relayed_through(record)

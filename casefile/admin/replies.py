@@ -72,6 +72,10 @@ class ReplyRequestAdmin(admin.ModelAdmin):
         was_waiting = not change or form.initial.get("outcome", ReplyRequest.Outcome.WAITING) == ReplyRequest.Outcome.WAITING
         replies.save_reply_request(obj, request.user, was_waiting=was_waiting)
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        replies.refresh_reply_lines(form.instance)
+
     def save_formset(self, request, form, formset, change):
         for attempt in formset.save(commit=False):
             if attempt.made_by_id is None:

@@ -39,6 +39,12 @@ class PublicationQuerySet(models.QuerySet):
         return self.filter(case=case)
 
 
+class PublicationManager(models.Manager.from_queryset(PublicationQuerySet)):
+    def get_queryset(self):
+        # A kept page runs to hundreds of kilobytes; only a reader's request reads it (in one column).
+        return super().get_queryset().defer("page", "document", "rendered_with")
+
+
 class Publication(models.Model):
     """A record readers see now: which approved version, since when, and its searchable text.
 
@@ -71,8 +77,17 @@ class Publication(models.Model):
     body = models.TextField(blank=True, help_text="Every searched field, one per line; blank if not searched.")
     # Filled on PostgreSQL only, where search ranks by it.
     vector = SearchVectorField(null=True, editable=False)
+    page = models.TextField(
+        blank=True,
+        help_text="The record's public page as readers get it today, rendered when it or what it shows was "
+                  "last published; blank where it is rendered for each reader.",
+    )
+    document = models.TextField(blank=True, help_text="A case's case.json, rendered as its page is; blank for other records.")
+    rendered_with = models.CharField(
+        max_length=32, blank=True, help_text="The release the kept page was rendered by (`published.rendered.release()`)."
+    )
 
-    objects = PublicationQuerySet.as_manager()
+    objects = PublicationManager()
 
     class Meta:
         indexes = [
@@ -112,6 +127,20 @@ class Publication(models.Model):
         when it was saved and when it was approved.
         """
         return record_from_content(model, self.content, self.history_id, self.published_at)
+
+
+class PublicationRead(models.Model):
+    """A record the rendered page of a publication shows: publishing the record renders that page again."""
+
+    page = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="reads")
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self):
+        return f"{self.page} shows {self.content_type.model} #{self.object_id}"
 
 
 # What `record_from_content` reads of a row, in this order.

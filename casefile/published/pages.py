@@ -25,6 +25,7 @@ from ..models import (
     Source,
 )
 from ..models.publication import RECORD_COLUMNS, record_from_content
+from .rendered import note_read
 from .versions import _instance, _instances, approved_rows, approved_versions, moment, publications
 
 
@@ -267,7 +268,9 @@ class _Reader:
                 *(_on_content(condition) for condition in conditions),
                 **{_content_key(name): value for name, value in lookups.items()},
             )
-            return [record_from_content(model, *row) for row in rows.values_list(*RECORD_COLUMNS)]
+            records = [record_from_content(model, *row) for row in rows.values_list(*RECORD_COLUMNS)]
+            note_read(model, records)
+            return records
         if not conditions and not lookups:
             return _instances(model, approved_versions(model, case=self.case.pk, at=self.at))
         if not conditions and list(lookups) == ["id__in"]:
@@ -305,6 +308,8 @@ class _Reader:
         for content_type_id, *row in rows:
             model = models[content_type_id]
             found[model].append(record_from_content(model, *row))
+        for model, records in found.items():
+            note_read(model, records)
         return found
 
     def assemble(self, loaded):

@@ -13,13 +13,13 @@ review queue lists what waits (`queue`); `notify` sends the emails.
 import uuid
 from collections import defaultdict
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from .. import pagecache
 from ..history import history_model
 from ..models import Citation, Decision, Publication
 from .anchoring import anchor_quotes
@@ -57,6 +57,7 @@ from .changes import (
     unpublished_references_of,
     versions_of,
 )
+from .rendering import refresh_public_pages
 from .notify import _tell_authors, announce_changes, announce_to_legal
 from .publication import publish, republish
 from .queue import fingerprint, load_companions, load_records, review_queue
@@ -236,7 +237,9 @@ def approve(editor, versions, comment="", public_note=""):
         )
         if decisions:
             publish(decisions)
-            pagecache.advance_generation(shown_in | {decision.case_id for decision in decisions})
+            refresh_public_pages(
+                shown_in | {decision.case_id for decision in decisions}, _records_decided(decisions)
+            )
         transaction.on_commit(lambda: _tell_authors(list(changes.values()), "approved", editor, comment))
     return decisions
 
@@ -293,6 +296,14 @@ def _cases_showing(changes):
                 content_type=content_type(model), object_id__in=batch
             ).values_list("case_id", flat=True))
     return cases
+
+
+def _records_decided(decisions):
+    """(model, pk) of each record the decisions are about."""
+    return {
+        (ContentType.objects.get_for_id(decision.content_type_id).model_class(), decision.object_id)
+        for decision in decisions
+    }
 
 
 def _record_decisions(changes, action, editor, at, batch, comment, public_note=""):
@@ -438,7 +449,7 @@ def delete_record(record, user, reason):
                 [deletion], Decision.Action.APPROVED, user, timezone.now(), uuid.uuid4(), reason
             )
             publish([decision])
-            pagecache.advance_generation(shown_in | {decision.case_id})
+            refresh_public_pages(shown_in | {decision.case_id}, _records_decided([decision]))
 
 
 def delete_records(records, user, reason):

@@ -15,9 +15,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import Truncator
 
-from .. import pagecache, published
+from .. import published
 from ..documents import find_quote, paragraphs_holding
-from ..models import LOCATOR_PATTERN, Capture, Citation, QuoteAnchor
+from ..models import LOCATOR_PATTERN, Capture, Citation, QuoteAnchor, Source
+from .rendering import refresh_public_pages
 from .changes import WorkflowError, batches, is_editor
 
 State = QuoteAnchor.State
@@ -202,7 +203,7 @@ def keep_on_earlier_copy(anchor, editor, note):
             anchored_at=timezone.now(), decided_by=editor, note=note.strip(),
         )
         _replace([anchor.pk], [kept])
-        pagecache.advance_generation({earlier.source.case_id})
+        refresh_public_pages({earlier.source.case_id}, {(Source, earlier.source_id)})
     return kept
 
 

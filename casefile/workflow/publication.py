@@ -3,8 +3,8 @@
 `publish()` is the only writer: an approval of a public version publishes
 it, an approval of a removal or a deletion unpublishes the record. It runs
 inside the approval's transaction, so readers see the change at the commit
-that records it. `republish()` rebuilds the rows from the decision log alone,
-for decisions written in bulk (a restored case, the benchmark's newsroom).
+that records it. `republish()` rebuilds the rows, and the pages kept in them, from the decision
+log alone, for decisions written in bulk (a restored case, the benchmark's newsroom).
 """
 
 from collections import defaultdict
@@ -16,8 +16,9 @@ from django.db.models import Min
 
 from .. import search
 from ..history import history_model
-from ..models import Decision, Publication
+from ..models import Case, Decision, Publication
 from .changes import batches, is_public_version
+from .rendering import render_cases
 
 
 def publish(approvals):
@@ -100,3 +101,7 @@ def republish(case=None):
             if case is None or key in records:
                 latest[key] = approval
         publish(latest.values())
+        render_cases(
+            [case.pk] if case is not None else
+            Publication.objects.of_kind(Case).values_list("object_id", flat=True)
+        )

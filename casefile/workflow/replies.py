@@ -13,9 +13,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .. import pagecache
 from ..history import history_model
 from ..models import Actor, Event, EventParticipant, Fact, FactActor, ReplyOverride, ReplyRequest
+from .rendering import refresh_public_pages
 from .changes import WorkflowError, batches, is_editor
 
 
@@ -177,8 +177,14 @@ def save_reply_request(reply_request, user, was_waiting=True):
         ):
             reply_request.outcome_recorded_at = timezone.now()
         reply_request.save()
-        pagecache.advance_generation({reply_request.case_id})
+        refresh_public_pages({reply_request.case_id}, {(Actor, reply_request.actor_id)})
     return reply_request
+
+
+def refresh_reply_lines(reply_request):
+    """Render again the pages that show a request's lines, once the allegations it covers are saved with it."""
+    with transaction.atomic():
+        refresh_public_pages({reply_request.case_id}, {(Actor, reply_request.actor_id)})
 
 
 def record_outcome(reply_request, user, outcome, replied_on=None, summary="", quote="", full_response=""):
@@ -265,9 +271,11 @@ def notify_passed_deadlines(today=None):
     from .notify import tell_of_passed_deadline
 
     sent = failed = 0
-    for request in ReplyRequest.objects.overdue(today).filter(deadline_notice_sent_at__isnull=True).select_related(
-        "actor", "asked_by"
-    ):
+    overdue = ReplyRequest.objects.overdue(today).filter(deadline_notice_sent_at__isnull=True)
+    # Their pages said how long was left, so were rendered for each reader; now they can be kept.
+    with transaction.atomic():
+        refresh_public_pages(set(overdue.values_list("case_id", flat=True)))
+    for request in overdue.select_related("actor", "asked_by"):
         with transaction.atomic():
             claimed = ReplyRequest.objects.select_for_update(skip_locked=True).filter(
                 pk=request.pk, deadline_notice_sent_at__isnull=True

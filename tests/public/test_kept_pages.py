@@ -1,0 +1,176 @@
+"""Today's pages are rendered when they are published, kept, and served as kept."""
+
+import datetime
+
+import pytest
+from django.core.management import call_command
+from django.test import Client, override_settings
+from django.utils import timezone
+
+from casefile.models import Actor, Case, Citation, Fact, Publication, ReplyRequest, Source
+from casefile.published.rendered import RENDERED_HOST
+from tests.factories import approve_all, build_disputed_case, save
+from tests.public.pages import case_url, page, text
+
+KEPT_PAGES = [
+    ("case_detail",),
+    ("case_json",),
+    ("actor_detail", "ana-mayor"),
+    ("event_detail", "contract-signed"),
+    ("fact_detail", "contract-value"),
+    ("source_detail", "daily"),
+]
+
+
+def kept(model, slug, column="page"):
+    return getattr(Publication.objects.of_kind(model).get(slug=slug), column)
+
+
+def forget_kept_pages():
+    Publication.objects.update(page="", document="")
+
+
+@pytest.mark.parametrize("address", KEPT_PAGES)
+def test_a_kept_page_is_the_page_a_reader_would_have_had_rendered(client, case_file, address):
+    url = case_url(case_file, *address)
+    served = page(client, url)
+    forget_kept_pages()
+
+    assert page(client, url) == served
+
+
+@pytest.mark.parametrize("address", KEPT_PAGES)
+@override_settings(PUBLIC_PAGE_CACHE_SECONDS=0)
+def test_todays_pages_take_one_query_each(case_file, address, django_assert_num_queries):
+    url = case_url(case_file, *address)
+    reader = Client()
+    with django_assert_num_queries(1):
+        assert reader.get(url).status_code == 200
+
+
+def test_a_kept_page_is_what_readers_get(client, case_file):
+    fact = Publication.objects.of_kind(Fact).get(slug="contract-value")
+    fact.page = fact.page.replace("The contract was worth 5 million.", "Kept, not rendered again.")
+    fact.save(update_fields=["page"])
+
+    assert "Kept, not rendered again." in page(client, case_url(case_file, "fact_detail", "contract-value"))
+
+
+def test_renaming_an_actor_renders_again_the_pages_that_name_it(client, case_file, reporter, editor):
+    mayor = Actor.objects.get(slug="ana-mayor")
+    mayor.name = "Ana Mayor-Vidal"
+    save(mayor, reporter)
+    approve_all(editor, case_file)
+
+    assert "Ana Mayor-Vidal" in kept(Fact, "contract-value")
+    assert "Ana Mayor-Vidal" in page(client, case_url(case_file, "fact_detail", "contract-value"))
+    assert "Ana Mayor-Vidal" in page(client, case_url(case_file))
+    assert "Ana Mayor-Vidal" in page(client, case_url(case_file, "case_json"))
+
+
+def test_retitling_a_source_renders_again_the_pages_of_what_cites_it(client, case_file, reporter, editor):
+    daily = Source.objects.get(slug="daily")
+    daily.title = "Daily report, second edition"
+    save(daily, reporter)
+    approve_all(editor, case_file)
+
+    for address in [("fact_detail", "contract-value"), ("event_detail", "contract-signed")]:
+        assert "Daily report, second edition" in page(client, case_url(case_file, *address))
+
+
+def test_a_new_citation_shows_on_the_kept_pages_of_its_fact_and_its_source(client, case_file, reporter, editor):
+    registry = save(Source(case=case_file, slug="registry-x", kind=Source.Kind.OFFICIAL_ANNOUNCEMENT,
+                           title="Registry extract", paragraph_count=3), reporter)
+    approve_all(editor, case_file)
+    fact = Fact.objects.get(slug="contract-value")
+    save(Citation(fact=fact, source=registry, locator="¶1", quote="worth 5 million"), reporter)
+    approve_all(editor, case_file)
+
+    assert "Registry extract" in page(client, case_url(case_file, "fact_detail", "contract-value"))
+    assert "The contract was worth 5 million." in page(client, case_url(case_file, "source_detail", "registry-x"))
+
+
+def test_a_citation_of_a_tie_shows_on_the_kept_pages_of_both_actors(client, case_file, reporter, editor):
+    build_disputed_case(case_file, reporter, editor)
+    extract = save(Source(case=case_file, slug="gazette", kind=Source.Kind.OFFICIAL_ANNOUNCEMENT,
+                          title="Official gazette notice", paragraph_count=3), reporter)
+    approve_all(editor, case_file)
+    tie = case_file.relationships.get()
+    save(Citation(relationship=tie, source=extract, locator="¶2"), reporter)
+    approve_all(editor, case_file)
+
+    for actor in ("ana-mayor", "quay-builders"):
+        assert "Official gazette notice" in page(client, case_url(case_file, "actor_detail", actor))
+
+
+def test_a_removed_record_leaves_the_pages_that_showed_it(client, case_file, reporter, editor):
+    from casefile import workflow
+    from casefile.models import Event
+
+    assert "Contract signed" in page(client, case_url(case_file, "actor_detail", "quay-builders"))
+    workflow.propose_removal(Event.objects.get(slug="contract-signed"), reporter, "Wrong date; to be redone.")
+    approve_all(editor, case_file)
+
+    assert client.get(case_url(case_file, "event_detail", "contract-signed")).status_code == 404
+    for address in [("actor_detail", "quay-builders"), ("source_detail", "daily"), ("case_detail",)]:
+        assert "Contract signed" not in page(client, case_url(case_file, *address))
+
+
+@override_settings(ALLOWED_HOSTS=["testserver", "cases.example.org"])
+def test_absolute_links_in_a_kept_page_carry_the_readers_address(case_file):
+    reader = Client(HTTP_HOST="cases.example.org")
+    for address in KEPT_PAGES:
+        html = page(reader, case_url(case_file, *address))
+        assert RENDERED_HOST not in html
+    fact_page = page(reader, case_url(case_file, "fact_detail", "contract-value"))
+    assert '<link rel="canonical" href="http://cases.example.org/cases/harbour/facts/contract-value/">' in fact_page
+    assert "url=http%3A%2F%2Fcases.example.org%2Fcases%2Fharbour%2Ffacts%2Fcontract-value%2F" in fact_page
+    assert '"url": "http://cases.example.org/cases/harbour/"' in page(reader, case_url(case_file, "case_json"))
+
+
+def test_the_date_picker_of_a_kept_case_page_offers_every_day_up_to_today(client, case_file):
+    html = page(client, case_url(case_file))
+    assert f'max="{timezone.now().date().isoformat()}"' in html
+
+
+def test_pages_that_count_down_to_a_deadline_are_rendered_for_each_reader(client, case_file, reporter, editor):
+    from casefile.workflow import replies
+    from tests.replies.support import allege, versions_of_change
+
+    fact, mayor = Fact.objects.get(slug="contract-value"), Actor.objects.get(slug="ana-mayor")
+    allege(fact, mayor, reporter)
+    replies.approve_without_reply(editor, versions_of_change(fact), "", "Compiled from court records.")
+    request = ReplyRequest(case=case_file, actor=mayor, asked_on=timezone.localdate(), asked_by=editor,
+                           channel="email", deadline=timezone.localdate() + datetime.timedelta(days=3))
+    replies.save_reply_request(request, editor)
+    request.facts.add(fact)
+    replies.refresh_reply_lines(request)
+
+    assert kept(Fact, "contract-value") == ""
+    assert kept(Case, "harbour", "document") == ""
+    assert "to respond" in text(page(client, case_url(case_file, "fact_detail", "contract-value")))
+
+    replies.record_outcome(request, editor, ReplyRequest.Outcome.DECLINED)
+
+    assert "declined to comment" in kept(Fact, "contract-value")
+    assert "declined to comment" in page(client, case_url(case_file, "fact_detail", "contract-value"))
+
+
+def test_render_pages_keeps_the_pages_of_every_public_case(client, case_file):
+    forget_kept_pages()
+
+    call_command("render_pages", stdout=None)
+
+    assert "The contract was worth 5 million." in kept(Fact, "contract-value")
+    assert "Harbour contracts" in kept(Case, "harbour", "document")
+
+
+def test_a_page_kept_by_another_release_is_rendered_afresh(client, case_file):
+    fact = Publication.objects.of_kind(Fact).get(slug="contract-value")
+    fact.page = fact.page.replace("The contract was worth 5 million.", "Rendered by the release before.")
+    fact.rendered_with = "an-earlier-release"
+    fact.save(update_fields=["page", "rendered_with"])
+
+    html = page(client, case_url(case_file, "fact_detail", "contract-value"))
+    assert "Rendered by the release before." not in html
+    assert "The contract was worth 5 million." in html

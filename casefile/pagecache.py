@@ -226,11 +226,13 @@ class PublicPageCacheMiddleware:
             cache.set(key, entry, self.timeout)
             served_from = "miss"
         send_compressed = entry["compressed"] and bool(
-            ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", ""))
+            ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", ""))
         )
         # Each encoding of a page is a representation of its own, with its own tag.
         etag = entry["etag"][:-1] + '-gzip"' if send_compressed else entry["etag"]
-        if etag in parse_etags(request.headers.get("If-None-Match", "")):
+        # Read from META: `request.headers` would copy every header of the request first.
+        asked_with = request.META.get("HTTP_IF_NONE_MATCH")
+        if asked_with and etag in parse_etags(asked_with):
             response = HttpResponseNotModified()
         else:
             content = entry["content"]

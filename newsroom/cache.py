@@ -1,11 +1,14 @@
-"""Django's Redis cache, keeping one Redis client per connection pool.
+"""Django's Redis cache, keeping one Redis client per connection pool, without memcached's key checks.
 
 Django's backend builds a new `redis.Redis` for every call, and building one
 costs more than the round trip to Redis itself (the client sets up its table
 of reply parsers each time). A page served from the cache makes one call, so
 that cost was a third of a hit. A client only borrows connections from its
-pool, so one per pool is safe to share between threads.
+pool; each thread keeps its own, holding one connection.
 """
+
+import os
+import threading
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
@@ -13,13 +16,18 @@ from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 class ReusedClientRedisCacheClient(RedisCacheClient):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._clients = {}
+        self._clients = threading.local()
 
     def get_client(self, key=None, *, write=False):
         pool = self._get_connection_pool(write)
-        client = self._clients.get(id(pool))
+        clients = self._clients.__dict__
+        # A worker forked from a process that used the cache opens its own connection.
+        key = (os.getpid(), id(pool))
+        client = clients.get(key)
         if client is None:
-            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+            # One connection held by each thread's client: a command then
+            # skips taking a connection from the pool and giving it back.
+            client = clients[key] = self._client(connection_pool=pool, single_connection_client=True)
         return client
 
 
@@ -27,3 +35,6 @@ class ReusedClientRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = ReusedClientRedisCacheClient
+
+    def validate_key(self, key):
+        """Redis takes any key: the checks for memcached's limits, character by character, are not needed."""

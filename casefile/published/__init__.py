@@ -44,7 +44,7 @@ from .pages import (
 )
 from .replies import ReplyLine, attach_reply_lines, reply_corrections
 from .versions import (
-    approved_versions,
+    public_versions,
     first_publication,
     moment,
     public_case_id,
@@ -57,7 +57,7 @@ from .versions import (
 __all__ = [
     "CASE_PAGE_ITEMS", "KEY_ACTORS", "LIST_KINDS", "LIST_PAGE_SIZE",
     "CaseOverview", "Correction", "PublicList", "PublishedCase",
-    "approved_versions", "case_overview", "corrections", "fact_versions", "first_publication", "is_public", "moment",
+    "public_versions", "case_overview", "corrections", "fact_versions", "first_publication", "is_public", "moment",
     "public_case_id", "public_cases", "public_list", "public_rows", "publications", "published_case",
     "published_page", "relay_chain", "relayed_through", "renamed",
     "ReplyLine", "attach_reply_lines", "reply_corrections",

@@ -26,7 +26,7 @@ from ..models import (
 )
 from ..models.publication import RECORD_COLUMNS, record_from_content
 from .rendered import note_read
-from .versions import _instance, _instances, approved_rows, approved_versions, moment, publications
+from .versions import _instance, _instances, public_version_rows, public_versions, moment, publications
 
 
 @dataclass
@@ -244,7 +244,7 @@ class _Reader:
             row = publications(Case).filter(slug=slug).first()
             case = row.record(Case) if row is not None else None
         else:
-            case_row = approved_versions(Case, at=at).filter(slug=slug).first()
+            case_row = public_versions(Case, at=at).filter(slug=slug).first()
             case = _instance(case_row) if case_row is not None else None
         if case is None:
             return None
@@ -272,12 +272,12 @@ class _Reader:
             note_read(model, records)
             return records
         if not conditions and not lookups:
-            return _instances(model, approved_versions(model, case=self.case.pk, at=self.at))
+            return _instances(model, public_versions(model, case=self.case.pk, at=self.at))
         if not conditions and list(lookups) == ["id__in"]:
             among = lookups["id__in"]
         else:
             among = history_model(model).objects.filter(*conditions, **lookups).values("id")
-        rows = approved_rows(model, among, *conditions, case=self.case.pk, at=self.at, **lookups)
+        rows = public_version_rows(model, among, *conditions, case=self.case.pk, at=self.at, **lookups)
         return [_instance(row) for row in rows]
 
     def load_together(self, wanted):

@@ -79,7 +79,7 @@ def first_approval(model):
     return Subquery(approval.values("decided_at")[:1])
 
 
-def approved_versions(model, case=None, at=None, cases=None):
+def public_versions(model, case=None, at=None, cases=None):
     """Historical rows of `model` that are public at the moment `at`, with `approved_at`."""
     if at is None:
         published_at = Publication.objects.of_kind(model).filter(history_id=OuterRef("history_id"))
@@ -89,10 +89,10 @@ def approved_versions(model, case=None, at=None, cases=None):
     return public_rows(model, case, at, cases).annotate(approved_at=approved_at)
 
 
-def approved_rows(model, among, *conditions, case=None, at=None, **lookups):
+def public_version_rows(model, among, *conditions, case=None, at=None, **lookups):
     """The approved versions of the records `among` (ids, or a query of ids) that meet the conditions.
 
-    The same versions, with the same `approved_at`, as `approved_versions()`,
+    The same versions, with the same `approved_at`, as `public_versions()`,
     read in two plain queries: faster when only some records are wanted, and
     quicker for Django to build than one query nesting the other.
     """
@@ -164,7 +164,7 @@ def renamed(model, slug, case=None):
 
 def public_cases(as_of=None):
     """The published cases, as approved, ordered by title."""
-    rows = approved_versions(Case, at=moment(as_of)).order_by("title")
+    rows = public_versions(Case, at=moment(as_of)).order_by("title")
     return [_instance(row) for row in rows]
 
 

@@ -273,8 +273,10 @@ def notify_passed_deadlines(today=None):
     sent = failed = 0
     overdue = ReplyRequest.objects.overdue(today).filter(deadline_notice_sent_at__isnull=True)
     # Their pages said how long was left, so were rendered for each reader; now they can be kept.
-    with transaction.atomic():
-        refresh_public_pages(set(overdue.values_list("case_id", flat=True)))
+    cases = set(overdue.values_list("case_id", flat=True))
+    if cases:
+        with transaction.atomic():
+            refresh_public_pages(cases)
     for request in overdue.select_related("actor", "asked_by"):
         with transaction.atomic():
             claimed = ReplyRequest.objects.select_for_update(skip_locked=True).filter(

@@ -174,3 +174,25 @@ def test_a_page_kept_by_another_release_is_rendered_afresh(client, case_file):
     html = page(client, case_url(case_file, "fact_detail", "contract-value"))
     assert "Rendered by the release before." not in html
     assert "The contract was worth 5 million." in html
+
+
+def test_pages_are_kept_again_once_the_deadline_has_passed(case_file, reporter, editor, mailoutbox, monkeypatch):
+    from casefile.workflow import replies
+    from tests.replies.support import allege, versions_of_change
+
+    fact, mayor = Fact.objects.get(slug="contract-value"), Actor.objects.get(slug="ana-mayor")
+    allege(fact, mayor, reporter)
+    replies.approve_without_reply(editor, versions_of_change(fact), "", "Compiled from court records.")
+    request = ReplyRequest(case=case_file, actor=mayor, asked_on=timezone.localdate(), asked_by=editor,
+                           channel="email", deadline=timezone.localdate() + datetime.timedelta(days=3))
+    replies.save_reply_request(request, editor)
+    request.facts.add(fact)
+    replies.refresh_reply_lines(request)
+    assert kept(Fact, "contract-value") == ""
+
+    later, real_localdate = request.deadline + datetime.timedelta(days=1), timezone.localdate
+    monkeypatch.setattr(timezone, "localdate", lambda value=None, timezone=None: (
+        later if value is None else real_localdate(value, timezone)))
+    replies.notify_passed_deadlines()
+
+    assert "had not responded by" in kept(Fact, "contract-value")

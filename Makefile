@@ -47,6 +47,7 @@ screenshots: install
 serve: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
+	$(BIN)/python manage.py render_pages
 	$(BIN)/gunicorn -c gunicorn.conf.py newsroom.wsgi
 
 # Load figures at newsroom scale: builds a synthetic newsroom in its own

@@ -22,7 +22,7 @@ from django.core.exceptions import MiddlewareNotUsed
 from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Greatest
-from django.http import HttpResponse, HttpResponseNotModified
+from django.http import HttpResponse, HttpResponseNotModified, QueryDict
 from django.urls import Resolver404, resolve
 from django.utils.cache import has_vary_header, patch_vary_headers
 from django.utils.http import parse_etags, quote_etag
@@ -302,10 +302,20 @@ class PublicPageCacheMiddleware:
         one case is retired by an approval in that case (or one that changes
         every page); the case list and search by any approval.
         """
-        parameters, case_slug = _page_at(request.path_info, getattr(request, "urlconf", None))
-        # Present but empty is kept apart from absent, and the values of a
-        # repeated name keep their order: views may tell those apart.
-        query = urlencode([(name, value) for name in parameters for value in request.GET.getlist(name)])
-        address = f"{request.scheme}://{request.get_host()}{request.path}?{query}"
-        digest = hashlib.sha256(address.encode()).hexdigest()
-        return f"{self.KEY_PREFIX}:{digest}", page_scopes(case_slug)
+        # get_host() also refuses a host not in ALLOWED_HOSTS, before anything is read.
+        return _key_of(
+            request.scheme, request.get_host(), request.path_info, request.path,
+            request.META.get("QUERY_STRING", ""), getattr(request, "urlconf", None),
+        )
+
+
+@functools.lru_cache(maxsize=4096)
+def _key_of(scheme, host, path_info, path, query_string, urlconf):
+    """`PublicPageCacheMiddleware.cache_key()` of an address; kept for the most asked-for ones."""
+    parameters, case_slug = _page_at(path_info, urlconf)
+    asked = QueryDict(query_string)
+    # Present but empty is kept apart from absent, and the values of a
+    # repeated name keep their order: views may tell those apart.
+    query = urlencode([(name, value) for name in parameters for value in asked.getlist(name)])
+    digest = hashlib.sha256(f"{scheme}://{host}{path}?{query}".encode()).hexdigest()
+    return f"{PublicPageCacheMiddleware.KEY_PREFIX}:{digest}", page_scopes(case_slug)

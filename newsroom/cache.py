@@ -30,6 +30,19 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
             client = clients[key] = self._client(connection_pool=pool, single_connection_client=True)
         return client
 
+    def get_many(self, keys):
+        # Straight over the thread's connection: the client's retry and event
+        # hooks around a command cost as much as the command. A broken
+        # connection is opened again by the client, with its retries.
+        client = self.get_client(None)
+        try:
+            client.connection.send_command("MGET", *keys)
+            values = client.connection.read_response()
+        except (self._lib.exceptions.ConnectionError, self._lib.exceptions.TimeoutError):
+            client.connection.disconnect()
+            values = client.mget(keys)
+        return {key: self._serializer.loads(value) for key, value in zip(keys, values) if value is not None}
+
 
 class ReusedClientRedisCache(RedisCache):
     def __init__(self, server, params):

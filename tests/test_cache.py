@@ -500,6 +500,13 @@ def test_pages_are_cached_and_retired_in_redis_through_one_reused_client(client,
         assert client.get(url)["X-Public-Cache"] == "hit"
         backend = caches["default"]._cache
         assert backend.get_client() is backend.get_client()
+        # A connection Redis closed (a restart, an idle timeout) is opened again.
+        import redis
+
+        connection_id = backend.get_client().client_id()
+        redis.Redis.from_url(_redis_url()).client_kill_filter(_id=connection_id)
+        assert client.get(url)["X-Public-Cache"] == "hit"
+        assert backend.get_client().client_id() != connection_id
 
         fact = Fact.objects.get(case=case_file, slug="contract-value")
         fact.statement = "The contract was worth 6 million, the auditors say."

@@ -594,7 +594,7 @@ def write_import(plan):
                     ])
             reset_sequences(list(by_model))
             # An export written before approvals were marked current has no mark.
-            workflow.republish(case=Case.objects.get(slug=plan.slug))
             pagecache.advance_generation()
+            workflow.republish(case=Case.objects.get(slug=plan.slug))
     except IntegrityError as error:
         raise ImportRefused(f"The database refused the import, so nothing was written: {error}") from error

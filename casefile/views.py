@@ -284,7 +284,11 @@ def _record_page(kind, template):
             context["versions"] = published.fact_versions(record)
             context["claim_review"] = exports.json_ld(exports.claim_review(record, request))
             context["citation"] = _citation(
-                request, snapshot, "fact", record.statement, record.get_absolute_url(), last_changed=record.approved_at
+                request, snapshot, "fact", record.statement, record.get_absolute_url(),
+                last_changed=max(
+                    (shown.approved_at for shown in [record, *record.public_citations] if shown.approved_at),
+                    default=None,
+                ),
             )
         if kind == "source":
             context["relay_chain"] = published.relay_chain(record)

@@ -72,6 +72,12 @@ class ReplyRequestAdmin(admin.ModelAdmin):
         was_waiting = not change or form.initial.get("outcome", ReplyRequest.Outcome.WAITING) == ReplyRequest.Outcome.WAITING
         replies.save_reply_request(obj, request.user, was_waiting=was_waiting)
 
+    def delete_model(self, request, obj):
+        replies.delete_reply_requests([obj])
+
+    def delete_queryset(self, request, queryset):
+        replies.delete_reply_requests(list(queryset))
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         replies.refresh_reply_lines(form.instance)

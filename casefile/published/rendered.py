@@ -77,11 +77,13 @@ def release():
             digest.update(path.read_bytes())
     for name in RELEASE_SETTINGS:
         digest.update(repr(getattr(settings, name, None)).encode())
+    # Whether static addresses carry their content's hash.
+    digest.update(repr(settings.STORAGES["staticfiles"]).encode())
     return digest.hexdigest()[:32]
 
 
 RELEASE_FILES = {".py", ".html", ".css", ".js", ".svg"}
-RELEASE_SETTINGS = ("DEBUG", "NEWSROOM_NAME", "NEWSROOM_URL", "TIME_ZONE", "USE_TZ", "STORAGES", "STATIC_URL")
+RELEASE_SETTINGS = ("NEWSROOM_NAME", "NEWSROOM_URL", "TIME_ZONE", "USE_TZ", "STATIC_URL")
 
 
 def for_reader(body, request):
@@ -90,7 +92,7 @@ def for_reader(body, request):
     return (
         body.replace(RENDERED_ORIGIN, origin)
         .replace(quote(RENDERED_ORIGIN, safe=""), quote(origin, safe=""))
-        .replace(f'"{TODAY}"', f'"{timezone.now().date().isoformat()}"')
+        .replace(f'max="{TODAY}"', f'max="{timezone.now().date().isoformat()}"')
     )
 
 

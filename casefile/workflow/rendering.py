@@ -20,6 +20,8 @@ on the case, so two approvals in one case render in the order they commit,
 each reading what the other committed.
 """
 
+import contextlib
+import contextvars
 from collections import defaultdict
 
 from django.contrib.contenttypes.models import ContentType
@@ -50,6 +52,8 @@ def refresh_public_pages(case_ids, shown=None):
 
 def render_cases(case_ids, shown=None):
     """Render and keep the case page, case.json and the record pages of these cases that show `shown`."""
+    if _paused.get():
+        return
     case_type = ContentType.objects.get_for_model(Case)
     for case_row in Publication.objects.filter(content_type=case_type, object_id__in=set(case_ids) - {None}):
         on_the_clock = _waits_on_the_clock(case_row.object_id)
@@ -59,7 +63,11 @@ def render_cases(case_ids, shown=None):
         ) or ""
         case_row.rendered_with = rendered.release()
         case_row.save(update_fields=["page", "document", "rendered_with"])
-        pages = _pages_of_case(case_row.object_id) if shown is None else _pages_showing(case_row.object_id, shown)
+        # Every page of a case shows its title and is addressed under its slug.
+        if shown is None or (Case, case_row.object_id) in shown:
+            pages = _pages_of_case(case_row.object_id)
+        else:
+            pages = _pages_showing(case_row.object_id, shown)
         for page in pages:
             _render_record_page(case_row, page, keep=not (on_the_clock and page.content_type.model != "source"))
 
@@ -154,6 +162,19 @@ def _waits_on_the_clock(case_id):
     return ReplyRequest.objects.filter(
         case=case_id, outcome=ReplyRequest.Outcome.WAITING, deadline__gte=timezone.localdate()
     ).exists()
+
+
+_paused = contextvars.ContextVar("casefile_rendering_paused", default=False)
+
+
+@contextlib.contextmanager
+def paused():
+    """Render nothing inside: for an approval that is rolled back (a preview), whose pages would not be kept."""
+    token = _paused.set(True)
+    try:
+        yield
+    finally:
+        _paused.reset(token)
 
 
 class _ReaderRequest(HttpRequest):

@@ -172,13 +172,28 @@ def save_reply_request(reply_request, user, was_waiting=True):
     """Save a reply request as staff entered it; an outcome entered now reaches readers now."""
     reply_request.full_clean()
     with transaction.atomic():
+        before = ReplyRequest.objects.filter(pk=reply_request.pk).values_list("case_id", "actor_id").first()
         if reply_request.outcome != ReplyRequest.Outcome.WAITING and (
             was_waiting or reply_request.outcome_recorded_at is None
         ):
             reply_request.outcome_recorded_at = timezone.now()
         reply_request.save()
-        refresh_public_pages({reply_request.case_id}, {(Actor, reply_request.actor_id)})
+        # Pages of the actor it was put to before, if staff changed that, lose its line.
+        cases, actors = {reply_request.case_id}, {(Actor, reply_request.actor_id)}
+        if before is not None:
+            cases.add(before[0])
+            actors.add((Actor, before[1]))
+        refresh_public_pages(cases, actors)
     return reply_request
+
+
+def delete_reply_requests(reply_requests):
+    """Delete reply requests entered by mistake; readers no longer see their lines."""
+    with transaction.atomic():
+        shown = {(request.case_id, request.actor_id) for request in reply_requests}
+        for request in reply_requests:
+            request.delete()
+        refresh_public_pages({case_id for case_id, _ in shown}, {(Actor, actor_id) for _, actor_id in shown})
 
 
 def refresh_reply_lines(reply_request):

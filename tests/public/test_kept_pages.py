@@ -196,3 +196,44 @@ def test_pages_are_kept_again_once_the_deadline_has_passed(case_file, reporter, 
     replies.notify_passed_deadlines()
 
     assert "had not responded by" in kept(Fact, "contract-value")
+
+
+def test_retitling_the_case_renders_again_every_page_of_it(client, case_file, reporter, editor):
+    case_file.title = "Harbour contracts and the quay"
+    save(case_file, reporter)
+    approve_all(editor, case_file)
+
+    for address in KEPT_PAGES:
+        assert "Harbour contracts and the quay" in page(client, case_url(case_file, *address))
+
+
+def test_a_reply_request_deleted_by_mistake_leaves_the_pages(client, case_file, reporter, editor):
+    from casefile.workflow import replies
+    from tests.replies.support import allege, ask, versions_of_change
+
+    fact, mayor = Fact.objects.get(slug="contract-value"), Actor.objects.get(slug="ana-mayor")
+    allege(fact, mayor, reporter)
+    request = ask(fact, mayor, reporter, outcome=ReplyRequest.Outcome.DECLINED)
+    replies.approve_without_reply(editor, versions_of_change(fact), "", "Compiled from court records.")
+    assert "Ana Mayor declined to comment." in page(client, case_url(case_file, "fact_detail", "contract-value"))
+
+    replies.delete_reply_requests([request])
+
+    for address in [("fact_detail", "contract-value"), ("actor_detail", "ana-mayor")]:
+        assert "declined to comment" not in page(client, case_url(case_file, *address))
+
+
+def test_a_reply_request_put_to_someone_else_leaves_the_first_actors_pages(client, case_file, reporter, editor):
+    from casefile.workflow import replies
+    from tests.replies.support import allege, ask, versions_of_change
+
+    fact, mayor = Fact.objects.get(slug="contract-value"), Actor.objects.get(slug="ana-mayor")
+    allege(fact, mayor, reporter)
+    request = ask(fact, mayor, reporter, outcome=ReplyRequest.Outcome.DECLINED)
+    replies.approve_without_reply(editor, versions_of_change(fact), "", "Compiled from court records.")
+    assert "Ana Mayor declined to comment." in page(client, case_url(case_file, "actor_detail", "ana-mayor"))
+
+    request.actor = Actor.objects.get(slug="quay-builders")
+    replies.save_reply_request(request, editor, was_waiting=False)
+
+    assert "Ana Mayor declined to comment." not in page(client, case_url(case_file, "actor_detail", "ana-mayor"))

@@ -133,7 +133,8 @@ def test_the_date_picker_of_a_kept_case_page_offers_every_day_up_to_today(client
     assert f'max="{timezone.now().date().isoformat()}"' in html
 
 
-def test_pages_that_count_down_to_a_deadline_are_rendered_for_each_reader(client, case_file, reporter, editor):
+def ask_with_three_days_left(case_file, reporter, editor):
+    """An allegation against the mayor, published on an editor's override, then put to her with three days to answer."""
     from casefile.workflow import replies
     from tests.replies.support import allege, versions_of_change
 
@@ -145,6 +146,13 @@ def test_pages_that_count_down_to_a_deadline_are_rendered_for_each_reader(client
     replies.save_reply_request(request, editor)
     request.facts.add(fact)
     replies.refresh_reply_lines(request)
+    return request
+
+
+def test_pages_that_count_down_to_a_deadline_are_rendered_for_each_reader(client, case_file, reporter, editor):
+    from casefile.workflow import replies
+
+    request = ask_with_three_days_left(case_file, reporter, editor)
 
     assert kept(Fact, "contract-value") == ""
     assert kept(Case, "harbour", "document") == ""
@@ -178,16 +186,8 @@ def test_a_page_kept_by_another_release_is_rendered_afresh(client, case_file):
 
 def test_pages_are_kept_again_once_the_deadline_has_passed(case_file, reporter, editor, mailoutbox, monkeypatch):
     from casefile.workflow import replies
-    from tests.replies.support import allege, versions_of_change
 
-    fact, mayor = Fact.objects.get(slug="contract-value"), Actor.objects.get(slug="ana-mayor")
-    allege(fact, mayor, reporter)
-    replies.approve_without_reply(editor, versions_of_change(fact), "", "Compiled from court records.")
-    request = ReplyRequest(case=case_file, actor=mayor, asked_on=timezone.localdate(), asked_by=editor,
-                           channel="email", deadline=timezone.localdate() + datetime.timedelta(days=3))
-    replies.save_reply_request(request, editor)
-    request.facts.add(fact)
-    replies.refresh_reply_lines(request)
+    request = ask_with_three_days_left(case_file, reporter, editor)
     assert kept(Fact, "contract-value") == ""
 
     later, real_localdate = request.deadline + datetime.timedelta(days=1), timezone.localdate

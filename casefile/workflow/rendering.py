@@ -121,17 +121,14 @@ def _pages_showing(case_id, shown):
                         page_keys.add(key)
                         if target in READ_THROUGH:
                             read_keys.add(key)
-    # A source's page follows the chains of sources relayed through others.
-    everything_of = {ContentType.objects.get_for_model(Source).pk} if Source in by_model else set()
-    pages = {
-        page_id for page_id in PublicationRead.objects.filter(
-            _keys_condition(read_keys), page__case=case_id
-        ).values_list("page_id", flat=True)
-    } if read_keys else set()
+    pages = set(
+        PublicationRead.objects.filter(_keys_condition(read_keys), page__case=case_id).values_list("page_id", flat=True)
+    ) if read_keys else set()
     rows = Publication.objects.filter(case=case_id, content_type__in=_content_types(PAGE_KINDS))
     condition = _keys_condition(page_keys) if page_keys else None
-    for content_type_id in everything_of:
-        condition = _or(condition, {"content_type_id": content_type_id})
+    if Source in by_model:
+        # A source's page follows the chains of sources relayed through others.
+        condition = _or(condition, {"content_type": ContentType.objects.get_for_model(Source)})
     if pages:
         condition = _or(condition, {"pk__in": pages})
     if condition is None:

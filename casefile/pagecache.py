@@ -5,14 +5,17 @@ was rendered under, and served only while they are still current. Each approval
 moves on the numbers of the cases it changes (`advance_generation()`), in its own
 transaction, so the commit that changes what readers see is the one that
 retires those pages, on every server at once. A hit reads the page and the
-numbers in one round trip to the cache, and nothing from the database.
+numbers in one round trip to the cache (the page's body only when the worker
+does not hold it already), and nothing from the database.
 """
 
 import functools
 import gzip
 import hashlib
 import re
+import threading
 import time
+from collections import OrderedDict
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -154,6 +157,48 @@ def _page_at(path, urlconf):
     return tuple(sorted(getattr(match.func, "query_parameters", ()))), match.kwargs.get("case")
 
 
+class WorkerCopies:
+    """The bodies of the pages a worker served last, each under its page's key with its ETag.
+
+    The body is the largest part of a cached page: reading it from the shared
+    cache for every request cost a worker more than the rest of a hit. A hit
+    still reads the page's description, with its generations and ETag, from
+    the shared cache, and serves the copy held here only when the ETags
+    match; so a worker never serves a page the shared cache no longer holds
+    as current. Bounded by the bytes it holds, the least recently served
+    going first.
+    """
+
+    def __init__(self, max_bytes):
+        self.max_bytes = max_bytes
+        self.bodies = OrderedDict()
+        self.size = 0
+        # Threads of one worker share the copies.
+        self.lock = threading.Lock()
+
+    def get(self, key, etag):
+        with self.lock:
+            held = self.bodies.get(key)
+            if held is None or held[0] != etag:
+                return None
+            self.bodies.move_to_end(key)
+            return held[1]
+
+    def holds(self, key):
+        return key in self.bodies
+
+    def keep(self, key, etag, body):
+        with self.lock:
+            if key in self.bodies:
+                self.size -= len(self.bodies.pop(key)[1])
+            if len(body) > self.max_bytes:
+                return
+            self.bodies[key] = (etag, body)
+            self.size += len(body)
+            while self.size > self.max_bytes:
+                self.size -= len(self.bodies.popitem(last=False)[1][1])
+
+
 class PublicPageCacheMiddleware:
     """Serve anonymous readers' public pages (GET and HEAD) from the shared cache.
 
@@ -165,15 +210,22 @@ class PublicPageCacheMiddleware:
     server at once, and nothing waits for an expiry; other cases' pages stay
     cached. Anyone with a session (staff who are logged in), the admin, and anything but a plain
     200 are never cached. While one request renders a page, others asking
-    for the same page wait for it rather than render it again. Every cached
-    page carries an ETag of its content, and a reader who already has that
-    content gets a 304. PUBLIC_PAGE_CACHE_SECONDS = 0 turns the cache off.
+    for the same page wait for it rather than render it again. Each worker
+    also holds the bodies of the pages it served last (`WorkerCopies`). Every
+    cached page carries an ETag of its content, and a reader who already has
+    that content gets a 304. PUBLIC_PAGE_CACHE_SECONDS = 0 turns the cache off.
     """
 
-    KEY_PREFIX = "public-page"
+    # Named for the shape of an entry: a release that changes it starts afresh.
+    KEY_PREFIX = "public-page.2"
     POLL_SECONDS = 0.05
     # Below this, compressing saves less than the header costs.
     SMALLEST_TO_COMPRESS = 200
+    # Browsers may keep a page but must ask again each time, so an approval
+    # reaches readers on their next visit.
+    CACHE_CONTROL = "no-cache"
+    # The bytes of page bodies each worker holds: a few hundred compressed pages.
+    WORKER_COPY_BYTES = 16 * 1024 * 1024
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -182,22 +234,17 @@ class PublicPageCacheMiddleware:
             raise MiddlewareNotUsed("PUBLIC_PAGE_CACHE_SECONDS is 0: public pages are not cached.")
         self.render_wait = getattr(settings, "PUBLIC_PAGE_RENDER_WAIT_SECONDS", 10)
         self.private_prefixes = ("/" + settings.ADMIN_PATH, "/" + settings.STATIC_URL.lstrip("/"))
+        self.copies = WorkerCopies(self.WORKER_COPY_BYTES)
 
     def __call__(self, request):
         if not self.is_public_request(request):
             return self.get_response(request)
         key, scopes = self.cache_key(request)
-        # The page and the generations it must have been rendered under, in
-        # one round trip to the cache: a hit reads nothing else.
-        found = cache.get_many([key, *(generation_key(scope) for scope in scopes)])
-        generations = current_generations(scopes, found)
-        entry = found.get(key)
-        if entry is not None and entry.get("generations") != generations:
-            entry = None
+        page, body, generations = self.cached_page(key, scopes)
         served_from = "hit"
-        if entry is None:
-            entry = self.rendered_elsewhere(key, generations)
-        if entry is None:
+        if page is None:
+            page, body = self.rendered_elsewhere(key, generations)
+        if page is None:
             rendering = cache.add(f"{key}:rendering", True, self.render_wait)
             try:
                 response = self.get_response(request)
@@ -206,55 +253,82 @@ class PublicPageCacheMiddleware:
                     cache.delete(f"{key}:rendering")
             if not self.is_cacheable_response(request, response):
                 return response
-            entry = {
-                "content": response.content,
-                "compressed": False,
-                "status": response.status_code,
-                "headers": {
-                    name: value for name, value in response.headers.items()
-                    # The length is of the body as sent, set below.
-                    if name.lower() not in {"set-cookie", "etag", "content-length"}
-                },
-                "etag": quote_etag(hashlib.sha256(response.content).hexdigest()[:32]),
-                "generations": generations,
-            }
-            if len(response.content) >= self.SMALLEST_TO_COMPRESS:
-                # Kept compressed only: every hit reads the entry whole from
-                # the cache, and nearly every reader takes it compressed.
-                entry["content"] = gzip.compress(response.content, compresslevel=6, mtime=0)
-                entry["compressed"] = True
-            cache.set(key, entry, self.timeout)
+            page, body = self.keep(key, response, generations)
             served_from = "miss"
-        send_compressed = entry["compressed"] and bool(
+        send_compressed = page["compressed"] and bool(
             ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", ""))
         )
         # Each encoding of a page is a representation of its own, with its own tag.
-        etag = entry["etag"][:-1] + '-gzip"' if send_compressed else entry["etag"]
+        etag = page["etag"][:-1] + '-gzip"' if send_compressed else page["etag"]
         # Read from META: `request.headers` would copy every header of the request first.
         asked_with = request.META.get("HTTP_IF_NONE_MATCH")
         if asked_with and etag in parse_etags(asked_with):
             response = HttpResponseNotModified()
+            for name in ("Vary", "Cache-Control"):
+                if name in page["headers"]:
+                    response.headers[name] = page["headers"][name]
         else:
-            content = entry["content"]
-            if entry["compressed"] and not send_compressed:
-                content = gzip.decompress(content)
-            response = HttpResponse(content, status=entry["status"])
-            for name, value in entry["headers"].items():
-                response.headers[name] = value
+            if page["compressed"] and not send_compressed:
+                body = gzip.decompress(body)
+            response = HttpResponse(body, status=page["status"], headers=page["headers"])
             if send_compressed:
                 response.headers["Content-Encoding"] = "gzip"
-            response.headers["Content-Length"] = str(len(content))
-        if entry["compressed"]:
-            patch_vary_headers(response, ["Accept-Encoding"])
+            response.headers["Content-Length"] = str(len(body))
         response.headers["ETag"] = etag
-        # Browsers may keep the page but must ask again each time, so an
-        # approval reaches readers on their next visit.
-        response.headers["Cache-Control"] = "no-cache"
         response.headers["X-Public-Cache"] = served_from
         return response
 
+    def cached_page(self, key, scopes):
+        """The page under `key` and its body, if it is current, and the current generations of `scopes`.
+
+        The page's description (its headers, ETag and generations) and the
+        generations are read in one round trip to the cache, with the body
+        unless this worker holds it: a hit reads nothing else.
+        """
+        generation_keys = [generation_key(scope) for scope in scopes]
+        body_key = f"{key}:body"
+        held = self.copies.holds(key)
+        found = cache.get_many([key, *generation_keys] if held else [key, body_key, *generation_keys])
+        generations = current_generations(scopes, found)
+        page = found.get(key)
+        if page is None or page.get("generations") != generations:
+            return None, None, generations
+        body = self.copies.get(key, page["etag"]) if held else None
+        if body is None:
+            # Not held, or held for an older ETag: the page another server rendered since.
+            etag, body = found[body_key] if body_key in found else cache.get(body_key, (None, None))
+            if etag != page["etag"]:
+                return None, None, generations
+            self.copies.keep(key, etag, body)
+        return page, body, generations
+
+    def keep(self, key, response, generations):
+        """Keep the rendered page in the shared cache, and its body in this worker; return both."""
+        compress = len(response.content) >= self.SMALLEST_TO_COMPRESS
+        if compress:
+            patch_vary_headers(response, ["Accept-Encoding"])
+        response.headers["Cache-Control"] = self.CACHE_CONTROL
+        page = {
+            "compressed": compress,
+            "status": response.status_code,
+            # Every header a hit sends but those of the body as sent.
+            "headers": {
+                name: value for name, value in response.headers.items()
+                if name.lower() not in {"set-cookie", "etag", "content-length"}
+            },
+            "etag": quote_etag(hashlib.sha256(response.content).hexdigest()[:32]),
+            "generations": generations,
+        }
+        # Kept compressed only: nearly every reader takes it compressed.
+        body = gzip.compress(response.content, compresslevel=6, mtime=0) if compress else response.content
+        # The body keeps the ETag of its page: a description found with
+        # another page's body, written by another request in between, is a miss.
+        cache.set_many({key: page, f"{key}:body": (page["etag"], body)}, self.timeout)
+        self.copies.keep(key, page["etag"], body)
+        return page, body
+
     def rendered_elsewhere(self, key, generations):
-        """Wait for a page another request is rendering right now, if any.
+        """Wait for a page another request is rendering right now, if any; the page and its body.
 
         After an approval every reader of a popular page misses the cache at
         once; letting one of them render it while the others wait keeps the
@@ -264,10 +338,12 @@ class PublicPageCacheMiddleware:
         while waited < self.render_wait and cache.get(f"{key}:rendering"):
             time.sleep(self.POLL_SECONDS)
             waited += self.POLL_SECONDS
-            entry = cache.get(key)
-            if entry is not None and entry.get("generations") == generations:
-                return entry
-        return None
+            found = cache.get_many([key, f"{key}:body"])
+            page, (etag, body) = found.get(key), found.get(f"{key}:body", (None, None))
+            if page is not None and page.get("generations") == generations and page["etag"] == etag:
+                self.copies.keep(key, etag, body)
+                return page, body
+        return None, None
 
     def is_public_request(self, request):
         # HEAD is GET without the body, which the server leaves out; served

@@ -6,7 +6,8 @@ moves on the numbers of the cases it changes (`advance_generation()`), in its ow
 transaction, so the commit that changes what readers see is the one that
 retires those pages, on every server at once. A hit reads the page and the
 numbers in one round trip to the cache (the page's body only when the worker
-does not hold it already), and nothing from the database.
+does not hold it already; a second one when the body it holds is older),
+and nothing from the database.
 """
 
 import functools
@@ -185,6 +186,7 @@ class WorkerCopies:
             return held[1]
 
     def holds(self, key):
+        # Without the lock: a copy dropped in between is found missing by get().
         return key in self.bodies
 
     def keep(self, key, etag, body):
@@ -253,7 +255,7 @@ class PublicPageCacheMiddleware:
                     cache.delete(f"{key}:rendering")
             if not self.is_cacheable_response(request, response):
                 return response
-            page, body = self.keep(key, response, generations)
+            page, body = self.store(key, response, generations)
             served_from = "miss"
         send_compressed = page["compressed"] and bool(
             ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", ""))
@@ -283,7 +285,8 @@ class PublicPageCacheMiddleware:
 
         The page's description (its headers, ETag and generations) and the
         generations are read in one round trip to the cache, with the body
-        unless this worker holds it: a hit reads nothing else.
+        unless this worker holds it. Only a worker holding an older body
+        reads the current one in a second round trip.
         """
         generation_keys = [generation_key(scope) for scope in scopes]
         body_key = f"{key}:body"
@@ -296,13 +299,13 @@ class PublicPageCacheMiddleware:
         body = self.copies.get(key, page["etag"]) if held else None
         if body is None:
             # Not held, or held for an older ETag: the page another server rendered since.
-            etag, body = found[body_key] if body_key in found else cache.get(body_key, (None, None))
+            etag, body = cache.get(body_key, (None, None)) if held else found.get(body_key, (None, None))
             if etag != page["etag"]:
                 return None, None, generations
             self.copies.keep(key, etag, body)
         return page, body, generations
 
-    def keep(self, key, response, generations):
+    def store(self, key, response, generations):
         """Keep the rendered page in the shared cache, and its body in this worker; return both."""
         compress = len(response.content) >= self.SMALLEST_TO_COMPRESS
         if compress:

@@ -112,6 +112,20 @@ def test_an_unchanged_page_answers_not_modified_to_its_etag(client, case_file):
     assert again["ETag"] == etag
 
 
+@pytest.mark.parametrize("if_none_match", [None, "tag of the page"])
+def test_browsers_are_told_to_ask_again_and_which_header_chose_the_encoding(client, case_file, if_none_match):
+    url = reverse("casefile:case_detail", args=[case_file.slug])
+    first = client.get(url, HTTP_ACCEPT_ENCODING="gzip")
+    asked = {"HTTP_IF_NONE_MATCH": first["ETag"]} if if_none_match else {}
+
+    response = client.get(url, HTTP_ACCEPT_ENCODING="gzip", **asked)
+
+    assert response.status_code == (304 if if_none_match else 200)
+    for served in (first, response):
+        assert served["Cache-Control"] == "no-cache"
+        assert "Accept-Encoding" in served["Vary"]
+
+
 def test_a_changed_page_answers_in_full_to_an_old_etag(client, case_file, reporter, editor):
     url = case_json_url(case_file)
     etag = client.get(url)["ETag"]
@@ -286,6 +300,23 @@ def test_a_reader_waits_for_the_page_another_request_is_rendering(client, case_f
     finish.join()
     assert response.content == body
     assert response["X-Public-Cache"] == "hit"
+
+
+@override_settings(PUBLIC_PAGE_RENDER_WAIT_SECONDS=0.3)
+def test_a_waiting_reader_takes_no_body_written_by_another_render_than_the_page_found(client, case_file):
+    url = case_json_url(case_file)
+    key, scopes = PublicPageCacheMiddleware(lambda request: None).cache_key(RequestFactory().get(url))
+    described = {
+        "compressed": False, "status": 200, "headers": {"Content-Type": "application/json"}, "etag": '"described"',
+        "generations": pagecache.current_generations(scopes),
+    }
+    cache.set(f"{key}:rendering", True, 30)
+    cache.set_many({key: described, f"{key}:body": ('"another render"', b'{"rendered": "by another request"}')})
+
+    response = client.get(url)
+
+    assert response["X-Public-Cache"] == "miss"
+    assert b"by another request" not in response.content
 
 
 @override_settings(PUBLIC_PAGE_RENDER_WAIT_SECONDS=0.3)

@@ -16,13 +16,19 @@ def case_page_url(case):
 
 
 def keys_asked_of_the_shared_cache(monkeypatch):
+    """The keys of each read of the shared cache from now on."""
     asked = []
-    get_many = cache.get_many
+    get, get_many = cache.get, cache.get_many
+
+    def recording_get(key, *args, **kwargs):
+        asked.append([key])
+        return get(key, *args, **kwargs)
 
     def recording_get_many(keys, *args, **kwargs):
         asked.append(list(keys))
         return get_many(keys, *args, **kwargs)
 
+    monkeypatch.setattr(cache, "get", recording_get)
     monkeypatch.setattr(cache, "get_many", recording_get_many)
     return asked
 
@@ -39,9 +45,8 @@ def test_a_worker_serves_the_body_it_holds_and_reads_only_the_page_description_a
 
     assert second["X-Public-Cache"] == "hit"
     assert second.content == first.content
-    assert len(asked) == 1
     assert key in asked[0]
-    assert f"{key}:body" not in asked[0]
+    assert not [keys for keys in asked if f"{key}:body" in keys]
 
 
 def test_a_worker_serves_no_page_the_shared_cache_has_lost(client, case_file):

@@ -33,6 +33,14 @@ def keys_asked_of_the_shared_cache(monkeypatch):
     return asked
 
 
+def approve_a_new_contract_value(case, reporter, editor):
+    """An edit approved through the shared database and cache only, as on another server."""
+    fact = Fact.objects.get(case=case, slug="contract-value")
+    fact.statement = "The contract was worth 7 million."
+    save(fact, reporter)
+    approve_all(editor, case)
+
+
 def test_a_worker_serves_the_body_it_holds_and_reads_only_the_page_description_and_generations(
     client, case_file, monkeypatch
 ):
@@ -60,11 +68,7 @@ def test_a_worker_serves_no_page_the_shared_cache_has_lost(client, case_file):
 def test_a_copy_held_by_a_worker_gives_way_to_an_approval_made_elsewhere(client, case_file, reporter, editor):
     url = case_page_url(case_file)
     client.get(url)
-    fact = Fact.objects.get(slug="contract-value")
-    fact.statement = "The contract was worth 7 million."
-    save(fact, reporter)
-    # Approved through the shared database and cache only, as on another server.
-    approve_all(editor, case_file)
+    approve_a_new_contract_value(case_file, reporter, editor)
 
     response = client.get(url)
 
@@ -77,10 +81,7 @@ def test_a_worker_with_an_old_copy_serves_the_page_another_worker_rendered_since
 ):
     url = case_page_url(case_file)
     client.get(url)
-    fact = Fact.objects.get(slug="contract-value")
-    fact.statement = "The contract was worth 7 million."
-    save(fact, reporter)
-    approve_all(editor, case_file)
+    approve_a_new_contract_value(case_file, reporter, editor)
     rendered_by_the_other = Client().get(url)
 
     response = client.get(url)

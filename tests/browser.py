@@ -1,5 +1,6 @@
 """Debian's Chromium, driven by Playwright, for the tests that read pages as people do."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -26,3 +27,21 @@ def open_diagram(page):
         page.locator("#ties summary").click()
     page.wait_for_selector("#relationship-graph canvas")
     page.wait_for_function("() => document.getElementById('relationship-graph')._cyreg?.cy")
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium, opened once per worker for the browser tests, which run last."""
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop running in this thread, while
+    # the fixtures' ORM calls are still plain synchronous calls. Only from the
+    # first browser test on: a subprocess started by another test must not inherit it.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]

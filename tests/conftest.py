@@ -8,8 +8,6 @@ together; a test that commits (a live server, concurrent writes) builds
 what it needs itself.
 """
 
-import os
-
 import pytest
 from django.contrib.auth.models import Group
 from django.core.cache import cache
@@ -29,6 +27,9 @@ from .factories import (
     make_user,
     save,  # noqa: F401
 )
+
+# The browser tests' fixtures (Chromium, the served case) live beside their helpers.
+pytest_plugins = ["tests.browser"]
 
 
 def pytest_configure(config):
@@ -209,26 +210,6 @@ def large_case(db, reporter, editor, monkeypatch):
         grow(build_case_file(reporter, editor), reporter, editor, 600)
     monkeypatch.setattr(published, "LIST_PAGE_SIZE", 25)
     return Case.objects.get(slug="harbour")
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    """Debian's Chromium, opened once per worker for the browser tests, which run last."""
-    from playwright.sync_api import sync_playwright
-
-    from .browser import CHROMIUM, LAUNCH_ARGS
-
-    # Playwright's sync API keeps an event loop running in this thread, while
-    # the fixtures' ORM calls are still plain synchronous calls. Only from the
-    # first browser test on: a subprocess started by another test must not inherit it.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-            yield browser
-            browser.close()
-    finally:
-        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 @pytest.fixture(autouse=True)

@@ -24,12 +24,16 @@ seed: migrate
 	$(BIN)/python manage.py create_dev_accounts
 	$(BIN)/python manage.py load_case $(CASE_FIXTURE) --approve-as editor
 
+# With DEBUG on, publishing's tasks run in the request right after the
+# commit (TASKS_BACKEND=immediate): no worker to start.
 run: seed
 	@echo "Casefile: http://127.0.0.1:8000/  (admin: http://127.0.0.1:8000/admin/)"
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 # On every core by default; `make test PYTEST_ARGS=tests/public` runs what it names, serially.
-PYTEST_ARGS ?= -n auto
+# Each worker takes a contiguous run of the suite's order, which keeps tests of
+# one shared case file together, and takes over the end of another's when done.
+PYTEST_ARGS ?= -n auto --dist worksteal
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -42,12 +46,15 @@ screenshots: install
 	SAVE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/test_browser.py -k screenshots
 	SAVE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/desk/test_shared_work_in_chromium.py -k compares
 
-# A production-like server: gunicorn against DATABASE_URL and REDIS_URL
+# A production-like server: gunicorn against DATABASE_URL and REDIS_URL, and
+# the task worker that keeps pages and purges the edge after each approval
 # (see docs/production.md). Locally without TLS, set SECURE_SSL_REDIRECT=0.
 serve: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	$(BIN)/python manage.py render_pages
+	$(BIN)/python manage.py db_worker --queue-name '*' --interval 0.2 --no-reload & worker=$$!; \
+	trap 'kill $$worker' EXIT; \
 	$(BIN)/gunicorn -c gunicorn.conf.py newsroom.wsgi
 
 # Load figures at newsroom scale: builds a synthetic newsroom in its own

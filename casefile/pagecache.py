@@ -115,20 +115,32 @@ def published_slugs(case_ids):
 def advance_generation(case_ids=None):
     """Move generations on, inside the transaction that changes what readers see.
 
-    With `case_ids`, the cases whose pages change: their pages and those that
-    read every case are retired, other cases' pages stay cached. Without,
-    every page is. Each row stays locked until that transaction ends, so
-    approvals committing at the same moment each move it on, in the order
-    they commit; rows are always taken in the same order, so two approvals
-    cannot deadlock over them.
+    With `case_ids`, the cases whose pages change: their pages are retired,
+    other cases' pages stay cached; the pages that read every case wait for
+    `advance_listings()` after the commit, so approvals in different cases
+    never wait for each other. Without, every page is. Each row stays locked
+    until that transaction ends, so approvals committing at the same moment
+    each move it on, in the order they commit; rows are always taken in the
+    same order, so two approvals cannot deadlock over them.
     """
     if case_ids is None:
         scopes = [EVERYTHING]
     else:
-        scopes = [LISTINGS, *(case_scope(slug) for slug in published_slugs(case_ids))]
+        scopes = [case_scope(slug) for slug in published_slugs(case_ids)]
     for scope in sorted(scopes):
         _advance(scope)
     forget_generations(scopes)
+
+
+def advance_listings(**kwargs):
+    """Retire the cached pages that read every case (the case list, search, the sitemap).
+
+    A subscriber to `casefile.signals.published`: it runs after the commit,
+    in a transaction of its own that holds the row for one statement.
+    """
+    with transaction.atomic():
+        _advance(LISTINGS)
+    forget_generations([LISTINGS])
 
 
 def _advance(scope):
@@ -310,7 +322,9 @@ class PublicPageCacheMiddleware:
         compress = len(response.content) >= self.SMALLEST_TO_COMPRESS
         if compress:
             patch_vary_headers(response, ["Accept-Encoding"])
-        response.headers["Cache-Control"] = self.CACHE_CONTROL
+        # A page an edge cache may keep says so (`publishing.edge`); others are checked on every visit.
+        if "public" not in response.headers.get("Cache-Control", ""):
+            response.headers["Cache-Control"] = self.CACHE_CONTROL
         page = {
             "compressed": compress,
             "status": response.status_code,
@@ -359,19 +373,7 @@ class PublicPageCacheMiddleware:
         return settings.SESSION_COOKIE_NAME not in request.COOKIES
 
     def is_cacheable_response(self, request, response):
-        session = getattr(request, "session", None)
-        return (
-            response.status_code == 200
-            # A page holding a CSRF token or touching the session belongs to
-            # one reader; the cookies for it are set further out.
-            and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
-            and not (session is not None and session.modified)
-            and not response.streaming
-            and not response.cookies
-            and not has_vary_header(response, "Authorization")
-            and "private" not in response.headers.get("Cache-Control", "")
-            and "no-store" not in response.headers.get("Cache-Control", "")
-        )
+        return is_shareable(request, response)
 
     def cache_key(self, request):
         """The page's key, from its address with the parameters its view reads, and the scopes it is cached in.
@@ -386,6 +388,23 @@ class PublicPageCacheMiddleware:
             request.scheme, request.get_host(), request.path_info, request.path,
             request.META.get("QUERY_STRING", ""), getattr(request, "urlconf", None),
         )
+
+
+def is_shareable(request, response):
+    """Whether a response may be shared between readers: a plain 200 that belongs to no one reader."""
+    session = getattr(request, "session", None)
+    return (
+        response.status_code == 200
+        # A page holding a CSRF token or touching the session belongs to
+        # one reader; the cookies for it are set further out.
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        and not (session is not None and session.modified)
+        and not response.streaming
+        and not response.cookies
+        and not has_vary_header(response, "Authorization")
+        and "private" not in response.headers.get("Cache-Control", "")
+        and "no-store" not in response.headers.get("Cache-Control", "")
+    )
 
 
 @functools.lru_cache(maxsize=4096)

@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "simple_history",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "casefile",
 ]
 
@@ -87,6 +89,8 @@ MIDDLEWARE = [
     # little more than Django itself. Who is logged in is told by the session
     # cookie alone; a reader with a session gets pages rendered for them.
     "casefile.pagecache.PublicPageCacheMiddleware",
+    # Inside the page cache, so that the edge's headers are kept with a cached page.
+    "casefile.publishing.edge.EdgeCacheMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "casefile.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -163,6 +167,34 @@ PUBLIC_PAGE_CACHE_SECONDS = int(os.environ.get("PUBLIC_PAGE_CACHE_SECONDS", "600
 # The longest a reader waits for a page another request is rendering before
 # rendering it too.
 PUBLIC_PAGE_RENDER_WAIT_SECONDS = float(os.environ.get("PUBLIC_PAGE_RENDER_WAIT_SECONDS", "10"))
+
+# Publishing's work after an approval commits (keeping pages, purging the
+# edge) runs as tasks of Django's tasks framework (the django-tasks backport).
+# "database": queued in PostgreSQL (or SQLite) and run by `manage.py
+# db_worker`, the production setting; "immediate": run in the request right
+# after the commit, with no worker to start, the development default.
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "immediate" if DEBUG else "database")
+if TASKS_BACKEND not in {"immediate", "database"}:
+    raise ImproperlyConfigured("TASKS_BACKEND is 'database' (run `manage.py db_worker`) or 'immediate'.")
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend" if TASKS_BACKEND == "database"
+        else "django_tasks.backends.immediate.ImmediateBackend",
+        "QUEUES": ["default", "edge"],
+    }
+}
+# Whether approved pages are rendered and kept after the commit (off only in
+# tests that are not about kept pages: readers then get every page rendered
+# for their request, as they do for a page not kept yet).
+KEEP_PUBLIC_PAGES = env_flag("KEEP_PUBLIC_PAGES", True)
+
+# An edge cache (Varnish, a CDN) in front of the site: with EDGE_PURGE_URL set,
+# readers' pages may be kept there for EDGE_MAX_AGE seconds, each tagged with
+# surrogate keys, and every change readers see purges its keys at once.
+EDGE_PURGE_URL = os.environ.get("EDGE_PURGE_URL", "")
+EDGE_MAX_AGE = int(os.environ.get("EDGE_MAX_AGE", "86400"))
+EDGE_STALE_SECONDS = int(os.environ.get("EDGE_STALE_SECONDS", "30"))
+EDGE_PURGE_TIMEOUT = float(os.environ.get("EDGE_PURGE_TIMEOUT", "5"))
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.test import Client
 
 from casefile import published, workflow
-from casefile.models import Case, Fact
+from casefile.models import Case, Fact, Publication
 
 from .factories import (
     SEED_FIXTURE,  # noqa: F401  (imported from here by older test modules)
@@ -111,10 +111,16 @@ shared_cases = SharedCases()
 
 def pytest_collection_modifyitems(items):
     # Tests that commit stay last, as pytest-django ordered them: they empty
-    # every table when they end.
-    order = list(SHARED_CASES)
+    # every table when they end, the groups the migrations made among them.
+    # The slowest of them (the browser's) start first among them; the shared
+    # case files each test works on keep theirs together, the largest first.
+    # Workers take contiguous runs of this order (`--dist worksteal`), and
+    # one that runs out takes over the end of another's.
+    order = list(reversed(SHARED_CASES))
     items.sort(key=lambda item: (
-        is_transactional(item), [order.index(name) + 1 for name in shared_cases_of(item)]
+        is_transactional(item),
+        item.get_closest_marker("browser") is None,
+        sorted(order.index(name) for name in shared_cases_of(item)) or [len(order)],
     ))
 
 
@@ -137,6 +143,27 @@ def _shared_case_files(request):
     names = shared_cases_of(request.node)
     if names:
         shared_cases.hold(names, request.getfixturevalue("_shared_case_connection"))
+
+
+@pytest.fixture(autouse=True)
+def _pages_kept_only_where_tested(request, settings):
+    """Publishing keeps no page after a commit unless the test is about kept pages (`keeps_pages`).
+
+    Readers then get every page rendered for their request, as they do a
+    page not kept yet: the same page, without rendering each case's pages
+    at every approval of every test.
+    """
+    settings.KEEP_PUBLIC_PAGES = "keeps_pages" in request.fixturenames
+
+
+@pytest.fixture
+def keeps_pages(settings, db):
+    """Pages are kept after each commit (at once: the immediate task backend), and those of every case now."""
+    settings.KEEP_PUBLIC_PAGES = True
+    from casefile.publishing.kept_pages import keep_case_pages
+
+    for case_id in Publication.objects.of_kind(Case).values_list("object_id", flat=True):
+        keep_case_pages(case_id)
 
 
 @pytest.fixture

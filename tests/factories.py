@@ -1,5 +1,6 @@
 """Builders of the people and case files the tests work on."""
 
+import contextlib
 import datetime
 import hashlib
 from pathlib import Path
@@ -7,6 +8,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.test import TestCase
 from django.utils import timezone
 
 from casefile import workflow
@@ -51,6 +53,17 @@ def save(record, user, reason="test edit"):
     record.full_clean()
     workflow.save_record(record, user, reason)
     return record
+
+
+@contextlib.contextmanager
+def committed():
+    """What the enclosed work leaves for after its commit runs at the end of the block, as if it committed.
+
+    Tests run inside a transaction that never commits; publishing's
+    announcement (and the mail) waits for a commit.
+    """
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        yield
 
 
 def approve_all(editor, case):
@@ -168,6 +181,15 @@ def publish_everything(case, editor):
     return workflow.approve_case(editor, case, "approved in test")
 
 
+def add_queued_task(case):
+    """A task waiting for the worker, as the database backend queues one after an approval."""
+    from django_tasks_db import DatabaseBackend
+
+    from casefile.publishing.tasks import keep_pages
+
+    DatabaseBackend("default", {"QUEUES": ["default", "edge"]}).enqueue(keep_pages, (case.pk,), {})
+
+
 def complete_case_file(case, user):
     """Adds the kinds of record the small case lacks, so every admin has a row to show."""
     mayor, firm = Actor.objects.get(slug="ana-mayor"), Actor.objects.get(slug="quay-builders")
@@ -181,6 +203,7 @@ def complete_case_file(case, user):
     save(QuestionConcern(question=question, fact=fact), user)
     add_copy_record(Source.objects.get(case=case, slug="daily"), user)
     add_reply_records(case, fact, mayor, user)
+    add_queued_task(case)
     add_login_records()
 
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from casefile import pagecache
 from casefile.models import Actor, Case, Fact
 from casefile.pagecache import PublicPageCacheMiddleware
-from tests.conftest import approve_all, save
+from tests.factories import approve_all, committed, save
 
 
 def case_json_url(case):
@@ -200,7 +200,8 @@ def test_the_case_page_and_the_case_list_are_cached_until_an_approval(client, ca
         assert client.get(url)["X-Public-Cache"] == "hit"
     case_file.title = "Harbour contracts and the mayor"
     save(case_file, reporter)
-    approve_all(editor, case_file)
+    with committed():
+        approve_all(editor, case_file)
 
     for url in urls:
         response = client.get(url)
@@ -349,7 +350,8 @@ def test_an_approval_moves_the_publication_generation_on_and_a_rejection_does_no
 
     fact.statement = "The contract was worth 8 million, the registry says."
     save(fact, reporter)
-    assert approve_all(editor, case_file)
+    with committed():
+        assert approve_all(editor, case_file)
     assert pagecache.current_generation(pagecache.case_scope("harbour")) > before[1]
     assert pagecache.current_generation(pagecache.LISTINGS) > pagecache.current_generation(pagecache.EVERYTHING)
 
@@ -403,7 +405,8 @@ def test_an_approval_in_one_case_leaves_the_cached_pages_of_another_case_alone(
     fact = Fact.objects.get(slug="contract-value")
     fact.statement = "The contract was worth 11 million."
     save(fact, reporter)
-    approve_all(editor, case_file)
+    with committed():
+        approve_all(editor, case_file)
 
     served = {url: client.get(url)["X-Public-Cache"] for url in pages}
 

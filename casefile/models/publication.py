@@ -42,7 +42,7 @@ class PublicationQuerySet(models.QuerySet):
 class PublicationManager(models.Manager.from_queryset(PublicationQuerySet)):
     def get_queryset(self):
         # A kept page runs to hundreds of kilobytes; only a reader's request reads it (in one column).
-        return super().get_queryset().defer("page", "document", "rendered_with")
+        return super().get_queryset().defer("page", "document", "rendered_with", "surrogate_keys")
 
 
 class Publication(models.Model):
@@ -50,8 +50,10 @@ class Publication(models.Model):
 
     One row per public record, the live state beside the decision log (as
     Wagtail keeps live content beside its revisions). Written only by
-    `workflow.publish()`, inside the approval's transaction: an approval of a
-    removal, or an editor's deletion, takes the row away. Pages of today read these rows; pages as of a past date and the
+    `workflow.publication`, inside the approval's transaction: an approval of
+    a removal, or an editor's deletion, takes the row away. Its kept page is
+    written after the commit by `publishing.kept_pages`, which marks it
+    current again. Pages of today read these rows; pages as of a past date and the
     corrections log read the log.
     """
 
@@ -84,7 +86,12 @@ class Publication(models.Model):
     )
     document = models.TextField(blank=True, help_text="A case's case.json, rendered as its page is; blank for other records.")
     rendered_with = models.CharField(
-        max_length=32, blank=True, help_text="The release the kept page was rendered by (`published.rendered.release()`)."
+        max_length=32, blank=True,
+        help_text="The release the kept page was rendered by (`published.rendered.release()`); blank once it is "
+                  "stale, until it is kept again.",
+    )
+    surrogate_keys = models.TextField(
+        blank=True, help_text="The edge cache's keys of the kept page: the records it shows (`publishing.edge`).",
     )
 
     objects = PublicationManager()

@@ -1,11 +1,13 @@
 """Public pages rendered when they are published, and served as they were rendered.
 
-Publishing a record renders the pages that show it (`workflow.rendering`)
-and keeps each in its Publication row: a record's page in `page`, the case
-page in the case's `page` and its case.json in `document`. A reader's request
-for today's page reads that one row. Where no page was kept (a page that must
-change with the clock, or one not yet rendered), the view renders it for the
-reader instead, from the same read layer.
+Once publishing commits, the pages that show what changed are rendered
+again (`publishing.kept_pages`) and each is kept in its Publication row: a
+record's page in `page`, the case page in the case's `page` and its
+case.json in `document`. A reader's request for today's page reads that one
+row. Where no current page is kept (a page that must change with the clock,
+one marked stale by a change and not yet kept again, or one kept by another
+release), the view renders it for the reader instead, from the same read
+layer.
 
 Two things in a page belong to the reader's request, not to the page: the
 site's address in absolute links, and today's date, the latest day the case
@@ -25,6 +27,7 @@ from django.db import connection
 from django.utils import timezone
 
 from ..models import Actor, Case, Event, Fact, Publication, Source
+from ..signals import kept_page_missed
 
 RENDERED_HOST = "casefile-origin.invalid"
 RENDERED_ORIGIN = f"http://{RENDERED_HOST}"
@@ -46,19 +49,35 @@ def rendered_document(case_slug):
 
 
 def _kept(column, model, slug, case_slug=None):
+    """The kept page, if it is current; its edge keys are noted as the page's reads.
+
+    A page that should be kept but is not current (kept by another release,
+    or stale since a change, until it is kept again) is announced as missed,
+    so that it is kept again without waiting for `render_pages`.
+    """
     # Written out once rather than built by the ORM for each reader: building
     # the query cost more than running it.
     table = Publication._meta.db_table
     content_types = ContentType.objects.get_for_models(Case, model)
-    sql = f"SELECT {column} FROM {table} WHERE content_type_id = %s AND slug = %s AND rendered_with = %s"
-    params = [content_types[model].pk, slug, release()]
+    sql = f"SELECT {column}, rendered_with, surrogate_keys, case_id FROM {table} WHERE content_type_id = %s AND slug = %s"
+    params = [content_types[model].pk, slug]
     if case_slug is not None:
         sql += f" AND case_id IN (SELECT object_id FROM {table} WHERE content_type_id = %s AND slug = %s)"
         params += [content_types[Case].pk, case_slug]
     with connection.cursor() as cursor:
         cursor.execute(sql + " LIMIT 1", params)
         row = cursor.fetchone()
-    return row[0] if row and row[0] else None
+    if row is None:
+        return None
+    body, rendered_with, keys, case_id = row
+    if rendered_with != release():
+        kept_page_missed.send(sender=Publication, case_id=case_id)
+        return None
+    if not body:
+        # Rendered for each reader on purpose (it counts down to a deadline).
+        return None
+    note_keys(keys.split())
+    return body
 
 
 @functools.cache
@@ -101,17 +120,26 @@ def latest_as_of(request):
     return TODAY if getattr(request, "casefile_rendering", False) else timezone.now().date().isoformat()
 
 
-# The records read for the page being kept: {content type id: {record ids}}.
+class PageReads:
+    """What a page being rendered showed: the public records it read, and edge keys it carries."""
+
+    def __init__(self):
+        # {content type id: {record ids}}
+        self.records = {}
+        self.keys = set()
+
+
+# The reads of the page being rendered in this context, if they are noted.
 _reads = contextvars.ContextVar("casefile_page_reads", default=None)
 
 
 def start_noting_reads():
     """Note from now on, in this context, every public record the read layer reads; returns the token to stop."""
-    return _reads.set({})
+    return _reads.set(PageReads())
 
 
 def stop_noting_reads(token):
-    """The records read since `start_noting_reads()`, as {content type id: {record ids}}."""
+    """The `PageReads` since `start_noting_reads()`."""
     found = _reads.get()
     _reads.reset(token)
     return found
@@ -120,6 +148,11 @@ def stop_noting_reads(token):
 def note_read(model, records):
     found = _reads.get()
     if found is not None and records:
-        found.setdefault(ContentType.objects.get_for_model(model).pk, set()).update(r.pk for r in records)
+        found.records.setdefault(ContentType.objects.get_for_model(model).pk, set()).update(r.pk for r in records)
 
 
+def note_keys(keys):
+    """Note the edge keys of a kept page served, which stand for the reads of its rendering."""
+    found = _reads.get()
+    if found is not None:
+        found.keys.update(keys)

@@ -13,7 +13,6 @@ review queue lists what waits (`queue`); `notify` sends the emails.
 import uuid
 from collections import defaultdict
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -40,10 +39,8 @@ from .changes import (
     VersionLog,
     approved_version,
     batches,
-    case_ids_of,
     changes_of_records,
     child_ids,
-    name_changes,
     references,
     content_type,
     evidence_resting_on,
@@ -57,9 +54,8 @@ from .changes import (
     unpublished_references_of,
     versions_of,
 )
-from .rendering import refresh_public_pages
 from .notify import _tell_authors, announce_changes, announce_to_legal
-from .publication import publish, republish
+from .publication import changed_for_readers, publish, record_decisions, republish
 from .queue import fingerprint, load_companions, load_records, review_queue
 from .readiness import refuse_unready_for_publication
 from .rework import Discarded, discard_changes, family_of, resubmit
@@ -71,7 +67,7 @@ __all__ = [
     "EDITORS", "REPORTERS", "TOP_LEVEL", "TRACKED",
     "AlreadyDecided", "EditConflict", "EvidenceLeftBehind", "StaleReview", "UnapprovedReference",
     "UnfoundedClaim", "WorkflowError",
-    "announce_changes", "announce_to_legal", "approve", "approve_case", "approved_version", "check_edit_token",
+    "announce_changes", "announce_to_legal", "changed_for_readers", "approve", "approve_case", "approved_version", "check_edit_token",
     "content_type", "delete_record", "delete_records", "edit_token", "ever_approved", "fingerprint",
     "is_editor",
     "key_for", "latest_rejection", "latest_version", "load_records", "may_delete",
@@ -231,15 +227,12 @@ def approve(editor, versions, comment="", public_note=""):
         # Quotes of sources the newsroom holds a copy of must stand in it.
         anchor_quotes(changes.values())
         shown_in = _cases_showing(changes.values())
-        decisions = _record_decisions(
+        decisions = record_decisions(
             list(changes.values()), Decision.Action.APPROVED, editor, timezone.now(), uuid.uuid4(), comment,
             public_note=public_note.strip(),
         )
         if decisions:
-            publish(decisions)
-            refresh_public_pages(
-                shown_in | {decision.case_id for decision in decisions}, _records_decided(decisions)
-            )
+            publish(decisions, shown_in)
         transaction.on_commit(lambda: _tell_authors(list(changes.values()), "approved", editor, comment))
     return decisions
 
@@ -298,39 +291,6 @@ def _cases_showing(changes):
     return cases
 
 
-def _records_decided(decisions):
-    """(model, pk) of each record the decisions are about."""
-    return {
-        (ContentType.objects.get_for_id(decision.content_type_id).model_class(), decision.object_id)
-        for decision in decisions
-    }
-
-
-def _record_decisions(changes, action, editor, at, batch, comment, public_note=""):
-    """Write one decision per change in the log."""
-    approved = action == Decision.Action.APPROVED
-    case_ids = case_ids_of(changes)
-    name_changes(changes)
-    return Decision.objects.bulk_create([
-        Decision(
-            case_id=case_ids[(change.model, change.pk)],
-            content_type=content_type(change.model),
-            object_id=change.pk,
-            history_id=change.latest.history_id,
-            object_repr=change.label[:300],
-            action=action,
-            removes=approved and change.is_removal,
-            changed_fields=[str(name) for name in change.changed_field_names] if approved else [],
-            decided_by=editor,
-            decided_at=at,
-            comment=comment,
-            public_note=public_note,
-            batch=batch,
-        )
-        for change in changes
-    ], batch_size=BATCH)
-
-
 def reject(editor, versions, comment):
     """Reject the given versions with a comment; the public version stays as it is."""
     if not is_editor(editor):
@@ -341,7 +301,7 @@ def reject(editor, versions, comment):
         logs = _lock_and_check(versions)
         _refuse_decided(logs, versions)
         changes = [c for c in (logs[m].change(pk) for (m, pk) in versions) if c is not None]
-        _record_decisions(changes, Decision.Action.REJECTED, editor, timezone.now(), uuid.uuid4(),
+        record_decisions(changes, Decision.Action.REJECTED, editor, timezone.now(), uuid.uuid4(),
                           comment.strip())
         transaction.on_commit(lambda: _tell_authors(changes, "rejected", editor, comment))
     return changes
@@ -445,11 +405,10 @@ def delete_record(record, user, reason):
         if approved is not None:
             deletion = Change(model=model, pk=pk, latest=latest_version(model, pk), approved=approved)
             shown_in = _cases_showing([deletion])
-            [decision] = _record_decisions(
+            [decision] = record_decisions(
                 [deletion], Decision.Action.APPROVED, user, timezone.now(), uuid.uuid4(), reason
             )
-            publish([decision])
-            refresh_public_pages(shown_in | {decision.case_id}, _records_decided([decision]))
+            publish([decision], shown_in)
 
 
 def delete_records(records, user, reason):

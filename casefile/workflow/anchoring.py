@@ -18,7 +18,7 @@ from django.utils.text import Truncator
 from .. import published
 from ..documents import find_quote, paragraphs_holding
 from ..models import LOCATOR_PATTERN, Capture, Citation, QuoteAnchor, Source
-from .rendering import refresh_public_pages
+from .publication import changed_for_readers
 from .changes import WorkflowError, batches, is_editor
 
 State = QuoteAnchor.State
@@ -203,7 +203,7 @@ def keep_on_earlier_copy(anchor, editor, note):
             anchored_at=timezone.now(), decided_by=editor, note=note.strip(),
         )
         _replace([anchor.pk], [kept])
-        refresh_public_pages({earlier.source.case_id}, {(Source, earlier.source_id)})
+        changed_for_readers({earlier.source.case_id}, {(Source, earlier.source_id)})
     return kept
 
 

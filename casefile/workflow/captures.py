@@ -19,7 +19,7 @@ from warcio.archiveiterator import ArchiveIterator
 from .. import documents, fetching
 from ..models import Capture, SharedSource, Source, capture_storage
 from .anchoring import reanchor_source
-from .rendering import refresh_public_pages
+from .publication import changed_for_readers
 from .changes import WorkflowError, is_editor
 
 CHUNK = 1024 * 1024
@@ -133,7 +133,7 @@ def _keep(source, user, stream, extension, **fields):
                 comparison=comparison, **fields,
             )
             reanchor_source(capture)
-            refresh_public_pages({locked.case_id}, {(Source, locked.pk)})
+            changed_for_readers({locked.case_id}, {(Source, locked.pk)})
     except BaseException:
         # Nothing half-kept: the file goes if its record could not be written.
         storage.delete(name)
@@ -200,7 +200,7 @@ def verify_capture(capture):
         capture.save(update_fields=["last_checked_at", "last_check_passed", "mismatch", "verified_at"])
         # Readers are told the day of the last check and whether it passed.
         if (capture.last_check_passed, _day(capture.verified_at)) != shown_before:
-            refresh_public_pages({capture.source.case_id}, {(Source, capture.source_id)})
+            changed_for_readers({capture.source.case_id}, {(Source, capture.source_id)})
     return mismatch
 
 
@@ -214,7 +214,7 @@ def share_copies(source, editor):
         raise PermissionDenied("Only editors share copies with readers.")
     with transaction.atomic():
         SharedSource.objects.get_or_create(source=source, defaults={"shared_by": editor, "shared_at": timezone.now()})
-        refresh_public_pages({source.case_id}, {(Source, source.pk)})
+        changed_for_readers({source.case_id}, {(Source, source.pk)})
 
 
 def stop_sharing_copies(source, editor):
@@ -223,4 +223,4 @@ def stop_sharing_copies(source, editor):
         raise PermissionDenied("Only editors share copies with readers.")
     with transaction.atomic():
         SharedSource.objects.filter(source=source).delete()
-        refresh_public_pages({source.case_id}, {(Source, source.pk)})
+        changed_for_readers({source.case_id}, {(Source, source.pk)})

@@ -1,65 +1,140 @@
-"""Publishing: the Publication rows that say what readers see now, written with the approvals.
+"""Publishing: the one writer of Decision and Publication rows, and the one voice that says what readers now see.
 
-`publish()` is the only writer: an approval of a public version publishes
-it, an approval of a removal or a deletion unpublishes the record. It runs
-inside the approval's transaction, so readers see the change at the commit
-that records it. `republish()` rebuilds the rows, and the pages kept in them, from the decision
-log alone, for decisions written in bulk (a restored case, the benchmark's newsroom).
+An approval writes its decisions (`record_decisions()`) and `publish()`es
+them: the Publication rows say which version readers see, in the approval's
+transaction, so readers see it at the commit that records it. Whatever else
+changes what readers see (a copy shared, a reply recorded, a deadline passed)
+says so through `changed_for_readers()`.
+
+Both do two things in the transaction and one after it:
+- the kept pages that show what changed are marked stale (a reader asking
+  for one then gets it rendered for the request, from the rows just
+  written), and the cached pages of the cases are retired
+  (`pagecache.advance_generation`), so no reader gets the previous version
+  after the commit, not even for a moment;
+- once the transaction commits, and once per transaction however many
+  changes it made, `casefile.signals.published` announces the change
+  (`ReadersSee`). Keeping pages again, purging the edge and retiring the
+  listings are its subscribers' work (`casefile.publishing`): nothing here
+  renders a page or calls a reader.
 """
 
+import functools
+import logging
 from collections import defaultdict
+from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchVector
 from django.db import connection, transaction
-from django.db.models import Min
+from django.db.models import Min, Q
 
-from .. import search
+from .. import pagecache, search
 from ..history import history_model
-from ..models import Case, Decision, Publication
-from .changes import batches, is_public_version
-from .rendering import render_cases
+from ..models import Actor, Case, Decision, Event, Fact, Publication, PublicationRead, Relationship, Source
+from ..signals import published
+from .changes import BATCH, batches, case_ids_of, content_type, is_public_version, name_changes
+
+logger = logging.getLogger(__name__)
+
+# The records that have pages of their own.
+PAGE_KINDS = (Actor, Event, Fact, Source)
+# Records whose pages are read through them: an actor's page shows the citations of its ties.
+READ_THROUGH = (Relationship,)
 
 
-def publish(approvals):
-    """Make readers see what these approvals, just written, approved.
+@dataclass
+class ReadersSee:
+    """What a committed transaction changed for readers, as `casefile.signals.published` announces it.
 
-    A query or a few per kind of record and batch of 500, however many records.
+    `cases`: the ids of the cases whose pages change, and `slugs` every slug
+    they were ever published under (old addresses may still be cached).
+    `records`: (model name, id) of every record shown differently, with the
+    records they now point to; `everything` names the cases in which any page
+    may have changed (the case itself was changed, or the change is not
+    known record by record).
+    """
+
+    cases: set = field(default_factory=set)
+    slugs: set = field(default_factory=set)
+    records: set = field(default_factory=set)
+    everything: set = field(default_factory=set)
+
+    def add(self, other):
+        self.cases |= other.cases
+        self.slugs |= other.slugs
+        self.records |= other.records
+        self.everything |= other.everything
+
+
+def record_decisions(changes, action, editor, at, batch, comment, public_note=""):
+    """Write one decision per change in the log."""
+    approved = action == Decision.Action.APPROVED
+    case_ids = case_ids_of(changes)
+    name_changes(changes)
+    return Decision.objects.bulk_create([
+        Decision(
+            case_id=case_ids[(change.model, change.pk)],
+            content_type=content_type(change.model),
+            object_id=change.pk,
+            history_id=change.latest.history_id,
+            object_repr=change.label[:300],
+            action=action,
+            removes=approved and change.is_removal,
+            changed_fields=[str(name) for name in change.changed_field_names] if approved else [],
+            decided_by=editor,
+            decided_at=at,
+            comment=comment,
+            public_note=public_note,
+            batch=batch,
+        )
+        for change in changes
+    ], batch_size=BATCH)
+
+
+def publish(approvals, shown_in=()):
+    """Make readers see what these approvals, just written, approved, and announce it on commit.
+
+    `shown_in`: other cases whose pages showed the records before (a record
+    moved to another case leaves the first). A query or a few per kind of
+    record and batch of 500, however many records.
     """
     by_model = defaultdict(list)
     for approval in approvals:
         by_model[ContentType.objects.get_for_id(approval.content_type_id).model_class()].append(approval)
     for model, model_approvals in by_model.items():
-        content_type = ContentType.objects.get_for_model(model)
+        content_type_ = ContentType.objects.get_for_model(model)
         latest = {approval.object_id: approval for approval in model_approvals}
         for batch in batches(latest):
-            _publish_batch(model, content_type, [latest[pk] for pk in batch])
+            _publish_batch(model, content_type_, [latest[pk] for pk in batch])
+    records = {(model, approval.object_id) for model, model_approvals in by_model.items() for approval in model_approvals}
+    changed_for_readers(set(shown_in) | {approval.case_id for approval in approvals}, records)
 
 
-def _publish_batch(model, content_type, approvals):
+def _publish_batch(model, content_type_, approvals):
     record_ids = [approval.object_id for approval in approvals]
     versions = history_model(model).objects.in_bulk(
         [approval.history_id for approval in approvals], field_name="history_id"
     )
     public = [a for a in approvals if is_public_version(versions.get(a.history_id))]
     public_ids = {approval.object_id for approval in public}
-    Publication.objects.filter(content_type=content_type, object_id__in=record_ids).exclude(
+    Publication.objects.filter(content_type=content_type_, object_id__in=record_ids).exclude(
         object_id__in=public_ids
     ).delete()
     if not public:
         return
     existing = {
         row.object_id: row
-        for row in Publication.objects.filter(content_type=content_type, object_id__in=public_ids)
+        for row in Publication.objects.filter(content_type=content_type_, object_id__in=public_ids)
     }
     first_published = dict(
         Decision.objects.filter(
-            content_type=content_type, object_id__in=public_ids, action=Decision.Action.APPROVED
+            content_type=content_type_, object_id__in=public_ids, action=Decision.Action.APPROVED
         ).values("object_id").annotate(first=Min("decided_at")).values_list("object_id", "first")
     )
     rows = []
     for approval in public:
-        row = existing.get(approval.object_id) or Publication(content_type=content_type, object_id=approval.object_id)
+        row = existing.get(approval.object_id) or Publication(content_type=content_type_, object_id=approval.object_id)
         row.case_id, row.history_id, row.approval = approval.case_id, approval.history_id, approval
         row.published_at = approval.decided_at
         row.first_published_at = first_published.get(approval.object_id, approval.decided_at)
@@ -67,11 +142,13 @@ def _publish_batch(model, content_type, approvals):
         for name, value in search.searchable(model, versions[approval.history_id]).items():
             setattr(row, name, value)
         rows.append(row)
-    fields = ["case", "history_id", "approval", "published_at", "first_published_at", "content", *search.ROW_FIELDS]
+    fields = [
+        "case", "history_id", "approval", "published_at", "first_published_at", "content", *search.ROW_FIELDS,
+    ]
     Publication.objects.bulk_update([row for row in rows if row.pk], fields)
     Publication.objects.bulk_create([row for row in rows if not row.pk])
     if connection.vendor == "postgresql" and model in search.SEARCH_FIELDS:
-        Publication.objects.filter(content_type=content_type, object_id__in=public_ids).update(
+        Publication.objects.filter(content_type=content_type_, object_id__in=public_ids).update(
             vector=SearchVector("body", config="english")
         )
 
@@ -101,7 +178,186 @@ def republish(case=None):
             if case is None or key in records:
                 latest[key] = approval
         publish(latest.values())
-        render_cases(
-            [case.pk] if case is not None else
-            Publication.objects.of_kind(Case).values_list("object_id", flat=True)
+        changed_for_readers(
+            [case.pk] if case is not None else Publication.objects.of_kind(Case).values_list("object_id", flat=True)
         )
+
+
+def changed_for_readers(case_ids, records=None):
+    """Say, inside the transaction that made it, that what readers see of these cases changed.
+
+    `records`: the (model, id) of the records shown differently, or None when
+    any page of the cases may have changed. Marks the kept pages that show
+    them stale and retires the cases' cached pages now; announces the change
+    when the transaction commits.
+    """
+    case_ids = {pk for pk in case_ids if pk is not None}
+    if not case_ids:
+        return
+    change = ReadersSee(cases=case_ids, slugs=pagecache.published_slugs(case_ids))
+    if records is None or any(model is Case for model, _ in records):
+        change.everything |= case_ids
+        stale = Q(case__in=case_ids)
+    else:
+        shown, read = _shown_and_pointed_to(records)
+        change.records = {(ContentType.objects.get_for_id(ct).model, pk) for ct, pk in shown | read}
+        stale = _pages_showing(case_ids, shown, read, sources=any(model is Source for model, _ in records))
+    Publication.objects.filter(stale).exclude(rendered_with="").update(rendered_with="")
+    pagecache.advance_generation(case_ids)
+    _announce(change)
+
+
+def _shown_and_pointed_to(records):
+    """The (content type id, id) of pages to render again (the records and those they point to),
+    and of records whose readers' pages change (the records and the ties they point to)."""
+    shown, read = set(), set()
+    by_model = defaultdict(set)
+    for model, pk in records:
+        by_model[model].add(pk)
+    for model, ids in by_model.items():
+        content_type_ = ContentType.objects.get_for_model(model)
+        if model in PAGE_KINDS:
+            shown.update((content_type_.pk, pk) for pk in ids)
+        read.update((content_type_.pk, pk) for pk in ids)
+        # The records it points to now show it on their pages.
+        targets = [
+            (field_.attname, field_.related_model) for field_ in model._meta.concrete_fields
+            if field_.many_to_one and field_.related_model in PAGE_KINDS + READ_THROUGH
+        ]
+        if not targets:
+            continue
+        for batch in batches(sorted(ids)):
+            for content in Publication.objects.filter(content_type=content_type_, object_id__in=batch).values_list(
+                "content", flat=True
+            ):
+                for attname, target in targets:
+                    if content.get(attname) is not None:
+                        key = (ContentType.objects.get_for_model(target).pk, content[attname])
+                        shown.add(key)
+                        if target in READ_THROUGH:
+                            read.add(key)
+    return shown, read
+
+
+def _pages_showing(case_ids, shown, read, sources):
+    """The kept pages of the cases that show, or may now show, the records: a condition on Publication rows."""
+    condition = Q(case__in=case_ids, content_type=ContentType.objects.get_for_model(Case))
+    condition |= Q(case__in=case_ids, pk__in=PublicationRead.objects.filter(
+        _keys_condition(read), page__case__in=case_ids
+    ).values("page_id")) if read else Q()
+    if shown:
+        condition |= Q(_keys_condition(shown), case__in=case_ids)
+    if sources:
+        # A source's page follows the chains of sources relayed through others.
+        condition |= Q(case__in=case_ids, content_type=ContentType.objects.get_for_model(Source))
+    return condition
+
+
+def _keys_condition(keys):
+    by_type = defaultdict(set)
+    for content_type_id, pk in keys:
+        by_type[content_type_id].add(pk)
+    condition = Q()
+    for content_type_id, ids in by_type.items():
+        condition |= Q(content_type_id=content_type_id, object_id__in=ids)
+    return condition
+
+
+class _Pending:
+    """The changes of one transaction not yet announced."""
+
+    def __init__(self):
+        self.change, self.sent = ReadersSee(), False
+
+
+def _announce(change):
+    """Announce `change` once the transaction commits, together with the others it makes.
+
+    Every change registers a callback, so one made in a savepoint that is
+    rolled back takes only its own callback with it; the first callback left
+    at the commit announces them all.
+    """
+    db = transaction.get_connection()
+    if not db.in_atomic_block:
+        _send(change)
+        return
+    pending = getattr(db, "casefile_pending_announcement", None)
+    if pending is None or pending.sent or not _waiting(db, pending):
+        pending = db.casefile_pending_announcement = _Pending()
+    pending.change.add(change)
+    transaction.on_commit(functools.partial(_flush, pending))
+
+
+def _waiting(db, pending):
+    """Whether a callback of `pending` is still waiting for the commit (none is after a rollback)."""
+    return any(
+        isinstance(callback, functools.partial) and callback.func is _flush and callback.args[0] is pending
+        for _, callback, _ in db.run_on_commit
+    )
+
+
+def _flush(pending):
+    if pending.sent:
+        return
+    pending.sent = True
+    _send(pending.change)
+
+
+def _send(change):
+    for receiver, outcome in published.send_robust(sender=ReadersSee, change=change):
+        if isinstance(outcome, Exception):
+            # The change is committed: readers already see it through the
+            # rows. A subscriber that failed leaves pages rendered for each
+            # reader until they are kept again.
+            logger.error("A subscriber to published failed: %r", receiver, exc_info=outcome)
+
+
+@dataclass
+class KeptPage:
+    """A page rendered for keeping: its body (and a case's case.json), what it read, its edge keys."""
+
+    page: str
+    reads: dict
+    keys: list
+    document: str | None = None
+
+
+def keep_stale_pages(case_id, release, render):
+    """Keep again, one at a time, each page of the case not kept by `release`; returns how many.
+
+    `render(row)` renders the page of a Publication row as readers get it
+    now, as a `KeptPage` (or None when it cannot be rendered: it then stays
+    stale, rendered for each reader). Each page is rendered holding its row,
+    so a change committed meanwhile waits for it and then marks it stale
+    again; a page kept meanwhile by another worker is skipped. Safe to run
+    twice.
+    """
+    page_types = [ContentType.objects.get_for_model(model).pk for model in (Case, *PAGE_KINDS)]
+    stale = Publication.objects.filter(case=case_id, content_type__in=page_types).exclude(rendered_with=release)
+    case_type = page_types[0]
+    # The case page first: most readers start there.
+    pks = sorted(stale.values_list("pk", "content_type_id"), key=lambda row: (row[1] != case_type, row[0]))
+    kept = 0
+    for pk, _ in pks:
+        with transaction.atomic():
+            row = Publication.objects.select_for_update().filter(pk=pk).exclude(rendered_with=release).select_related(
+                "content_type"
+            ).first()
+            if row is None:
+                continue
+            page = render(row)
+            if page is None:
+                continue
+            row.page, row.rendered_with, row.surrogate_keys = page.page, release, " ".join(page.keys)
+            fields = ["page", "rendered_with", "surrogate_keys"]
+            if page.document is not None:
+                row.document = page.document
+                fields.append("document")
+            row.save(update_fields=fields)
+            PublicationRead.objects.filter(page=row).delete()
+            PublicationRead.objects.bulk_create(
+                PublicationRead(page=row, content_type_id=content_type_id, object_id=object_id)
+                for content_type_id, ids in page.reads.items() for object_id in ids
+            )
+            kept += 1
+    return kept

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from ..history import history_model
 from ..models import Actor, Event, EventParticipant, Fact, FactActor, ReplyOverride, ReplyRequest
-from .rendering import refresh_public_pages
+from .publication import changed_for_readers
 from .changes import WorkflowError, batches, is_editor
 
 
@@ -183,7 +183,7 @@ def save_reply_request(reply_request, user, was_waiting=True):
         if before is not None:
             cases.add(before[0])
             actors.add((Actor, before[1]))
-        refresh_public_pages(cases, actors)
+        changed_for_readers(cases, actors)
     return reply_request
 
 
@@ -193,13 +193,13 @@ def delete_reply_requests(reply_requests):
         shown = {(request.case_id, request.actor_id) for request in reply_requests}
         for request in reply_requests:
             request.delete()
-        refresh_public_pages({case_id for case_id, _ in shown}, {(Actor, actor_id) for _, actor_id in shown})
+        changed_for_readers({case_id for case_id, _ in shown}, {(Actor, actor_id) for _, actor_id in shown})
 
 
 def refresh_reply_lines(reply_request):
     """Render again the pages that show a request's lines, once the allegations it covers are saved with it."""
     with transaction.atomic():
-        refresh_public_pages({reply_request.case_id}, {(Actor, reply_request.actor_id)})
+        changed_for_readers({reply_request.case_id}, {(Actor, reply_request.actor_id)})
 
 
 def record_outcome(reply_request, user, outcome, replied_on=None, summary="", quote="", full_response=""):
@@ -291,7 +291,7 @@ def notify_passed_deadlines(today=None):
     cases = set(overdue.values_list("case_id", flat=True))
     if cases:
         with transaction.atomic():
-            refresh_public_pages(cases)
+            changed_for_readers(cases)
     for request in overdue.select_related("actor", "asked_by"):
         with transaction.atomic():
             claimed = ReplyRequest.objects.select_for_update(skip_locked=True).filter(

@@ -8,9 +8,12 @@ from django.test import Client, override_settings
 from django.utils import timezone
 
 from casefile.models import Actor, Case, Citation, Fact, Publication, ReplyRequest, Source
-from casefile.published.rendered import RENDERED_HOST
-from tests.factories import approve_all, build_disputed_case, save
+from casefile.published.rendered import RENDERED_HOST, release
+from tests.factories import approve_all, build_disputed_case, committed, save
 from tests.public.pages import case_url, page, text
+
+# Every page of these tests is kept after each commit, as in production.
+pytestmark = pytest.mark.usefixtures("keeps_pages")
 
 KEPT_PAGES = [
     ("case_detail",),
@@ -27,7 +30,15 @@ def kept(model, slug, column="page"):
 
 
 def forget_kept_pages():
-    Publication.objects.update(page="", document="")
+    Publication.objects.update(page="", document="", rendered_with="")
+
+
+def stale_pages(case):
+    """The slugs of the case's pages not kept again since the last change."""
+    return sorted(
+        Publication.objects.filter(case=case, content_type__model__in=["case", "actor", "event", "fact", "source"])
+        .exclude(rendered_with=release()).values_list("slug", flat=True)
+    )
 
 
 @pytest.mark.parametrize("address", KEPT_PAGES)
@@ -60,8 +71,10 @@ def test_renaming_an_actor_renders_again_the_pages_that_name_it(client, case_fil
     mayor = Actor.objects.get(slug="ana-mayor")
     mayor.name = "Ana Mayor-Vidal"
     save(mayor, reporter)
-    approve_all(editor, case_file)
+    with committed():
+        approve_all(editor, case_file)
 
+    assert stale_pages(case_file) == []
     assert "Ana Mayor-Vidal" in kept(Fact, "contract-value")
     assert "Ana Mayor-Vidal" in page(client, case_url(case_file, "fact_detail", "contract-value"))
     assert "Ana Mayor-Vidal" in page(client, case_url(case_file))
@@ -72,8 +85,10 @@ def test_retitling_a_source_renders_again_the_pages_of_what_cites_it(client, cas
     daily = Source.objects.get(slug="daily")
     daily.title = "Daily report, second edition"
     save(daily, reporter)
-    approve_all(editor, case_file)
+    with committed():
+        approve_all(editor, case_file)
 
+    assert stale_pages(case_file) == []
     for address in [("fact_detail", "contract-value"), ("event_detail", "contract-signed")]:
         assert "Daily report, second edition" in page(client, case_url(case_file, *address))
 
@@ -81,11 +96,15 @@ def test_retitling_a_source_renders_again_the_pages_of_what_cites_it(client, cas
 def test_a_new_citation_shows_on_the_kept_pages_of_its_fact_and_its_source(client, case_file, reporter, editor):
     registry = save(Source(case=case_file, slug="registry-x", kind=Source.Kind.OFFICIAL_ANNOUNCEMENT,
                            title="Registry extract", paragraph_count=3), reporter)
-    approve_all(editor, case_file)
+    with committed():
+        approve_all(editor, case_file)
     fact = Fact.objects.get(slug="contract-value")
     save(Citation(fact=fact, source=registry, locator="¶1", quote="worth 5 million"), reporter)
-    approve_all(editor, case_file)
+    with committed():
+        approve_all(editor, case_file)
 
+    assert stale_pages(case_file) == []
+    assert "Registry extract" in kept(Fact, "contract-value")
     assert "Registry extract" in page(client, case_url(case_file, "fact_detail", "contract-value"))
     assert "The contract was worth 5 million." in page(client, case_url(case_file, "source_detail", "registry-x"))
 
@@ -94,12 +113,16 @@ def test_a_citation_of_a_tie_shows_on_the_kept_pages_of_both_actors(client, case
     build_disputed_case(case_file, reporter, editor)
     extract = save(Source(case=case_file, slug="gazette", kind=Source.Kind.OFFICIAL_ANNOUNCEMENT,
                           title="Official gazette notice", paragraph_count=3), reporter)
-    approve_all(editor, case_file)
+    with committed():
+        approve_all(editor, case_file)
     tie = case_file.relationships.get()
     save(Citation(relationship=tie, source=extract, locator="¶2"), reporter)
-    approve_all(editor, case_file)
+    with committed():
+        approve_all(editor, case_file)
 
+    assert stale_pages(case_file) == []
     for actor in ("ana-mayor", "quay-builders"):
+        assert "Official gazette notice" in kept(Actor, actor)
         assert "Official gazette notice" in page(client, case_url(case_file, "actor_detail", actor))
 
 
@@ -109,8 +132,10 @@ def test_a_removed_record_leaves_the_pages_that_showed_it(client, case_file, rep
 
     assert "Contract signed" in page(client, case_url(case_file, "actor_detail", "quay-builders"))
     workflow.propose_removal(Event.objects.get(slug="contract-signed"), reporter, "Wrong date; to be redone.")
-    approve_all(editor, case_file)
+    with committed():
+        approve_all(editor, case_file)
 
+    assert stale_pages(case_file) == []
     assert client.get(case_url(case_file, "event_detail", "contract-signed")).status_code == 404
     for address in [("actor_detail", "quay-builders"), ("source_detail", "daily"), ("case_detail",)]:
         assert "Contract signed" not in page(client, case_url(case_file, *address))
@@ -140,12 +165,13 @@ def ask_with_three_days_left(case_file, reporter, editor):
 
     fact, mayor = Fact.objects.get(slug="contract-value"), Actor.objects.get(slug="ana-mayor")
     allege(fact, mayor, reporter)
-    replies.approve_without_reply(editor, versions_of_change(fact), "", "Compiled from court records.")
     request = ReplyRequest(case=case_file, actor=mayor, asked_on=timezone.localdate(), asked_by=editor,
                            channel="email", deadline=timezone.localdate() + datetime.timedelta(days=3))
-    replies.save_reply_request(request, editor)
-    request.facts.add(fact)
-    replies.refresh_reply_lines(request)
+    with committed():
+        replies.approve_without_reply(editor, versions_of_change(fact), "", "Compiled from court records.")
+        replies.save_reply_request(request, editor)
+        request.facts.add(fact)
+        replies.refresh_reply_lines(request)
     return request
 
 
@@ -158,7 +184,8 @@ def test_pages_that_count_down_to_a_deadline_are_rendered_for_each_reader(client
     assert kept(Case, "harbour", "document") == ""
     assert "to respond" in text(page(client, case_url(case_file, "fact_detail", "contract-value")))
 
-    replies.record_outcome(request, editor, ReplyRequest.Outcome.DECLINED)
+    with committed():
+        replies.record_outcome(request, editor, ReplyRequest.Outcome.DECLINED)
 
     assert "declined to comment" in kept(Fact, "contract-value")
     assert "declined to comment" in page(client, case_url(case_file, "fact_detail", "contract-value"))
@@ -193,7 +220,8 @@ def test_pages_are_kept_again_once_the_deadline_has_passed(case_file, reporter, 
     later, real_localdate = request.deadline + datetime.timedelta(days=1), timezone.localdate
     monkeypatch.setattr(timezone, "localdate", lambda value=None, timezone=None: (
         later if value is None else real_localdate(value, timezone)))
-    replies.notify_passed_deadlines()
+    with committed():
+        replies.notify_passed_deadlines()
 
     assert "had not responded by" in kept(Fact, "contract-value")
 
@@ -201,8 +229,10 @@ def test_pages_are_kept_again_once_the_deadline_has_passed(case_file, reporter, 
 def test_retitling_the_case_renders_again_every_page_of_it(client, case_file, reporter, editor):
     case_file.title = "Harbour contracts and the quay"
     save(case_file, reporter)
-    approve_all(editor, case_file)
+    with committed():
+        approve_all(editor, case_file)
 
+    assert stale_pages(case_file) == []
     for address in KEPT_PAGES:
         assert "Harbour contracts and the quay" in page(client, case_url(case_file, *address))
 
@@ -214,10 +244,13 @@ def test_a_reply_request_deleted_by_mistake_leaves_the_pages(client, case_file, 
     fact, mayor = Fact.objects.get(slug="contract-value"), Actor.objects.get(slug="ana-mayor")
     allege(fact, mayor, reporter)
     request = ask(fact, mayor, reporter, outcome=ReplyRequest.Outcome.DECLINED)
-    replies.approve_without_reply(editor, versions_of_change(fact), "", "Compiled from court records.")
-    assert "Ana Mayor declined to comment." in page(client, case_url(case_file, "fact_detail", "contract-value"))
+    with committed():
+        replies.approve_without_reply(editor, versions_of_change(fact), "", "Compiled from court records.")
+    assert "Ana Mayor declined to comment." in kept(Fact, "contract-value")
 
-    replies.delete_reply_requests([request])
+    with committed():
+        replies.delete_reply_requests([request])
+    assert stale_pages(case_file) == []
 
     for address in [("fact_detail", "contract-value"), ("actor_detail", "ana-mayor")]:
         assert "declined to comment" not in page(client, case_url(case_file, *address))
@@ -230,10 +263,13 @@ def test_a_reply_request_put_to_someone_else_leaves_the_first_actors_pages(clien
     fact, mayor = Fact.objects.get(slug="contract-value"), Actor.objects.get(slug="ana-mayor")
     allege(fact, mayor, reporter)
     request = ask(fact, mayor, reporter, outcome=ReplyRequest.Outcome.DECLINED)
-    replies.approve_without_reply(editor, versions_of_change(fact), "", "Compiled from court records.")
-    assert "Ana Mayor declined to comment." in page(client, case_url(case_file, "actor_detail", "ana-mayor"))
+    with committed():
+        replies.approve_without_reply(editor, versions_of_change(fact), "", "Compiled from court records.")
+    assert "Ana Mayor declined to comment." in kept(Actor, "ana-mayor")
 
     request.actor = Actor.objects.get(slug="quay-builders")
-    replies.save_reply_request(request, editor, was_waiting=False)
+    with committed():
+        replies.save_reply_request(request, editor, was_waiting=False)
+    assert stale_pages(case_file) == []
 
     assert "Ana Mayor declined to comment." not in page(client, case_url(case_file, "actor_detail", "ana-mayor"))

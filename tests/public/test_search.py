@@ -4,7 +4,7 @@ from django.urls import reverse
 
 from casefile import workflow
 from casefile.models import Actor, Case, Fact
-from tests.factories import approve_all, save
+from tests.factories import approve_all, committed, save
 from tests.public.pages import page, search_text, text
 
 
@@ -37,7 +37,8 @@ def test_search_finds_a_reporters_edit_only_once_an_editor_approves_it(client, c
     assert "Nothing published matches “auditors”" in search_text(client, "auditors")
     assert "The contract was worth 5 million." in search_text(client, "worth")
 
-    approve_all(editor, case_file)
+    with committed():
+        approve_all(editor, case_file)
 
     assert "The contract was worth 7 million, the auditors found." in search_text(client, "auditors")
     assert "5 million" not in search_text(client, "worth")
@@ -65,7 +66,8 @@ def test_a_record_whose_removal_is_approved_leaves_search(client, case_file, rep
     workflow.propose_removal(Fact.objects.get(slug="contract-value"), reporter, "Not borne out")
     assert "The contract was worth 5 million." in search_text(client, "worth")
 
-    approve_all(editor, case_file)
+    with committed():
+        approve_all(editor, case_file)
 
     assert "Nothing published matches “worth”" in search_text(client, "worth")
 
@@ -75,7 +77,8 @@ def test_a_published_record_an_editor_deletes_leaves_search(client, case_file, r
     approve_all(editor, case_file)
     assert "Tom Clerk" in search_text(client, "Clerk")
 
-    workflow.delete_record(clerk, editor, "Entered twice")
+    with committed():
+        workflow.delete_record(clerk, editor, "Entered twice")
 
     assert "Nothing published matches “Clerk”" in search_text(client, "Clerk")
 

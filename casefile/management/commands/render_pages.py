@@ -1,20 +1,18 @@
-"""Render and keep every public page readers get today, as publishing does.
+"""Render and keep every public page readers get today that is not kept by this release.
 
-Run once after upgrading to a release that keeps rendered pages (until then
-pages are rendered for each reader, as they were before), or after changing a
-template, whose change a kept page would not show until its records are next
-published.
+Pages keep themselves: one a reader finds not kept is queued for the task
+worker on the first request. Run this after a release to warm them all at
+once, before readers come, instead of rendering each on a reader's request.
 """
 
 from django.core.management.base import BaseCommand
-from django.db import transaction
 
 from casefile.models import Case, Publication
-from casefile.workflow.rendering import refresh_public_pages
+from casefile.publishing.kept_pages import keep_case_pages
 
 
 class Command(BaseCommand):
-    help = "Render and keep the public pages of every case (or of the cases named)."
+    help = "Render and keep the public pages of every case (or of the cases named) not kept by this release."
 
     def add_arguments(self, parser):
         parser.add_argument("slugs", nargs="*", help="slugs of the cases to render; every public case by default")
@@ -24,6 +22,5 @@ class Command(BaseCommand):
         if slugs:
             rows = rows.filter(slug__in=slugs)
         for slug, case_id in rows.order_by("slug").values_list("slug", "object_id"):
-            with transaction.atomic():
-                refresh_public_pages({case_id})
-            self.stdout.write(f"Rendered the pages of {slug}.")
+            kept = keep_case_pages(case_id)
+            self.stdout.write(f"Kept {kept} pages of {slug}.")

@@ -1,0 +1,49 @@
+"""The tasks publishing leaves for after the commit, run by the task worker (`manage.py db_worker`).
+
+Each is safe to run twice: keeping pages keeps only those still stale, and
+purging keys twice purges nothing more. A task that fails is tried again,
+later each time, up to ATTEMPTS times; the failure is logged each time.
+What it leaves undone stays correct for readers: a page not kept is
+rendered for each of them, and an edge entry not purged expires.
+"""
+
+import datetime
+import logging
+
+from django.utils import timezone
+from django_tasks import task
+
+logger = logging.getLogger(__name__)
+
+ATTEMPTS = 4
+
+
+@task()
+def keep_pages(case_id, attempt=1):
+    """Render again and keep the stale pages of a case."""
+    from .kept_pages import keep_case_pages
+
+    _with_retries(keep_pages, keep_case_pages, case_id, attempt=attempt)
+
+
+# Before the pages' own renders: a purge is a request, a render many.
+@task(queue_name="edge", priority=10)
+def purge_edge(keys, attempt=1):
+    """Purge these surrogate keys from the edge cache."""
+    from .edge import purge
+
+    _with_retries(purge_edge, purge, keys, attempt=attempt)
+
+
+def _with_retries(this_task, work, argument, attempt):
+    try:
+        work(argument)
+    except Exception:
+        if attempt >= ATTEMPTS:
+            logger.exception("%s(%r) failed %d times; giving up", this_task.name, argument, attempt)
+            raise
+        logger.warning("%s(%r) failed (attempt %d); trying again", this_task.name, argument, attempt, exc_info=True)
+        later = this_task
+        if later.get_backend().supports_defer:
+            later = this_task.using(run_after=timezone.now() + datetime.timedelta(seconds=2 ** attempt))
+        later.enqueue(argument, attempt=attempt + 1)

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.core.exceptions import MiddlewareNotUsed
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Greatest
 from django.http import HttpResponse, HttpResponseNotModified, QueryDict
@@ -130,6 +130,23 @@ def advance_generation(case_ids=None):
     for scope in sorted(scopes):
         _advance(scope)
     forget_generations(scopes)
+
+
+def share_generation_lock(case_slug):
+    """Hold the generation row of the case's pages shared until the transaction ends.
+
+    What a change of the case holds exclusively while it marks kept pages
+    stale (`workflow.publication`): a page kept under it is rendered while no
+    change of the case is under way. Written out: Django has no FOR SHARE.
+    SQLite lets one writer at a time in, which serialises the two anyway.
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {PublicationGeneration._meta.db_table} WHERE scope = %s FOR SHARE",
+            [case_scope(case_slug)],
+        )
 
 
 def advance_listings(**kwargs):

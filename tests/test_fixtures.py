@@ -172,13 +172,15 @@ def test_the_seeded_case_loads_and_is_approved_in_a_few_hundred_queries_and_a_fe
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from casefile.models import Actor, Event, Publication, Source
+    from casefile.models import Actor, Event, KeptPage, Source
     from tests.factories import committed
 
     with CaptureQueriesContext(connection) as captured, committed():
         call_command("load_case", str(SEED_FIXTURE), approve_as=editor.username, stdout=io.StringIO())
 
-    pages = Publication.objects.filter(content_type__model__in=["actor", "event", "fact", "source"]).exclude(page="")
+    pages = KeptPage.objects.filter(
+        publication__content_type__model__in=["actor", "event", "fact", "source"]
+    ).exclude(page="")
     assert pages.count() == sum(model.objects.count() for model in (Actor, Event, Fact, Source))
     # Each page is kept in a transaction of its own, holding its row while it renders.
     assert len(captured) <= 500 + 13 * pages.count()

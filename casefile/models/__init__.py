@@ -9,7 +9,7 @@ read layer (`casefile.published`) reads only those.
 from ..text import DIRECTION_CONTROLS, quote_word_count, refuse_direction_controls, validate_single_line
 from .captures import Capture, QuoteAnchor, SharedSource, capture_storage
 from .decisions import Decision
-from .publication import Publication, PublicationGeneration, PublicationRead
+from .publication import KeptPage, Publication, PublicationGeneration, PublicationRead
 from .replies import Channel, LegalReview, ReplyAttempt, ReplyOverride, ReplyRequest
 from .questions import OpenQuestion, QuestionConcern
 from .records import (
@@ -36,7 +36,7 @@ __all__ = [
     "DIRECTION_CONTROLS", "LOCATOR_PATTERN", "MAX_QUOTE_WORDS",
     "Actor", "Capture", "Case", "CaseRecordQuerySet", "Channel", "Citation", "Claim", "ClaimStatus", "Decision",
     "Event", "EventParticipant", "Fact", "FactActor", "FactEvent", "LegalReview", "OpenQuestion", "Publication",
-    "PublicationGeneration", "PublicationRead", "QuestionConcern", "QuoteAnchor", "Record", "Relationship", "ReplyAttempt",
+    "KeptPage", "PublicationGeneration", "PublicationRead", "QuestionConcern", "QuoteAnchor", "Record", "Relationship", "ReplyAttempt",
     "ReplyOverride", "ReplyRequest", "SharedSource", "Source", "capture_storage",
     "claim_status_problem", "quote_word_count", "refuse_direction_controls", "validate_single_line",
 ]

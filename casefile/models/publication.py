@@ -39,21 +39,14 @@ class PublicationQuerySet(models.QuerySet):
         return self.filter(case=case)
 
 
-class PublicationManager(models.Manager.from_queryset(PublicationQuerySet)):
-    def get_queryset(self):
-        # A kept page runs to hundreds of kilobytes; only a reader's request reads it (in one column).
-        return super().get_queryset().defer("page", "document", "rendered_with", "surrogate_keys")
-
-
 class Publication(models.Model):
     """A record readers see now: which approved version, since when, and its searchable text.
 
     One row per public record, the live state beside the decision log (as
     Wagtail keeps live content beside its revisions). Written only by
     `workflow.publication`, inside the approval's transaction: an approval of
-    a removal, or an editor's deletion, takes the row away. Its kept page is
-    written after the commit by `publishing.kept_pages`, which marks it
-    current again. Pages of today read these rows; pages as of a past date and the
+    a removal, or an editor's deletion, takes the row away. The page readers
+    get of it is kept apart (`KeptPage`). Pages of today read these rows; pages as of a past date and the
     corrections log read the log.
     """
 
@@ -79,22 +72,8 @@ class Publication(models.Model):
     body = models.TextField(blank=True, help_text="Every searched field, one per line; blank if not searched.")
     # Filled on PostgreSQL only, where search ranks by it.
     vector = SearchVectorField(null=True, editable=False)
-    page = models.TextField(
-        blank=True,
-        help_text="The record's public page as readers get it today, rendered when it or what it shows was "
-                  "last published; blank where it is rendered for each reader.",
-    )
-    document = models.TextField(blank=True, help_text="A case's case.json, rendered as its page is; blank for other records.")
-    rendered_with = models.CharField(
-        max_length=32, blank=True,
-        help_text="The release the kept page was rendered by (`published.rendered.release()`); blank once it is "
-                  "stale, until it is kept again.",
-    )
-    surrogate_keys = models.TextField(
-        blank=True, help_text="The edge cache's keys of the kept page: the records it shows (`publishing.edge`).",
-    )
 
-    objects = PublicationManager()
+    objects = PublicationQuerySet.as_manager()
 
     class Meta:
         indexes = [
@@ -136,10 +115,47 @@ class Publication(models.Model):
         return record_from_content(model, self.content, self.history_id, self.published_at)
 
 
-class PublicationRead(models.Model):
-    """A record the rendered page of a publication shows: publishing the record renders that page again."""
+class KeptPage(models.Model):
+    """The public page of a published case or record, rendered once and served to every reader of today.
 
-    page = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="reads")
+    Kept apart from its Publication row, which approvals lock: a change marks
+    the page stale (`rendered_with` blank) once it holds its case's
+    publishing lock, and the task worker keeps it again holding that lock
+    shared, so neither ever waits for a row the other holds first. Created
+    stale with its Publication row by `workflow.publication`; written by
+    `publishing.kept_pages`.
+    """
+
+    publication = models.OneToOneField(Publication, on_delete=models.CASCADE, related_name="kept_page")
+    page = models.TextField(
+        blank=True,
+        help_text="The page as readers get it today, rendered since it or what it shows was last published; "
+                  "blank where it is rendered for each reader.",
+    )
+    document = models.TextField(blank=True, help_text="A case's case.json, rendered as its page is; blank for other records.")
+    rendered_with = models.CharField(
+        max_length=32, blank=True,
+        help_text="The release the page was rendered by (`published.rendered.release()`); blank while it is "
+                  "stale, until it is kept again.",
+    )
+    surrogate_keys = models.TextField(
+        blank=True, help_text="The edge cache's keys of the page: the records it shows (`publishing.edge`).",
+    )
+
+    def __str__(self):
+        return f"Kept page of {self.publication}"
+
+    @property
+    def is_current(self):
+        from ..published.rendered import release
+
+        return self.rendered_with == release()
+
+
+class PublicationRead(models.Model):
+    """A record the kept page shows: publishing the record renders that page again."""
+
+    page = models.ForeignKey(KeptPage, on_delete=models.CASCADE, related_name="reads")
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
     object_id = models.BigIntegerField()
 

@@ -1,7 +1,7 @@
 """Public pages rendered when they are published, and served as they were rendered.
 
 Once publishing commits, the pages that show what changed are rendered
-again (`publishing.kept_pages`) and each is kept in its Publication row: a
+again (`publishing.kept_pages`) and each is kept in its `KeptPage` row: a
 record's page in `page`, the case page in the case's `page` and its
 case.json in `document`. A reader's request for today's page reads that one
 row. Where no current page is kept (a page that must change with the clock,
@@ -26,7 +26,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.utils import timezone
 
-from ..models import Actor, Case, Event, Fact, Publication, Source
+from ..models import Actor, Case, Event, Fact, KeptPage, Publication, Source
 from ..signals import kept_page_missed
 
 RENDERED_HOST = "casefile-origin.invalid"
@@ -57,12 +57,15 @@ def _kept(column, model, slug, case_slug=None):
     """
     # Written out once rather than built by the ORM for each reader: building
     # the query cost more than running it.
-    table = Publication._meta.db_table
+    table, kept = Publication._meta.db_table, KeptPage._meta.db_table
     content_types = ContentType.objects.get_for_models(Case, model)
-    sql = f"SELECT {column}, rendered_with, surrogate_keys, case_id FROM {table} WHERE content_type_id = %s AND slug = %s"
+    sql = (
+        f"SELECT k.{column}, k.rendered_with, k.surrogate_keys, p.case_id FROM {table} p "
+        f"JOIN {kept} k ON k.publication_id = p.id WHERE p.content_type_id = %s AND p.slug = %s"
+    )
     params = [content_types[model].pk, slug]
     if case_slug is not None:
-        sql += f" AND case_id IN (SELECT object_id FROM {table} WHERE content_type_id = %s AND slug = %s)"
+        sql += f" AND p.case_id IN (SELECT object_id FROM {table} WHERE content_type_id = %s AND slug = %s)"
         params += [content_types[Case].pk, case_slug]
     with connection.cursor() as cursor:
         cursor.execute(sql + " LIMIT 1", params)

@@ -78,7 +78,7 @@ def keep_case_pages(case_id):
         return 0
     on_the_clock = _waits_on_the_clock(case_id)
     return publication.keep_stale_pages(
-        case_id, rendered.release(), lambda row: _render_row(row, case_slug, on_the_clock)
+        case_id, case_slug, rendered.release(), lambda row: _render_row(row, case_slug, on_the_clock)
     )
 
 
@@ -132,7 +132,7 @@ def _render(path, case_slug):
         reads = rendered.stop_noting_reads(token)
     if response.status_code != 200 or response.streaming:
         return None
-    return publication.KeptPage(
+    return publication.RenderedPage(
         page=response.content.decode(response.charset),
         reads=reads.records,
         keys=edge.page_keys(reads, case_slug, match.url_name),

@@ -31,7 +31,7 @@ from django.db.models import Min, Q
 
 from .. import pagecache, search
 from ..history import history_model
-from ..models import Actor, Case, Decision, Event, Fact, Publication, PublicationRead, Relationship, Source
+from ..models import Actor, Case, Decision, Event, Fact, KeptPage, Publication, PublicationRead, Relationship, Source
 from ..signals import published
 from .changes import BATCH, batches, case_ids_of, content_type, is_public_version, name_changes
 
@@ -99,6 +99,8 @@ def publish(approvals, shown_in=()):
     moved to another case leaves the first). A query or a few per kind of
     record and batch of 500, however many records.
     """
+    approvals = list(approvals)
+    cases = _lock_cases(set(shown_in) | {approval.case_id for approval in approvals})
     by_model = defaultdict(list)
     for approval in approvals:
         by_model[ContentType.objects.get_for_id(approval.content_type_id).model_class()].append(approval)
@@ -108,7 +110,7 @@ def publish(approvals, shown_in=()):
         for batch in batches(latest):
             _publish_batch(model, content_type_, [latest[pk] for pk in batch])
     records = {(model, approval.object_id) for model, model_approvals in by_model.items() for approval in model_approvals}
-    changed_for_readers(set(shown_in) | {approval.case_id for approval in approvals}, records)
+    _mark_stale_and_announce(cases, records)
 
 
 def _publish_batch(model, content_type_, approvals):
@@ -146,7 +148,10 @@ def _publish_batch(model, content_type_, approvals):
         "case", "history_id", "approval", "published_at", "first_published_at", "content", *search.ROW_FIELDS,
     ]
     Publication.objects.bulk_update([row for row in rows if row.pk], fields)
-    Publication.objects.bulk_create([row for row in rows if not row.pk])
+    created = Publication.objects.bulk_create([row for row in rows if not row.pk])
+    if model in (Case, *PAGE_KINDS):
+        # Stale until the task worker keeps it.
+        KeptPage.objects.bulk_create([KeptPage(publication=row) for row in created])
     if connection.vendor == "postgresql" and model in search.SEARCH_FIELDS:
         Publication.objects.filter(content_type=content_type_, object_id__in=public_ids).update(
             vector=SearchVector("body", config="english")
@@ -191,19 +196,36 @@ def changed_for_readers(case_ids, records=None):
     them stale and retires the cases' cached pages now; announces the change
     when the transaction commits.
     """
+    _mark_stale_and_announce(_lock_cases(case_ids), records)
+
+
+def _lock_cases(case_ids):
+    """Take the publishing lock of each case: the row of its page-cache generation, moved on.
+
+    Held until the transaction ends. Taken after the rows of the records
+    changed and before any kept page: the task worker keeps a page holding
+    its case's lock shared (`keep_stale_pages`), so a change waits for the
+    page being rendered, then sees what it read, and the worker waits for the
+    change to commit. Returns the case ids.
+    """
     case_ids = {pk for pk in case_ids if pk is not None}
+    if case_ids:
+        pagecache.advance_generation(case_ids)
+    return case_ids
+
+
+def _mark_stale_and_announce(case_ids, records):
     if not case_ids:
         return
     change = ReadersSee(cases=case_ids, slugs=pagecache.published_slugs(case_ids))
     if records is None or any(model is Case for model, _ in records):
         change.everything |= case_ids
-        stale = Q(case__in=case_ids)
+        stale = Q(publication__case__in=case_ids)
     else:
         shown, read = _shown_and_pointed_to(records)
         change.records = {(ContentType.objects.get_for_id(ct).model, pk) for ct, pk in shown | read}
         stale = _pages_showing(case_ids, shown, read, sources=any(model is Source for model, _ in records))
-    Publication.objects.filter(stale).exclude(rendered_with="").update(rendered_with="")
-    pagecache.advance_generation(case_ids)
+    KeptPage.objects.filter(stale).update(rendered_with="")
     _announce(change)
 
 
@@ -240,16 +262,18 @@ def _shown_and_pointed_to(records):
 
 
 def _pages_showing(case_ids, shown, read, sources):
-    """The kept pages of the cases that show, or may now show, the records: a condition on Publication rows."""
-    condition = Q(case__in=case_ids, content_type=ContentType.objects.get_for_model(Case))
-    condition |= Q(case__in=case_ids, pk__in=PublicationRead.objects.filter(
-        _keys_condition(read), page__case__in=case_ids
-    ).values("page_id")) if read else Q()
+    """The kept pages of the cases that show, or may now show, the records: a condition on KeptPage rows."""
+    in_cases = Q(publication__case__in=case_ids)
+    condition = in_cases & Q(publication__content_type=ContentType.objects.get_for_model(Case))
+    if read:
+        condition |= Q(pk__in=PublicationRead.objects.filter(
+            _keys_condition(read), page__publication__case__in=case_ids
+        ).values("page_id"))
     if shown:
-        condition |= Q(_keys_condition(shown), case__in=case_ids)
+        condition |= Q(publication__in=Publication.objects.filter(_keys_condition(shown), case__in=case_ids))
     if sources:
         # A source's page follows the chains of sources relayed through others.
-        condition |= Q(case__in=case_ids, content_type=ContentType.objects.get_for_model(Source))
+        condition |= in_cases & Q(publication__content_type=ContentType.objects.get_for_model(Source))
     return condition
 
 
@@ -313,7 +337,7 @@ def _send(change):
 
 
 @dataclass
-class KeptPage:
+class RenderedPage:
     """A page rendered for keeping: its body (and a case's case.json), what it read, its edge keys."""
 
     page: str
@@ -322,41 +346,42 @@ class KeptPage:
     document: str | None = None
 
 
-def keep_stale_pages(case_id, release, render):
+def keep_stale_pages(case_id, case_slug, release, render):
     """Keep again, one at a time, each page of the case not kept by `release`; returns how many.
 
-    `render(row)` renders the page of a Publication row as readers get it
-    now, as a `KeptPage` (or None when it cannot be rendered: it then stays
-    stale, rendered for each reader). Each page is rendered holding its row,
-    so a change committed meanwhile waits for it and then marks it stale
-    again; a page kept meanwhile by another worker is skipped. Safe to run
-    twice.
+    `render(publication)` renders the page of a Publication row as readers
+    get it now, as a `KeptPage` (or None when it cannot be rendered: it then
+    stays stale, rendered for each reader). Each page is rendered in a
+    transaction holding its case's publishing lock shared (`_lock_cases`), so
+    no change commits while it renders, and a change waiting for it then
+    sees what it read; a page another worker is keeping is skipped. Safe to
+    run twice.
     """
-    page_types = [ContentType.objects.get_for_model(model).pk for model in (Case, *PAGE_KINDS)]
-    stale = Publication.objects.filter(case=case_id, content_type__in=page_types).exclude(rendered_with=release)
-    case_type = page_types[0]
+    stale = KeptPage.objects.filter(publication__case=case_id).exclude(rendered_with=release)
+    case_type = ContentType.objects.get_for_model(Case).pk
     # The case page first: most readers start there.
-    pks = sorted(stale.values_list("pk", "content_type_id"), key=lambda row: (row[1] != case_type, row[0]))
+    pks = sorted(
+        stale.values_list("pk", "publication__content_type_id"), key=lambda row: (row[1] != case_type, row[0])
+    )
     kept = 0
     for pk, _ in pks:
         with transaction.atomic():
-            row = Publication.objects.select_for_update().filter(pk=pk).exclude(rendered_with=release).select_related(
-                "content_type"
-            ).first()
-            if row is None:
+            pagecache.share_generation_lock(case_slug)
+            kept_page = KeptPage.objects.select_for_update(skip_locked=True, of=("self",)).filter(pk=pk).exclude(
+                rendered_with=release
+            ).select_related("publication__content_type").first()
+            if kept_page is None:
                 continue
-            page = render(row)
+            page = render(kept_page.publication)
             if page is None:
                 continue
-            row.page, row.rendered_with, row.surrogate_keys = page.page, release, " ".join(page.keys)
-            fields = ["page", "rendered_with", "surrogate_keys"]
+            kept_page.page, kept_page.rendered_with, kept_page.surrogate_keys = page.page, release, " ".join(page.keys)
             if page.document is not None:
-                row.document = page.document
-                fields.append("document")
-            row.save(update_fields=fields)
-            PublicationRead.objects.filter(page=row).delete()
+                kept_page.document = page.document
+            kept_page.save(update_fields=["page", "document", "rendered_with", "surrogate_keys"])
+            PublicationRead.objects.filter(page=kept_page).delete()
             PublicationRead.objects.bulk_create(
-                PublicationRead(page=row, content_type_id=content_type_id, object_id=object_id)
+                PublicationRead(page=kept_page, content_type_id=content_type_id, object_id=object_id)
                 for content_type_id, ids in page.reads.items() for object_id in ids
             )
             kept += 1

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from casefile.models import Actor, Case, Citation, Fact, Publication, ReplyRequest, Source
+from casefile.models import Actor, Case, Citation, Fact, KeptPage, Publication, ReplyRequest, Source
 from casefile.published.rendered import RENDERED_HOST, release
 from tests.factories import approve_all, build_disputed_case, committed, save
 from tests.public.pages import case_url, page, text
@@ -25,19 +25,23 @@ KEPT_PAGES = [
 ]
 
 
+def kept_page(model, slug):
+    return KeptPage.objects.get(publication__in=Publication.objects.of_kind(model).filter(slug=slug))
+
+
 def kept(model, slug, column="page"):
-    return getattr(Publication.objects.of_kind(model).get(slug=slug), column)
+    return getattr(kept_page(model, slug), column)
 
 
 def forget_kept_pages():
-    Publication.objects.update(page="", document="", rendered_with="")
+    KeptPage.objects.update(page="", document="", rendered_with="")
 
 
 def stale_pages(case):
     """The slugs of the case's pages not kept again since the last change."""
     return sorted(
-        Publication.objects.filter(case=case, content_type__model__in=["case", "actor", "event", "fact", "source"])
-        .exclude(rendered_with=release()).values_list("slug", flat=True)
+        KeptPage.objects.filter(publication__case=case).exclude(rendered_with=release())
+        .values_list("publication__slug", flat=True)
     )
 
 
@@ -60,7 +64,7 @@ def test_todays_pages_take_one_query_each(case_file, address, django_assert_num_
 
 
 def test_a_kept_page_is_what_readers_get(client, case_file):
-    fact = Publication.objects.of_kind(Fact).get(slug="contract-value")
+    fact = kept_page(Fact, "contract-value")
     fact.page = fact.page.replace("The contract was worth 5 million.", "Kept, not rendered again.")
     fact.save(update_fields=["page"])
 
@@ -201,7 +205,7 @@ def test_render_pages_keeps_the_pages_of_every_public_case(client, case_file):
 
 
 def test_a_page_kept_by_another_release_is_rendered_afresh(client, case_file):
-    fact = Publication.objects.of_kind(Fact).get(slug="contract-value")
+    fact = kept_page(Fact, "contract-value")
     fact.page = fact.page.replace("The contract was worth 5 million.", "Rendered by the release before.")
     fact.rendered_with = "an-earlier-release"
     fact.save(update_fields=["page", "rendered_with"])

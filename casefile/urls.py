@@ -23,3 +23,10 @@ urlpatterns = [
     path("cases/<slug:case>/sources/<slug:slug>/", views.source_detail, name="source_detail"),
     path("cases/<slug:case>/sources/<slug:slug>/copies/<int:capture>/", copy_views.shared_copy, name="shared_copy"),
 ]
+
+# Where crawlers and browsers look for them: at the root of the site.
+urlpatterns += [
+    path("sitemap.xml", views.sitemap, name="sitemap"),
+    path("robots.txt", views.robots, name="robots"),
+    path("favicon.ico", views.favicon, name="favicon"),
+]

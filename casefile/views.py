@@ -318,3 +318,34 @@ def search(request):
         "result_count": sum(len(records) for _, records in results),
         "max_query_length": MAX_QUERY_LENGTH,
     })
+
+
+@public_page()
+def sitemap(request):
+    """Every page of a case and its records that readers see today, for search engines."""
+    return render(request, "casefile/sitemap.xml", {
+        "origin": request.build_absolute_uri("/").removesuffix("/"),
+        "pages": published.sitemap_pages(),
+    }, content_type="application/xml; charset=utf-8")
+
+
+@public_page()
+def robots(request):
+    return render(request, "casefile/robots.txt", {
+        "admin_path": reverse("admin:index"),
+        "sitemap": request.build_absolute_uri(reverse("casefile:sitemap")),
+    }, content_type="text/plain; charset=utf-8")
+
+
+@functools.cache
+def _favicon():
+    from django.contrib.staticfiles import finders
+
+    with open(finders.find("casefile/favicon.ico"), "rb") as icon:
+        return icon.read()
+
+
+@public_page()
+def favicon(request):
+    # Browsers ask for /favicon.ico where no page names an icon: feeds, case.json, bookmarks.
+    return HttpResponse(_favicon(), content_type="image/x-icon")

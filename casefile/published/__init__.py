@@ -43,6 +43,7 @@ from .pages import (
     relayed_through,
 )
 from .replies import ReplyLine, attach_reply_lines, reply_corrections
+from .sitemap import SitemapPage, sitemap_pages
 from .versions import (
     public_versions,
     first_publication,

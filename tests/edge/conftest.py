@@ -1,0 +1,3 @@
+"""The fixtures that start Varnish."""
+
+from .varnish import varnish  # noqa: F401

@@ -4,6 +4,7 @@ import datetime
 import functools
 import re
 
+from django.contrib.staticfiles import finders
 from django.core.exceptions import BadRequest
 from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -339,8 +340,6 @@ def robots(request):
 
 @functools.cache
 def _favicon():
-    from django.contrib.staticfiles import finders
-
     with open(finders.find("casefile/favicon.ico"), "rb") as icon:
         return icon.read()
 

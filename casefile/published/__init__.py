@@ -62,6 +62,7 @@ __all__ = [
     "public_case_id", "public_cases", "public_list", "public_rows", "publications", "published_case",
     "published_page", "relay_chain", "relayed_through", "renamed",
     "ReplyLine", "attach_reply_lines", "reply_corrections",
+    "SitemapPage", "sitemap_pages",
 ]
 
 

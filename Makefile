@@ -58,10 +58,13 @@ serve: install
 	$(BIN)/gunicorn -c gunicorn.conf.py newsroom.wsgi
 
 # Load figures at newsroom scale: builds a synthetic newsroom in its own
-# PostgreSQL database (emptied first), serves it with gunicorn, drives wrk.
+# PostgreSQL database (emptied first), serves it with gunicorn and the task
+# worker, with Varnish in front for the edge rows, drives wrk.
 BENCH_DATABASE_URL ?= postgres://casefile@127.0.0.1:5432/casefile_bench
 bench: install
 	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }
+	@{ PATH="$$PATH:/usr/sbin" command -v varnishd && ls /usr/lib/*/varnish/vmods/libvmod_xkey.so; } >/dev/null 2>&1 \
+		|| { apt-get update -qq && apt-get install -y -qq varnish varnish-modules; }
 	@psql -h 127.0.0.1 -U casefile -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'casefile_bench'" | grep -q 1 \
 		|| createdb -h 127.0.0.1 -U casefile casefile_bench
 	@export DEBUG=0 SECURE_SSL_REDIRECT=0 ALLOWED_HOSTS=127.0.0.1,testserver \

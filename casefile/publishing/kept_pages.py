@@ -36,12 +36,20 @@ QUEUED_SECONDS = 60
 
 
 def keep_again(change, **kwargs):
-    """Subscriber to `published`: queue the cases whose pages changed to be kept again."""
+    """Subscriber to `published`: queue the cases whose pages changed to be kept again.
+
+    Once per case while a task for it waits: the task keeps every page stale
+    when it starts, those of later changes too.
+    """
     if not settings.KEEP_PUBLIC_PAGES:
         return
     for case_id in sorted(change.cases):
-        _mark_queued(case_id)
-        tasks.keep_pages.enqueue(case_id)
+        if _mark_queued(case_id):
+            try:
+                tasks.keep_pages.enqueue(case_id)
+            except Exception:
+                _forget_queued(case_id)
+                raise
 
 
 def keep_missed(case_id, **kwargs):
@@ -63,16 +71,21 @@ def _mark_queued(case_id):
         return True
 
 
+def _forget_queued(case_id):
+    try:
+        cache.delete(_queued_key(case_id))
+    except Exception:
+        logger.warning("The cache could not forget that case %s is queued", case_id, exc_info=True)
+
+
 def _queued_key(case_id):
     return f"kept-pages-queued:{case_id}"
 
 
 def keep_case_pages(case_id):
     """Render and keep every page of the case that is not kept by this release; returns how many."""
-    try:
-        cache.delete(_queued_key(case_id))
-    except Exception:
-        logger.warning("The cache could not forget that case %s is queued", case_id, exc_info=True)
+    # From now on a change is queued again: this run may have passed its pages.
+    _forget_queued(case_id)
     case_slug = Publication.objects.of_kind(Case).filter(object_id=case_id).values_list("slug", flat=True).first()
     if case_slug is None:
         return 0

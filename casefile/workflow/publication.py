@@ -309,7 +309,7 @@ def _announce(change):
     if pending is None or pending.sent or not _waiting(db, pending):
         pending = db.casefile_pending_announcement = _Pending()
     pending.change.add(change)
-    transaction.on_commit(functools.partial(_flush, pending))
+    transaction.on_commit(functools.partial(_flush, pending), robust=True)
 
 
 def _waiting(db, pending):
@@ -359,9 +359,10 @@ def keep_stale_pages(case_id, case_slug, release, render):
     """
     stale = KeptPage.objects.filter(publication__case=case_id).exclude(rendered_with=release)
     case_type = ContentType.objects.get_for_model(Case).pk
-    # The case page first: most readers start there.
+    # The case page and case.json last: they read the whole case, and a
+    # large case's take seconds, while each record's page takes milliseconds.
     pks = sorted(
-        stale.values_list("pk", "publication__content_type_id"), key=lambda row: (row[1] != case_type, row[0])
+        stale.values_list("pk", "publication__content_type_id"), key=lambda row: (row[1] == case_type, row[0])
     )
     kept = 0
     for pk, _ in pks:

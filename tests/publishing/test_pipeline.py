@@ -200,3 +200,22 @@ def test_without_kept_pages_readers_get_every_page_rendered_for_them(case_file, 
         Client(), case_url(case_file, "fact_detail", "contract-value")
     )
     assert Publication.objects.of_kind(Case).get().pk
+
+
+@with_the_worker
+def test_approvals_while_a_task_for_their_case_waits_queue_no_second_one_and_it_keeps_both(
+    case_file, reporter, editor, queued_tasks
+):
+    edit_fact(reporter, "The contract was worth 6 million.")
+    workflow.approve_case(editor, case_file, "")
+    mayor = case_file.actors.get(slug="ana-mayor")
+    mayor.name = "Ana Mayor-Vidal"
+    save(mayor, reporter)
+    workflow.approve_case(editor, case_file, "")
+
+    assert DBTaskResult.objects.filter(task_path__endswith="keep_pages").count() == 1
+    run_worker()
+
+    assert KeptPage.objects.filter(publication__case=case_file).exclude(rendered_with=release()).count() == 0
+    kept_after = kept_fact_page()[0]
+    assert "The contract was worth 6 million." in kept_after and "Ana Mayor-Vidal" in kept_after

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.core.exceptions import MiddlewareNotUsed
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Greatest
 from django.http import HttpResponse, HttpResponseNotModified, QueryDict
@@ -72,7 +72,11 @@ def current_generations(scopes, cached=None):
     which are then kept in the cache for GENERATION_SECONDS.
     """
     keys = [generation_key(scope) for scope in scopes]
-    if cached is None:
+    if _cache_lately_unavailable():
+        # An approval made meanwhile could not forget the numbers the cache
+        # still holds: the database alone says which pages are current.
+        cached = {}
+    elif cached is None:
         cached = cache.get_many(keys)
     missing = [scope for scope, key in zip(scopes, keys) if key not in cached]
     if missing:
@@ -81,6 +85,11 @@ def current_generations(scopes, cached=None):
         cache.set_many(read, GENERATION_SECONDS)
         cached = {**cached, **read}
     return tuple(cached[key] for key in keys)
+
+
+def _cache_lately_unavailable():
+    breaker = getattr(cache, "breaker", None)
+    return breaker is not None and breaker.failed_within(GENERATION_SECONDS)
 
 
 def current_generation(scope=EVERYTHING):
@@ -95,7 +104,7 @@ def forget_generations(scopes):
     """
     keys = [generation_key(scope) for scope in scopes]
     cache.delete_many(keys)
-    transaction.on_commit(lambda: cache.delete_many(keys))
+    transaction.on_commit(lambda: cache.delete_many(keys), robust=True)
 
 
 def published_slugs(case_ids):
@@ -184,6 +193,8 @@ def _page_at(path, urlconf):
         match = resolve(path, urlconf)
     except Resolver404:
         return (), None
+    if getattr(match.func, "outside_the_page_cache", False):
+        return None
     return tuple(sorted(getattr(match.func, "query_parameters", ()))), match.kwargs.get("case")
 
 
@@ -248,7 +259,7 @@ class PublicPageCacheMiddleware:
     """
 
     # Named for the shape of an entry: a release that changes it starts afresh.
-    KEY_PREFIX = "public-page.2"
+    KEY_PREFIX = "public-page.3"
     POLL_SECONDS = 0.05
     # Below this, compressing saves less than the header costs.
     SMALLEST_TO_COMPRESS = 200
@@ -271,7 +282,17 @@ class PublicPageCacheMiddleware:
         if not self.is_public_request(request):
             return self.get_response(request)
         key, scopes = self.cache_key(request)
-        page, body, generations = self.cached_page(key, scopes)
+        if key is None:
+            return self.get_response(request)
+        try:
+            page, body, generations = self.cached_page(key, scopes)
+        except DatabaseError:
+            # The database cannot say whether the page is current: the last
+            # page kept is better than none, said to be possibly out of date.
+            last = self.last_kept(key)
+            if last is None:
+                raise
+            return last
         served_from = "hit"
         if page is None:
             page, body = self.rendered_elsewhere(key, generations)
@@ -352,6 +373,7 @@ class PublicPageCacheMiddleware:
             },
             "etag": quote_etag(hashlib.sha256(response.content).hexdigest()[:32]),
             "generations": generations,
+            "stored_at": time.time(),
         }
         # Kept compressed only: nearly every reader takes it compressed.
         body = gzip.compress(response.content, compresslevel=6, mtime=0) if compress else response.content
@@ -360,6 +382,22 @@ class PublicPageCacheMiddleware:
         cache.set_many({key: page, f"{key}:body": (page["etag"], body)}, self.timeout)
         self.copies.keep(key, page["etag"], body)
         return page, body
+
+    def last_kept(self, key):
+        """The page last kept under `key`, whatever its generations, marked as possibly out of date; or None."""
+        found = cache.get_many([key, f"{key}:body"])
+        page, (etag, body) = found.get(key), found.get(f"{key}:body", (None, None))
+        if page is None or page["etag"] != etag:
+            return None
+        if page["compressed"]:
+            body = gzip.decompress(body)
+        response = HttpResponse(body, status=page["status"], headers=page["headers"])
+        response.headers["Content-Length"] = str(len(body))
+        response.headers["Warning"] = '110 - "Response is Stale"'
+        response.headers["Age"] = str(max(0, int(time.time() - page.get("stored_at", time.time()))))
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["X-Public-Cache"] = "stale"
+        return response
 
     def rendered_elsewhere(self, key, generations):
         """Wait for a page another request is rendering right now, if any; the page and its body.
@@ -427,7 +465,10 @@ def is_shareable(request, response):
 @functools.lru_cache(maxsize=4096)
 def _key_of(scheme, host, path_info, path, query_string, urlconf):
     """`PublicPageCacheMiddleware.cache_key()` of an address; kept for the most asked-for ones."""
-    parameters, case_slug = _page_at(path_info, urlconf)
+    page = _page_at(path_info, urlconf)
+    if page is None:
+        return None, None
+    parameters, case_slug = page
     asked = QueryDict(query_string)
     # Present but empty is kept apart from absent, and the values of a
     # repeated name keep their order: views may tell those apart.

@@ -3,19 +3,23 @@
 import datetime
 import functools
 import re
+import sys
 
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.exceptions import BadRequest
 from django.core.paginator import InvalidPage, Paginator
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-from . import captures, exports, feeds, published
+from . import captures, exports, feeds, health, published
 from .models import Actor, Case, Event, Fact, Source
 from .published import rendered
 from .search import search as search_public_records
@@ -348,3 +352,39 @@ def _favicon():
 def favicon(request):
     # Browsers ask for /favicon.ico where no page names an icon: feeds, case.json, bookmarks.
     return HttpResponse(_favicon(), content_type="image/x-icon")
+
+
+def healthz(request):
+    """The process is alive and answers: nothing else is asked, the database least of all."""
+    return HttpResponse("ok\n", content_type="text/plain; charset=utf-8", headers={"Cache-Control": "no-store"})
+
+
+def readyz(request):
+    """Whether this instance can serve (503 without its database), and the state of what it uses."""
+    checks, ready = health.readiness()
+    return JsonResponse(checks, status=200 if ready else 503, headers={"Cache-Control": "no-store"})
+
+
+healthz.outside_the_page_cache = readyz.outside_the_page_cache = True
+
+
+def server_error(request):
+    """The 500 page, or, when the database cannot be reached, a 503 that asks to come back shortly.
+
+    Rendered without the database or the request's context (no session, no
+    user): either may be what failed.
+    """
+    unavailable = isinstance(sys.exc_info()[1], (OperationalError, InterfaceError))
+    body = loader.render_to_string("503.html" if unavailable else "500.html", {
+        "newsroom_name": settings.NEWSROOM_NAME,
+        "newsroom_url": settings.NEWSROOM_URL,
+        "was_saving": request.method not in ("GET", "HEAD"),
+    })
+    response = HttpResponse(body, status=503 if unavailable else 500, headers={"Cache-Control": "no-store"})
+    if unavailable:
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+# How soon a reader may try again when the database is unavailable.
+RETRY_AFTER_SECONDS = 30

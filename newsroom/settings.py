@@ -158,6 +158,12 @@ if REDIS_URL:
             "BACKEND": "newsroom.cache.ReusedClientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "casefile",
+            # A Redis that stops answering costs a request this long at most,
+            # once: the cache then leaves it alone for a few seconds.
+            "OPTIONS": {
+                "socket_connect_timeout": float(os.environ.get("REDIS_TIMEOUT_SECONDS", "0.25")),
+                "socket_timeout": float(os.environ.get("REDIS_TIMEOUT_SECONDS", "0.25")),
+            },
         }
     }
 else:

@@ -8,3 +8,4 @@ urlpatterns = [
 ]
 
 handler403 = "casefile.admin.refusals.permission_denied"
+handler500 = "casefile.views.server_error"

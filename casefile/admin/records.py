@@ -133,7 +133,7 @@ class RecordAdmin(SimpleHistoryAdmin):
         changed = workflow.edit_token(record) != form.cleaned_data.get("edit_token")
         if changed:
             workflow.resubmit(record, request.user, form.cleaned_data["change_reason"])
-            transaction.on_commit(lambda: self._announce(request, record))
+            transaction.on_commit(lambda: self._announce(request, record), robust=True)
         request.review_notice = self._saved_notice(request, record, changed, change)
         problem = record.status_problem() if hasattr(record, "status_problem") else None
         if problem:

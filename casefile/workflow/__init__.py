@@ -233,7 +233,7 @@ def approve(editor, versions, comment="", public_note=""):
         )
         if decisions:
             publish(decisions, shown_in)
-        transaction.on_commit(lambda: _tell_authors(list(changes.values()), "approved", editor, comment))
+        transaction.on_commit(lambda: _tell_authors(list(changes.values()), "approved", editor, comment), robust=True)
     return decisions
 
 
@@ -303,7 +303,7 @@ def reject(editor, versions, comment):
         changes = [c for c in (logs[m].change(pk) for (m, pk) in versions) if c is not None]
         record_decisions(changes, Decision.Action.REJECTED, editor, timezone.now(), uuid.uuid4(),
                           comment.strip())
-        transaction.on_commit(lambda: _tell_authors(changes, "rejected", editor, comment))
+        transaction.on_commit(lambda: _tell_authors(changes, "rejected", editor, comment), robust=True)
     return changes
 
 

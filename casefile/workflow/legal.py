@@ -178,7 +178,7 @@ def decide_legal(lawyer, model, pk, seen, verdict, comment=""):
         )
         from .notify import tell_of_legal_review
 
-        transaction.on_commit(lambda: tell_of_legal_review(review, changes))
+        transaction.on_commit(lambda: tell_of_legal_review(review, changes), robust=True)
     return review
 
 

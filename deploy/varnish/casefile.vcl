@@ -11,6 +11,16 @@ import xkey;
 backend casefile {
     .host = "127.0.0.1";
     .port = "8000";
+    # /readyz answers 503 while the app cannot reach its database: the app
+    # is then taken as sick, and readers are served what the edge holds.
+    .probe = {
+        .url = "/readyz";
+        .interval = 2s;
+        .timeout = 1s;
+        .window = 3;
+        .threshold = 2;
+        .initial = 2;
+    }
 }
 
 # Where the app's purges come from: its own instances. Add their addresses.
@@ -42,6 +52,12 @@ sub vcl_recv {
     # Readers need no cookie (a stray csrftoken from the login page, an
     # analytics id): dropped, every reader shares the one kept page.
     unset req.http.Cookie;
+    # While the app is healthy, a page past its s-maxage is served stale for
+    # as long as its stale-while-revalidate (EDGE_STALE_SECONDS) while it is
+    # fetched again; while it is sick, for up to a day (below).
+    if (std.healthy(req.backend_hint)) {
+        set req.grace = 30s;
+    }
 }
 
 sub vcl_hash {
@@ -50,6 +66,10 @@ sub vcl_hash {
 }
 
 sub vcl_backend_response {
+    # A failed refresh in the background keeps the page the edge has.
+    if (beresp.status >= 500 && bereq.is_bgfetch) {
+        return (abandon);
+    }
     # Only what the app marks public for shared caches is kept: a page that
     # sets a cookie, or says private, no-cache or no-store, belongs to one
     # request. Not kept, it is fetched anew for each request (hit-for-miss),
@@ -61,9 +81,11 @@ sub vcl_backend_response {
         set beresp.ttl = 60s;
         return (deliver);
     }
-    # The built-in rules already take the TTL from s-maxage and the grace
-    # from stale-while-revalidate. xkey indexes the object by this header,
-    # all of it even if it came in several lines.
+    # The TTL comes from s-maxage; the grace is long, for when the app is
+    # down, and cut to stale-while-revalidate in vcl_recv while it is up.
+    set beresp.grace = 24h;
+    # xkey indexes the object by this header, all of it even if it came in
+    # several lines.
     std.collect(beresp.http.Surrogate-Key, " ");
     set beresp.http.xkey = beresp.http.Surrogate-Key;
     unset beresp.http.Surrogate-Key;
@@ -87,6 +109,17 @@ sub vcl_deliver {
     } else {
         set resp.http.X-Edge = "hit";
     }
+}
+
+sub vcl_backend_error {
+    # The app is down and the edge holds no copy of the page.
+    set beresp.http.Content-Type = "text/html; charset=utf-8";
+    set beresp.http.Retry-After = "30";
+    set beresp.http.Cache-Control = "no-store";
+    set beresp.body = {"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Back shortly</title></head>
+<body><h1>The case files are back shortly</h1><p>The site cannot be reached just now. Please try again in a minute.</p></body></html>
+"};
+    return (deliver);
 }
 
 sub vcl_synth {

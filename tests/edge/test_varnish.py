@@ -197,3 +197,24 @@ def test_the_sitemap_at_the_edge_lists_a_newly_approved_record_within_a_second(e
     approve_edit(editor, fact, "checked")
 
     assert shows_within(edge, "/sitemap.xml", address)
+
+
+def test_readers_keep_getting_the_page_the_edge_holds_while_the_site_is_down(edge, case_file, settings):
+    settings.EDGE_MAX_AGE = 1
+    kept = kept_at_the_edge(edge, FACT_PAGE)
+    # As the health probe finds it when the site cannot reach its database.
+    edge.admin("backend.set_health", "casefile", "sick")
+    time.sleep(1.2)
+
+    status, headers, text = read(edge, FACT_PAGE)
+    assert (status, headers["X-Edge"]) == (200, "stale")
+    assert text == kept
+
+
+def test_a_page_the_edge_does_not_hold_while_the_site_is_down_says_to_come_back(edge, case_file):
+    edge.admin("backend.set_health", "casefile", "sick")
+
+    status, headers, text = read(edge, CASE_PAGE)
+    assert status == 503
+    assert headers["Retry-After"] == "30"
+    assert "back shortly" in text

@@ -116,12 +116,16 @@ class Varnish:
         self.stop()
         return False
 
-    def forget_everything(self):
-        """Drop every kept page, as a fresh instance would have none."""
+    def admin(self, *command):
+        """Run a varnishadm command against this instance, as an operator would."""
         subprocess.run(
-            [shutil.which("varnishadm") or "varnishadm", "-n", str(self.workdir / "instance"), "ban", "obj.status != 0"],
+            [shutil.which("varnishadm") or "varnishadm", "-n", str(self.workdir / "instance"), *command],
             check=True, capture_output=True, timeout=10,
         )
+
+    def forget_everything(self):
+        """Drop every kept page, as a fresh instance would have none."""
+        self.admin("ban", "obj.status != 0")
 
     def stop(self):
         if self.process.poll() is None:

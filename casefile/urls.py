@@ -30,9 +30,3 @@ urlpatterns += [
     path("robots.txt", views.robots, name="robots"),
     path("favicon.ico", views.favicon, name="favicon"),
 ]
-
-# For load balancers and monitoring.
-urlpatterns += [
-    path("healthz", views.healthz, name="healthz"),
-    path("readyz", views.readyz, name="readyz"),
-]

@@ -2,7 +2,12 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from casefile import views
+
 urlpatterns = [
+    # For load balancers and monitoring, beside the public pages.
+    path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
     path(settings.ADMIN_PATH, admin.site.urls),
     path("", include("casefile.urls")),
 ]

@@ -9,7 +9,6 @@ what it needs itself.
 """
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.db import transaction
 from django.test import Client
@@ -17,11 +16,13 @@ from django.test import Client
 from casefile import published, workflow
 from casefile.models import Case, Fact, Publication
 
+from .browser import SERVED_CASES, served_case_of, uses_served_database
 from .factories import (
     SEED_FIXTURE,  # noqa: F401  (imported from here by older test modules)
     approve_all,  # noqa: F401
     build_case_file,
     build_disputed_case,
+    give_the_workflow_groups_their_permissions,
     grow,
     load_seeded_case,
     make_user,
@@ -104,26 +105,32 @@ class SharedCases:
         if self.atomic is None:
             return
         with self.blocker.unblock():
-            transaction.set_rollback(True)
-            self.atomic.__exit__(None, None, None)
+            # At the end of a session the served site's teardown may have
+            # ended the transaction already: nothing of it was committed.
+            if transaction.get_connection().in_atomic_block:
+                transaction.set_rollback(True)
+                self.atomic.__exit__(None, None, None)
         self.held, self.atomic = (), None
 
 
 shared_cases = SharedCases()
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
-    # Tests that commit stay last, as pytest-django ordered them: they empty
-    # every table when they end, the groups the migrations made among them.
-    # The slowest of them (the browser's) start first among them; the shared
-    # case files each test works on keep theirs together, the largest first.
-    # Workers take contiguous runs of this order (`--dist worksteal`), and
-    # one that runs out takes over the end of another's.
-    order = list(reversed(SHARED_CASES))
+    # After pytest-django's own order, which this one keeps: tests that
+    # commit after those that do not. The browser tests first, the slowest,
+    # each served case's together (tests/browser.py puts the database back as
+    # it found it after them); then the tests of each shared case file, the
+    # largest first; tests that commit last: they empty every table when they
+    # end. xdist hands the workers tests in this order, so each worker keeps
+    # it, and the many short tests at the end even out when they finish.
+    shared, served = list(reversed(SHARED_CASES)), [None, *SERVED_CASES]
     items.sort(key=lambda item: (
+        not uses_served_database(item),
         is_transactional(item),
-        item.get_closest_marker("browser") is None,
-        sorted(order.index(name) for name in shared_cases_of(item)) or [len(order)],
+        served.index(served_case_of(item)) if uses_served_database(item) else 0,
+        sorted(shared.index(name) for name in shared_cases_of(item)) or [len(shared)],
     ))
 
 
@@ -278,27 +285,4 @@ def workflow_groups_in_transactional_tests(request):
     if not transactional:
         return
     request.getfixturevalue("transactional_db")
-    from django.contrib.auth.models import Permission
-
-    records = [
-        "case", "actor", "relationship", "source", "event", "eventparticipant",
-        "fact", "factactor", "factevent", "citation", "openquestion", "questionconcern",
-    ]
-    editing = [f"{action}_{model}" for action in ("add", "change", "view", "delete") for model in records]
-    granted = list(Permission.objects.filter(
-        content_type__app_label="casefile", codename__in=[*editing, "view_decision"]
-    ))
-    Group.objects.get_or_create(name=workflow.REPORTERS)[0].permissions.set(granted)
-    contact = list(Permission.objects.filter(content_type__app_label="casefile", codename__in=[
-        f"{action}_{model}" for action in ("add", "change", "view") for model in ("replyrequest", "replyattempt")
-    ]))
-    Group.objects.get_or_create(name=workflow.REPORTERS)[0].permissions.add(*contact)
-    Group.objects.get_or_create(name=workflow.EDITORS)[0].permissions.set([
-        *granted, *contact,
-        Permission.objects.get(content_type__app_label="casefile", codename="approve_changes"),
-    ])
-    Group.objects.get_or_create(name="Legal")[0].permissions.set(Permission.objects.filter(
-        content_type__app_label="casefile",
-        codename__in=[codename for codename in (p.codename for p in granted) if codename.startswith("view_")]
-        + ["view_replyrequest", "view_replyattempt", "view_replyoverride", "view_legalreview", "clear_for_legal"],
-    ))
+    give_the_workflow_groups_their_permissions()

@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 from django.test import TestCase
 from django.utils import timezone
@@ -240,3 +240,32 @@ def add_login_records():
     AccessAttempt.objects.create(username="mallory", ip_address="10.0.0.1", failures_since_start=1)
     AccessLog.objects.create(username="rita", ip_address="10.0.0.2")
     AccessFailureLog.objects.create(username="mallory", ip_address="10.0.0.1")
+
+
+def give_the_workflow_groups_their_permissions():
+    """The reporter, editor and legal groups with their permissions, as the migrations make them.
+
+    Tests that commit empty every table when they end, these groups among
+    them: the next test that commits, or serves pages, makes them again.
+    """
+    records = [
+        "case", "actor", "relationship", "source", "event", "eventparticipant",
+        "fact", "factactor", "factevent", "citation", "openquestion", "questionconcern",
+    ]
+    editing = [f"{action}_{model}" for action in ("add", "change", "view", "delete") for model in records]
+    granted = list(Permission.objects.filter(
+        content_type__app_label="casefile", codename__in=[*editing, "view_decision"]
+    ))
+    contact = list(Permission.objects.filter(content_type__app_label="casefile", codename__in=[
+        f"{action}_{model}" for action in ("add", "change", "view") for model in ("replyrequest", "replyattempt")
+    ]))
+    Group.objects.get_or_create(name=workflow.REPORTERS)[0].permissions.set([*granted, *contact])
+    Group.objects.get_or_create(name=workflow.EDITORS)[0].permissions.set([
+        *granted, *contact,
+        Permission.objects.get(content_type__app_label="casefile", codename="approve_changes"),
+    ])
+    Group.objects.get_or_create(name="Legal")[0].permissions.set(Permission.objects.filter(
+        content_type__app_label="casefile",
+        codename__in=[permission.codename for permission in granted if permission.codename.startswith("view_")]
+        + ["view_replyrequest", "view_replyattempt", "view_replyoverride", "view_legalreview", "clear_for_legal"],
+    ))

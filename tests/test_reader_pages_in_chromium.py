@@ -12,16 +12,8 @@ SIZES = [pytest.param(PHONE, id="phone"), pytest.param(DESKTOP, id="desktop")]
 
 
 @pytest.fixture
-def seeded(request):
-    from .factories import SEED_FIXTURE
-
-    if not SEED_FIXTURE.exists():
-        pytest.skip("fixtures/fuzhou-genesis.json is not there yet")
-    return request.getfixturevalue("seeded_case")
-
-
-@pytest.fixture
 def open_context(chromium):
+    """Opens browser windows of the given sizes, each closed after the test."""
     contexts = []
 
     def open_(options):
@@ -53,10 +45,10 @@ def diagram_measures(page):
 
 @pytest.mark.parametrize("size", SIZES)
 def test_the_diagram_names_are_as_large_as_the_small_text_and_drawn_inside_the_box(
-    live_server, open_context, seeded, size
+    live_site, open_context, served_seeded_case, size
 ):
     page = open_context(size).new_page()
-    page.goto(live_server.url + seeded.get_absolute_url())
+    page.goto(live_site.url + served_seeded_case.get_absolute_url())
     open_diagram(page)
     measured = diagram_measures(page)
     assert len(measured["labels"]) >= 20
@@ -68,11 +60,11 @@ def test_the_diagram_names_are_as_large_as_the_small_text_and_drawn_inside_the_b
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_the_diagram_is_laid_out_the_same_on_every_visit(live_server, open_context, seeded, size):
+def test_the_diagram_is_laid_out_the_same_on_every_visit(live_site, open_context, served_seeded_case, size):
     positions = []
     for _ in range(2):
         page = open_context(size).new_page()
-        page.goto(live_server.url + seeded.get_absolute_url())
+        page.goto(live_site.url + served_seeded_case.get_absolute_url())
         open_diagram(page)
         positions.append(page.evaluate(
             f"() => Object.fromEntries({CY}.nodes().map(node => [node.data('label'), node.position()]))"
@@ -96,11 +88,11 @@ def swipe_up(context, page, x, y, distance=300):
 
 
 def test_a_swipe_over_the_diagram_scrolls_the_page_and_a_tap_chooses_an_actor_on_a_phone(
-    live_server, open_context, seeded
+    live_site, open_context, served_seeded_case
 ):
     context = open_context(PHONE)
     page = context.new_page()
-    page.goto(live_server.url + seeded.get_absolute_url())
+    page.goto(live_site.url + served_seeded_case.get_absolute_url())
     open_diagram(page)
     page.evaluate("document.getElementById('relationship-graph').scrollIntoView({block: 'center'})")
     box = page.locator("#relationship-graph").bounding_box()
@@ -126,10 +118,10 @@ def test_a_swipe_over_the_diagram_scrolls_the_page_and_a_tap_chooses_an_actor_on
 
 
 def test_choosing_an_actor_shows_only_their_ties_in_the_diagram_and_the_list(
-    live_server, open_context, seeded
+    live_site, open_context, served_seeded_case
 ):
     page = open_context(DESKTOP).new_page()
-    page.goto(live_server.url + seeded.get_absolute_url())
+    page.goto(live_site.url + served_seeded_case.get_absolute_url())
     open_diagram(page)
     ties = page.locator(".relationships > li")
     everyone = ties.count()
@@ -146,10 +138,10 @@ def test_choosing_an_actor_shows_only_their_ties_in_the_diagram_and_the_list(
 
 @pytest.mark.parametrize("size", SIZES)
 def test_a_printed_case_page_leaves_out_navigation_forms_and_diagram_and_keeps_its_sources(
-    live_server, open_context, disputed_case, size
+    live_site, open_context, served_disputed_case, size
 ):
     page = open_context(size).new_page()
-    page.goto(live_server.url + "/cases/harbour/")
+    page.goto(live_site.url + "/cases/harbour/")
     page.emulate_media(media="print")
     for hidden in (".site-header", ".contents", ".as-of-picker", "figure.graph", ".share", ".site-footer"):
         assert not page.locator(hidden).is_visible(), hidden
@@ -159,7 +151,7 @@ def test_a_printed_case_page_leaves_out_navigation_forms_and_diagram_and_keeps_i
     assert "Company registry extract" in sources and "https://registry.example.org/quay" in sources
     assert page.locator(".cite-text").is_visible()
 
-    page.goto(live_server.url + "/cases/harbour/facts/mayor-owns-shares/")
+    page.goto(live_site.url + "/cases/harbour/facts/mayor-owns-shares/")
     assert not page.locator(".site-header").is_visible()
     assert "https://registry.example.org/quay" in page.locator("main").inner_text()
     page.emulate_media(media="screen")
@@ -167,15 +159,15 @@ def test_a_printed_case_page_leaves_out_navigation_forms_and_diagram_and_keeps_i
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_the_date_picker_leads_to_the_case_as_published_that_day(live_server, open_context, disputed_case, size):
+def test_the_date_picker_leads_to_the_case_as_published_that_day(live_site, open_context, served_disputed_case, size):
     from django.utils import timezone
 
     page = open_context(size).new_page()
-    page.goto(live_server.url + "/cases/harbour/")
+    page.goto(live_site.url + "/cases/harbour/")
     today = timezone.now().date().isoformat()
     page.get_by_label("Read the case as published on a given day").fill(today)
     page.get_by_role("button", name="Show").click()
     page.wait_for_load_state()
-    assert page.url == f"{live_server.url}/cases/harbour/?as_of={today}"
+    assert page.url == f"{live_site.url}/cases/harbour/?as_of={today}"
     assert "You are reading this case as it was published on" in page.locator(".as-of").inner_text()
     assert page.get_by_label("Read the case as published on a given day").input_value() == today

@@ -1,11 +1,9 @@
 """Driving the staff pages in Debian's Chromium as a reporter or an editor would, counting what they do."""
 
-import os
-
 from django.conf import settings
 from django.test import Client
 
-from tests.browser import BROWSER_TESTS, SCREENSHOTS
+from tests.browser import BROWSER_TESTS, SCREENSHOTS, saving_screenshots
 
 LAPTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -80,13 +78,11 @@ class Person:
         self.context.close()
 
 
-def shot(page, name, tmp_path, **options):
-    """A screenshot for the README, kept only when renewed on purpose (SAVE_SCREENSHOTS=1)."""
-    folder = SCREENSHOTS if os.environ.get("SAVE_SCREENSHOTS") == "1" else tmp_path
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.png"
-    page.screenshot(path=str(path), **options)
-    return path
+def shot(page, name, **options):
+    """A screenshot for the README, taken only when they are renewed on purpose (SAVE_SCREENSHOTS=1)."""
+    if saving_screenshots():
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), **options)
 
 
 def scroll_width(page):

@@ -21,8 +21,9 @@ ADD_AN_ACTOR_AND_A_RELATIONSHIP = 16
 
 
 @pytest.fixture
-def people(chromium, live_server, case_file, reporter, editor):
-    rita, edna = Person(chromium, live_server.url, reporter), Person(chromium, live_server.url, editor)
+def people(chromium, live_site, served_small_case, served_reporter, served_editor):
+    """Rita, a reporter, and Edna, an editor, each at a browser window of their own, logged in."""
+    rita, edna = Person(chromium, live_site.url, served_reporter), Person(chromium, live_site.url, served_editor)
     yield rita, edna
     rita.close()
     edna.close()

@@ -10,11 +10,12 @@ pytestmark = marks
 
 
 @pytest.fixture
-def person(chromium, live_server, case_file):
+def person(chromium, live_site, served_small_case):
+    """Logs a member of staff in at a browser window of their own, closed after the test."""
     opened = []
 
     def log_in(user):
-        opened.append(Person(chromium, live_server.url, user))
+        opened.append(Person(chromium, live_site.url, user))
         return opened[-1]
 
     yield log_in
@@ -22,10 +23,16 @@ def person(chromium, live_server, case_file):
         someone.close()
 
 
+@pytest.fixture
+def fact(served_small_case):
+    """The published fact of the small case."""
+    return Fact.objects.get(slug="contract-value")
+
+
 def test_two_reporters_edit_a_fact_and_its_citations_at_once_and_nothing_is_lost(
-    person, reporter, other_reporter, fact
+    person, served_reporter, served_other_reporter, fact
 ):
-    rita, oscar = person(reporter), person(other_reporter)
+    rita, oscar = person(served_reporter), person(served_other_reporter)
     for someone in (rita, oscar):
         someone.open(fact.get_admin_url())
     oscar.fill("#id_statement", "The contract was worth 7 million, per the audit.")
@@ -55,9 +62,9 @@ def test_two_reporters_edit_a_fact_and_its_citations_at_once_and_nothing_is_lost
 
 
 def test_a_reporter_cannot_discard_an_editors_waiting_change_and_an_editor_discards_both_after_confirming(
-    person, reporter, editor, fact
+    person, served_reporter, served_editor, fact
 ):
-    edna, rita = person(editor), person(reporter)
+    edna, rita = person(served_editor), person(served_reporter)
     edna.open(fact.get_admin_url())
     edna.fill("#id_statement", "The contract was worth 7 million.")
     edna.fill("#id_change_reason", "The audit")
@@ -86,8 +93,10 @@ def test_a_reporter_cannot_discard_an_editors_waiting_change_and_an_editor_disca
     assert (fact.statement, fact.assessment) == ("The contract was worth 5 million.", "")
 
 
-def test_an_editor_compares_two_versions_of_a_fact_and_reads_a_past_one(person, reporter, editor, fact, tmp_path):
-    rita, edna = person(reporter), person(editor)
+def test_an_editor_compares_two_versions_of_a_fact_and_reads_a_past_one(
+    person, served_reporter, served_editor, fact
+):
+    rita, edna = person(served_reporter), person(served_editor)
     for statement, note in [("The contract was worth 6 million.", "First figure."),
                             ("The contract was worth 7 million.", "The audit's figure."),
                             ("The contract was worth 7 million, the audit says.", "The audit's figure.")]:
@@ -98,14 +107,14 @@ def test_an_editor_compares_two_versions_of_a_fact_and_reads_a_past_one(person, 
         rita.save()
 
     edna.open("/admin/")
-    shot(edna.page, "desk", tmp_path, full_page=True)
+    shot(edna.page, "desk", full_page=True)
     edna.go("#desk-review a:has-text('the audit says')")
-    shot(edna.page, "review", tmp_path, full_page=True)
+    shot(edna.page, "review", full_page=True)
     edna.go(".review-links a:has-text('History')")
     timeline = edna.text(".history-timeline")
     assert "Citation “Daily report ¶3 (supports)” changed" in timeline
     assert "Approved by edna" in timeline
-    shot(edna.page, "fact-history", tmp_path, full_page=True)
+    shot(edna.page, "fact-history", full_page=True)
 
     edna.click(".history-save:has-text('Now: The contract was worth 6 million.') input[name=from]")
     edna.click(".history-save:has-text('Now: The contract was worth 7 million, the audit says.') input[name=to]")

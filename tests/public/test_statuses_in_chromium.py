@@ -9,19 +9,19 @@ pytestmark = BROWSER_TESTS
 
 
 def test_a_reader_sees_each_claims_status_and_the_open_questions_on_the_case_page(
-    live_server, chromium, disputed_case, reporter, editor
+    live_site, chromium, served_disputed_case, served_reporter, served_editor
 ):
     event = Event.objects.get(slug="contract-signed")
     event.date_inferred = True
-    save(event, reporter)
-    question = save(OpenQuestion(case=disputed_case, slug="who-signed", question="Who signed the contract?",
-                                 settled_by="The council minutes."), reporter)
-    save(QuestionConcern(question=question, fact=Fact.objects.get(slug="contract-value")), reporter)
-    workflow.approve_case(editor, disputed_case, "")
+    save(event, served_reporter)
+    question = save(OpenQuestion(case=served_disputed_case, slug="who-signed", question="Who signed the contract?",
+                                 settled_by="The council minutes."), served_reporter)
+    save(QuestionConcern(question=question, fact=Fact.objects.get(slug="contract-value")), served_reporter)
+    workflow.approve_case(served_editor, served_disputed_case, "")
 
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.goto(live_server.url + "/cases/harbour/")
+    page.goto(live_site.url + "/cases/harbour/")
 
     timeline = page.locator("#timeline li")
     assert [line for line in timeline.nth(1).inner_text().split("\n") if line] == [

@@ -14,14 +14,15 @@ pytestmark = marks
 
 
 @pytest.fixture
-def people(chromium, live_server, case_file, reporter, editor, lawyer):
-    found = [Person(chromium, live_server.url, user) for user in (reporter, lawyer, editor)]
+def people(chromium, live_site, served_small_case, served_reporter, served_editor, served_lawyer):
+    """Rita, a reporter, Lola, a lawyer, and Edna, an editor, each at a browser window of their own, logged in."""
+    found = [Person(chromium, live_site.url, user) for user in (served_reporter, served_lawyer, served_editor)]
     yield found
     for person in found:
         person.close()
 
 
-def test_the_reporters_and_the_lawyers_steps_before_the_editor_publishes_an_allegation(people, live_server):
+def test_the_reporters_and_the_lawyers_steps_before_the_editor_publishes_an_allegation(people):
     rita, lola, edna = people
     rita.open("/admin/")
     rita.go("#content-main a:text-is('Facts')")

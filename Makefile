@@ -45,14 +45,17 @@ screenshots: install
 	SAVE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/desk/test_shared_work_in_chromium.py -k compares
 
 # A production-like server: gunicorn against DATABASE_URL and REDIS_URL, and
-# the task worker that keeps pages and purges the edge after each approval
-# (see docs/production.md). Locally without TLS, set SECURE_SSL_REDIRECT=0.
+# the task worker that keeps pages and purges the edge after each approval,
+# started again whenever it stops (it exits when the database is
+# unreachable; see docs/production.md). Locally without TLS, set
+# SECURE_SSL_REDIRECT=0.
 serve: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	$(BIN)/python manage.py render_pages
-	$(BIN)/python manage.py db_worker --queue-name '*' --interval 0.2 --no-reload & worker=$$!; \
-	trap 'kill $$worker' EXIT; \
+	while true; do $(BIN)/python manage.py db_worker --queue-name '*' --interval 0.2 --no-reload; \
+		echo "db_worker stopped; starting it again" >&2; sleep 1; done & worker=$$!; \
+	trap 'pkill -P $$worker; kill $$worker' EXIT; \
 	$(BIN)/gunicorn -c gunicorn.conf.py newsroom.wsgi
 
 # Load figures at newsroom scale: builds a synthetic newsroom in its own
@@ -77,8 +80,9 @@ bench: install
 # PostgreSQL database (emptied first), with its own Redis, gunicorn and task
 # worker; Redis, the worker and the site's database go away in turn and come
 # back while readers, reporters and an editor work. About two minutes; fails
-# if an approval is lost, a stale page is served after recovery or a bare 500
-# answered.
+# if an approval is lost, a bare 500 is answered, or a reader is served an
+# older version than the last approval (past a few seconds after each outage
+# or return, and unless the page says it may be stale: `Warning: 110`).
 CHAOS_DATABASE_URL ?= postgres://casefile@127.0.0.1:5432/casefile_chaos
 chaos: install
 	@export DEBUG=0 SECURE_SSL_REDIRECT=0 ALLOWED_HOSTS=127.0.0.1,testserver TASKS_BACKEND=database REDIS_URL= \

@@ -3,8 +3,9 @@
 Each page is kept with the numbers of its scopes (`current_generations()`) it
 was rendered under, and served only while they are still current. Each approval
 moves on the numbers of the cases it changes (`advance_generation()`), in its own
-transaction, so the commit that changes what readers see is the one that
-retires those pages, on every server at once. A hit reads the page and the
+transaction, and puts the new numbers in the cache when it commits, so the
+commit that changes what readers see is the one that retires those pages,
+on every server at once. A hit reads the page and the
 numbers in one round trip to the cache (the page's body only when the worker
 does not hold it already; a second one when the body it holds is older),
 and nothing from the database.
@@ -53,10 +54,10 @@ def page_scopes(case_slug=None):
 
 
 # How long a reader's server may go on using a generation read from the
-# database: after that it reads it again. An approval forgets the numbers it
-# moves on at once, in the shared cache (and in its own process's); only a
-# process with a cache of its own (no REDIS_URL) may serve an older page for
-# up to this long after another process's approval.
+# database: after that it reads it again. An approval writes the numbers it
+# moves on into the shared cache when it commits; only a process with a
+# cache of its own (no REDIS_URL) may serve an older page for up to this
+# long after another process's approval.
 GENERATION_SECONDS = 2
 
 
@@ -82,7 +83,10 @@ def current_generations(scopes, cached=None):
     if missing:
         found = dict(PublicationGeneration.objects.filter(scope__in=missing).values_list("scope", "number"))
         read = {generation_key(scope): found.get(scope, 0) for scope in missing}
-        cache.set_many(read, GENERATION_SECONDS)
+        # Only where no number is cached: an approval committing meanwhile has
+        # put its newer one there, which this older read must not replace.
+        for key, number in read.items():
+            cache.add(key, number, GENERATION_SECONDS)
         cached = {**cached, **read}
     return tuple(cached[key] for key in keys)
 
@@ -96,15 +100,21 @@ def current_generation(scope=EVERYTHING):
     return current_generations([scope])[0]
 
 
-def forget_generations(scopes):
-    """Drop the cached numbers of these scopes, now and when the transaction moving them on commits.
+def share_generations(scopes):
+    """Put the numbers these scopes were just moved on to in the cache, once the transaction commits.
 
-    Now, so that the approving request reads its own change; on commit,
-    because a reader may have cached the old number in between.
+    Dropped from the cache now too, so that the transaction's own reads see
+    its change; other readers meanwhile read the committed numbers from the
+    database. Written, not dropped, at the commit: a reader that read the old
+    number just before it only adds it where none is cached, so it cannot
+    put it back after this.
     """
-    keys = [generation_key(scope) for scope in scopes]
-    cache.delete_many(keys)
-    transaction.on_commit(lambda: cache.delete_many(keys), robust=True)
+    numbers = {
+        generation_key(scope): number
+        for scope, number in PublicationGeneration.objects.filter(scope__in=scopes).values_list("scope", "number")
+    }
+    cache.delete_many(list(numbers))
+    transaction.on_commit(lambda: cache.set_many(numbers, GENERATION_SECONDS), robust=True)
 
 
 def published_slugs(case_ids):
@@ -138,7 +148,7 @@ def advance_generation(case_ids=None):
         scopes = [case_scope(slug) for slug in published_slugs(case_ids)]
     for scope in sorted(scopes):
         _advance(scope)
-    forget_generations(scopes)
+    share_generations(scopes)
 
 
 def share_generation_lock(case_slug):
@@ -166,7 +176,7 @@ def advance_listings(**kwargs):
     """
     with transaction.atomic():
         _advance(LISTINGS)
-    forget_generations([LISTINGS])
+    share_generations([LISTINGS])
 
 
 def _advance(scope):

@@ -93,7 +93,12 @@ def _as_a_miss(default):
         def guarded(self, *args, **kwargs):
             if self.breaker.allows():
                 try:
-                    return method(self, *args, **kwargs)
+                    try:
+                        return method(self, *args, **kwargs)
+                    except self._lib.exceptions.ConnectionError:
+                        # A connection Redis closed (a restart): once more, on a new one.
+                        self._cache.get_client(None).connection.disconnect()
+                        return method(self, *args, **kwargs)
                 except self._lib.exceptions.RedisError as error:
                     self.breaker.failed(error)
             if method.__name__ == "_get_or_miss":
@@ -127,7 +132,8 @@ class ReusedClientRedisCache(RedisCache):
 
     get_many = _as_a_miss(dict)(RedisCache.get_many)
     has_key = _as_a_miss(False)(RedisCache.has_key)
-    add = _as_a_miss(False)(RedisCache.add)
+    # As on an empty cache: the key was not there.
+    add = _as_a_miss(True)(RedisCache.add)
     set = _as_a_miss(None)(RedisCache.set)
     set_many = _as_a_miss(list)(RedisCache.set_many)
     touch = _as_a_miss(False)(RedisCache.touch)

@@ -551,3 +551,26 @@ def test_pages_are_cached_and_retired_in_redis_through_one_reused_client(client,
         assert refreshed["X-Public-Cache"] == "miss"
         assert "The contract was worth 6 million, the auditors say." in statements(refreshed)
         caches["default"].clear()
+
+
+def test_a_generation_read_just_before_an_approval_commits_cannot_replace_the_newer_one(
+    client, case_file, reporter, editor
+):
+    from casefile import pagecache, workflow
+
+    scope = pagecache.case_scope(case_file.slug)
+    read_before = pagecache.current_generation(scope)
+    cache.clear()
+    fact = Fact.objects.get(slug="contract-value")
+    fact.statement = "The contract was worth 8 million."
+    save(fact, reporter)
+    with committed():
+        workflow.approve_case(editor, case_file, "")
+    committed_number = cache.get(pagecache.generation_key(scope))
+
+    # A reader that read the number just before the commit now stores it.
+    cache.add(pagecache.generation_key(scope), read_before, pagecache.GENERATION_SECONDS)
+
+    assert committed_number > read_before
+    assert pagecache.current_generation(scope) == committed_number
+    assert "8 million" in client.get(f"/cases/{case_file.slug}/facts/contract-value/").content.decode()

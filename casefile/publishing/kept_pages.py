@@ -59,6 +59,7 @@ def keep_missed(case_id, **kwargs):
     try:
         tasks.keep_pages.enqueue(case_id)
     except Exception:
+        _forget_queued(case_id)
         # The reader gets the page rendered for them all the same.
         logger.exception("Could not queue the pages of case %s to be kept", case_id)
 

@@ -128,3 +128,18 @@ def test_a_page_cached_before_an_approval_made_while_redis_stalled_is_not_served
     for response in (during, after):
         assert response.status_code == 200
         assert "The contract was worth 9 million." in response.content.decode()
+
+
+def test_an_approval_made_while_redis_is_down_still_queues_its_pages_to_be_kept(
+    case_file, reporter, editor, redis_refusing, keeps_pages, settings
+):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "edge"]}}
+    fact = Fact.objects.get(slug="contract-value")
+    fact.statement = "The contract was worth 9 million."
+    save(fact, reporter)
+    with committed():
+        workflow.approve_case(editor, case_file, "")
+
+    assert DBTaskResult.objects.filter(task_path__endswith="keep_pages").exists()

@@ -105,6 +105,10 @@ def varnish(port, backend_port):
                     process.wait()
 
 
+# The probe's window: two good answers two seconds apart, and a margin.
+HEALTHY_SECONDS = 10
+
+
 def _answers(url, process):
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline and process.poll() is None:
@@ -124,6 +128,11 @@ def refusal_to_keep(url, paths):
     A page Varnish passes to the site would be measured as the site's rate
     under the edge's label.
     """
+    # Varnish sends nothing to a site its health probe of /readyz has not
+    # yet found up (it may have probed while the site was starting).
+    deadline = time.monotonic() + HEALTHY_SECONDS
+    while request(url + paths[0])[0] == 503 and time.monotonic() < deadline:
+        time.sleep(0.5)
     for path in paths:
         for _ in range(2):
             status, headers = request(url + path, headers={"Accept-Encoding": "gzip"})

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
-from bench.servers import PROJECT
+from bench.servers import PROJECT, stop
 
 VCL = PROJECT / "deploy" / "varnish" / "casefile.vcl"
 VMOD_DIRECTORIES = [
@@ -97,12 +97,7 @@ def varnish(port, backend_port):
                     raise Unavailable("varnishd did not start: " + (workdir / "varnishd.log").read_text().strip())
                 yield url
             finally:
-                process.terminate()
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+                stop(process, timeout=10)
 
 
 # The probe's window: two good answers two seconds apart, and a margin.

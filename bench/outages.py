@@ -17,7 +17,7 @@ import urllib.request
 import redis
 from django.core.management.base import CommandError
 
-from bench.servers import GUNICORN, PROJECT, SITE
+from bench.servers import GUNICORN, PROJECT, SITE, stop
 
 LOOPBACK = "127.0.0.1"
 STARTING_SECONDS = 30
@@ -127,12 +127,7 @@ class Service:
 
     def stop(self):
         if self.running:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=STOPPING_SECONDS)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+            stop(self.process, timeout=STOPPING_SECONDS)
         self.log.close()
 
     def did_not_start(self):

@@ -88,12 +88,17 @@ def task_worker(**overrides):
         yield worker
     finally:
         # It finishes the task in hand first.
-        worker.terminate()
-        try:
-            worker.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+        stop(worker, timeout=60)
+
+
+def stop(process, timeout):
+    """Ask a process to stop, and kill it if it has not within `timeout` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def wait_for_tasks(worker, longest_seconds=600):

@@ -140,15 +140,19 @@ def advance_generation(case_ids=None):
     never wait for each other. Without, every page is. Each row stays locked
     until that transaction ends, so approvals committing at the same moment
     each move it on, in the order they commit; rows are always taken in the
-    same order, so two approvals cannot deadlock over them.
+    same order, so two approvals cannot deadlock over them. Returns the
+    slugs of the cases whose scopes were moved on.
     """
+    slugs = set()
     if case_ids is None:
         scopes = [EVERYTHING]
     else:
-        scopes = [case_scope(slug) for slug in published_slugs(case_ids)]
+        slugs = published_slugs(case_ids)
+        scopes = [case_scope(slug) for slug in slugs]
     for scope in sorted(scopes):
         _advance(scope)
     share_generations(scopes)
+    return slugs
 
 
 def share_generation_lock(case_slug):

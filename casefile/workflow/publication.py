@@ -100,7 +100,7 @@ def publish(approvals, shown_in=()):
     record and batch of 500, however many records.
     """
     approvals = list(approvals)
-    cases = _lock_cases(set(shown_in) | {approval.case_id for approval in approvals})
+    cases, slugs = _lock_cases(set(shown_in) | {approval.case_id for approval in approvals})
     by_model = defaultdict(list)
     for approval in approvals:
         by_model[ContentType.objects.get_for_id(approval.content_type_id).model_class()].append(approval)
@@ -110,7 +110,7 @@ def publish(approvals, shown_in=()):
         for batch in batches(latest):
             _publish_batch(model, content_type_, [latest[pk] for pk in batch])
     records = {(model, approval.object_id) for model, model_approvals in by_model.items() for approval in model_approvals}
-    _mark_stale_and_announce(cases, records)
+    _mark_stale_and_announce(cases, slugs, records)
 
 
 def _publish_batch(model, content_type_, approvals):
@@ -196,7 +196,7 @@ def changed_for_readers(case_ids, records=None):
     them stale and retires the cases' cached pages now; announces the change
     when the transaction commits.
     """
-    _mark_stale_and_announce(_lock_cases(case_ids), records)
+    _mark_stale_and_announce(*_lock_cases(case_ids), records)
 
 
 def _lock_cases(case_ids):
@@ -206,18 +206,18 @@ def _lock_cases(case_ids):
     changed and before any kept page: the task worker keeps a page holding
     its case's lock shared (`keep_stale_pages`), so a change waits for the
     page being rendered, then sees what it read, and the worker waits for the
-    change to commit. Returns the case ids.
+    change to commit. Returns the case ids and every slug they were published under.
     """
     case_ids = {pk for pk in case_ids if pk is not None}
-    if case_ids:
-        pagecache.advance_generation(case_ids)
-    return case_ids
+    if not case_ids:
+        return case_ids, set()
+    return case_ids, pagecache.advance_generation(case_ids)
 
 
-def _mark_stale_and_announce(case_ids, records):
+def _mark_stale_and_announce(case_ids, slugs, records):
     if not case_ids:
         return
-    change = ReadersSee(cases=case_ids, slugs=pagecache.published_slugs(case_ids))
+    change = ReadersSee(cases=case_ids, slugs=slugs)
     if records is None or any(model is Case for model, _ in records):
         change.everything |= case_ids
         stale = Q(publication__case__in=case_ids)

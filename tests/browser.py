@@ -32,6 +32,7 @@ from casefile import workflow
 from casefile.models import Case, Fact
 
 from . import factories
+from .database import MigratedCopy
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
@@ -258,12 +259,10 @@ def browser_test_database(request, django_db_setup, django_db_blocker, django_db
     """
     set_up_here = connection.settings_dict["NAME"] != connection.creation._get_test_db_name()
     verbosity = request.config.option.verbose
+    keepdb = django_db_keepdb and not django_db_createdb
     if set_up_here:
-        with django_db_blocker.unblock():
-            databases = setup_databases(
-                verbosity=verbosity, interactive=False, aliases={DEFAULT_DB_ALIAS},
-                keepdb=django_db_keepdb and not django_db_createdb,
-            )
+        with django_db_blocker.unblock(), MigratedCopy(keepdb=keepdb):
+            databases = setup_databases(verbosity=verbosity, interactive=False, aliases={DEFAULT_DB_ALIAS}, keepdb=keepdb)
     yield
     # A database kept for the next session (--reuse-db) must hold no served case.
     served_cases.leave()

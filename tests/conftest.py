@@ -29,8 +29,9 @@ from .factories import (
     save,  # noqa: F401
 )
 
-# The browser tests' fixtures (Chromium, the served case) live beside their helpers.
-pytest_plugins = ["tests.browser"]
+# The browser tests' fixtures (Chromium, the served case) live beside their
+# helpers; the test database, made from a migrated copy, in its own module.
+pytest_plugins = ["tests.browser", "tests.database"]
 
 
 def pytest_configure(config):

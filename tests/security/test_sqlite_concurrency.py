@@ -1,8 +1,9 @@
 """SQLite, the zero-setup database: people saving and approving at the same moment all succeed.
 
 pytest-django's SQLite test database lives in memory, where no two
-connections share a file, so these tests migrate a database file of their
-own and drive it from a fresh interpreter with the project's settings.
+connections share a file, so these tests copy a migrated database file of
+their own (tests/database.py) and drive it from a fresh interpreter with the
+project's settings.
 """
 
 import json
@@ -10,6 +11,8 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.database import migrated_sqlite_file
 
 PROJECT = Path(__file__).resolve().parents[2]
 REPORTERS_AT_ONCE = 4
@@ -113,9 +116,7 @@ def save_and_approve_at_once():
 
 
 def test_people_saving_and_approving_at_the_same_moment_all_succeed(tmp_path):
-    database = tmp_path / "casefile.sqlite3"
-    migrated = run_in_project(["manage.py", "migrate", "--no-input", "--verbosity", "0"], database)
-    assert migrated.returncode == 0, migrated.stderr
+    database = migrated_sqlite_file(tmp_path / "casefile.sqlite3")
 
     result = run_in_project([
         "-c",

@@ -1,0 +1,204 @@
+"""The test database, copied from one migrated once for the migrations as they stand.
+
+Migrating an empty database runs every migration of the project and of its
+libraries, which takes seconds, and every worker of every run did it. Now
+the first worker to need a test database migrates it and keeps a copy of it:
+for SQLite a file, for PostgreSQL a template database. Every later worker,
+of this run or the next, starts from the copy, and `migrate` finds nothing
+left to do. A copy is named after what made it (Django's version and every
+migration file of every installed app), so a changed or added migration
+makes a new copy and the old one is never used again.
+
+`migrated_sqlite_file()` gives tests that drive a database file from a
+process of their own (tests/security) the same copy.
+"""
+
+import fcntl
+import hashlib
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+import django
+import pytest
+from django.apps import apps
+from django.db import DEFAULT_DB_ALIAS, connection
+from django.db.backends.signals import connection_created
+
+PROJECT = Path(__file__).resolve().parent.parent
+COPIES = Path(tempfile.gettempdir()) / "casefile-test-databases"
+TEMPLATE_PREFIX = "casefile_tests_"
+
+
+def migrations_key():
+    """A name for the database the migrations make: it changes with any of them, or with Django."""
+    digest = hashlib.sha256(django.__version__.encode())
+    for config in sorted(apps.get_app_configs(), key=lambda config: config.label):
+        for path in sorted((Path(config.path) / "migrations").glob("*.py")):
+            digest.update(f"{config.label}/{path.name}".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@contextmanager
+def _locked(name):
+    """Held by one process at a time: the workers of a run, and any other run, wait their turn."""
+    COPIES.mkdir(exist_ok=True)
+    with open(COPIES / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _restore_sqlite_copy(copy, test_name):
+    """Fill the test database from `copy` at its first connection, before `migrate` reads it."""
+
+    def restore(sender, connection, **kwargs):
+        if connection.alias == DEFAULT_DB_ALIAS and connection.settings_dict["NAME"] == test_name:
+            connection_created.disconnect(restore)
+            source = sqlite3.connect(copy)
+            try:
+                source.backup(connection.connection)
+            finally:
+                source.close()
+
+    connection_created.connect(restore, weak=False)
+    return lambda: connection_created.disconnect(restore)
+
+
+def _keep_sqlite_copy(copy):
+    connection.ensure_connection()
+    partial = copy.with_suffix(f".{os.getpid()}.partial")
+    target = sqlite3.connect(partial)
+    try:
+        connection.connection.backup(target)
+    finally:
+        target.close()
+    os.replace(partial, copy)
+
+
+def _template_exists(cursor, name):
+    cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+    return cursor.fetchone() is not None
+
+
+def _keep_postgresql_template(template):
+    """Copy the test database just migrated into `template`, dropping the copies of older migrations."""
+    quote = connection.ops.quote_name
+    migrated = connection.settings_dict["NAME"]
+    # PostgreSQL copies a database no one is connected to.
+    connection.close()
+    with connection.creation._nodb_cursor() as cursor:
+        cursor.execute(f"CREATE DATABASE {quote(template)} WITH TEMPLATE {quote(migrated)}")
+        cursor.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s AND datname <> %s",
+            [TEMPLATE_PREFIX.replace("_", r"\_") + "%", template],
+        )
+        for (old,) in cursor.fetchall():
+            try:
+                cursor.execute(f"DROP DATABASE IF EXISTS {quote(old)}")
+            except Exception:  # another run may still be copying it: it goes next time
+                pass
+
+
+class MigratedCopy:
+    """Around Django's `setup_databases`: the test database starts from the copy, or a copy is kept of it.
+
+    `begin()` before, `end()` after, `keep=False` if the database was not set up
+    after all: no copy is kept then. `end()` again does nothing.
+    """
+
+    def __init__(self, keepdb=False):
+        self.keepdb, self.lock, self.test_name = keepdb, None, None
+        self.undo = self.keep = lambda: None
+
+    def begin(self):
+        if self.keepdb or connection.vendor not in {"sqlite", "postgresql"}:
+            return
+        key = migrations_key()
+        self.lock = _locked(key)
+        self.lock.__enter__()
+        self.test_name = connection.creation._get_test_db_name()
+        if connection.vendor == "sqlite":
+            copy = COPIES / f"{key}.sqlite3"
+            if copy.exists():
+                self.undo = _restore_sqlite_copy(copy, self.test_name)
+            else:
+                self.keep = lambda: _keep_sqlite_copy(copy)
+        else:
+            template = f"{TEMPLATE_PREFIX}{key}"
+            with connection.creation._nodb_cursor() as cursor:
+                exists = _template_exists(cursor, template)
+            if exists:
+                test_settings = connection.settings_dict.setdefault("TEST", {})
+                before = test_settings.get("TEMPLATE")
+                test_settings["TEMPLATE"] = template
+                self.undo = lambda: test_settings.__setitem__("TEMPLATE", before)
+            else:
+                self.keep = lambda: _keep_postgresql_template(template)
+
+    def end(self, keep=True):
+        if self.lock is None:
+            return
+        lock, self.lock = self.lock, None
+        try:
+            self.undo()
+            if keep and connection.settings_dict["NAME"] == self.test_name:
+                self.keep()
+        finally:
+            lock.__exit__(None, None, None)
+
+    def __enter__(self):
+        self.begin()
+        return self
+
+    def __exit__(self, exc_type, *exc_info):
+        self.end(keep=exc_type is None)
+
+
+def migrated_sqlite_file(path):
+    """A migrated SQLite database at `path`, copied from the kept copy (made first if there is none)."""
+    key = migrations_key()
+    copy = COPIES / f"{key}.sqlite3"
+    with _locked(key):
+        if not copy.exists():
+            partial = copy.with_suffix(f".{os.getpid()}.partial")
+            environment = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+            environment["DATABASE_URL"] = f"sqlite:///{partial}"
+            migrated = subprocess.run(
+                [sys.executable, "manage.py", "migrate", "--no-input", "--verbosity", "0"],
+                cwd=PROJECT, env=environment, capture_output=True, text=True, timeout=300,
+            )
+            assert migrated.returncode == 0, migrated.stderr
+            os.replace(partial, copy)
+        shutil.copyfile(copy, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix, django_db_keepdb, django_db_createdb, django_db_blocker
+):
+    """pytest-django's hook before it sets up the test database: from here on, from the copy."""
+    copying = MigratedCopy(keepdb=django_db_keepdb and not django_db_createdb)
+    with django_db_blocker.unblock():
+        copying.begin()
+    yield copying
+    # Should the test database not have been set up after all.
+    with django_db_blocker.unblock():
+        copying.end(keep=False)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_modify_db_settings, django_db_blocker):
+    """pytest-django's test database, then a copy of it kept if there was none."""
+    with django_db_blocker.unblock():
+        django_db_modify_db_settings.end()
+    yield

@@ -27,6 +27,7 @@ from pathlib import Path
 import django
 import pytest
 from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
 from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.backends.signals import connection_created
 
@@ -161,6 +162,39 @@ class MigratedCopy:
 
     def __exit__(self, exc_type, *exc_info):
         self.end(keep=exc_type is None)
+
+
+def back_to_migrated_copy():
+    """Put the test database back to the copy it was made from, after tests that migrated it back.
+
+    Faster than migrating forward again. False if there is no copy
+    (`--reuse-db`, or another database): the caller migrates then.
+    """
+    key = migrations_key()
+    if connection.vendor == "sqlite":
+        copy = COPIES / f"{key}.sqlite3"
+        if not copy.exists():
+            return False
+        connection.ensure_connection()
+        source = sqlite3.connect(copy)
+        try:
+            source.backup(connection.connection)
+        finally:
+            source.close()
+    elif connection.vendor == "postgresql":
+        template, quote = f"{TEMPLATE_PREFIX}{key}", connection.ops.quote_name
+        test_database = connection.settings_dict["NAME"]
+        connection.close()
+        with connection.creation._nodb_cursor() as cursor:
+            if not _template_exists(cursor, template):
+                return False
+            # Whatever is still connected to it (a live server's thread) goes with it.
+            cursor.execute(f"DROP DATABASE {quote(test_database)} WITH (FORCE)")
+            cursor.execute(f"CREATE DATABASE {quote(test_database)} WITH TEMPLATE {quote(template)}")
+    else:
+        return False
+    ContentType.objects.clear_cache()
+    return True
 
 
 def migrated_sqlite_file(path):

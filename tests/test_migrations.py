@@ -1,10 +1,11 @@
 """Migrations that change data run forward over a live database and back again.
 
 Walking over a migration takes up to a couple of seconds, so the tests share
-one walk: they run newest migration first, each migrating from wherever the
-one before left the database, and the database goes back to the newest
-migrations once, after the last. A test whose records today's code makes (a
-case file) starts from the newest migrations.
+one walk, on one worker: they run newest migration first, each migrating
+from wherever the one before left the database. A test whose records today's
+code makes (a case file) starts from the newest migrations, and after the
+last test the database is the migrated copy it was made from again
+(tests/database.py): copying it back is faster than migrating up.
 """
 
 import pytest
@@ -15,6 +16,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from casefile import published, search, workflow
 from casefile.models import Event, Fact, Publication
 
+from .database import back_to_migrated_copy
 from .factories import approve_all, save
 from .test_workflow import latest_approvals_in_the_log
 
@@ -26,7 +28,8 @@ WITH_PUBLICATIONS = [("casefile", "0011_publications")]
 BEFORE_CLAIM_STATUSES = [("casefile", "0014_right_of_reply_and_legal_review")]
 WITH_CLAIM_STATUSES = [("casefile", "0015_claim_statuses_and_open_questions")]
 
-pytestmark = [pytest.mark.migrations, pytest.mark.django_db(transaction=True)]
+# On one worker: split over two, each would walk the migrations.
+pytestmark = [pytest.mark.migrations, pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("migrations")]
 
 
 def migrate(targets):
@@ -39,12 +42,17 @@ def newest():
     return MigrationExecutor(connection).loader.graph.leaf_nodes("casefile")
 
 
+def back_to_newest():
+    if not back_to_migrated_copy():
+        migrate(newest())
+
+
 @pytest.fixture(scope="module", autouse=True)
 def newest_migrations_after_the_walk(django_db_setup, django_db_blocker):
     # The tests of other modules need today's tables.
     yield
     with django_db_blocker.unblock():
-        migrate(newest())
+        back_to_newest()
 
 
 @pytest.fixture(autouse=True)
@@ -55,12 +63,12 @@ def no_removed_table_left(transactional_db):
     # (and SQLite while it has rows pointing at theirs).
     known = {*connection.introspection.django_table_names(), MigrationRecorder.Migration._meta.db_table}
     if set(connection.introspection.table_names()) - known:
-        migrate(newest())
+        back_to_newest()
 
 
 @pytest.fixture
 def newest_migrations(transactional_db):
-    migrate(newest())
+    back_to_newest()
 
 
 @pytest.fixture

@@ -4,13 +4,16 @@ Nothing here reads the database; what a row refers to is checked once the
 whole file is read (`integrity`).
 """
 
+import datetime
 import json
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 from casefile.history import history_model
 from casefile.management.commands.export_case import EXPORT_FORMAT, EXPORT_VERSION, USER_FIELDS
@@ -37,6 +40,9 @@ class ImportRefused(Exception):
 
     def __init__(self, message):
         text = " ".join(str(message).split())
+        # The file's own text may be quoted: a character that does not print is shown escaped.
+        text = "".join(char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
+                       for char in text)
         if len(text) > LONGEST_MESSAGE:
             text = text[:LONGEST_MESSAGE - 1] + "…"
         super().__init__(text)
@@ -175,6 +181,7 @@ def clean_value(model_field, raw, where):
     is_text = isinstance(model_field, (models.CharField, models.TextField))
     if is_text and raw is not None and not isinstance(raw, str):
         raise ImportRefused(f"{where}: {raw!r} is not text.")
+    refuse_unstorable_text(raw, where)
     try:
         value = model_field.to_python(raw)
         if value is None:
@@ -190,7 +197,40 @@ def clean_value(model_field, raw, where):
     except (TypeError, ValueError) as error:
         # Some fields take only text to parse (a time given as a number, say).
         raise ImportRefused(f"{where}: {raw!r} is not a valid {model_field.description.lower()}.") from error
+    if isinstance(value, datetime.datetime) and settings.USE_TZ and timezone.is_naive(value):
+        # As the database would store it; so that every time of the file compares with every other.
+        value = timezone.make_aware(value)
     return value
+
+
+def refuse_unstorable_text(raw, where):
+    """Refuse text that no database column holds: a NUL character, or half of a character.
+
+    PostgreSQL refuses a NUL in text and in JSON, and no database stores an
+    unpaired surrogate (JSON's "\\ud800"), so such a file would pass the
+    checks and fail when written. Looked for in JSON values too, at any depth.
+    """
+    waiting = [raw]
+    while waiting:
+        value = waiting.pop()
+        if isinstance(value, dict):
+            waiting.extend(value.keys())
+            waiting.extend(value.values())
+        elif isinstance(value, list):
+            waiting.extend(value)
+        elif isinstance(value, str):
+            if "\x00" in value:
+                raise ImportRefused(
+                    f"{where}: contains a NUL character (\\x00) at position {value.index(chr(0))}, which no "
+                    "text can hold; remove it from the file."
+                )
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as error:
+                raise ImportRefused(
+                    f"{where}: contains half of a character ({value[error.start]!r}, an unpaired surrogate) "
+                    f"at position {error.start}, which no text can hold; correct it in the file."
+                ) from error
 
 
 def parse_link(row, model_field, raw):

@@ -4,7 +4,7 @@ from collections import defaultdict
 
 from django.contrib.auth import get_user_model
 from django.core.management.color import no_style
-from django.db import IntegrityError, connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 
 from casefile import pagecache, workflow
 from casefile.models import Case
@@ -51,5 +51,5 @@ def write_import(plan):
             # An export written before approvals were marked current has no mark.
             pagecache.advance_generation()
             workflow.republish(case=Case.objects.get(slug=plan.slug))
-    except IntegrityError as error:
+    except (IntegrityError, DataError) as error:
         raise ImportRefused(f"The database refused the import, so nothing was written: {error}") from error

@@ -31,6 +31,7 @@ class ImportPlan:
     known_people: list
     unnamed_people: list
     ignored_user_keys: list
+    keep_emails: bool = False
 
     def count(self, section):
         return len(self.rows[section])
@@ -51,7 +52,8 @@ class ImportPlan:
             f"  records by kind: {kinds(by_kind['records'])}",
             f"  versions by kind of record: {kinds(by_kind['history']) or 'none'}",
             "  decisions: " + listed(f"{count} {action}" for action, count in sorted(actions.items())),
-            "  people to create, inactive, with no password and no groups: "
+            "  people to create, inactive, with no password and no groups, "
+            + ("with the file's email addresses: " if self.keep_emails else "with no email address: ")
             + listed(person["username"] for person in self.new_people),
             "  people already here, matched by username and left unchanged: " + listed(self.known_people),
         ]
@@ -65,9 +67,11 @@ class ImportPlan:
         return lines
 
 
-def plan_import(data, name):
+def plan_import(data, name, keep_emails=False):
     """Check the whole export `data` (read from `name`) and say what importing it writes.
 
+    People created are given the file's email addresses only with `keep_emails`:
+    an address is personal data the newsroom may not mean to carry over.
     Writes nothing. Raises ImportRefused at the first thing wrong.
     """
     if isinstance(data, dict):
@@ -95,8 +99,12 @@ def plan_import(data, name):
         slug=slug,
         title=case.values["title"],
         rows=rows,
-        new_people=[people[username] for username in sorted(named - existing_people)],
+        new_people=[
+            {**people[username], **({} if keep_emails else {"email": ""})}
+            for username in sorted(named - existing_people)
+        ],
         known_people=sorted(named & existing_people),
         unnamed_people=sorted(set(people) - named),
         ignored_user_keys=ignored_keys,
+        keep_emails=keep_emails,
     )

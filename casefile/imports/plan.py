@@ -1,12 +1,13 @@
 """What an import writes: the whole file checked, then summed up for the person about to run it."""
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 
 from casefile.workflow import TRACKED
 
+from .editorial import check_decisions_made_by_the_rules
 from .integrity import (
     FileIds,
     check_constraints,
@@ -32,6 +33,8 @@ class ImportPlan:
     unnamed_people: list
     ignored_user_keys: list
     keep_emails: bool = False
+    # [(decision row, allegation)] the file's approvals publish, checked once written.
+    allegations: list = field(default_factory=list)
 
     def count(self, section):
         return len(self.rows[section])
@@ -72,7 +75,8 @@ def plan_import(data, name, keep_emails=False):
 
     People created are given the file's email addresses only with `keep_emails`:
     an address is personal data the newsroom may not mean to carry over.
-    Writes nothing. Raises ImportRefused at the first thing wrong.
+    Writes nothing. Raises ImportRefused at the first thing wrong, including
+    a decision the approval workflow would have refused (`editorial`).
     """
     if isinstance(data, dict):
         data = {**{section: [] for section in OPTIONAL_SECTIONS}, **data}
@@ -91,8 +95,9 @@ def plan_import(data, name, keep_emails=False):
     check_many_links(rows["right_of_reply"], ids)
     check_within_file_uniqueness(rows["records"])
     check_constraints(rows)
-    people, ignored_keys = parse_people(data["users"])
+    people, roles, ignored_keys = parse_people(data["users"])
     named = refuse_unlisted_people(rows, people)
+    allegations = check_decisions_made_by_the_rules(rows, roles)
     refuse_taken_ids(rows, slug, ids)
     existing_people = set(get_user_model().objects.filter(username__in=named).values_list("username", flat=True))
     return ImportPlan(
@@ -107,4 +112,5 @@ def plan_import(data, name, keep_emails=False):
         unnamed_people=sorted(set(people) - named),
         ignored_user_keys=ignored_keys,
         keep_emails=keep_emails,
+        allegations=allegations,
     )

@@ -16,9 +16,10 @@ from django.db import models
 from django.utils import timezone
 
 from casefile.history import history_model
-from casefile.management.commands.export_case import EXPORT_FORMAT, EXPORT_VERSION, USER_FIELDS
+from casefile.management.commands.export_case import EXPORT_FORMAT, EXPORT_VERSION, ROLES, USER_FIELDS
 from casefile.models import Decision, LegalReview, ReplyAttempt, ReplyOverride, ReplyRequest
-from casefile.workflow import TRACKED
+from casefile.workflow import EDITORS, TRACKED
+from casefile.workflow.legal import LEGAL
 
 SECTIONS = ("records", "history", "decisions", "right_of_reply")
 # Exports written before the right of reply was recorded have no such section.
@@ -251,9 +252,10 @@ def parse_link(row, model_field, raw):
 
 
 def parse_people(entries):
-    """{username: the fields a new account gets}, and the keys of the file's people not applied."""
+    """{username: the fields a new account gets}, {username: what they may decide (`ROLES`)}, and the keys
+    of the file's people not applied."""
     User = get_user_model()
-    people, ignored = {}, set()
+    people, roles, ignored = {}, {}, set()
     for index, entry in enumerate(entries):
         where = f"users[{index}]"
         if not isinstance(entry, dict) or not isinstance(entry.get("username"), str) or not entry["username"]:
@@ -265,5 +267,25 @@ def parse_people(entries):
         if values["username"] in people:
             raise ImportRefused(f"{where}: {values['username']!r} is listed twice.")
         people[values["username"]] = values
+        roles[values["username"]] = roles_of(entry, where)
         ignored |= set(entry) - set(USER_FIELDS)
-    return people, sorted(ignored)
+    return people, roles, sorted(ignored)
+
+
+# A file written before it said what each person may decide says it by their groups.
+GROUP_OF_ROLE = {"approves_changes": EDITORS, "clears_for_legal": LEGAL}
+
+
+def roles_of(entry, where):
+    """The roles of `ROLES` the file gives a person: as it states them, or as their groups imply."""
+    groups = entry.get("groups", [])
+    if not isinstance(groups, list) or not all(isinstance(name, str) for name in groups):
+        raise ImportRefused(f"{where}: groups must be a list of group names, not {groups!r}.")
+    roles = set()
+    for role in ROLES:
+        stated = entry.get(role)
+        if stated is not None and not isinstance(stated, bool):
+            raise ImportRefused(f"{where}: {role} must be true or false, not {stated!r}.")
+        if stated or (stated is None and GROUP_OF_ROLE[role] in groups):
+            roles.add(role)
+    return roles

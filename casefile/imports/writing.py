@@ -9,6 +9,7 @@ from django.db import DataError, IntegrityError, connection, transaction
 from casefile import pagecache, workflow
 from casefile.models import Case
 
+from .editorial import refuse_unanswered_allegations
 from .rows import SECTIONS, ImportRefused
 
 
@@ -21,8 +22,12 @@ def reset_sequences(models_written):
                 cursor.execute(statement)
 
 
-def write_import(plan):
-    """Write what `plan` says, all of it or, if the database refuses any of it, none."""
+def write_import(plan, dry_run=False):
+    """Write what `plan` says, all of it or, if the database or a rule refuses any of it, none.
+
+    With `dry_run`, write it only to check what is checked against the rows
+    as written (the right of reply), then take all of it back.
+    """
     User = get_user_model()
     try:
         with transaction.atomic():
@@ -47,6 +52,10 @@ def write_import(plan):
                                f"{row.model._meta.get_field(name).related_model._meta.model_name}_id": value})
                         for value in values
                     ])
+            refuse_unanswered_allegations(plan.allegations)
+            if dry_run:
+                transaction.set_rollback(True)
+                return
             reset_sequences(list(by_model))
             # An export written before approvals were marked current has no mark.
             pagecache.advance_generation()

@@ -214,7 +214,7 @@ def test_someone_already_in_the_database_is_matched_by_username_and_left_unchang
     before = account(editor)
     data = small_export()
     data["users"][0].update(username="edna", first_name="Someone else", email="other@example.org",
-                            is_superuser=True, groups=[])
+                            is_superuser=True, groups=["Editors", "Legal"])
     for decision in data["decisions"]:
         decision["fields"]["decided_by"] = ["edna"]
 

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core import serializers
 from django.core.management.base import BaseCommand, CommandError
 from django.core.serializers.json import DjangoJSONEncoder
@@ -53,6 +54,17 @@ CHILD_RECORDS = {
 }
 PARENT_MODELS = {"fact": Fact, "event": Event, "relationship": Relationship, "question": OpenQuestion}
 USER_FIELDS = ("username", "first_name", "last_name", "email")
+# What each person may decide, as the file says it: an import refuses a
+# decision, override or legal review by someone who may not make it.
+ROLES = {"approves_changes": "approve_changes", "clears_for_legal": "clear_for_legal"}
+
+
+def may(user, codename):
+    """Whether `user` holds this permission of the case file, through a group or their own, active or not:
+    someone who has since left still made the decisions they made."""
+    return user.is_superuser or Permission.objects.filter(
+        Q(user=user) | Q(group__user=user), content_type__app_label="casefile", codename=codename
+    ).exists()
 
 
 def ids_ever(model, condition):
@@ -135,7 +147,8 @@ def case_export(case):
         "exported_at": timezone.now(),
         "users": [
             {**{name: getattr(user, name) for name in USER_FIELDS},
-             "groups": sorted(user.groups.values_list("name", flat=True))}
+             "groups": sorted(user.groups.values_list("name", flat=True)),
+             **{role: may(user, codename) for role, codename in ROLES.items()}}
             for user in users
         ],
         "records": serialized(working),

@@ -38,13 +38,13 @@ class Command(BaseCommand):
     def handle(self, path, dry_run=False, keep_emails=False, **options):
         try:
             plan = plan_import(read_export(Path(path)), path, keep_emails=keep_emails)
-            self.stdout.write("\n".join(plan.lines()))
-            if dry_run:
-                self.stdout.write("Dry run: nothing was written.")
-                return
-            write_import(plan)
+            write_import(plan, dry_run=dry_run)
         except ImportRefused as error:
             raise CommandError(str(error)) from error
+        self.stdout.write("\n".join(plan.lines()))
+        if dry_run:
+            self.stdout.write("Dry run: nothing was written.")
+            return
         added = len(plan.new_people)
         self.stdout.write(
             f"{plan.slug}: {plan.count('records')} records, {plan.count('history')} versions and "

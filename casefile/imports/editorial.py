@@ -64,7 +64,9 @@ def refuse_decisions_by_others(rows, roles):
         if username is None:
             raise ImportRefused(f"{row.where}: {name} is missing; {rule}.")
         if role not in roles[username]:
-            raise ImportRefused(f"{row.where}: {name} is {username!r}, who is not {ROLE_NAMES[role]} in the file; {rule}.")
+            raise ImportRefused(
+                f"{row.where}: {name} is {username!r}, who is not {ROLE_NAMES[role]} in the file; {rule}."
+            )
 
 
 def refuse_second_decisions(decisions):
@@ -148,7 +150,8 @@ class Timeline:
             parts = []
             for row in batch:
                 model = ContentType.objects.get_for_id(row.links["content_type_id"]).model_class()
-                parts.append(Part(row, model, row.values["object_id"], self.versions[(model, row.values["history_id"])]))
+                version = self.versions[(model, row.values["history_id"])]
+                parts.append(Part(row, model, row.values["object_id"], version))
             self.refuse_uncleared(parts, decided_at=batch[0].values["decided_at"])
             before = {(part.model, part.pk): self.approved_version(part.model, part.pk) for part in parts}
             self.approved.update(((part.model, part.pk), part.row) for part in parts)

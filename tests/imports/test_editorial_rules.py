@@ -127,7 +127,8 @@ def flagged_for_legal(data):
     return data
 
 
-def legal_review(verdict="cleared", reviewed_at=WHEN, reviewed_by="lola", versions=f"casefile.fact:{FACT_ID}@{FACT_ID}"):
+def legal_review(verdict="cleared", reviewed_at=WHEN, reviewed_by="lola",
+                 versions=f"casefile.fact:{FACT_ID}@{FACT_ID}"):
     return {"model": "casefile.legalreview", "pk": 900_030, "fields": {
         "case": CASE_ID, "record_key": f"casefile.fact:{FACT_ID}", "history_id": FACT_ID, "versions": versions,
         "verdict": verdict, "comment": "Too strong." if verdict == "refused" else "", "reviewed_by": [reviewed_by],

@@ -3,8 +3,9 @@
 The file holds every version simple-history kept of every record of the case
 (deleted records included), the working records, the decisions naming those
 versions, the record of the right of reply and legal reviews (staff only: an
-export is a backup, never a public file), and the people who made or decided them. `import_case` restores it
-with the same ids, so links, history and approvals mean what they meant.
+export is a backup, never a public file), and the people who made or decided
+them, with what each may decide. `import_case` restores it with the same ids,
+so links, history and approvals mean what they meant.
 """
 
 import datetime

@@ -10,8 +10,9 @@ only the records of the one case it declares are written, and people only as
 names. Someone missing from the target database is created inactive, without
 a password, groups or email address (unless `--keep-emails`), so that the
 history still names them; someone already there is matched by username and
-left unchanged. `--dry-run` checks the file and says what would be written,
-writing nothing.
+left unchanged. Decisions the approval workflow would have refused are
+refused (see casefile.imports.editorial). `--dry-run` checks the file and says
+what would be written, keeping nothing.
 """
 
 from pathlib import Path

@@ -6,6 +6,7 @@ versions of the change (its fingerprint): an edit after it makes a new
 change, which waits for legal again.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -63,8 +64,17 @@ class LegalState:
     def is_cleared(self):
         return self.state == self.CLEARED
 
+    @classmethod
+    def of(cls, review, shown):
+        """Where a change showing the versions `shown` (its fingerprint) stands, after the record's latest
+        review: cleared or refused only if that review read exactly these versions."""
+        if review is not None and review.versions == shown:
+            return cls(cls.CLEARED if review.verdict == LegalReview.Verdict.CLEARED else cls.REFUSED, review)
+        return cls(cls.WAITING, review)
 
-def _owner(model, row):
+
+def owner_of(model, row):
+    """The record whose change a version is part of: itself, or the parent of a citation or link."""
     if model in TOP_LEVEL:
         return model, row.id
     for parent_model, name in parent_of(model, row):
@@ -83,8 +93,11 @@ def flagged(pairs):
         for batch in batches(pks):
             found.update((model, pk) for pk in model.objects.filter(pk__in=batch, needs_legal_review=True)
                          .values_list("pk", flat=True))
-            flagged_versions = list(history_model(model).objects.filter(id__in=batch, needs_legal_review=True)
-                                    .values_list("id", "history_id"))
+            flagged_versions = defaultdict(list)
+            for version in history_model(model).objects.filter(id__in=batch, needs_legal_review=True).only(
+                "id", "history_id", "needs_legal_review"
+            ):
+                flagged_versions[version.id].append(version)
             if not flagged_versions:
                 continue
             last_approved = dict(
@@ -92,9 +105,16 @@ def flagged(pairs):
                                         action=Decision.Action.APPROVED)
                 .values("object_id").annotate(last=Max("history_id")).values_list("object_id", "last")
             )
-            found.update((model, pk) for pk, history_id in flagged_versions
-                         if history_id >= last_approved.get(pk, 0))
+            found.update((model, pk) for pk, versions in flagged_versions.items()
+                         if flagged_in(versions, last_approved.get(pk)))
     return found
+
+
+def flagged_in(versions, approved_history_id):
+    """Whether a record is flagged for legal review, read from its `versions`: the version readers see
+    (`approved_history_id`, None if none) or one saved since carries the flag."""
+    return any(version.needs_legal_review for version in versions
+               if version.history_id >= (approved_history_id or 0))
 
 
 def _states(owners_and_prints):
@@ -104,12 +124,7 @@ def _states(owners_and_prints):
         latest.setdefault(review.record_key, review)
     states = {}
     for owner, shown in owners_and_prints:
-        review = latest.get(key_for(*owner))
-        if review is not None and review.versions == shown:
-            state = LegalState.CLEARED if review.verdict == LegalReview.Verdict.CLEARED else LegalState.REFUSED
-            states[owner] = LegalState(state, review)
-        else:
-            states[owner] = LegalState(LegalState.WAITING, review)
+        states[owner] = LegalState.of(latest.get(key_for(*owner)), shown)
     return states
 
 
@@ -135,7 +150,7 @@ def annotate_queue(items):
 def refuse_uncleared(changes):
     """Refuse an approval of a flagged change that legal has not cleared in exactly these versions."""
     changes = list(changes)
-    owners = {_owner(change.model, change.latest) for change in changes}
+    owners = {owner_of(change.model, change.latest) for change in changes}
     marked = flagged(owners)
     waiting = []
     for owner in sorted(marked, key=lambda pair: (pair[0]._meta.model_name, pair[1])):

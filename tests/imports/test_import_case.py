@@ -187,6 +187,23 @@ def test_people_the_file_names_are_created_inactive_without_password_flags_or_gr
     assert "not applied from the file's people: groups, is_active, is_staff, is_superuser, password" in output
 
 
+def test_people_the_import_creates_get_no_email_address_unless_asked(db, tmp_path):
+    path = write(tmp_path, small_export())
+
+    run_import(path)
+
+    assert set(get_user_model().objects.filter(username__in=["ed", "nina"]).values_list("email", flat=True)) == {""}
+
+
+def test_people_the_import_creates_keep_the_file_s_email_address_when_asked(db, tmp_path):
+    path = write(tmp_path, small_export())
+
+    output = run_import(path, "--keep-emails")
+
+    assert get_user_model().objects.get(username="nina").email == "nina@example.org"
+    assert "with the file's email addresses: ed, nina" in output
+
+
 def account(user):
     user = get_user_model().objects.get(pk=user.pk)
     return (user.first_name, user.email, user.password, user.is_active, user.is_staff, user.is_superuser,
@@ -197,7 +214,7 @@ def test_someone_already_in_the_database_is_matched_by_username_and_left_unchang
     before = account(editor)
     data = small_export()
     data["users"][0].update(username="edna", first_name="Someone else", email="other@example.org",
-                            is_superuser=True, groups=[])
+                            is_superuser=True, groups=["Editors", "Legal"])
     for decision in data["decisions"]:
         decision["fields"]["decided_by"] = ["edna"]
 
@@ -225,7 +242,7 @@ def test_a_dry_run_writes_nothing_and_says_what_an_import_would_write(db, tmp_pa
         "  records by kind: case 1, fact 1",
         "  versions by kind of record: case 1, fact 1",
         "  decisions: 2 approved",
-        "  people to create, inactive, with no password and no groups: ed, nina",
+        "  people to create, inactive, with no password and no groups, with no email address: ed, nina",
         "  people already here, matched by username and left unchanged: none",
         "  not applied from the file's people: groups",
         "Dry run: nothing was written.",

@@ -3,8 +3,9 @@
 The file holds every version simple-history kept of every record of the case
 (deleted records included), the working records, the decisions naming those
 versions, the record of the right of reply and legal reviews (staff only: an
-export is a backup, never a public file), and the people who made or decided them. `import_case` restores it
-with the same ids, so links, history and approvals mean what they meant.
+export is a backup, never a public file), and the people who made or decided
+them, with what each may decide. `import_case` restores it with the same ids,
+so links, history and approvals mean what they meant.
 """
 
 import datetime
@@ -12,6 +13,7 @@ import json
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core import serializers
 from django.core.management.base import BaseCommand, CommandError
 from django.core.serializers.json import DjangoJSONEncoder
@@ -53,6 +55,17 @@ CHILD_RECORDS = {
 }
 PARENT_MODELS = {"fact": Fact, "event": Event, "relationship": Relationship, "question": OpenQuestion}
 USER_FIELDS = ("username", "first_name", "last_name", "email")
+# What each person may decide, as the file says it: an import refuses a
+# decision, override or legal review by someone who may not make it.
+ROLES = {"approves_changes": "approve_changes", "clears_for_legal": "clear_for_legal"}
+
+
+def may(user, codename):
+    """Whether `user` holds this permission of the case file, through a group or their own, active or not:
+    someone who has since left still made the decisions they made."""
+    return user.is_superuser or Permission.objects.filter(
+        Q(user=user) | Q(group__user=user), content_type__app_label="casefile", codename=codename
+    ).exists()
 
 
 def ids_ever(model, condition):
@@ -135,7 +148,8 @@ def case_export(case):
         "exported_at": timezone.now(),
         "users": [
             {**{name: getattr(user, name) for name in USER_FIELDS},
-             "groups": sorted(user.groups.values_list("name", flat=True))}
+             "groups": sorted(user.groups.values_list("name", flat=True)),
+             **{role: may(user, codename) for role, codename in ROLES.items()}}
             for user in users
         ],
         "records": serialized(working),

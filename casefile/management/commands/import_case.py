@@ -8,9 +8,11 @@ restore into a fresh database, or one the case was never in.
 The whole file is checked before anything is written (see casefile.imports):
 only the records of the one case it declares are written, and people only as
 names. Someone missing from the target database is created inactive, without
-a password or groups, so that the history still names them; someone already
-there is matched by username and left unchanged. `--dry-run` checks the file
-and says what would be written, writing nothing.
+a password, groups or email address (unless `--keep-emails`), so that the
+history still names them; someone already there is matched by username and
+left unchanged. Decisions the approval workflow would have refused are
+refused (see casefile.imports.editorial). `--dry-run` checks the file and says
+what would be written, keeping nothing.
 """
 
 from pathlib import Path
@@ -29,17 +31,21 @@ class Command(BaseCommand):
             "--dry-run", action="store_true",
             help="Check the file and say what importing it would write, without writing anything.",
         )
+        parser.add_argument(
+            "--keep-emails", action="store_true",
+            help="Give the people the import creates the email addresses the file lists (by default, none).",
+        )
 
-    def handle(self, path, dry_run=False, **options):
+    def handle(self, path, dry_run=False, keep_emails=False, **options):
         try:
-            plan = plan_import(read_export(Path(path)), path)
-            self.stdout.write("\n".join(plan.lines()))
-            if dry_run:
-                self.stdout.write("Dry run: nothing was written.")
-                return
-            write_import(plan)
+            plan = plan_import(read_export(Path(path)), path, keep_emails=keep_emails)
+            write_import(plan, dry_run=dry_run)
         except ImportRefused as error:
             raise CommandError(str(error)) from error
+        self.stdout.write("\n".join(plan.lines()))
+        if dry_run:
+            self.stdout.write("Dry run: nothing was written.")
+            return
         added = len(plan.new_people)
         self.stdout.write(
             f"{plan.slug}: {plan.count('records')} records, {plan.count('history')} versions and "

@@ -5,15 +5,33 @@ word: a PDF by its signature, HTML by the patterns of the WHATWG MIME
 Sniffing standard, plain text as UTF-8 with no binary bytes. Paragraphs are
 numbered as citations count them: ¶N is the Nth non-empty block, a line of
 plain text, a block element of HTML, a text box of a PDF's layout.
+
+A document is read in a Python process of its own (`python -m
+casefile.documents`), held to the limits of CAPTURE_READ_* in the settings:
+the time and the memory the reading may take, how much a PDF's compressed
+streams may unpack to, its pages and its text operations, and how deep HTML
+may nest. Past any of them the document is refused with a message saying
+which, and the process that read it is gone, its memory with it: a small
+hostile file cannot hold a web worker or its memory for long.
 """
 
 import io
+import json
+import logging
+import math
+import os
 import re
+import resource
 import shutil
+import signal
 import struct
+import subprocess
+import sys
 import tempfile
 import unicodedata
-from dataclasses import dataclass
+import zlib
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 PDF = "application/pdf"
 HTML = "text/html"
@@ -66,16 +84,128 @@ def normalise(text):
     return " ".join(unicodedata.normalize("NFC", CONTROL_CHARACTERS.sub("", text)).split())
 
 
+@dataclass(frozen=True)
+class Limits:
+    """What reading one document may take; past any of these it is refused."""
+
+    seconds: float
+    memory_bytes: int
+    unpacked_bytes: int
+    pages: int
+    text_operations: int
+    html_depth: int
+
+    @classmethod
+    def from_settings(cls):
+        from django.conf import settings
+
+        return cls(
+            seconds=settings.CAPTURE_READ_SECONDS,
+            memory_bytes=settings.CAPTURE_READ_MAX_MEMORY_BYTES,
+            unpacked_bytes=settings.CAPTURE_READ_MAX_UNPACKED_BYTES,
+            pages=settings.CAPTURE_READ_MAX_PAGES,
+            text_operations=settings.CAPTURE_READ_MAX_TEXT_OPERATIONS,
+            html_depth=settings.CAPTURE_READ_MAX_HTML_DEPTH,
+        )
+
+
+# The folder that holds the casefile package, for the reading process to import it from.
+PROJECT_ROOT = str(Path(__file__).resolve().parent.parent)
+# How the reading process says it ran out of memory: no message can be built then.
+OUT_OF_MEMORY = 3
+logger = logging.getLogger(__name__)
+
+
 def paragraphs_of(content_type, stream):
-    """The non-empty blocks of the document in `stream`, in reading order, each normalised."""
+    """The non-empty blocks of the document in `stream`, in reading order, each normalised.
+
+    The document is read in a process of its own, held to the limits of the
+    settings; UnreadableDocument when it cannot be read or goes past a limit.
+    """
+    if content_type not in READABLE:
+        raise UnreadableDocument(f"Casefile cannot read text from {content_type}.")
+    limits = Limits.from_settings()
+    # The reading process reads the document from a file of its own, and
+    # writes what went wrong to another, which a flood of warnings cannot
+    # make a burden.
+    with tempfile.TemporaryFile() as document, tempfile.TemporaryFile() as errors:
+        shutil.copyfileobj(stream, document)
+        document.seek(0)
+        try:
+            finished = subprocess.run(
+                [sys.executable, "-m", "casefile.documents", content_type, json.dumps(asdict(limits))],
+                stdin=document, stdout=subprocess.PIPE, stderr=errors, timeout=limits.seconds,
+                cwd=PROJECT_ROOT, env=_reading_environment(), check=False,
+            )
+        except subprocess.TimeoutExpired:
+            raise UnreadableDocument(_took_too_long(content_type, limits)) from None
+        if finished.returncode == 0:
+            outcome = json.loads(finished.stdout)
+            if "refused" in outcome:
+                raise UnreadableDocument(outcome["refused"])
+            return outcome["paragraphs"]
+        if finished.returncode == OUT_OF_MEMORY:
+            raise UnreadableDocument(
+                f"Reading the text of this {READABLE[content_type]} needed more than "
+                f"{limits.memory_bytes / 2**20:,.0f} MB of memory, the most Casefile gives it: it was stopped."
+            )
+        if finished.returncode == -signal.SIGXCPU:
+            raise UnreadableDocument(_took_too_long(content_type, limits))
+        errors.seek(0, io.SEEK_END)
+        errors.seek(max(errors.tell() - 4000, 0))
+        logger.error(
+            "Reading a %s ended with status %s: %s", content_type, finished.returncode,
+            errors.read().decode(errors="replace"),
+        )
+        raise UnreadableDocument(f"This {READABLE[content_type]} cannot be read: its reader stopped unexpectedly.")
+
+
+def _took_too_long(content_type, limits):
+    return (
+        f"Reading the text of this {READABLE[content_type]} took over {limits.seconds:g} s, "
+        "the longest Casefile gives it: it was stopped."
+    )
+
+
+def _reading_environment():
+    path = [PROJECT_ROOT, *filter(None, [os.environ.get("PYTHONPATH")])]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
+
+
+def main():
+    """Read the document on standard input and write its paragraphs, or why it is refused, as JSON."""
+    content_type, limits = sys.argv[1], Limits(**json.loads(sys.argv[2]))
+    _hold_to(limits)
+    logging.basicConfig(level=logging.ERROR)
+    try:
+        try:
+            outcome = {"paragraphs": _read(content_type, sys.stdin.buffer, limits)}
+        except UnreadableDocument as refusal:
+            outcome = {"refused": str(refusal)}
+        sys.stdout.write(json.dumps(outcome))
+        sys.stdout.flush()
+    except MemoryError:
+        os._exit(OUT_OF_MEMORY)
+
+
+def _hold_to(limits):
+    """Limit this process's memory and CPU time: the parent's clock stops it too, this holds if the parent is gone."""
+    seconds = math.ceil(limits.seconds) + 1
+    for kind, wanted in [(resource.RLIMIT_AS, limits.memory_bytes), (resource.RLIMIT_CPU, seconds),
+                         (resource.RLIMIT_CORE, 0)]:
+        _, hard = resource.getrlimit(kind)
+        if hard != resource.RLIM_INFINITY:
+            wanted = min(wanted, hard)
+        resource.setrlimit(kind, (wanted, hard))
+
+
+def _read(content_type, stream, limits):
     if content_type == TEXT:
         blocks = _text_lines(stream.read())
     elif content_type == HTML:
-        blocks = _html_blocks(stream.read())
-    elif content_type == PDF:
-        blocks = _pdf_boxes(stream)
+        blocks = _html_blocks(stream.read(), limits)
     else:
-        raise UnreadableDocument(f"Casefile cannot read text from {content_type}.")
+        blocks = _pdf_boxes(stream, limits)
     return [block for block in map(normalise, blocks) if block]
 
 
@@ -97,14 +227,23 @@ BLOCK_TAGS = frozenset("""
 HIDDEN_TAGS = frozenset("head script style noscript template svg math iframe object".split())
 
 
-def _html_blocks(data):
+def _html_blocks(data, limits):
     import lxml.html
     from lxml import etree
 
+    # libxml2's own limits would cut a deep or long document short without a
+    # word; with them lifted, Casefile's limits apply instead.
+    parser = lxml.html.HTMLParser(huge_tree=True)
     try:
-        root = lxml.html.document_fromstring(data)
+        root = lxml.html.document_fromstring(data, parser=parser)
+    except etree.XMLSyntaxError as error:
+        if error.code == etree.ErrorTypes.ERR_NO_MEMORY:
+            raise MemoryError from None
+        raise UnreadableDocument(f"This HTML cannot be read: {error}.") from None
     except (etree.ParserError, ValueError):
         return []
+    if any(error.type == etree.ErrorTypes.ERR_NO_MEMORY for error in parser.error_log):
+        raise MemoryError
     blocks, current = [], []
 
     def end_block():
@@ -112,49 +251,149 @@ def _html_blocks(data):
             blocks.append("".join(current))
             current.clear()
 
-    def walk(element):
-        tag = element.tag if isinstance(element.tag, str) else None
-        if tag is not None and tag.lower() in HIDDEN_TAGS:
-            return
-        block = tag is not None and tag.lower() in BLOCK_TAGS
-        if block or tag == "br":
+    # Walked with a list of what is left to do rather than by recursion, so
+    # that depth is a limit of Casefile's, not Python's: an element to open
+    # comes with its depth, one to close with None.
+    waiting = [(root, 1)]
+    while waiting:
+        element, depth = waiting.pop()
+        tag = element.tag.lower() if isinstance(element.tag, str) else None
+        if depth is None:
+            if tag in BLOCK_TAGS:
+                end_block()
+            if element is not root and element.tail:
+                current.append(element.tail)
+            continue
+        if depth > limits.html_depth:
+            raise UnreadableDocument(
+                f"This HTML nests its elements more than {limits.html_depth:,} deep, "
+                "deeper than Casefile reads."
+            )
+        waiting.append((element, None))
+        if tag in HIDDEN_TAGS:
+            continue
+        if tag in BLOCK_TAGS or tag == "br":
             end_block()
         if tag is not None and element.text:
             current.append(element.text)
-        for child in element:
-            walk(child)
-            if child.tail:
-                current.append(child.tail)
-        if block:
-            end_block()
-
-    walk(root)
+        waiting.extend((child, depth + 1) for child in reversed(element))
     end_block()
+    for error in parser.error_log:
+        if error.type == etree.ErrorTypes.ERR_RESOURCE_LIMIT:
+            raise UnreadableDocument(f"This HTML goes past a limit of its reader: {error.message.split(',')[0]}.")
     return blocks
 
 
-def _pdf_boxes(stream):
-    from pdfminer.high_level import extract_pages
-    from pdfminer.layout import LTTextContainer
+class BoundedInflation:
+    """zlib as pdfminer uses it, inflating no stream past what is left of the document's allowance.
+
+    pdfminer inflates a stream whole, however large it unpacks to; put in
+    its place, this stops a small stream that would fill the memory.
+    """
+
+    error = zlib.error
+
+    def __init__(self, allowance):
+        self.allowance = allowance
+
+    def decompress(self, data):
+        inflater = zlib.decompressobj()
+        unpacked = self._bounded(inflater, data)
+        if not inflater.eof:
+            raise zlib.error("incomplete or truncated stream")
+        return unpacked
+
+    def decompressobj(self):
+        inflater, bounded = zlib.decompressobj(), self._bounded
+
+        class Inflater:
+            def decompress(self, data):
+                return bounded(inflater, data)
+
+        return Inflater()
+
+    def _bounded(self, inflater, data):
+        unpacked = inflater.decompress(data, self.allowance.left + 1)
+        if len(unpacked) > self.allowance.left:
+            self.allowance.exceeded()
+        return unpacked
+
+
+class Allowance:
+    """What a PDF's streams may unpack to in all; each decoded stream takes its size from it."""
+
+    def __init__(self, limit):
+        self.limit = self.left = limit
+
+    def take(self, size):
+        if size > self.left:
+            self.exceeded()
+        self.left -= size
+
+    def exceeded(self):
+        raise UnreadableDocument(
+            f"This PDF's compressed content unpacks to more than {self.limit / 2**20:,.1f} MB, "
+            "more than Casefile reads."
+        )
+
+
+def _pdf_boxes(stream, limits):
+    from pdfminer import pdftypes
+    from pdfminer.converter import PDFPageAggregator
+    from pdfminer.layout import LAParams, LTTextContainer
     from pdfminer.pdfexceptions import PDFException
+    from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+    from pdfminer.pdfpage import PDFPage
     from pdfminer.psexceptions import PSException
 
-    if not isinstance(stream, io.IOBase):
-        # pdfminer reads files of the io module only; Django's wrap one.
-        copy = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
-        shutil.copyfileobj(stream, copy)
-        copy.seek(0)
-        stream = copy
+    allowance = Allowance(limits.unpacked_bytes)
+    # This process reads one document and ends: changing pdfminer here changes it for no one else.
+    pdftypes.zlib = BoundedInflation(allowance)
+    decode = pdftypes.PDFStream.decode
+
+    def decode_within_allowance(pdf_stream):
+        decode(pdf_stream)
+        allowance.take(len(pdf_stream.data))
+
+    pdftypes.PDFStream.decode = decode_within_allowance
+
+    class CountingInterpreter(PDFPageInterpreter):
+        """pdfminer's interpreter, counting the text operations (Tj, TJ, ' and ") of the whole document."""
+
+        def __init__(self, rsrcmgr, device, counted=None):
+            super().__init__(rsrcmgr, device)
+            self.counted = counted if counted is not None else [0]
+
+        def dup(self):
+            return self.__class__(self.rsrcmgr, self.device, self.counted)
+
+        def do_TJ(self, seq):
+            self.counted[0] += 1
+            if self.counted[0] > limits.text_operations:
+                raise UnreadableDocument(
+                    f"This PDF draws its text in more than {limits.text_operations:,} operations, "
+                    "more than Casefile reads."
+                )
+            super().do_TJ(seq)
+
+    resources = PDFResourceManager()
+    device = PDFPageAggregator(resources, laparams=LAParams())
+    interpreter = CountingInterpreter(resources, device)
+    boxes = []
     try:
-        return [
-            element.get_text()
-            for page in extract_pages(stream)
-            for element in page
-            if isinstance(element, LTTextContainer)
-        ]
+        for number, page in enumerate(PDFPage.get_pages(stream), start=1):
+            if number > limits.pages:
+                raise UnreadableDocument(
+                    f"This PDF has more than {limits.pages:,} pages, more than Casefile reads in one copy."
+                )
+            interpreter.process_page(page)
+            boxes.extend(
+                element.get_text() for element in device.get_result() if isinstance(element, LTTextContainer)
+            )
     except (PDFException, PSException, ValueError, KeyError, TypeError, AssertionError, IndexError,
-            struct.error) as error:
+            RecursionError, struct.error) as error:
         raise UnreadableDocument(f"This PDF cannot be read: {error}.") from None
+    return boxes
 
 
 # Characters of context kept on each side of a quote: W3C's advice is enough to tell repeats apart.
@@ -203,3 +442,7 @@ def paragraphs_holding(paragraphs, quote):
     if not wanted:
         return []
     return [number for number, text in enumerate(paragraphs, start=1) if wanted in text]
+
+
+if __name__ == "__main__":
+    main()

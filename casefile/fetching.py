@@ -4,8 +4,10 @@ The server fetches on a person's word, so it refuses what no server should
 fetch for a user: addresses other than the public internet's (loopback,
 private, link-local and the like, unless CAPTURE_FETCH_ALLOWED_NETWORKS opens
 them), a redirect to one, schemes other than http and https, a body larger
-than CAPTURE_MAX_BYTES and a server too slow to answer or to send. The name
-is resolved once and the connection made to the address checked, so a name
+than CAPTURE_MAX_BYTES, a server too slow to answer or to send, and a body
+sent compressed: the page is asked for as it is and kept as sent, never
+unpacked, so what is read of it is no larger than what came. The name is
+resolved once and the connection made to the address checked, so a name
 that resolves elsewhere the second time cannot lead the fetch astray.
 """
 
@@ -68,6 +70,7 @@ def fetch(url):
                 raise FetchRefused(
                     f"Not fetched: the server answered {response.status} {response.reason or ''}".rstrip() + "."
                 )
+            _refuse_compressed(response)
             fetched = _read(url, response, deadline)
         finally:
             response.release_conn()
@@ -170,6 +173,19 @@ def may_fetch(address):
     if allowed_network(address):
         return True
     return address.is_global and not address.is_multicast
+
+
+def _refuse_compressed(response):
+    """Refuse a body the server compressed though asked not to: a few kilobytes may unpack to gigabytes."""
+    encodings = [
+        encoding.strip().lower() for encoding in response.headers.get("Content-Encoding", "").split(",")
+        if encoding.strip().lower() not in ("", "identity")
+    ]
+    if encodings:
+        raise FetchRefused(
+            f"Not fetched: the server sent the page compressed ({', '.join(encodings)}) though asked to send it "
+            "as it is. Casefile keeps pages as sent and does not unpack them: save the page and upload it instead."
+        )
 
 
 def _read(url, response, deadline):

@@ -269,6 +269,16 @@ else:
     }
 # The largest document taken in, uploaded or fetched.
 CAPTURE_MAX_BYTES = int(os.environ.get("CAPTURE_MAX_BYTES", str(50 * 1024 * 1024)))
+# A document's text is read in a process of its own, stopped past these
+# limits and the document refused (casefile.documents): the time and memory
+# the reading takes, what a PDF's compressed streams unpack to, its pages and
+# text operations, and how deep HTML nests (libxml2 stops at 2,048 anyway).
+CAPTURE_READ_SECONDS = float(os.environ.get("CAPTURE_READ_SECONDS", "20"))
+CAPTURE_READ_MAX_MEMORY_BYTES = int(os.environ.get("CAPTURE_READ_MAX_MEMORY_BYTES", str(1024 * 1024 * 1024)))
+CAPTURE_READ_MAX_UNPACKED_BYTES = int(os.environ.get("CAPTURE_READ_MAX_UNPACKED_BYTES", str(64 * 1024 * 1024)))
+CAPTURE_READ_MAX_PAGES = int(os.environ.get("CAPTURE_READ_MAX_PAGES", "2000"))
+CAPTURE_READ_MAX_TEXT_OPERATIONS = int(os.environ.get("CAPTURE_READ_MAX_TEXT_OPERATIONS", "200000"))
+CAPTURE_READ_MAX_HTML_DEPTH = int(os.environ.get("CAPTURE_READ_MAX_HTML_DEPTH", "512"))
 # A fetch gives up on a server that answers or sends too slowly.
 CAPTURE_FETCH_CONNECT_SECONDS = float(os.environ.get("CAPTURE_FETCH_CONNECT_SECONDS", "5"))
 CAPTURE_FETCH_READ_SECONDS = float(os.environ.get("CAPTURE_FETCH_READ_SECONDS", "15"))

@@ -6,8 +6,11 @@ before and the source's citations are anchored in it (`anchoring`); a copy or
 a check that changes what readers are told moves the case's pages on.
 """
 
+import errno
 import hashlib
+import logging
 import os
+import secrets
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -21,6 +24,8 @@ from ..models import Capture, SharedSource, Source, capture_storage
 from .anchoring import reanchor_source
 from .publication import changed_for_readers
 from .changes import WorkflowError, is_editor
+
+logger = logging.getLogger(__name__)
 
 CHUNK = 1024 * 1024
 
@@ -114,9 +119,15 @@ def _keep(source, user, stream, extension, **fields):
     """Store the file, then write the capture, compare it and anchor the citations in it, as one step."""
     now = timezone.now()
     storage = capture_storage()
-    name = storage.save(
-        f"{source.case_id}/{source.pk}/{now:%Y%m%dT%H%M%S}-{fields['sha256'][:12]}.{extension}", File(stream)
-    )
+    # A name no other copy can hold, so that cleaning up after a failed write removes only this file.
+    wanted = (f"{source.case_id}/{source.pk}/{now:%Y%m%dT%H%M%S}-{fields['sha256'][:12]}-"
+              f"{secrets.token_hex(4)}.{extension}")
+    try:
+        name = storage.save(wanted, File(stream))
+    except OSError as error:
+        _remove_partial_file(storage, wanted)
+        logger.error("A copy of source %s could not be stored", source.pk, exc_info=True)
+        raise CaptureRefused(_storage_failure(error)) from None
     try:
         with transaction.atomic():
             # One copy of a source at a time, so each is compared with the one truly before it.
@@ -139,6 +150,24 @@ def _keep(source, user, stream, extension, **fields):
         storage.delete(name)
         raise
     return capture
+
+
+def _storage_failure(error):
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        reason = "the storage of our copies is full"
+    else:
+        reason = f"the storage of our copies could not write it ({error.strerror or error.__class__.__name__})"
+    return (f"Not kept: {reason}. Nothing was kept of this file. Tell whoever runs the site, "
+            "then take the copy again.")
+
+
+def _remove_partial_file(storage, name):
+    """Remove what a failed write left under this copy's name, if anything."""
+    try:
+        if storage.exists(name) and not Capture.objects.filter(stored_as=name).exists():
+            storage.delete(name)
+    except OSError:
+        logger.error("A partly written copy could not be removed: %s", name, exc_info=True)
 
 
 class HashingReader:

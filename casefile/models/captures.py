@@ -8,7 +8,7 @@ changed. Only the fixity check writes to it again, in its own fields.
 from django.conf import settings
 from django.core.files.storage import storages
 from django.db import models
-from django.db.models import Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from django.urls import reverse
 
 from .records import Citation, Source
@@ -19,6 +19,24 @@ SHA256_HEX = r"^[0-9a-f]{64}$"
 def capture_storage():
     """Where the files of captures live: STORAGES["captures"], read when asked so tests can point it elsewhere."""
     return storages["captures"]
+
+
+class CaptureQuerySet(models.QuerySet):
+    def with_reader_download(self):
+        """Annotate `shared` (an editor shared the source's copies) and `downloadable`: readers may
+        download the copy.
+
+        The one rule for it: an editor shared its source's copies, and the
+        stored file still matched its SHA-256 at its last check (readers are
+        told that SHA-256).
+        """
+        return self.annotate(
+            shared=Exists(SharedSource.objects.filter(source_id=OuterRef("source_id"))),
+        ).annotate(
+            downloadable=ExpressionWrapper(
+                Q(shared=True) & ~Q(last_check_passed=False), output_field=BooleanField(),
+            ),
+        )
 
 
 class Capture(models.Model):
@@ -63,6 +81,8 @@ class Capture(models.Model):
         null=True, blank=True, help_text="When the stored file last matched its SHA-256."
     )
     mismatch = models.TextField(blank=True, help_text="What the last check found instead.")
+
+    objects = CaptureQuerySet.as_manager()
 
     class Meta:
         ordering = ["-captured_at", "-id"]

@@ -103,3 +103,18 @@ def test_readers_get_no_shared_copy_whose_fixity_check_failed(capture, editor, c
     capturing.verify_capture(capture)
 
     assert Client().get(public_copy_url(capture)).status_code == 404
+
+
+def test_readers_are_not_offered_the_download_of_a_copy_whose_fixity_check_failed(capture, editor, case_file,
+                                                                                 captures_folder):
+    capturing.share_copies(daily(case_file), editor)
+    assert public_copy_url(capture) in Client().get("/cases/harbour/sources/daily/").content.decode()
+    stored = captures_folder / capture.stored_as
+    stored.write_bytes(stored.read_bytes().replace(b"Harbour", b"Harb0ur"))
+
+    capturing.verify_capture(capture)
+
+    page = Client().get("/cases/harbour/sources/daily/").content.decode()
+    assert "no longer matches the file we keep" in page
+    assert "Download this copy" not in page and public_copy_url(capture) not in page
+    assert Client().get(public_copy_url(capture)).status_code == 404

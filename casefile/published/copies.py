@@ -2,9 +2,11 @@
 
 Beside a source and each citation: when our copy was captured, its SHA-256
 and when it was last verified, or that we hold no copy, so anyone with the
-same document can check it. The records come from the public read layer;
-this module adds only what the copies say of them. The files themselves
-reach readers only where `Capture.objects.with_reader_download()` allows it.
+same document can check it. Only copies an editor confirmed are told of; a
+copy waiting for an editor changes nothing here. The records come from the
+public read layer; this module adds only what the copies say of them. The
+files themselves reach readers only where `Capture.objects.with_reader_download()`
+allows it.
 """
 
 from dataclasses import dataclass
@@ -16,9 +18,10 @@ from .pages import published_page
 from .versions import moment
 
 State = QuoteAnchor.State
+Comparison = Capture.Comparison
 # Columns a public line needs: not the text, not the headers.
 LINE_FIELDS = ("id", "source_id", "captured_at", "sha256", "size", "content_type", "method",
-               "verified_at", "last_check_passed", "last_checked_at", "comparison")
+               "verified_at", "last_check_passed", "last_checked_at", "review", "reviewed_at")
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,7 @@ class CopyLine:
     capture: Capture
     shared: bool
     download_url: str | None
+    comparison: str = Comparison.FIRST.label
 
     @property
     def captured_at(self):
@@ -70,23 +74,30 @@ class CitationCopy:
 
 
 def _lines(snapshot, sources):
-    """{source id: its copies as CopyLines, newest first}, as of the snapshot's day."""
+    """{source id: the copies readers are told of, as CopyLines, newest first}, as of the snapshot's day."""
     source_ids = [source.pk for source in sources]
     if not source_ids:
         return {}
-    captures = Capture.objects.filter(source_id__in=source_ids).only(*LINE_FIELDS).with_reader_download()
+    captures = Capture.objects.confirmed().filter(source_id__in=source_ids).only(*LINE_FIELDS).with_reader_download()
     at = moment(snapshot.as_of)
     if at is not None:
-        captures = captures.filter(captured_at__lt=at)
+        captures = captures.filter(reviewed_at__lt=at)
     by_source = {source.pk: source for source in sources}
     lines = {source_id: [] for source_id in source_ids}
-    for capture in captures.order_by("source_id", "-captured_at", "-id"):
+    oldest_first = list(captures.order_by("source_id", "captured_at", "id"))
+    before = {}
+    for capture in oldest_first:
         url = None
         if capture.downloadable:
             url = reverse("casefile:shared_copy", args=[snapshot.case.slug, by_source[capture.source_id].slug,
                                                         capture.pk])
-        lines[capture.source_id].append(CopyLine(capture, capture.shared, url))
-    return lines
+        # Compared with the copy before it that readers are told of, not one an editor declined.
+        earlier = before.get(capture.source_id)
+        comparison = Comparison.FIRST if earlier is None else \
+            Comparison.IDENTICAL if earlier.sha256 == capture.sha256 else Comparison.CHANGED
+        before[capture.source_id] = capture
+        lines[capture.source_id].append(CopyLine(capture, capture.shared, url, comparison.label))
+    return {source_id: copies[::-1] for source_id, copies in lines.items()}
 
 
 def attach_copies(snapshot):

@@ -73,7 +73,13 @@ def sha256(data):
 
 
 def upload(source, data, user, name="daily.txt"):
+    """A copy uploaded: it waits for an editor."""
     return capturing.capture_upload(source, SimpleUploadedFile(name, data), user)
+
+
+def confirmed_upload(source, data, user, editor, name="daily.txt"):
+    """A copy uploaded, then confirmed by an editor: readers are told of it."""
+    return capturing.confirm_capture(upload(source, data, user, name), editor)
 
 
 def daily(case):

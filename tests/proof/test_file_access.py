@@ -8,14 +8,14 @@ from django.urls import reverse
 from casefile.models import SharedSource
 from casefile.workflow import captures as capturing
 
-from .support import DAILY, daily, html_document, sha256, upload
+from .support import DAILY, confirmed_upload, daily, html_document, sha256
 
 pytestmark = pytest.mark.usefixtures("captures_folder")
 
 
 @pytest.fixture
-def capture(case_file, reporter):
-    return upload(daily(case_file), html_document(DAILY), reporter, name="daily.html")
+def capture(case_file, reporter, editor):
+    return confirmed_upload(daily(case_file), html_document(DAILY), reporter, editor, name="daily.html")
 
 
 def body(response):

@@ -9,8 +9,8 @@ the source's own address with its quote alone.
 
 from django.conf import settings
 
-from .captures import attach_copies
 from .models import QuoteAnchor
+from .published import attach_copies
 
 CONTEXT = [
     "http://www.w3.org/ns/anno.jsonld",
@@ -40,9 +40,9 @@ def _body(citation, request):
             "source": _url(request, page)}
 
 
-def _target(citation, anchor, request):
+def _target(citation, request):
     copy = citation.our_copy
-    line = copy.line
+    line, anchor = copy.line, copy.anchor
     if line is None:
         target = {"type": "SpecificResource",
                   "source": citation.source.url or _url(request, citation.source.get_absolute_url())}
@@ -63,7 +63,7 @@ def _target(citation, anchor, request):
         },
         "paragraph": citation.paragraph,
     }
-    if anchor is not None and anchor.citation_version == citation.version_id:
+    if anchor is not None:
         selectors = [{"type": "TextQuoteSelector", "exact": anchor.exact, "prefix": anchor.prefix,
                       "suffix": anchor.suffix}]
         if anchor.state != QuoteAnchor.State.ORPHANED:
@@ -82,10 +82,6 @@ def case_annotations(snapshot, request):
          for c in record.public_citations}.values(),
         key=lambda c: c.pk,
     )
-    anchors = {
-        anchor.citation_id: anchor
-        for anchor in QuoteAnchor.objects.filter(citation_id__in=[c.pk for c in citations], is_current=True)
-    } if citations else {}
     collection = _url(request, snapshot.case.get_absolute_url()) + "annotations.jsonld"
     items = [
         {
@@ -95,7 +91,7 @@ def case_annotations(snapshot, request):
             "stance": citation.stance,
             "created": (citation.approved_at or citation.version_date).isoformat(),
             "body": _body(citation, request),
-            "target": _target(citation, anchors.get(citation.pk), request),
+            "target": _target(citation, request),
         }
         for citation in citations
     ]

@@ -3,7 +3,7 @@
 from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header, quote_etag
 
-from . import annotations, captures
+from . import annotations, published
 from .views import _snapshot, public_page
 
 # The largest id a copy can have; a larger number names none.
@@ -13,7 +13,7 @@ LARGEST_ID = 2**63 - 1
 @public_page()
 def shared_copy(request, case, slug, capture):
     """Our copy of a source, as an attachment, only where an editor shared the source's copies."""
-    copy = captures.shared_copy(case, slug, capture) if capture <= LARGEST_ID else None
+    copy = published.shared_copy(case, slug, capture) if capture <= LARGEST_ID else None
     if copy is None:
         raise Http404("No copy of this source is shared.")
     response = StreamingHttpResponse(copy.document_chunks(), content_type=copy.content_type)

@@ -19,7 +19,7 @@ from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-from . import captures, exports, feeds, health, published
+from . import exports, feeds, health, published
 from .models import Actor, Case, Event, Fact, Source
 from .published import rendered
 from .search import search as search_public_records
@@ -182,7 +182,7 @@ def case_detail(request, case):
             }, status=404)
     if overview is None:
         raise Http404("No such case has been published.")
-    context = _case_context(captures.attach_copies(overview.snapshot), overview=overview)
+    context = _case_context(published.attach_copies(overview.snapshot), overview=overview)
     context["graph"] = exports.relationship_graph(overview.snapshot, link_query=context["as_of_query"])
     context["latest_as_of"] = rendered.latest_as_of(request)
     snapshot = overview.snapshot
@@ -284,7 +284,7 @@ def _record_page(kind, template):
             raise Http404(f"No such {kind} in this case.")
         if kind in ("actor", "event", "fact"):
             published.attach_reply_lines(snapshot)
-        context = _case_context(captures.attach_copies(snapshot), **{kind: record})
+        context = _case_context(published.attach_copies(snapshot), **{kind: record})
         if kind == "fact":
             context["versions"] = published.fact_versions(record)
             context["claim_review"] = exports.json_ld(exports.claim_review(record, request))

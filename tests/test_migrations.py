@@ -10,11 +10,12 @@ last test the database is the migrated copy it was made from again
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
 
 from casefile import published, search, workflow
-from casefile.models import Event, Fact, Publication
+from casefile.models import Capture, Event, Fact, Publication
 
 from .database import back_to_migrated_copy
 from .factories import approve_all, save
@@ -27,6 +28,8 @@ BEFORE_PUBLICATIONS = [("casefile", "0010_single_line_text_fields")]
 WITH_PUBLICATIONS = [("casefile", "0011_publications")]
 BEFORE_CLAIM_STATUSES = [("casefile", "0014_right_of_reply_and_legal_review")]
 WITH_CLAIM_STATUSES = [("casefile", "0015_claim_statuses_and_open_questions")]
+BEFORE_COPY_REVIEW = [("casefile", "0018_kept_pages_apart")]
+WITH_COPY_REVIEW = [("casefile", "0019_copies_wait_for_an_editor")]
 
 # On one worker: split over two, each would walk the migrations.
 pytestmark = [pytest.mark.migrations, pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("migrations")]
@@ -75,6 +78,24 @@ def newest_migrations(transactional_db):
 def case_file(newest_migrations, case_file):
     """The small case file: today's code makes it, so on the newest migrations, wherever the test before stopped."""
     return case_file
+
+
+def test_copies_readers_already_see_stay_shown_after_the_migration_that_has_new_ones_wait(case_file, reporter):
+    apps = migrate(BEFORE_COPY_REVIEW)
+    daily = apps.get_model("casefile", "Source").objects.get(slug="daily")
+    kept_before = apps.get_model("casefile", "Capture").objects.create(
+        source=daily, method="upload", captured_by_id=reporter.pk, captured_at=timezone.now(),
+        stored_as="1/1/daily.txt", stored_size=1, stored_sha256="0" * 64, size=1, sha256="0" * 64,
+        content_type="text/plain", comparison="first",
+    )
+
+    migrate(WITH_COPY_REVIEW)
+
+    capture = Capture.objects.get(pk=kept_before.pk)
+    assert (capture.review, capture.reviewed_at, capture.reviewed_by) == (
+        Capture.Review.CONFIRMED, capture.captured_at, None)
+    assert published.published_case("harbour").source("daily") is not None
+    assert list(Capture.objects.confirmed()) == [capture]
 
 
 def test_events_and_ties_readers_already_see_are_shown_unverified_after_the_migration(disputed_case):

@@ -1,4 +1,4 @@
-"""The staff side of the newsroom's copies: taking them, reading them, their fixity, orphans."""
+"""The staff side of the newsroom's copies: taking them, reviewing them, reading them, their fixity, orphans."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -13,7 +13,7 @@ from django.utils.http import content_disposition_header
 from .. import textdiff, workflow
 from ..documents import paragraphs_holding
 from ..history import history_model
-from ..models import Capture, Citation, QuoteAnchor, Source
+from ..models import Capture, Citation, QuoteAnchor, SharedSource, Source
 from ..workflow import anchoring
 from ..workflow import captures as capturing
 from .ids import url_id
@@ -30,6 +30,19 @@ def fixity_label(capture):
     return "not verified yet (manage.py verify_captures)"
 
 
+def review_label(capture):
+    """Waiting for an editor, confirmed or declined (by whom, when): what the admin says of a copy's review."""
+    if capture.is_waiting:
+        return "waiting for an editor: readers see nothing of it yet"
+    label = capture.get_review_display()
+    if capture.reviewed_by_id:
+        label = label.replace("an editor", str(capture.reviewed_by))
+    label += f", {timezone.localtime(capture.reviewed_at):%d %b %Y %H:%M}"
+    if capture.review == Capture.Review.DECLINED:
+        label += f": {capture.review_note}"
+    return label
+
+
 class TakeCopyForm(forms.Form):
     file = forms.FileField(
         required=False, label="Upload a file",
@@ -41,13 +54,14 @@ class TakeCopyForm(forms.Form):
 class CaptureAdmin(ReadOnlyAdmin):
     """Copies are evidence: read here, taken from a source's page, never changed or deleted."""
 
-    list_display = ["captured_at", "source", "method", "size", "short_sha256", "fixity", "comparison"]
-    list_filter = ["method", "comparison", "last_check_passed", "source__case"]
+    list_display = ["captured_at", "source", "method", "size", "short_sha256", "fixity", "comparison", "review"]
+    list_filter = ["review", "method", "comparison", "last_check_passed", "source__case"]
     list_select_related = ["source"]
     search_fields = ["source__title", "sha256", "url", "file_name"]
     date_hierarchy = "captured_at"
     fields = [
-        "source", "method", "captured_by", "captured_at", "url", "file_name", "content_type", "size", "sha256",
+        "source", "method", "captured_by", "captured_at", "review_state", "url", "file_name", "content_type",
+        "size", "sha256",
         "stored_as", "stored_size", "stored_sha256", "http_status", "response_headers", "fixity",
         "comparison", "previous", "difference", "download", "numbered_text",
     ]
@@ -60,6 +74,13 @@ class CaptureAdmin(ReadOnlyAdmin):
     @admin.display(description="Fixity")
     def fixity(self, capture):
         return fixity_label(capture)
+
+    @admin.display(description="Review")
+    def review_state(self, capture):
+        if not capture.is_waiting:
+            return review_label(capture)
+        return format_html('{} (<a href="{}">see what confirming it changes for readers</a>)',
+                           review_label(capture), reverse("admin:casefile_capture_review", args=[capture.pk]))
 
     @admin.display(description="Response headers")
     def response_headers(self, capture):
@@ -98,8 +119,55 @@ class CaptureAdmin(ReadOnlyAdmin):
         view = self.admin_site.admin_view
         return [
             path("<path:object_id>/download/", view(self.download_view), name="casefile_capture_download"),
+            path("<path:object_id>/review/", view(self.review_view), name="casefile_capture_review"),
             path("orphans/", view(self.orphans_view), name="casefile_capture_orphans"),
         ] + super().get_urls()
+
+    def review_view(self, request, object_id):
+        """What confirming a copy changes for readers, and, for editors, confirming or declining it."""
+        if not request.user.has_perm("casefile.view_capture"):
+            raise PermissionDenied
+        capture = Capture.objects.select_related("source", "captured_by", "reviewed_by").filter(
+            pk=url_id(Capture, object_id)).first()
+        if capture is None:
+            raise Http404("No such copy.")
+        here = reverse("admin:casefile_capture_review", args=[capture.pk])
+        if request.method == "POST":
+            try:
+                if "_confirm" in request.POST:
+                    capturing.confirm_capture(capture, request.user)
+                    self.message_user(request, _confirmed_message(capture), messages.SUCCESS)
+                else:
+                    capturing.decline_capture(capture, request.user, request.POST.get("note", ""))
+                    self.message_user(request, "Declined: readers will never be told of this copy.")
+            except (workflow.WorkflowError, ValidationError) as refusal:
+                self.message_user(request, getattr(refusal, "message", None) or " ".join(refusal.messages),
+                                  messages.ERROR)
+            return HttpResponseRedirect(here)
+        shown = capture.source.captures.confirmed().newest_first().first()
+        becomes_newest = capture.is_waiting and (shown is None or (capture.captured_at, capture.pk)
+                                                 > (shown.captured_at, shown.pk))
+        changes = _review_entries(capture, anchoring.reanchoring(capture) if becomes_newest else [])
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Review of a copy of “{capture.source}”",
+            "opts": self.opts,
+            "capture": capture,
+            "review": review_label(capture),
+            "shown": shown,
+            "becomes_newest": becomes_newest,
+            "shared": SharedSource.objects.filter(source_id=capture.source_id).exists(),
+            "difference": textdiff.word_diff(shown.text, capture.text)
+            if shown is not None and shown.pk != capture.pk and shown.sha256 != capture.sha256 else None,
+            "changes": changes,
+            "orphaned": [entry for entry in changes if entry["change"].orphaned],
+            "found_otherwise": [entry for entry in changes if entry["change"].found_otherwise],
+            "kept": [entry for entry in changes if entry["change"].kept],
+            "found_as_before": [entry for entry in changes if not (
+                entry["change"].orphaned or entry["change"].found_otherwise or entry["change"].kept)],
+            "can_review": workflow.is_editor(request.user) and capture.is_waiting,
+        }
+        return TemplateResponse(request, "admin/casefile/capture_review.html", context)
 
     def download_view(self, request, object_id):
         """The stored file, as an attachment, for staff who may read copies."""
@@ -178,11 +246,9 @@ class SourceCopiesMixin:
             except (workflow.WorkflowError, ValidationError) as refusal:
                 form.add_error(None, getattr(refusal, "message", None) or " ".join(refusal.messages))
             else:
-                orphaned = capture.anchors.filter(state=QuoteAnchor.State.ORPHANED, is_current=True).count()
-                self.message_user(request, f"Kept: {capture}, {capture.get_comparison_display()}."
-                                  + (f" {orphaned} citation(s) are orphaned: their quote is not in this copy."
-                                     if orphaned else ""),
-                                  messages.WARNING if orphaned else messages.SUCCESS)
+                self.message_user(request, f"Kept: {capture}, {capture.get_comparison_display()}. It waits for "
+                                  "an editor: readers see nothing of it until an editor confirms it.",
+                                  messages.SUCCESS)
                 return HttpResponseRedirect(capture.get_admin_url())
         context = {
             **self.admin_site.each_context(request),
@@ -216,9 +282,10 @@ class SourceCopiesMixin:
         if source.pk is None:
             return "Save the source first, then take a copy of it."
         copies = format_html_join(
-            "", '<li><a href="{}">{}</a>: {}, {}</li>',
+            "", '<li><a href="{}">{}</a>: {}, {}; {}</li>',
             ((capture.get_admin_url(), timezone.localtime(capture.captured_at).strftime("%d %b %Y %H:%M"),
-              capture.get_comparison_display(), fixity_label(capture)) for capture in source.captures.all()[:10]),
+              capture.get_comparison_display(), fixity_label(capture), review_label(capture))
+             for capture in source.captures.select_related("reviewed_by")[:10]),
         )
         shared = hasattr(source, "sharing")
         # Inside the change form: the button posts it, token and all, to the sharing view.
@@ -227,12 +294,38 @@ class SourceCopiesMixin:
             '<p>{} <button type="submit" formaction="{}" formnovalidate name="share" value="{}">{}</button> (editors)</p>',
             copies or format_html("<li>{}</li>", "None yet."),
             reverse("admin:casefile_source_take_copy", args=[source.pk]),
-            "Readers may download these copies: an editor shared them." if shared
+            "Readers may download these copies, once an editor confirmed each: an editor shared them." if shared
             else "The files stay with staff: readers see only the dates and SHA-256.",
             reverse("admin:casefile_source_share_copies", args=[source.pk]),
             "0" if shared else "1",
             "Stop sharing them" if shared else "Share them with readers",
         )
+
+
+def _confirmed_message(capture):
+    orphaned = capture.anchors.filter(state=QuoteAnchor.State.ORPHANED, is_current=True).count()
+    return "Confirmed: readers are told of this copy." + (
+        f" {orphaned} citation(s) are orphaned: their quote is not in this copy (Orphaned citations)."
+        if orphaned else ""
+    )
+
+
+def _review_entries(capture, changes):
+    """Each change with its working citation (which names what it supports) and what its paragraph
+    reads in the copy, for the review page."""
+    citations = Citation.objects.select_related("fact", "event", "relationship").in_bulk(
+        [change.citation.id for change in changes]
+    )
+    entries = []
+    for change in changes:
+        paragraph = anchoring.paragraph_number(change.citation.locator)
+        entries.append({
+            "change": change,
+            "citation": citations.get(change.citation.id),
+            "now_reads": capture.paragraphs[paragraph - 1] if 0 < paragraph <= len(capture.paragraphs) else None,
+            "found_in": paragraphs_holding(capture.paragraphs, change.citation.quote) if change.orphaned else [],
+        })
+    return entries
 
 
 def flag_queue_items(items):

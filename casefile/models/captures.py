@@ -1,14 +1,16 @@
 """The newsroom's own copies of its sources, and where each citation's quote stands in them.
 
-A capture is evidence, not an editorial record: it needs no approval, and who
-made it, when and how are written once (`workflow.captures`) and never
-changed. Only the fixity check writes to it again, in its own fields.
+A capture is evidence: who made it, when and how are written once
+(`workflow.captures`) and never changed. It reaches readers only once an
+editor confirms it, as any change does; until then, and if an editor
+declines it, it is for staff alone. Only that review and the fixity check
+write to it again, each in its own fields.
 """
 
 from django.conf import settings
 from django.core.files.storage import storages
 from django.db import models
-from django.db.models import Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from django.urls import reverse
 
 from .records import Citation, Source
@@ -19,6 +21,35 @@ SHA256_HEX = r"^[0-9a-f]{64}$"
 def capture_storage():
     """Where the files of captures live: STORAGES["captures"], read when asked so tests can point it elsewhere."""
     return storages["captures"]
+
+
+class CaptureQuerySet(models.QuerySet):
+    def confirmed(self):
+        """The copies an editor confirmed: the only ones readers are told of."""
+        return self.filter(review=Capture.Review.CONFIRMED)
+
+    def waiting(self):
+        return self.filter(review=Capture.Review.WAITING)
+
+    def newest_first(self):
+        return self.order_by("-captured_at", "-id")
+
+    def with_reader_download(self):
+        """Annotate `shared` (an editor shared the source's copies) and `downloadable`: readers may
+        download the copy.
+
+        The one rule for it: an editor confirmed the copy and shared its
+        source's copies, and the stored file still matched its SHA-256 at its
+        last check (readers are told that SHA-256).
+        """
+        return self.annotate(
+            shared=Exists(SharedSource.objects.filter(source_id=OuterRef("source_id"))),
+        ).annotate(
+            downloadable=ExpressionWrapper(
+                Q(shared=True, review=Capture.Review.CONFIRMED) & ~Q(last_check_passed=False),
+                output_field=BooleanField(),
+            ),
+        )
 
 
 class Capture(models.Model):
@@ -32,6 +63,11 @@ class Capture(models.Model):
         FIRST = "first", "the first copy of this source"
         IDENTICAL = "identical", "identical to the copy before"
         CHANGED = "changed", "changed since the copy before"
+
+    class Review(models.TextChoices):
+        WAITING = "waiting", "waiting for an editor"
+        CONFIRMED = "confirmed", "confirmed by an editor"
+        DECLINED = "declined", "declined by an editor"
 
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="captures")
     method = models.CharField(max_length=10, choices=Method.choices)
@@ -63,6 +99,16 @@ class Capture(models.Model):
         null=True, blank=True, help_text="When the stored file last matched its SHA-256."
     )
     mismatch = models.TextField(blank=True, help_text="What the last check found instead.")
+    review = models.CharField(
+        max_length=10, choices=Review.choices, default=Review.WAITING,
+        help_text="Readers are told of a copy, and its citations are anchored in it, once an editor confirms it.",
+    )
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", help_text="The editor who confirmed or declined it.")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True, help_text="Why the editor declined it.")
+
+    objects = CaptureQuerySet.as_manager()
 
     class Meta:
         ordering = ["-captured_at", "-id"]
@@ -84,6 +130,17 @@ class Capture(models.Model):
                 name="capture_compared_with_the_one_before",
                 violation_error_message="Only the first copy of a source has no copy before it.",
             ),
+            models.CheckConstraint(
+                condition=Q(review="waiting", reviewed_by__isnull=True, reviewed_at__isnull=True)
+                | (~Q(review="waiting") & Q(reviewed_at__isnull=False)),
+                name="capture_reviewed_when_decided",
+                violation_error_message="A copy confirmed or declined says when; one waiting names no editor.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(review="declined") | (Q(reviewed_by__isnull=False) & ~Q(review_note="")),
+                name="capture_declined_by_an_editor_with_a_reason",
+                violation_error_message="Declining a copy needs an editor and a reason.",
+            ),
         ]
 
     def __str__(self):
@@ -99,6 +156,10 @@ class Capture(models.Model):
     @property
     def is_altered(self):
         return self.last_check_passed is False
+
+    @property
+    def is_waiting(self):
+        return self.review == self.Review.WAITING
 
     def open_stored(self):
         """The stored file, opened for reading: a WARC file for a page fetched."""

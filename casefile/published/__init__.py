@@ -19,10 +19,12 @@ one page of a list; `fact_versions()` and `corrections()` read the log.
 - `pages`: the whole case, and the page of one record with what it links to;
 - `lists`: the case page and the paged lists;
 - `history`: a fact's approved versions and the corrections log;
-- `replies`: the right-of-reply line of each published allegation, and the updates they make.
+- `replies`: the right-of-reply line of each published allegation, and the updates they make;
+- `copies`: what readers are told of the newsroom's copies of the sources, and the copies they may download.
 """
 
 from . import history
+from .copies import CitationCopy, CopyLine, attach_copies, shared_copy
 from .history import Correction, fact_versions
 from .lists import (
     CASE_PAGE_ITEMS,
@@ -63,6 +65,7 @@ __all__ = [
     "published_page", "relay_chain", "relayed_through", "renamed",
     "ReplyLine", "attach_reply_lines", "reply_corrections",
     "SitemapPage", "sitemap_pages",
+    "CitationCopy", "CopyLine", "attach_copies", "shared_copy",
 ]
 
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from .. import workflow
 from ..admin.records import CURRENT_CASE
-from ..models import Actor, Case, Event, Fact, Relationship, Source
+from ..models import Actor, Capture, Case, Event, Fact, Relationship, Source
 
 register = template.Library()
 
@@ -58,3 +58,12 @@ def desk(context):
         waiting["queue_url"] = queue
         found["waiting"] = waiting
     return found
+
+
+@register.simple_tag
+def copies_waiting():
+    """{% copies_waiting as waiting %}: how many copies of sources wait for an editor, and where they are listed."""
+    return {
+        "count": Capture.objects.waiting().count(),
+        "url": reverse("admin:casefile_capture_changelist") + f"?review__exact={Capture.Review.WAITING}",
+    }

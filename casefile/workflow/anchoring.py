@@ -1,14 +1,18 @@
 """Quotes anchored to the newsroom's copy of their source.
 
-When a source has a copy, every citation of it is anchored when it is
-approved: its quote must stand in the cited paragraph of the newest copy,
-and where it stands is kept as a W3C TextQuoteSelector (`QuoteAnchor`). After
-a new copy every public citation of the source is anchored again; one whose
-quote is no longer in its paragraph is orphaned, never moved to a passage
-that looks alike, and cannot be approved again until a person resolves it:
-a reporter corrects it from the new copy, or an editor keeps it on the
-earlier copy the quote was found in.
+When a source has a copy an editor confirmed, every citation of it is
+anchored when it is approved: its quote must stand in the cited paragraph of
+the newest confirmed copy, and where it stands is kept as a W3C
+TextQuoteSelector (`QuoteAnchor`). A new copy changes nothing until an editor
+confirms it, having seen what it would change (`reanchoring()`); then every
+public citation of the source is anchored again in it. One whose quote is no
+longer in its paragraph is orphaned, never moved to a passage that looks
+alike, and cannot be approved again until a person resolves it: a reporter
+corrects it from the new copy, or an editor keeps it on the earlier copy the
+quote was found in.
 """
+
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -36,10 +40,10 @@ def paragraph_number(locator):
 
 
 def newest_captures(source_ids):
-    """{source id: its newest capture}, in two queries a batch."""
+    """{source id: its newest confirmed capture}, in two queries a batch: the copy citations rest on."""
     newest = {}
     for batch in batches(source_ids):
-        for source_id, pk in (Capture.objects.filter(source_id__in=batch)
+        for source_id, pk in (Capture.objects.confirmed().filter(source_id__in=batch)
                               .order_by("source_id", "captured_at", "id").values_list("source_id", "id")):
             newest[source_id] = pk
     found = {}
@@ -141,18 +145,49 @@ def _refusal(version, capture, before):
     return line[0].upper() + line[1:] + ("" if line.endswith(".") else ".")
 
 
-def reanchor_source(capture):
-    """Anchor every public citation of the capture's source again, in this new copy.
+@dataclass(frozen=True)
+class Reanchoring:
+    """What anchoring a public citation in a copy makes of it: where it stands now, and after.
 
-    A citation whose passage is not in it is orphaned, unless an editor had
-    kept it on an earlier copy; nothing is moved to a passage that looks
-    alike. Returns the anchors written.
+    `after` is None where nothing changes: an editor kept the citation on an
+    earlier copy, and its quote is not in this one either.
     """
-    rows = list(published.public_rows(Citation).filter(source_id=capture.source_id))
+
+    citation: object  # the version readers see: a historical row of the citation
+    before: QuoteAnchor | None
+    after: QuoteAnchor | None
+
+    @property
+    def kept(self):
+        return self.after is None
+
+    @property
+    def orphaned(self):
+        return self.after is not None and self.after.state == State.ORPHANED
+
+    @property
+    def found_otherwise(self):
+        """Found in the copy, but readers are told otherwise of it: another passage, paragraph or
+        context, or found where it was not (orphaned, or kept on an earlier copy)."""
+        if self.after is None or self.orphaned:
+            return False
+        if self.before is None:
+            return True
+        return any(getattr(self.before, name) != getattr(self.after, name)
+                   for name in ("state", "paragraph", "exact", "prefix", "suffix"))
+
+
+def reanchoring(capture, lock=False):
+    """How each public citation of the capture's source would be anchored in it, without writing a thing.
+
+    What an editor is shown before confirming a copy, and what
+    `reanchor_source()` then writes.
+    """
+    rows = sorted(published.public_rows(Citation).filter(source_id=capture.source_id), key=lambda row: row.id)
     if not rows:
         return []
-    previous = current_anchors([row.id for row in rows], lock=True)
-    now, anchors, retired = timezone.now(), [], []
+    previous = current_anchors([row.id for row in rows], lock=lock)
+    now, found = timezone.now(), []
     for row in rows:
         before = previous.get(row.id)
         paragraph = paragraph_number(row.locator)
@@ -164,7 +199,7 @@ def reanchor_source(capture):
                 suffix=selector.suffix, start=selector.start, end=selector.end, anchored_at=now,
             )
         elif before is not None and before.state == State.KEPT and before.citation_version == row.history_id:
-            continue
+            anchor = None
         else:
             sought = before if before is not None and before.citation_version == row.history_id else None
             anchor = QuoteAnchor(
@@ -173,11 +208,21 @@ def reanchor_source(capture):
                 exact=sought.exact if sought else row.quote, prefix=sought.prefix if sought else "",
                 suffix=sought.suffix if sought else "", anchored_at=now,
             )
-        if before is not None:
-            retired.append(before.pk)
-        anchors.append(anchor)
-    _replace(retired, anchors)
-    return anchors
+        found.append(Reanchoring(row, before, anchor))
+    return found
+
+
+def reanchor_source(capture):
+    """Anchor every public citation of the capture's source again, in this copy an editor confirmed.
+
+    A citation whose passage is not in it is orphaned, unless an editor had
+    kept it on an earlier copy; nothing is moved to a passage that looks
+    alike. Returns the anchors written.
+    """
+    changes = [change for change in reanchoring(capture, lock=True) if change.after is not None]
+    _replace([change.before.pk for change in changes if change.before is not None],
+             [change.after for change in changes])
+    return [change.after for change in changes]
 
 
 def keep_on_earlier_copy(anchor, editor, note):

@@ -1,16 +1,22 @@
 """Taking copies of sources, checking their fixity, and sharing them with readers.
 
-A copy is written once, with who took it, when and how; then only its
-fixity check writes to it again. Each new copy is compared with the one
-before and the source's citations are anchored in it (`anchoring`); a copy or
-a check that changes what readers are told moves the case's pages on.
+A copy is written once, with who took it, when and how, and compared with
+the one before; then only its review and its fixity check write to it again.
+A new copy changes nothing readers see until an editor confirms it: then
+the source's citations are anchored in it (`anchoring`), readers are told of
+it and, where an editor shared the source's copies, may download it. A
+confirmation or a check that changes what readers are told moves the case's
+pages on.
 """
 
+import errno
 import hashlib
+import logging
 import os
+import secrets
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
@@ -21,6 +27,8 @@ from ..models import Capture, SharedSource, Source, capture_storage
 from .anchoring import reanchor_source
 from .publication import changed_for_readers
 from .changes import WorkflowError, is_editor
+
+logger = logging.getLogger(__name__)
 
 CHUNK = 1024 * 1024
 
@@ -111,17 +119,26 @@ def _refuse_without_permission(user):
 
 
 def _keep(source, user, stream, extension, **fields):
-    """Store the file, then write the capture, compare it and anchor the citations in it, as one step."""
+    """Store the file, then write the capture and compare it with the copy before, as one step.
+
+    The copy waits for an editor (`confirm_capture()`): readers see nothing of it yet.
+    """
     now = timezone.now()
     storage = capture_storage()
-    name = storage.save(
-        f"{source.case_id}/{source.pk}/{now:%Y%m%dT%H%M%S}-{fields['sha256'][:12]}.{extension}", File(stream)
-    )
+    # A name no other copy can hold, so that cleaning up after a failed write removes only this file.
+    wanted = (f"{source.case_id}/{source.pk}/{now:%Y%m%dT%H%M%S}-{fields['sha256'][:12]}-"
+              f"{secrets.token_hex(4)}.{extension}")
+    try:
+        name = storage.save(wanted, File(stream))
+    except OSError as error:
+        _remove_partial_file(storage, wanted)
+        logger.error("A copy of source %s could not be stored", source.pk, exc_info=True)
+        raise CaptureRefused(_storage_failure(error)) from None
     try:
         with transaction.atomic():
             # One copy of a source at a time, so each is compared with the one truly before it.
             locked = Source.objects.select_for_update().get(pk=source.pk)
-            previous = locked.captures.order_by("-captured_at", "-id").first()
+            previous = locked.captures.newest_first().first()
             if previous is None:
                 comparison = Capture.Comparison.FIRST
             elif previous.sha256 == fields["sha256"]:
@@ -132,12 +149,80 @@ def _keep(source, user, stream, extension, **fields):
                 source=locked, captured_by=user, captured_at=now, stored_as=name, previous=previous,
                 comparison=comparison, **fields,
             )
-            reanchor_source(capture)
-            changed_for_readers({locked.case_id}, {(Source, locked.pk)})
     except BaseException:
         # Nothing half-kept: the file goes if its record could not be written.
         storage.delete(name)
         raise
+    return capture
+
+
+def _storage_failure(error):
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        reason = "the storage of our copies is full"
+    else:
+        reason = f"the storage of our copies could not write it ({error.strerror or error.__class__.__name__})"
+    return (f"Not kept: {reason}. Nothing was kept of this file. Tell whoever runs the site, "
+            "then take the copy again.")
+
+
+def _remove_partial_file(storage, name):
+    """Remove what a failed write left under this copy's name, if anything."""
+    try:
+        if storage.exists(name) and not Capture.objects.filter(stored_as=name).exists():
+            storage.delete(name)
+    except OSError:
+        logger.error("A partly written copy could not be removed: %s", name, exc_info=True)
+
+
+def confirm_capture(capture, editor):
+    """An editor's word that readers may be told of this copy.
+
+    If it is the newest copy an editor confirmed, the public citations of its
+    source are anchored in it: those whose quote it does not hold are
+    orphaned (`anchoring.reanchoring()` shows which beforehand). Where an
+    editor shared the source's copies, readers may download it from now on.
+    """
+    if not is_editor(editor):
+        raise PermissionDenied("Only editors confirm copies of sources.")
+    with transaction.atomic():
+        source = Source.objects.select_for_update().get(pk=capture.source_id)
+        capture = _waiting_copy(capture)
+        if capture.is_altered:
+            raise CaptureRefused(
+                "Not confirmed: the stored file of this copy no longer matches its SHA-256 "
+                f"({capture.mismatch}). Restore it from a backup, or take another copy."
+            )
+        capture.review, capture.reviewed_by, capture.reviewed_at = Capture.Review.CONFIRMED, editor, timezone.now()
+        capture.save(update_fields=["review", "reviewed_by", "reviewed_at"])
+        if source.captures.confirmed().newest_first().first() == capture:
+            reanchor_source(capture)
+        changed_for_readers({source.case_id}, {(Source, source.pk)})
+    return capture
+
+
+def decline_capture(capture, editor, note):
+    """An editor's word that readers are never told of this copy: it stays with staff, as evidence."""
+    if not is_editor(editor):
+        raise PermissionDenied("Only editors decline copies of sources.")
+    if not note.strip():
+        raise ValidationError("Say why this copy is declined.")
+    with transaction.atomic():
+        Source.objects.select_for_update().get(pk=capture.source_id)
+        capture = _waiting_copy(capture)
+        capture.review, capture.reviewed_by, capture.reviewed_at = Capture.Review.DECLINED, editor, timezone.now()
+        capture.review_note = note.strip()
+        capture.save(update_fields=["review", "reviewed_by", "reviewed_at", "review_note"])
+    return capture
+
+
+def _waiting_copy(capture):
+    capture = Capture.objects.select_for_update().get(pk=capture.pk)
+    if not capture.is_waiting:
+        who = capture.reviewed_by or "an editor"
+        raise CaptureRefused(
+            f"This copy was already {capture.get_review_display().removesuffix(' by an editor')} by {who}, "
+            f"on {timezone.localtime(capture.reviewed_at):%d %b %Y %H:%M}."
+        )
     return capture
 
 
@@ -198,8 +283,9 @@ def verify_capture(capture):
         if mismatch is None:
             capture.verified_at = now
         capture.save(update_fields=["last_checked_at", "last_check_passed", "mismatch", "verified_at"])
-        # Readers are told the day of the last check and whether it passed.
-        if (capture.last_check_passed, _day(capture.verified_at)) != shown_before:
+        # Readers are told the day of the last check and whether it passed, of a copy an editor confirmed.
+        if capture.review == Capture.Review.CONFIRMED and \
+                (capture.last_check_passed, _day(capture.verified_at)) != shown_before:
             changed_for_readers({capture.source.case_id}, {(Source, capture.source_id)})
     return mismatch
 

@@ -1,11 +1,15 @@
 """What the proof-chain tests share: documents they make, a local web server, a captures folder."""
 
 import contextlib
+import errno
 import hashlib
 import http.server
+import os
 import threading
 import time
 
+from django.core.files import File
+from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from casefile.models import Fact, Source
@@ -69,7 +73,13 @@ def sha256(data):
 
 
 def upload(source, data, user, name="daily.txt"):
+    """A copy uploaded: it waits for an editor."""
     return capturing.capture_upload(source, SimpleUploadedFile(name, data), user)
+
+
+def confirmed_upload(source, data, user, editor, name="daily.txt"):
+    """A copy uploaded, then confirmed by an editor: readers are told of it."""
+    return capturing.confirm_capture(upload(source, data, user, name), editor)
 
 
 def daily(case):
@@ -150,3 +160,23 @@ def serving(pages, host="127.0.0.1"):
     with LocalServer(host) as server:
         server.pages.update(pages)
         yield server
+
+
+class FullDiskStorage(FileSystemStorage):
+    """A folder on a disk with room for the first bytes of a file only: writing more fails as a full disk does."""
+
+    room = 64
+
+    def _save(self, name, content):
+        return super()._save(name, _FillingTheDisk(content, self.room))
+
+
+class _FillingTheDisk(File):
+    def __init__(self, content, room):
+        super().__init__(content.file, content.name)
+        self.room = room
+
+    def chunks(self, chunk_size=None):
+        self.seek(0)
+        yield self.read(self.room)
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))

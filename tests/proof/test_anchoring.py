@@ -8,7 +8,7 @@ from casefile.models import Citation, Decision, QuoteAnchor
 from casefile.workflow.anchoring import QuoteNotInCopy
 from tests.factories import approve_all, save
 
-from .support import DAILY, contract_fact, daily, text_document, upload
+from .support import DAILY, confirmed_upload, contract_fact, daily, text_document
 
 pytestmark = pytest.mark.usefixtures("captures_folder")
 
@@ -17,8 +17,8 @@ def quoted_citation():
     return Citation.objects.get(fact=contract_fact())
 
 
-def test_the_first_copy_anchors_the_citations_already_public(case_file, reporter):
-    capture = upload(daily(case_file), text_document(DAILY), reporter)
+def test_the_first_copy_anchors_the_citations_already_public(case_file, reporter, editor):
+    capture = confirmed_upload(daily(case_file), text_document(DAILY), reporter, editor)
 
     anchor = QuoteAnchor.objects.get(citation=quoted_citation(), is_current=True)
     assert (anchor.state, anchor.capture, anchor.paragraph) == (QuoteAnchor.State.ANCHORED, capture, 3)
@@ -32,7 +32,7 @@ def test_the_first_copy_anchors_the_citations_already_public(case_file, reporter
 
 
 def test_approval_anchors_a_new_quote_with_its_text_quote_selector(case_file, reporter, editor):
-    capture = upload(daily(case_file), text_document(DAILY), reporter)
+    capture = confirmed_upload(daily(case_file), text_document(DAILY), reporter, editor)
     citation = quoted_citation()
     citation.quote = "worth 5   million euros"
     save(citation, reporter)
@@ -48,7 +48,7 @@ def test_approval_anchors_a_new_quote_with_its_text_quote_selector(case_file, re
 
 
 def test_approval_is_refused_when_the_quote_is_not_in_the_cited_paragraph_and_shows_it(case_file, reporter, editor):
-    upload(daily(case_file), text_document(DAILY), reporter)
+    confirmed_upload(daily(case_file), text_document(DAILY), reporter, editor)
     citation = quoted_citation()
     citation.quote = "worth 9 million"
     save(citation, reporter)
@@ -64,7 +64,7 @@ def test_approval_is_refused_when_the_quote_is_not_in_the_cited_paragraph_and_sh
 
 
 def test_a_paragraph_beyond_the_copy_is_refused(case_file, reporter, editor):
-    upload(daily(case_file), text_document(DAILY), reporter)
+    confirmed_upload(daily(case_file), text_document(DAILY), reporter, editor)
     citation = quoted_citation()
     citation.locator = "¶9"
     save(citation, reporter)
@@ -73,8 +73,8 @@ def test_a_paragraph_beyond_the_copy_is_refused(case_file, reporter, editor):
         approve_all(editor, case_file)
 
 
-def test_the_editor_reads_the_refusal_on_the_review_page(case_file, reporter, editor_client):
-    upload(daily(case_file), text_document(DAILY), reporter)
+def test_the_editor_reads_the_refusal_on_the_review_page(case_file, reporter, editor_client, editor):
+    confirmed_upload(daily(case_file), text_document(DAILY), reporter, editor)
     citation = quoted_citation()
     citation.quote = "worth 9 million"
     save(citation, reporter)

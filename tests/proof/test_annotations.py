@@ -5,7 +5,7 @@ import json
 import pytest
 from django.test import Client
 
-from .support import DAILY, daily, text_document, upload
+from .support import DAILY, confirmed_upload, daily, text_document
 
 pytestmark = pytest.mark.usefixtures("captures_folder")
 ANNOTATIONS = "/cases/harbour/annotations.jsonld"
@@ -23,8 +23,8 @@ def test_case_json_links_the_annotations(case_file):
     assert case["case"]["annotations"] == "http://testserver" + ANNOTATIONS
 
 
-def test_each_citation_is_an_annotation_with_the_fact_as_body_and_our_copy_with_its_selector_as_target(case_file, reporter):
-    capture = upload(daily(case_file), text_document(DAILY), reporter)
+def test_each_citation_is_an_annotation_with_the_fact_as_body_and_our_copy_with_its_selector_as_target(case_file, reporter, editor):
+    capture = confirmed_upload(daily(case_file), text_document(DAILY), reporter, editor)
 
     collection = annotations()
 

@@ -8,14 +8,14 @@ from django.urls import reverse
 from casefile.models import SharedSource
 from casefile.workflow import captures as capturing
 
-from .support import DAILY, daily, html_document, sha256, upload
+from .support import DAILY, confirmed_upload, daily, html_document, sha256
 
 pytestmark = pytest.mark.usefixtures("captures_folder")
 
 
 @pytest.fixture
-def capture(case_file, reporter):
-    return upload(daily(case_file), html_document(DAILY), reporter, name="daily.html")
+def capture(case_file, reporter, editor):
+    return confirmed_upload(daily(case_file), html_document(DAILY), reporter, editor, name="daily.html")
 
 
 def body(response):
@@ -102,4 +102,19 @@ def test_readers_get_no_shared_copy_whose_fixity_check_failed(capture, editor, c
 
     capturing.verify_capture(capture)
 
+    assert Client().get(public_copy_url(capture)).status_code == 404
+
+
+def test_readers_are_not_offered_the_download_of_a_copy_whose_fixity_check_failed(capture, editor, case_file,
+                                                                                 captures_folder):
+    capturing.share_copies(daily(case_file), editor)
+    assert public_copy_url(capture) in Client().get("/cases/harbour/sources/daily/").content.decode()
+    stored = captures_folder / capture.stored_as
+    stored.write_bytes(stored.read_bytes().replace(b"Harbour", b"Harb0ur"))
+
+    capturing.verify_capture(capture)
+
+    page = Client().get("/cases/harbour/sources/daily/").content.decode()
+    assert "no longer matches the file we keep" in page
+    assert "Download this copy" not in page and public_copy_url(capture) not in page
     assert Client().get(public_copy_url(capture)).status_code == 404

@@ -11,7 +11,7 @@ from casefile.workflow import captures as capturing
 from tests.factories import save
 
 from .support import (
-    DAILY, Page, contract_fact, daily, html_document, serving, text_document, upload,
+    DAILY, Page, confirmed_upload, contract_fact, daily, html_document, serving, text_document, upload,
 )
 
 pytestmark = pytest.mark.usefixtures("captures_folder")
@@ -97,9 +97,9 @@ def test_a_file_put_back_from_a_backup_is_verified_again(case_file, reporter, ca
     assert capture.last_check_passed is True and capture.mismatch == ""
 
 
-def test_a_citation_resting_on_an_altered_copy_is_flagged_in_the_review_queue(case_file, reporter, captures_folder,
-                                                                               editor_client):
-    capture = upload(daily(case_file), text_document(DAILY), reporter)
+def test_a_citation_resting_on_an_altered_copy_is_flagged_in_the_review_queue(case_file, reporter, editor,
+                                                                               captures_folder, editor_client):
+    capture = confirmed_upload(daily(case_file), text_document(DAILY), reporter, editor)
     flip_a_byte(captures_folder / capture.stored_as)
     verify()
     citation = Citation.objects.get(fact=contract_fact())

@@ -8,17 +8,17 @@ from casefile.workflow import anchoring
 from casefile.workflow.anchoring import QuoteNotInCopy
 from tests.factories import approve_all, save
 
-from .support import DAILY, DAILY_CHANGED, contract_fact, daily, text_document, upload
+from .support import DAILY, DAILY_CHANGED, confirmed_upload, contract_fact, daily, text_document
 
 pytestmark = pytest.mark.usefixtures("captures_folder")
 ORPHANED, KEPT = QuoteAnchor.State.ORPHANED, QuoteAnchor.State.KEPT
 
 
 @pytest.fixture
-def changed_source(case_file, reporter):
+def changed_source(case_file, reporter, editor):
     """The Daily report captured, then captured again after the paper changed ¶3."""
-    first = upload(daily(case_file), text_document(DAILY), reporter)
-    second = upload(daily(case_file), text_document(DAILY_CHANGED), reporter)
+    first = confirmed_upload(daily(case_file), text_document(DAILY), reporter, editor)
+    second = confirmed_upload(daily(case_file), text_document(DAILY_CHANGED), reporter, editor)
     return first, second
 
 

@@ -12,7 +12,7 @@ from casefile.models import Capture, Citation
 from tests.factories import approve_all, save
 
 from .support import (
-    DAILY, DAILY_CHANGED, contract_fact, daily, sha256, text_document, upload,
+    DAILY, DAILY_CHANGED, confirmed_upload, contract_fact, daily, sha256, text_document, upload,
 )
 
 pytestmark = pytest.mark.usefixtures("captures_folder")
@@ -35,9 +35,9 @@ def test_without_a_copy_readers_are_told_we_hold_none(case_file):
     assert "We hold no copy of this source." in read(FACT_PAGE)
 
 
-def test_the_source_page_and_each_citation_give_the_copys_date_hash_and_last_verification(case_file, reporter):
+def test_the_source_page_and_each_citation_give_the_copys_date_hash_and_last_verification(case_file, reporter, editor):
     data = text_document(DAILY)
-    capture = upload(daily(case_file), data, reporter)
+    capture = confirmed_upload(daily(case_file), data, reporter, editor)
     call_command("verify_captures", stdout=io.StringIO())
     capture.refresh_from_db()
 
@@ -50,18 +50,18 @@ def test_the_source_page_and_each_citation_give_the_copys_date_hash_and_last_ver
     assert "The file itself stays with the newsroom." in read(SOURCE_PAGE)
 
 
-def test_a_new_copy_reaches_cached_pages_at_once(case_file, reporter):
+def test_a_new_copy_reaches_cached_pages_at_once(case_file, reporter, editor):
     assert "We hold no copy" in read(SOURCE_PAGE)
     assert "We hold no copy" in read(SOURCE_PAGE)
 
-    upload(daily(case_file), text_document(DAILY), reporter)
+    confirmed_upload(daily(case_file), text_document(DAILY), reporter, editor)
 
     page = read(SOURCE_PAGE)
     assert "We hold no copy" not in page and sha256(text_document(DAILY)) in page
 
 
-def test_a_verification_that_changes_the_line_reaches_cached_pages(case_file, reporter):
-    upload(daily(case_file), text_document(DAILY), reporter)
+def test_a_verification_that_changes_the_line_reaches_cached_pages(case_file, reporter, editor):
+    confirmed_upload(daily(case_file), text_document(DAILY), reporter, editor)
     assert "not verified since" in read(FACT_PAGE)
 
     call_command("verify_captures", stdout=io.StringIO())
@@ -69,9 +69,9 @@ def test_a_verification_that_changes_the_line_reaches_cached_pages(case_file, re
     assert "last verified on" in read(FACT_PAGE)
 
 
-def test_an_orphaned_citation_tells_readers_the_source_changed_since(case_file, reporter):
-    first = upload(daily(case_file), text_document(DAILY), reporter)
-    second = upload(daily(case_file), text_document(DAILY_CHANGED), reporter)
+def test_an_orphaned_citation_tells_readers_the_source_changed_since(case_file, reporter, editor):
+    first = confirmed_upload(daily(case_file), text_document(DAILY), reporter, editor)
+    second = confirmed_upload(daily(case_file), text_document(DAILY_CHANGED), reporter, editor)
 
     page = read(FACT_PAGE)
 
@@ -79,9 +79,9 @@ def test_an_orphaned_citation_tells_readers_the_source_changed_since(case_file, 
     assert f"The source has changed since: this passage is not in our copy of {day(second.captured_at)}." in page
 
 
-def test_the_source_page_lists_every_copy_and_whether_it_changed(case_file, reporter):
-    upload(daily(case_file), text_document(DAILY), reporter)
-    upload(daily(case_file), text_document(DAILY_CHANGED), reporter)
+def test_the_source_page_lists_every_copy_and_whether_it_changed(case_file, reporter, editor):
+    confirmed_upload(daily(case_file), text_document(DAILY), reporter, editor)
+    confirmed_upload(daily(case_file), text_document(DAILY_CHANGED), reporter, editor)
 
     page = read(SOURCE_PAGE)
 
@@ -89,7 +89,7 @@ def test_the_source_page_lists_every_copy_and_whether_it_changed(case_file, repo
 
 
 def test_a_new_version_of_a_citation_is_told_of_its_own_anchor(case_file, reporter, editor):
-    upload(daily(case_file), text_document(DAILY), reporter)
+    confirmed_upload(daily(case_file), text_document(DAILY), reporter, editor)
     citation = Citation.objects.get(fact=contract_fact())
     citation.quote = "worth 5 million euros"
     save(citation, reporter)

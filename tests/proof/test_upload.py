@@ -119,3 +119,20 @@ def test_control_characters_deep_in_a_text_are_left_out_of_its_paragraphs(case_f
 
     assert capture.paragraphs[1] == "The mayor signed it."
     assert Capture.objects.get(pk=capture.pk).paragraphs == capture.paragraphs
+
+
+def test_a_full_disk_refuses_the_upload_with_a_message_and_leaves_no_file_and_no_record(
+        case_file, reporter_client, settings, captures_folder):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "captures": {"BACKEND": "tests.proof.support.FullDiskStorage", "OPTIONS": {"location": str(captures_folder)}},
+    }
+    take = reverse("admin:casefile_source_take_copy", args=[daily(case_file).pk])
+
+    response = reporter_client.post(take, {"file": SimpleUploadedFile("daily.txt", text_document(DAILY)),
+                                           "_upload": "1"})
+
+    assert response.status_code == 200
+    assert "Not kept: the storage of our copies is full." in response.content.decode()
+    assert not Capture.objects.exists()
+    assert [path for path in captures_folder.rglob("*") if path.is_file()] == []

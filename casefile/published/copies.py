@@ -2,23 +2,26 @@
 
 Beside a source and each citation: when our copy was captured, its SHA-256
 and when it was last verified, or that we hold no copy, so anyone with the
-same document can check it. The records come from the public read layer
-(`published`); this module adds only what the copies say of them. The files
-themselves reach readers only when an editor shared the source's copies.
+same document can check it. Only copies an editor confirmed are told of; a
+copy waiting for an editor changes nothing here. The records come from the
+public read layer; this module adds only what the copies say of them. The
+files themselves reach readers only where `Capture.objects.with_reader_download()`
+allows it.
 """
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
-from . import published
-from .models import Capture, QuoteAnchor, SharedSource
+from ..models import Capture, QuoteAnchor
+from .pages import published_page
+from .versions import moment
 
 State = QuoteAnchor.State
+Comparison = Capture.Comparison
 # Columns a public line needs: not the text, not the headers.
 LINE_FIELDS = ("id", "source_id", "captured_at", "sha256", "size", "content_type", "method",
-               "verified_at", "last_check_passed", "last_checked_at", "comparison")
+               "verified_at", "last_check_passed", "last_checked_at", "review", "reviewed_at")
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,7 @@ class CopyLine:
     capture: Capture
     shared: bool
     download_url: str | None
+    comparison: str = Comparison.FIRST.label
 
     @property
     def captured_at(self):
@@ -52,11 +56,13 @@ class CopyLine:
 
 @dataclass(frozen=True)
 class CitationCopy:
-    """What a citation's passage rests on: the copy it stands in, and whether the source changed since."""
+    """What a citation's passage rests on: the copy it stands in, whether the source changed since,
+    and the anchor that says where (None if readers are told of no anchor of this version)."""
 
     line: CopyLine | None
     state: str = ""
     newer: CopyLine | None = None
+    anchor: QuoteAnchor | None = None
 
     @property
     def changed_since(self):
@@ -68,25 +74,30 @@ class CitationCopy:
 
 
 def _lines(snapshot, sources):
-    """{source id: its copies as CopyLines, newest first}, as of the snapshot's day."""
+    """{source id: the copies readers are told of, as CopyLines, newest first}, as of the snapshot's day."""
     source_ids = [source.pk for source in sources]
     if not source_ids:
         return {}
-    captures = Capture.objects.filter(source_id__in=source_ids).only(*LINE_FIELDS).annotate(
-        shared=Exists(SharedSource.objects.filter(source_id=OuterRef("source_id")))
-    )
-    at = published.moment(snapshot.as_of)
+    captures = Capture.objects.confirmed().filter(source_id__in=source_ids).only(*LINE_FIELDS).with_reader_download()
+    at = moment(snapshot.as_of)
     if at is not None:
-        captures = captures.filter(captured_at__lt=at)
+        captures = captures.filter(reviewed_at__lt=at)
     by_source = {source.pk: source for source in sources}
     lines = {source_id: [] for source_id in source_ids}
-    for capture in captures.order_by("source_id", "-captured_at", "-id"):
+    oldest_first = list(captures.order_by("source_id", "captured_at", "id"))
+    before = {}
+    for capture in oldest_first:
         url = None
-        if capture.shared:
+        if capture.downloadable:
             url = reverse("casefile:shared_copy", args=[snapshot.case.slug, by_source[capture.source_id].slug,
                                                         capture.pk])
-        lines[capture.source_id].append(CopyLine(capture, capture.shared, url))
-    return lines
+        # Compared with the copy before it that readers are told of, not one an editor declined.
+        earlier = before.get(capture.source_id)
+        comparison = Comparison.FIRST if earlier is None else \
+            Comparison.IDENTICAL if earlier.sha256 == capture.sha256 else Comparison.CHANGED
+        before[capture.source_id] = capture
+        lines[capture.source_id].append(CopyLine(capture, capture.shared, url, comparison.label))
+    return {source_id: copies[::-1] for source_id, copies in lines.items()}
 
 
 def attach_copies(snapshot):
@@ -106,9 +117,7 @@ def attach_copies(snapshot):
     by_capture = {line.capture.pk: line for copies in lines.values() for line in copies}
     anchors = {
         anchor.citation_id: anchor
-        for anchor in QuoteAnchor.objects.filter(citation_id__in=list(citations), is_current=True).only(
-            "citation_id", "citation_version", "state", "capture_id", "last_found_in_id"
-        )
+        for anchor in QuoteAnchor.objects.filter(citation_id__in=list(citations), is_current=True)
     } if citations and by_capture else {}
     for citation in citations.values():
         citation.our_copy = _citation_copy(citation, anchors.get(citation.pk), by_capture)
@@ -121,21 +130,17 @@ def _citation_copy(citation, anchor, by_capture):
         # Approved before we held a copy, or read as of a day before this anchor.
         return CitationCopy(line=newest)
     if anchor.state == State.ANCHORED:
-        return CitationCopy(line=by_capture[anchor.capture_id], state=anchor.state)
+        return CitationCopy(line=by_capture[anchor.capture_id], state=anchor.state, anchor=anchor)
     stands_in = anchor.capture_id if anchor.state == State.KEPT else anchor.last_found_in_id
     line = by_capture.get(stands_in)
     newer = newest if newest is not None and newest is not line else None
-    return CitationCopy(line=line, state=anchor.state, newer=newer)
+    return CitationCopy(line=line, state=anchor.state, newer=newer, anchor=anchor)
 
 
 def shared_copy(case_slug, source_slug, capture_id):
-    """A copy readers may download: of a public source whose copies an editor shared; else None.
-
-    Never a copy whose last fixity check failed: its bytes no longer match the
-    SHA-256 readers are told.
-    """
-    snapshot = published.published_page(case_slug, "source", source_slug)
+    """A copy readers may download, of a public source; else None."""
+    snapshot = published_page(case_slug, "source", source_slug)
     source = snapshot.source(source_slug) if snapshot is not None else None
-    if source is None or not SharedSource.objects.filter(source_id=source.pk).exists():
+    if source is None:
         return None
-    return Capture.objects.filter(pk=capture_id, source_id=source.pk).exclude(last_check_passed=False).first()
+    return Capture.objects.with_reader_download().filter(pk=capture_id, source_id=source.pk, downloadable=True).first()

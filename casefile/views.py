@@ -56,15 +56,16 @@ def _as_of(request):
     return as_of
 
 
-def _rendered(request, body, content_type=None):
+def _rendered(request, kept, content_type=None):
     """The page kept when it was published, for a reader asking for today's page; None otherwise.
 
     Pages as of a past day, previews and the rendering of the page to keep
     are rendered for the request.
     """
-    if body is None:
+    content = None if kept is None else rendered.for_reader(kept, request)
+    if content is None:
         return None
-    return HttpResponse(rendered.for_reader(body, request), content_type=content_type)
+    return HttpResponse(content, content_type=content_type)
 
 
 def _reads_today(request):

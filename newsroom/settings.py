@@ -193,6 +193,9 @@ TASKS = {
 # tests that are not about kept pages: readers then get every page rendered
 # for their request, as they do for a page not kept yet).
 KEEP_PUBLIC_PAGES = env_flag("KEEP_PUBLIC_PAGES", True)
+# Each web process holds the bytes of the kept pages it served last, up to
+# this many bytes, instead of reading each page's text for every reader.
+KEPT_PAGES_MEMORY_BYTES = int(os.environ.get("KEPT_PAGES_MEMORY_BYTES", str(32 * 1024 * 1024)))
 
 # An edge cache (Varnish, a CDN) in front of the site: with EDGE_PURGE_URL set,
 # readers' pages may be kept there for EDGE_MAX_AGE seconds, each tagged with

@@ -15,6 +15,7 @@ from django.test import Client
 
 from casefile import published, workflow
 from casefile.models import Case, Fact, Publication
+from casefile.published.rendered import served_bytes
 
 from .browser import SERVED_CASES, served_case_of, uses_served_database
 from .factories import (
@@ -252,14 +253,18 @@ def large_case(db, reporter, editor, monkeypatch):
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """Each test starts with no cached public page from an earlier test.
+    """Each test starts with no cached public page from an earlier test, nor a kept page's bytes.
 
     Rolled-back tests can hand out the same decision ids again, so a page
-    cached by one test could otherwise be served to the next.
+    cached by one test could otherwise be served to the next; and tests
+    sharing a case file share its kept pages' stamps, which a test that
+    writes a kept page's text by hand leaves as they were.
     """
     cache.clear()
+    served_bytes.clear()
     yield
     cache.clear()
+    served_bytes.clear()
 
 
 @pytest.fixture

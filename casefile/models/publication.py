@@ -141,6 +141,11 @@ class KeptPage(models.Model):
     surrogate_keys = models.TextField(
         blank=True, help_text="The edge cache's keys of the page: the records it shows (`publishing.edge`).",
     )
+    stamp = models.PositiveBigIntegerField(
+        default=0,
+        help_text="Drawn anew each time the page is kept: a process serving the page holds its bytes "
+                  "for one stamp and reads the page again only for another.",
+    )
 
     def __str__(self):
         return f"Kept page of {self.publication}"

@@ -18,6 +18,9 @@ page's date picker offers. Pages are rendered with stand-ins for both, which
 import contextvars
 import functools
 import hashlib
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
@@ -48,6 +51,15 @@ def rendered_document(case_slug):
     return _kept("document", Case, case_slug)
 
 
+@dataclass(frozen=True)
+class Kept:
+    """A current kept page, its text not read yet: `for_reader()` reads it, or serves the bytes it served before."""
+
+    column: str
+    pk: int
+    stamp: int
+
+
 def _kept(column, model, slug, case_slug=None):
     """The kept page, if it is current; its edge keys are noted as the page's reads.
 
@@ -56,11 +68,15 @@ def _kept(column, model, slug, case_slug=None):
     so that it is kept again without waiting for `render_pages`.
     """
     # Written out once rather than built by the ORM for each reader: building
-    # the query cost more than running it.
+    # the query cost more than running it. The text stays in the database
+    # unless this process has not served the page as stamped yet; whether
+    # there is any is read from its size, which PostgreSQL knows without
+    # reading the text.
     table, kept = Publication._meta.db_table, KeptPage._meta.db_table
+    size = "octet_length" if connection.vendor == "postgresql" else "length"
     content_types = ContentType.objects.get_for_models(Case, model)
     sql = (
-        f"SELECT k.{column}, k.rendered_with, k.surrogate_keys, p.case_id FROM {table} p "
+        f"SELECT k.id, k.stamp, {size}(k.{column}), k.rendered_with, k.surrogate_keys, p.case_id FROM {table} p "
         f"JOIN {kept} k ON k.publication_id = p.id WHERE p.content_type_id = %s AND p.slug = %s"
     )
     params = [content_types[model].pk, slug]
@@ -72,15 +88,15 @@ def _kept(column, model, slug, case_slug=None):
         row = cursor.fetchone()
     if row is None:
         return None
-    body, rendered_with, keys, case_id = row
+    pk, stamp, size, rendered_with, keys, case_id = row
     if rendered_with != release():
         kept_page_missed.send(sender=Publication, case_id=case_id)
         return None
-    if not body:
+    if not size:
         # Rendered for each reader on purpose (it counts down to a deadline).
         return None
     note_keys(keys.split())
-    return body
+    return Kept(column, pk, stamp)
 
 
 @functools.cache
@@ -108,13 +124,70 @@ RELEASE_FILES = {".py", ".html", ".css", ".js", ".svg"}
 RELEASE_SETTINGS = ("NEWSROOM_NAME", "NEWSROOM_URL", "TIME_ZONE", "USE_TZ", "STATIC_URL")
 
 
-def for_reader(body, request):
-    """A kept page with the reader's site address and today's date put in."""
+class ServedBytes:
+    """The bytes this process last served of each kept page, for the stamp, site address and day
+    they were made for, up to `KEPT_PAGES_MEMORY_BYTES` in all, the least recently served going first.
+
+    A kept page changes only when it is kept again, with a new stamp; the
+    same reader's bytes are then made once per process rather than for every
+    request (reading the text, putting in the address and the day, encoding).
+    """
+
+    def __init__(self):
+        self.entries, self.size, self.lock = OrderedDict(), 0, threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            found = self.entries.get(key)
+            if found is not None:
+                self.entries.move_to_end(key)
+            return found
+
+    def clear(self):
+        with self.lock:
+            self.entries.clear()
+            self.size = 0
+
+    def put(self, key, content):
+        budget = settings.KEPT_PAGES_MEMORY_BYTES
+        if len(content) > budget:
+            return
+        with self.lock:
+            if key in self.entries:
+                return
+            self.entries[key] = content
+            self.size += len(content)
+            while self.size > budget:
+                _, gone = self.entries.popitem(last=False)
+                self.size -= len(gone)
+
+
+served_bytes = ServedBytes()
+
+
+def for_reader(kept, request):
+    """The bytes of a kept page as the reader gets them, with their site's address and today's date
+    put in; None if the page was kept again since `kept` was read (the reader then gets it rendered)."""
     origin = request.build_absolute_uri("/").removesuffix("/")
+    today = timezone.now().date().isoformat()
+    # A page's bytes of an earlier stamp or day go when the budget needs room.
+    key = (kept, origin, today)
+    content = served_bytes.get(key)
+    if content is None:
+        body = KeptPage.objects.filter(pk=kept.pk, stamp=kept.stamp).values_list(kept.column, flat=True).first()
+        if body is None:
+            return None
+        content = _with_reader(body, origin, today)
+        served_bytes.put(key, content)
+    return content
+
+
+def _with_reader(body, origin, today):
     return (
         body.replace(RENDERED_ORIGIN, origin)
         .replace(quote(RENDERED_ORIGIN, safe=""), quote(origin, safe=""))
-        .replace(f'max="{TODAY}"', f'max="{timezone.now().date().isoformat()}"')
+        .replace(f'max="{TODAY}"', f'max="{today}"')
+        .encode()
     )
 
 

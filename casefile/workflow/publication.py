@@ -21,6 +21,7 @@ Both do two things in the transaction and one after it:
 
 import functools
 import logging
+import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -379,7 +380,9 @@ def keep_stale_pages(case_id, case_slug, release, render):
             kept_page.page, kept_page.rendered_with, kept_page.surrogate_keys = page.page, release, " ".join(page.keys)
             if page.document is not None:
                 kept_page.document = page.document
-            kept_page.save(update_fields=["page", "document", "rendered_with", "surrogate_keys"])
+            # Drawn, not counted: a database rolled back or restored would count the same numbers again.
+            kept_page.stamp = secrets.randbits(63)
+            kept_page.save(update_fields=["page", "document", "rendered_with", "surrogate_keys", "stamp"])
             PublicationRead.objects.filter(page=kept_page).delete()
             PublicationRead.objects.bulk_create(
                 PublicationRead(page=kept_page, content_type_id=content_type_id, object_id=object_id)

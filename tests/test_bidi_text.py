@@ -1,4 +1,4 @@
-"""Text-direction characters in names cannot turn the words that pages print around the names."""
+"""Text-direction characters in typed text cannot turn the words that pages print around it."""
 
 from html.parser import HTMLParser
 
@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from casefile import workflow
-from casefile.models import Actor, Event, Source
-from tests.admin.pages import edit, error_text, review_url
+from casefile.models import Actor, Case, Event, Fact, Source
+from tests.admin.pages import edit, error_text, form_data, review_url
 from tests.factories import approve_all
 
 RIGHT_TO_LEFT_OVERRIDE = "\u202e"
@@ -152,3 +152,26 @@ def test_a_published_name_holding_a_direction_override_turns_no_words_of_the_pub
 
     assert page.turned == []
     assert f"Ana Mayor{RIGHT_TO_LEFT_OVERRIDE}" in page.isolated_texts
+
+
+@pytest.mark.parametrize(
+    "model, slug, field, value",
+    [(Fact, "contract-value", "statement", "The contract was worth 5 million.\u202e"),
+     (Fact, "contract-value", "assessment", "Per the \u2067audit file."),
+     (Actor, "quay-builders", "description", "Builds quays\u200f."),
+     (Case, "harbour", "summary", "Who won the \u202bharbour contracts.")],
+    ids=["fact statement", "fact assessment", "actor description", "case summary"],
+)
+def test_text_direction_characters_in_any_text_are_refused_with_a_message_and_the_text_kept(
+    case_file, reporter_client, model, slug, field, value
+):
+    record = model.objects.get(slug=slug)
+    before = getattr(record, field)
+
+    response = edit(reporter_client, record, **{field: value})
+
+    assert response.status_code == 200
+    assert "Remove the invisible text-direction characters" in error_text(response)
+    assert form_data(response, f"{model._meta.model_name}_form")[field] == [value]
+    record.refresh_from_db()
+    assert getattr(record, field) == before

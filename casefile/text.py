@@ -31,10 +31,19 @@ INVISIBLE_CHARACTERS = re.compile(f"{CONTROL_CHARACTERS.pattern}|[{''.join(sorte
 # Where a refusal says an invisible character is: after the last few characters before it.
 SHOWN_BEFORE = 20
 
+# First strong isolate and pop directional isolate: what <bdi> does, where no markup can
+# go (a page's <title>, an attribute).
+ISOLATE, END_ISOLATE = "\u2068", "\u2069"
+
 
 def without_control_characters(text, replacement=""):
     """`text` with each control character (tab and line breaks aside) replaced, by default dropped."""
     return CONTROL_CHARACTERS.sub(replacement, text)
+
+
+def isolated(text):
+    """`text` set apart, so that no direction it sets reaches the words around it."""
+    return f"{ISOLATE}{text}{END_ISOLATE}"
 
 
 def code_point(char):

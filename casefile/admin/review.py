@@ -14,7 +14,7 @@ from .. import workflow
 from ..workflow import legal, replies
 from ..history import history_model
 from ..models import Case, Decision
-from ..text import validate_text
+from ..text import isolated, validate_text
 from . import preview
 from .captures import flag_queue_items
 from .ids import parse_id, parse_key, url_id
@@ -149,7 +149,9 @@ class DecisionAdmin(ReadOnlyAdmin):
         own_changes = workflow.record_changes(model, pk)
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Review: {record or key}",
+            # No markup can go in a <title>: characters isolate the name there, <bdi> in the <h1>.
+            "title": f"Review: {isolated(record or key)}",
+            "reviewed": record or key,
             "opts": self.opts,
             "record": record,
             "bundle": bundle,

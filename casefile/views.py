@@ -74,7 +74,7 @@ def _reads_today(request):
 
 
 def _bad_request(request, message):
-    return render(request, "casefile/bad_request.html", {"message": message}, status=400)
+    return render(request, "400.html", {"title": "This address cannot be read", "reason": message}, status=400)
 
 
 def _snapshot(request, case_slug, kind=None, slug=None):

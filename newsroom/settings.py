@@ -236,7 +236,7 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            else "casefile.static_files.CollectedStaticFilesStorage"
         )
     },
 }

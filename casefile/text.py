@@ -24,9 +24,10 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # a name, one turns the words a page prints after the name backwards: "(new)" reads
 # "(wen)".
 DIRECTION_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+DIRECTION_CONTROL = re.compile(f"[{''.join(sorted(DIRECTION_CONTROLS))}]")
 
 # Every character refused in what people type: control and text-direction characters.
-INVISIBLE_CHARACTERS = re.compile(f"{CONTROL_CHARACTERS.pattern}|[{''.join(sorted(DIRECTION_CONTROLS))}]")
+INVISIBLE_CHARACTERS = re.compile(f"{CONTROL_CHARACTERS.pattern}|{DIRECTION_CONTROL.pattern}")
 
 # Where a refusal says an invisible character is: after the last few characters before it.
 SHOWN_BEFORE = 20
@@ -50,12 +51,13 @@ def code_point(char):
     return f"U+{ord(char):04X}"
 
 
-def _found(value, is_refused):
-    """Each refused character of `value` once, with where it first stands: "U+000B after “the words”"."""
+def _found(value, refused):
+    """Each character of `value` the pattern refuses, once, with where it first stands: "U+000B after “the”"."""
     found = {}
-    for index, char in enumerate(value):
-        if is_refused(char) and char not in found:
-            before = _shown_before(value[:index])
+    for match in refused.finditer(value):
+        char = match.group()
+        if char not in found:
+            before = _shown_before(value[:match.start()])
             found[char] = f"{code_point(char)} after “{before}”" if before else f"{code_point(char)} at the start"
     return ", ".join(found[char] for char in sorted(found))
 
@@ -72,7 +74,7 @@ def _shown_before(text):
 
 
 def refuse_control_characters(value):
-    found = _found(value, CONTROL_CHARACTERS.fullmatch)
+    found = _found(value, CONTROL_CHARACTERS)
     if found:
         raise ValidationError(
             "Remove the invisible control characters (%(found)s): text pasted from a word processor "
@@ -83,7 +85,7 @@ def refuse_control_characters(value):
 
 
 def refuse_direction_controls(value):
-    found = _found(value, DIRECTION_CONTROLS.__contains__)
+    found = _found(value, DIRECTION_CONTROL)
     if found:
         raise ValidationError(
             "Remove the invisible text-direction characters (%(found)s): they can turn the words "

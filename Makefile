@@ -20,7 +20,10 @@ install: $(VENV)/.installed
 migrate: install
 	$(BIN)/python manage.py migrate --no-input
 
+# With DEBUG off, pages name the static files collectstatic fingerprints: the
+# case's approval keeps its pages, so they are collected first.
 seed: migrate
+	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	$(BIN)/python manage.py create_dev_accounts
 	$(BIN)/python manage.py load_case $(CASE_FIXTURE) --approve-as editor
 

@@ -33,6 +33,8 @@ import zlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from .text import without_control_characters
+
 PDF = "application/pdf"
 HTML = "text/html"
 TEXT = "text/plain"
@@ -74,14 +76,10 @@ def sniff(head):
     return TEXT
 
 
-# Control characters other than whitespace: no text shows them, and PostgreSQL
-# refuses NUL in the JSON that keeps a copy's paragraphs.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
 def normalise(text):
     """Text as paragraphs and quotes are compared: NFC, runs of whitespace as one space, no controls."""
-    return " ".join(unicodedata.normalize("NFC", CONTROL_CHARACTERS.sub("", text)).split())
+    # PostgreSQL refuses NUL in the JSON that keeps a copy's paragraphs.
+    return " ".join(unicodedata.normalize("NFC", without_control_characters(text)).split())
 
 
 @dataclass(frozen=True)

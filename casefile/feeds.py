@@ -9,9 +9,31 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
 from . import published
+from .text import without_control_characters
 
 # The newest entries a feed carries; a reader's feed reader keeps the older ones.
 FEED_ENTRIES = 50
+
+
+class AtomFeed(Atom1Feed):
+    """An Atom feed that holds any text stored, even text saved before control characters were refused.
+
+    XML cannot hold most control characters (a line break pasted from a word
+    processor is one): a feed that met one could not be written at all, for as
+    long as the entry stayed among its newest. Readers lose nothing visible.
+    """
+
+    def write(self, outfile, encoding):
+        self.feed = _writable(self.feed)
+        self.items = [_writable(item) for item in self.items]
+        super().write(outfile, encoding)
+
+
+def _writable(fields):
+    return {
+        name: without_control_characters(value) if isinstance(value, str) else value
+        for name, value in fields.items()
+    }
 
 
 class FeedEntry:
@@ -42,7 +64,7 @@ def case_entries(snapshot):
 class CaseFeed(Feed):
     """Corrections and updates of one published case."""
 
-    feed_type = Atom1Feed
+    feed_type = AtomFeed
     description_template = "casefile/feed_entry.html"
 
     def author_name(self):

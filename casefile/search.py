@@ -15,6 +15,7 @@ from django.db.models import F, Q
 
 from .models import Actor, Event, Fact, Publication, Source
 from .published import public_cases
+from .text import without_control_characters
 
 SEARCH_FIELDS = {
     Fact: ("statement", "assessment"),
@@ -49,7 +50,7 @@ def search(query):
     -exclusions).
     """
     # PostgreSQL refuses NUL characters in any string it is sent.
-    query = " ".join(query.replace("\x00", " ").split())[:200]
+    query = " ".join(without_control_characters(query, " ").split())[:200]
     if not query:
         return []
     cases = {case.pk: case for case in public_cases()}

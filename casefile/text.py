@@ -1,4 +1,4 @@
-"""Rules for text people type: one-line names, text-direction controls, words of a quote."""
+"""Rules for text people type: one-line names, invisible characters, words of a quote."""
 
 import re
 import unicodedata
@@ -14,21 +14,102 @@ CJK_LETTERS = "\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af
 CJK_LETTER = re.compile(f"[{CJK_LETTERS}]")
 
 
+# Control characters other than the tab and the line breaks. Nobody types them,
+# but pasted text brings them along (a word processor's line break is U+000B);
+# no page shows them, an XML document such as an Atom feed cannot hold them, and
+# PostgreSQL refuses NUL.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
 # Characters that set the direction of the text after them. Left open at the end of
 # a name, one turns the words a page prints after the name backwards: "(new)" reads
 # "(wen)".
 DIRECTION_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+DIRECTION_CONTROL = re.compile(f"[{''.join(sorted(DIRECTION_CONTROLS))}]")
+
+# Every character refused in what people type: control and text-direction characters.
+INVISIBLE_CHARACTERS = re.compile(f"{CONTROL_CHARACTERS.pattern}|{DIRECTION_CONTROL.pattern}")
+
+# Where a refusal says an invisible character is: after the last few characters before it.
+SHOWN_BEFORE = 20
+
+# First strong isolate and pop directional isolate: what <bdi> does, where no markup can
+# go (a page's <title>, an attribute).
+ISOLATE, END_ISOLATE = "\u2068", "\u2069"
+
+
+def without_control_characters(text, replacement=""):
+    """`text` with each control character (tab and line breaks aside) replaced, by default dropped."""
+    return CONTROL_CHARACTERS.sub(replacement, text)
+
+
+def isolated(text):
+    """`text` set apart, so that no direction it sets reaches the words around it."""
+    return f"{ISOLATE}{text}{END_ISOLATE}"
+
+
+def code_point(char):
+    return f"U+{ord(char):04X}"
+
+
+def _found(value, refused):
+    """Each character of `value` the pattern refuses, once, with where it first stands: "U+000B after “the”"."""
+    found = {}
+    for match in refused.finditer(value):
+        char = match.group()
+        if char not in found:
+            before = _shown_before(value[:match.start()])
+            found[char] = f"{code_point(char)} after “{before}”" if before else f"{code_point(char)} at the start"
+    return ", ".join(found[char] for char in sorted(found))
+
+
+def _shown_before(text):
+    """The last few visible characters of `text`, from the start of a word where words are spaced."""
+    text = " ".join(INVISIBLE_CHARACTERS.sub("", text).split())
+    if len(text) <= SHOWN_BEFORE:
+        return text
+    shown = text[-SHOWN_BEFORE:]
+    if " " in shown and text[-SHOWN_BEFORE - 1] != " ":
+        shown = shown.split(" ", 1)[1]
+    return "…" + shown.lstrip()
+
+
+def refuse_control_characters(value):
+    found = _found(value, CONTROL_CHARACTERS)
+    if found:
+        raise ValidationError(
+            "Remove the invisible control characters (%(found)s): text pasted from a word processor "
+            "brings them along, and pages and feeds cannot show them.",
+            code="control_character",
+            params={"found": found},
+        )
 
 
 def refuse_direction_controls(value):
-    found = sorted({f"U+{ord(char):04X}" for char in value if char in DIRECTION_CONTROLS})
+    found = _found(value, DIRECTION_CONTROL)
     if found:
         raise ValidationError(
             "Remove the invisible text-direction characters (%(found)s): they can turn the words "
             "shown around this text backwards.",
             code="direction_control",
-            params={"found": ", ".join(found)},
+            params={"found": found},
         )
+
+
+def _invisible_character_errors(value):
+    errors = []
+    for refuse in (refuse_control_characters, refuse_direction_controls):
+        try:
+            refuse(value)
+        except ValidationError as error:
+            errors.append(error)
+    return errors
+
+
+def validate_text(value):
+    """Any text people type: tabs and line breaks are fine, invisible control and direction characters not."""
+    errors = _invisible_character_errors(value)
+    if errors:
+        raise ValidationError(errors)
 
 
 def validate_single_line(value):
@@ -37,10 +118,7 @@ def validate_single_line(value):
     # splitlines() knows every line break: \n, \r, \u2028, \x85 and the rest.
     if "".join(value.splitlines()) != value:
         errors.append(ValidationError("Write this on one line: it may not hold a line break.", code="line_break"))
-    try:
-        refuse_direction_controls(value)
-    except ValidationError as error:
-        errors.append(error)
+    errors += _invisible_character_errors(value)
     if errors:
         raise ValidationError(errors)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from .text import CJK_LETTERS
+from .text import CJK_LETTERS, INVISIBLE_CHARACTERS, code_point
 
 # Each Chinese, Japanese or Korean letter is a word of its own (casefile.text);
 # otherwise one changed character would mark a whole sentence.
@@ -123,7 +123,9 @@ def word_diff(before, after):
     """The before and the after text as HTML, with only the changed words marked.
 
     Removed words are in <del> in the before text, added words in <ins> in the
-    after text; line breaks are <br>. Every character of either text is escaped.
+    after text; line breaks are <br>. Every character of either text is escaped;
+    an invisible control or text-direction character, which text saved before
+    they were refused may hold, is shown by its code point instead.
     """
     before, after = _normalized_newlines(before or ""), _normalized_newlines(after or "")
     runs = segments(before, after)
@@ -145,8 +147,20 @@ def _marked(runs, side, tag):
         text = getattr(run, side)
         if not text:
             continue
-        html = "<br>".join(escape(line) for line in text.split("\n"))
+        html = "<br>".join(_shown(line) for line in text.split("\n"))
         parts.append(f"<{tag}>{html}</{tag}>" if run.changed else html)
     # Safe because every piece of the texts went through escape() above; the
-    # only unescaped characters are the tags written here.
+    # only unescaped characters are the tags and code points written here.
     return mark_safe("".join(parts))
+
+
+def _shown(line):
+    """One line of a text, escaped, with each invisible character named where it stands."""
+    parts, shown_up_to = [], 0
+    for invisible in INVISIBLE_CHARACTERS.finditer(line):
+        parts.append(escape(line[shown_up_to:invisible.start()]))
+        parts.append(f'<span class="invisible-character" title="An invisible character">'
+                     f'{code_point(invisible.group())}</span>')
+        shown_up_to = invisible.end()
+    parts.append(escape(line[shown_up_to:]))
+    return "".join(parts)

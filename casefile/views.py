@@ -23,10 +23,8 @@ from . import exports, feeds, health, published
 from .models import Actor, Case, Event, Fact, Source
 from .published import rendered
 from .search import search as search_public_records
+from .text import without_control_characters
 
-# Control characters (NUL among them) cannot be stored or searched for in
-# PostgreSQL and never belong in a reader's query.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_QUERY_LENGTH = 200
 AS_OF_FORMAT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,5}")
@@ -77,7 +75,7 @@ def _reads_today(request):
 
 
 def _bad_request(request, message):
-    return render(request, "casefile/bad_request.html", {"message": message}, status=400)
+    return render(request, "400.html", {"title": "This address cannot be read", "reason": message}, status=400)
 
 
 def _snapshot(request, case_slug, kind=None, slug=None):
@@ -313,7 +311,7 @@ source_detail = _record_page("source", "casefile/source_detail.html")
 
 @public_page("q")
 def search(request):
-    query = " ".join(CONTROL_CHARACTERS.sub(" ", request.GET.get("q", "")).split())
+    query = " ".join(without_control_characters(request.GET.get("q", ""), " ").split())
     shortened = len(query) > MAX_QUERY_LENGTH
     query = query[:MAX_QUERY_LENGTH]
     results = search_public_records(query) if query else []

@@ -12,5 +12,6 @@ urlpatterns = [
     path("", include("casefile.urls")),
 ]
 
+handler400 = "casefile.admin.refusals.bad_request"
 handler403 = "casefile.admin.refusals.permission_denied"
 handler500 = "casefile.views.server_error"

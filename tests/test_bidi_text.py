@@ -1,4 +1,4 @@
-"""Text-direction characters in names cannot turn the words that pages print around the names."""
+"""Text-direction characters in typed text cannot turn the words that pages print around it."""
 
 from html.parser import HTMLParser
 
@@ -6,14 +6,17 @@ import pytest
 from django.urls import reverse
 
 from casefile import workflow
-from casefile.models import Actor, Event, Source
-from tests.admin.pages import edit, error_text, review_url
+from casefile.models import Actor, Case, Event, Fact, Source
+from tests.admin.pages import edit, error_text, form_data, review_url
 from tests.factories import approve_all
 
 RIGHT_TO_LEFT_OVERRIDE = "\u202e"
 # Characters that open a run of text in another direction, and those that close one.
 OPENERS = set("\u202a\u202b\u202d\u202e\u2066\u2067\u2068")
 CLOSERS = set("\u202c\u2069")
+# Isolates: what they open, a closer ends along with any direction opened inside them.
+ISOLATE_OPENERS = set("\u2066\u2067\u2068")
+ISOLATE_CLOSER = "\u2069"
 # Elements that flow within a line: the rest start a paragraph of their own, which
 # ends any direction left open before them.
 INLINE = {"a", "abbr", "b", "bdi", "bdo", "br", "button", "cite", "code", "del", "em", "i", "img", "input",
@@ -152,3 +155,105 @@ def test_a_published_name_holding_a_direction_override_turns_no_words_of_the_pub
 
     assert page.turned == []
     assert f"Ana Mayor{RIGHT_TO_LEFT_OVERRIDE}" in page.isolated_texts
+
+
+class BareDirections(HTMLParser):
+    """Where a page holds a direction character that nothing isolates from the words around it.
+
+    Isolated are the characters in an isolating element (<bdi>, or any element
+    with a dir attribute), and, where markup cannot go (in a page's <title> or
+    an attribute), those between an isolate and its closer.
+    """
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.elements = []
+        self.bare = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if self._bare_in(value or ""):
+                self.bare.append(f"{tag}[{name}]")
+        if tag not in VOID:
+            self.elements.append((tag, tag == "bdi" or "dir" in dict(attrs)))
+
+    def handle_endtag(self, tag):
+        while self.elements:
+            if self.elements.pop()[0] == tag:
+                break
+
+    def handle_data(self, data):
+        if any(isolating for _, isolating in self.elements):
+            return
+        if self._bare_in(data):
+            self.bare.append(self.elements[-1][0] if self.elements else "")
+
+    @staticmethod
+    def _bare_in(text):
+        depth = 0
+        for char in text:
+            if char in ISOLATE_OPENERS:
+                depth += 1
+            elif char == ISOLATE_CLOSER:
+                depth = max(depth - 1, 0)
+            elif char in OPENERS | CLOSERS | {"\u200e", "\u200f", "\u061c"} and not depth:
+                return True
+        return False
+
+
+def bare_directions(response):
+    assert response.status_code == 200
+    reader = BareDirections()
+    reader.feed(response.content.decode())
+    return reader.bare
+
+
+def store_statement(fact, statement, user):
+    """A statement as older data may hold it: written straight to the database, never checked."""
+    fact.statement = statement
+    workflow.save_record(fact, user, "written before statements were checked")
+
+
+@pytest.mark.parametrize(
+    "model, slug, field, value",
+    [(Fact, "contract-value", "statement", "The contract was worth 5 million.\u202e"),
+     (Fact, "contract-value", "assessment", "Per the \u2067audit file."),
+     (Actor, "quay-builders", "description", "Builds quays\u200f."),
+     (Case, "harbour", "summary", "Who won the \u202bharbour contracts.")],
+    ids=["fact statement", "fact assessment", "actor description", "case summary"],
+)
+def test_text_direction_characters_in_any_text_are_refused_with_a_message_and_the_text_kept(
+    case_file, reporter_client, model, slug, field, value
+):
+    record = model.objects.get(slug=slug)
+    before = getattr(record, field)
+
+    response = edit(reporter_client, record, **{field: value})
+
+    assert response.status_code == 200
+    assert "Remove the invisible text-direction characters" in error_text(response)
+    assert form_data(response, f"{model._meta.model_name}_form")[field] == [value]
+    record.refresh_from_db()
+    assert getattr(record, field) == before
+
+
+def test_a_statement_holding_a_direction_override_is_isolated_everywhere_on_its_review_page(
+    fact, reporter, editor_client
+):
+    store_statement(fact, f"The contract was worth 5 million.{RIGHT_TO_LEFT_OVERRIDE}", reporter)
+
+    response = editor_client.get(review_url(fact))
+
+    assert bare_directions(response) == []
+    page = response.content.decode()
+    assert "<title>Review: \u2068The contract was worth 5 million.\u202e\u2069 |" in page
+    assert '<ins><span class="invisible-character" title="An invisible character">U+202E</span></ins>' in page
+
+
+def test_a_statement_holding_a_direction_override_is_isolated_in_the_review_queue(fact, reporter, editor_client):
+    store_statement(fact, f"The contract was worth 5 million.{RIGHT_TO_LEFT_OVERRIDE}", reporter)
+
+    response = editor_client.get(reverse("admin:casefile_review_queue"))
+
+    assert bare_directions(response) == []
+    assert 'aria-label="Select \u2068The contract was worth 5 million.\u202e\u2069"' in response.content.decode()

@@ -13,6 +13,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from casefile import workflow
 from casefile.models import Fact
@@ -222,3 +223,15 @@ def test_every_admin_and_history_url_refuses_anonymous_visitors(client, case_fil
             assert response["Location"].startswith(login), url
             assert b"contract" not in response.content, url
     assert sum("/history/" in url for url in urls) == len(admin.site._registry)
+
+
+@pytest.mark.parametrize("elsewhere", ["https://elsewhere.example/", "//elsewhere.example/desk", "javascript:alert(1)"])
+def test_a_login_asked_to_return_to_another_site_lands_on_the_desk(client, editor, elsewhere):
+    login = reverse("admin:login") + "?" + urlencode({"next": elsewhere})
+
+    response = client.post(login, {"username": editor.username, "password": "a-long-test-password",
+                                   "next": elsewhere})
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:index")
+    assert client.get(response["Location"]).status_code == 200

@@ -14,6 +14,7 @@ from .. import textdiff, workflow
 from ..documents import paragraphs_holding
 from ..history import history_model
 from ..models import Capture, Citation, QuoteAnchor, SharedSource, Source
+from ..text import validate_text
 from ..workflow import anchoring
 from ..workflow import captures as capturing
 from .ids import url_id
@@ -194,7 +195,9 @@ class CaptureAdmin(ReadOnlyAdmin):
             if anchor is None:
                 raise Http404("No such anchor.")
             try:
-                anchoring.keep_on_earlier_copy(anchor, request.user, request.POST.get("note", ""))
+                note = request.POST.get("note", "")
+                validate_text(note)
+                anchoring.keep_on_earlier_copy(anchor, request.user, note)
             except (workflow.WorkflowError, ValidationError) as refusal:
                 self.message_user(request, getattr(refusal, "message", None) or " ".join(refusal.messages),
                                   messages.ERROR)

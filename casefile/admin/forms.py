@@ -5,6 +5,7 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.utils.text import slugify
 
 from .. import dates, workflow
+from ..text import validate_text
 
 
 class PartialDateField(forms.CharField):
@@ -86,6 +87,7 @@ class RecordForm(forms.ModelForm):
         label="Reason for this change",
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Editors read this when they review your change; it stays in the history.",
+        validators=[validate_text],
     )
     edit_token = forms.CharField(widget=forms.HiddenInput, required=False)
 

@@ -14,6 +14,7 @@ from .. import workflow
 from ..workflow import legal, replies
 from ..history import history_model
 from ..models import Case, Decision
+from ..text import isolated, validate_text
 from . import preview
 from .captures import flag_queue_items
 from .ids import parse_id, parse_key, url_id
@@ -21,11 +22,13 @@ from .readonly import ReadOnlyAdmin
 
 
 class ReviewForm(forms.Form):
-    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    public_note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), validators=[validate_text])
+    public_note = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), validators=[validate_text]
+    )
     reply_override = forms.CharField(
         required=False, label="Publish without their answer, because",
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=forms.Textarea(attrs={"rows": 2}), validators=[validate_text],
         help_text="Only when an allegation below has no answered reply request: the reason is recorded "
         "with your name and shown in the queue and the history.",
     )
@@ -146,7 +149,9 @@ class DecisionAdmin(ReadOnlyAdmin):
         own_changes = workflow.record_changes(model, pk)
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Review: {record or key}",
+            # No markup can go in a <title>: characters isolate the name there, <bdi> in the <h1>.
+            "title": f"Review: {isolated(record or key)}",
+            "reviewed": record or key,
             "opts": self.opts,
             "record": record,
             "bundle": bundle,
@@ -171,6 +176,13 @@ class DecisionAdmin(ReadOnlyAdmin):
         self._require_editor(request)
         if request.method != "POST":
             return HttpResponseRedirect(reverse("admin:casefile_review_queue"))
+        comment = request.POST.get("comment", "")
+        try:
+            validate_text(comment)
+        except ValidationError as error:
+            self.message_user(request, "Nothing was approved. In the comment: " + " ".join(error.messages),
+                              messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:casefile_review_queue"))
         versions, approved, refused = {}, [], []
         try:
             selected = [(key, *parse_key(key)) for key in request.POST.getlist("selected")]
@@ -191,7 +203,7 @@ class DecisionAdmin(ReadOnlyAdmin):
             approved.append(key)
         if versions:
             try:
-                workflow.approve(request.user, versions, request.POST.get("comment", ""))
+                workflow.approve(request.user, versions, comment)
             except workflow.WorkflowError as refusal:
                 refused.append(refusal.message)
             else:

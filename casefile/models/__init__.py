@@ -6,7 +6,7 @@ now is one `Publication` per public record, which approvals write. The public
 read layer (`casefile.published`) reads only those.
 """
 
-from ..text import DIRECTION_CONTROLS, quote_word_count, refuse_direction_controls, validate_single_line
+from ..text import DIRECTION_CONTROLS, quote_word_count, validate_single_line, validate_text
 from .captures import Capture, QuoteAnchor, SharedSource, capture_storage
 from .decisions import Decision
 from .publication import KeptPage, Publication, PublicationGeneration, PublicationRead
@@ -38,5 +38,5 @@ __all__ = [
     "Event", "EventParticipant", "Fact", "FactActor", "FactEvent", "LegalReview", "OpenQuestion", "Publication",
     "KeptPage", "PublicationGeneration", "PublicationRead", "QuestionConcern", "QuoteAnchor", "Record", "Relationship", "ReplyAttempt",
     "ReplyOverride", "ReplyRequest", "SharedSource", "Source", "capture_storage",
-    "claim_status_problem", "quote_word_count", "refuse_direction_controls", "validate_single_line",
+    "claim_status_problem", "quote_word_count", "validate_single_line", "validate_text",
 ]

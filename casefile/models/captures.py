@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from django.urls import reverse
 
+from ..text import validate_text
 from .records import Citation, Source
 
 SHA256_HEX = r"^[0-9a-f]{64}$"
@@ -226,7 +227,7 @@ class QuoteAnchor(models.Model):
     anchored_at = models.DateTimeField()
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
                                    blank=True, related_name="+", help_text="The editor who kept it.")
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, validators=[validate_text])
     is_current = models.BooleanField(default=True)
 
     class Meta:

@@ -8,6 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 
+from ..text import validate_text
 from .records import Case
 
 
@@ -33,10 +34,12 @@ class Decision(models.Model):
     )
     decided_at = models.DateTimeField(db_index=True)
     comment = models.TextField(
-        blank=True, help_text="For the newsroom: the reporter reads it; readers never do."
+        blank=True, help_text="For the newsroom: the reporter reads it; readers never do.",
+        validators=[validate_text],
     )
     public_note = models.TextField(
-        blank=True, help_text="For readers: shown with the approval in the corrections log and the feeds."
+        blank=True, help_text="For readers: shown with the approval in the corrections log and the feeds.",
+        validators=[validate_text],
     )
     batch = models.UUIDField(help_text="Decisions taken together in one approval.")
 

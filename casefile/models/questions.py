@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.text import Truncator
 
+from ..text import validate_text
 from .records import Case, CaseRecordQuerySet, Event, Fact, Record, Relationship, Source
 
 
@@ -18,13 +19,18 @@ class OpenQuestion(Record):
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="open_questions")
     slug = models.SlugField(max_length=100)
-    question = models.TextField(help_text="What is still not established, asked as readers would ask it.")
+    question = models.TextField(
+        help_text="What is still not established, asked as readers would ask it.", validators=[validate_text]
+    )
     settled_by = models.TextField(
         verbose_name="what would settle it",
         help_text="The document, ruling, record or reply that would answer it.",
+        validators=[validate_text],
     )
     state = models.CharField(max_length=20, choices=State.choices, default=State.OPEN)
-    answer = models.TextField(blank=True, help_text="Once answered: the answer and what it rests on.")
+    answer = models.TextField(
+        blank=True, help_text="Once answered: the answer and what it rests on.", validators=[validate_text]
+    )
 
     objects = CaseRecordQuerySet.as_manager()
 

@@ -12,7 +12,7 @@ from django.utils.text import Truncator
 from .. import dates
 from ..dates import Precision
 from ..history import CasefileHistory
-from ..text import quote_word_count, refuse_direction_controls, validate_single_line
+from ..text import quote_word_count, validate_single_line, validate_text
 
 LOCATOR_PATTERN = re.compile(r"^¶[1-9][0-9]*$")
 MAX_QUOTE_WORDS = 25
@@ -66,7 +66,7 @@ class Record(models.Model):
 class Case(Record):
     title = models.CharField(max_length=200, validators=[validate_single_line])
     slug = models.SlugField(max_length=100, unique=True)
-    summary = models.TextField(blank=True)
+    summary = models.TextField(blank=True, validators=[validate_text])
 
     class Meta:
         ordering = ["title"]
@@ -161,9 +161,9 @@ class Actor(Record):
     aliases = models.TextField(
         blank=True,
         help_text="Other names this actor is known by, one per line.",
-        validators=[refuse_direction_controls],
+        validators=[validate_text],
     )
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, validators=[validate_text])
 
     objects = CaseRecordQuerySet.as_manager()
 
@@ -214,7 +214,7 @@ class Relationship(Claim):
     ends_precision = models.CharField(
         max_length=5, choices=Precision.choices, default=Precision.DAY
     )
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, validators=[validate_text])
     status = claim_status_field()
 
     objects = CaseRecordQuerySet.as_manager()
@@ -295,7 +295,7 @@ class Source(Record):
     published_precision = models.CharField(
         max_length=5, choices=Precision.choices, default=Precision.DAY
     )
-    url = models.URLField(max_length=500, blank=True, verbose_name="URL")
+    url = models.URLField(max_length=500, blank=True, verbose_name="URL", validators=[validate_text])
     language = models.CharField(max_length=50, blank=True, validators=[validate_single_line])
     relayed_via = models.ForeignKey(
         "self",
@@ -305,7 +305,7 @@ class Source(Record):
         related_name="relays",
         help_text="The source through which we know this one.",
     )
-    reliability_note = models.TextField(blank=True)
+    reliability_note = models.TextField(blank=True, validators=[validate_text])
     paragraph_count = models.PositiveIntegerField(
         null=True,
         blank=True,
@@ -354,7 +354,7 @@ class Event(Claim):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     slug = models.SlugField(max_length=100)
     title = models.CharField(max_length=300, validators=[validate_single_line])
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, validators=[validate_text])
     status = claim_status_field()
     starts_on = models.DateField()
     starts_precision = models.CharField(
@@ -440,10 +440,11 @@ class EventParticipant(Record):
 class Fact(Claim):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="facts")
     slug = models.SlugField(max_length=100)
-    statement = models.TextField()
+    statement = models.TextField(validators=[validate_text])
     status = claim_status_field()
     assessment = models.TextField(
-        blank=True, help_text="The editor's assessment: why this status, what is still open."
+        blank=True, help_text="The editor's assessment: why this status, what is still open.",
+        validators=[validate_text],
     )
     actors = models.ManyToManyField(Actor, through="FactActor", related_name="facts")
     events = models.ManyToManyField(Event, through="FactEvent", related_name="facts")
@@ -530,9 +531,10 @@ class Citation(Record):
         validators=[validate_single_line],
     )
     quote = models.TextField(
-        blank=True, help_text=f"Optional short verbatim quote, at most {MAX_QUOTE_WORDS} words."
+        blank=True, help_text=f"Optional short verbatim quote, at most {MAX_QUOTE_WORDS} words.",
+        validators=[validate_text],
     )
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, validators=[validate_text])
 
     PARENT_FIELDS = ("fact", "event", "relationship")
 

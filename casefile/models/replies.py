@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from ..text import quote_word_count
+from ..text import quote_word_count, validate_text
 from .records import MAX_QUOTE_WORDS, Actor, Case, Event, Fact
 
 
@@ -54,7 +54,7 @@ class ReplyRequest(models.Model):
         Event, blank=True, related_name="reply_requests", help_text="The events put to them."
     )
     questions = models.TextField(
-        blank=True, help_text="What was put to them, as sent. Staff only."
+        blank=True, help_text="What was put to them, as sent. Staff only.", validators=[validate_text]
     )
     asked_on = models.DateField(help_text="When they were first asked; readers see this date.")
     asked_by = models.ForeignKey(
@@ -63,19 +63,24 @@ class ReplyRequest(models.Model):
     )
     channel = models.CharField(max_length=20, choices=Channel.choices)
     contact = models.CharField(
-        max_length=300, blank=True, help_text="The address, number or lawyer used. Staff only."
+        max_length=300, blank=True, help_text="The address, number or lawyer used. Staff only.",
+        validators=[validate_text],
     )
     deadline = models.DateField(help_text="The day by which they were asked to answer.")
     outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.WAITING)
     replied_on = models.DateField(null=True, blank=True, help_text="When their answer arrived.")
     summary = models.TextField(
-        blank=True, help_text="For publication: their answer in a sentence or two, in our words."
+        blank=True, help_text="For publication: their answer in a sentence or two, in our words.",
+        validators=[validate_text],
     )
     quote = models.TextField(
         blank=True,
         help_text=f"For publication: a short verbatim quote of their answer, at most {MAX_QUOTE_WORDS} words.",
+        validators=[validate_text],
     )
-    full_response = models.TextField(blank=True, help_text="Their whole answer, as received. Staff only.")
+    full_response = models.TextField(
+        blank=True, help_text="Their whole answer, as received. Staff only.", validators=[validate_text]
+    )
     outcome_recorded_at = models.DateTimeField(
         null=True, blank=True, help_text="When the outcome was entered: readers see it from then."
     )
@@ -136,7 +141,7 @@ class ReplyAttempt(models.Model):
     attempted_on = models.DateField()
     channel = models.CharField(max_length=20, choices=Channel.choices)
     made_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    note = models.TextField(blank=True, help_text="What happened. Staff only.")
+    note = models.TextField(blank=True, help_text="What happened. Staff only.", validators=[validate_text])
 
     class Meta:
         ordering = ["attempted_on", "id"]
@@ -154,7 +159,7 @@ class ReplyOverride(models.Model):
     event = models.ForeignKey(
         Event, on_delete=models.CASCADE, null=True, blank=True, related_name="reply_overrides"
     )
-    reason = models.TextField()
+    reason = models.TextField(validators=[validate_text])
     granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     granted_at = models.DateTimeField(default=timezone.now)
 
@@ -192,7 +197,7 @@ class LegalReview(models.Model):
     history_id = models.BigIntegerField(help_text="The record's version reviewed.")
     versions = models.TextField(help_text="Every version of the change reviewed, as the review showed them.")
     verdict = models.CharField(max_length=10, choices=Verdict.choices)
-    comment = models.TextField(blank=True)
+    comment = models.TextField(blank=True, validators=[validate_text])
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     reviewed_at = models.DateTimeField(default=timezone.now)
 

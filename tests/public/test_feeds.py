@@ -85,3 +85,19 @@ def test_every_page_of_a_case_advertises_its_feed_and_the_feed_of_every_case(cli
                 in html), url
         assert '<link rel="alternate" type="application/atom+xml" href="/feed.atom"' in html, url
     assert '<link rel="alternate" type="application/atom+xml" href="/feed.atom"' in page(client, "/")
+
+
+def test_the_feeds_carry_text_saved_with_control_characters_before_they_were_refused(
+    client, case_file, reporter, editor
+):
+    fact = Fact.objects.get(slug="contract-value")
+    # Written as older data holds it: straight to the database, never checked.
+    fact.statement = "The contract was worth\x0b7 million.\x01"
+    workflow.save_record(fact, reporter, "pasted from a word processor")
+    approve_edit(editor, fact, "Per the audit file.", "The audit\x0b gave a higher value.")
+
+    for url in ("/feed.atom", case_url(case_file, "case_feed")):
+        feed, content = read_feed(client, url)
+        assert "\x0b" not in content and "\x01" not in content, url
+        assert "The contract was worth 7 million." in feed.entries[0].title, url
+        assert "The audit gave a higher value." in feed.entries[0].summary, url

@@ -299,7 +299,9 @@ def annotate_queue(items):
 def notify_passed_deadlines(today=None):
     """Email the reporter of each reply request past its deadline with no outcome, once per request.
 
-    Returns (sent, failed); a notice that could not be sent is tried again on the next run.
+    Returns (sent, failed): sent counts the notices handed to the task worker,
+    which sends them; a notice that could not be handed over (or, with tasks
+    run here, sent) is tried again on the next run.
     """
     from .notify import tell_of_passed_deadline
 

@@ -11,6 +11,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from casefile.middleware import add_static_file_headers
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -230,6 +232,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# WhiteNoise answers static files before the middleware that sets the
+# security headers; it adds them itself.
+WHITENOISE_ADD_HEADERS_FUNCTION = add_static_file_headers
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db.models import Q
 from django.urls import reverse
-from django_tasks import task
+from django_tasks import TaskResultStatus, task
 
 from ..publishing.tasks import ATTEMPTS, later
 from ..text import DIRECTION_CONTROLS
@@ -56,7 +56,9 @@ def _send(subject, body, recipients):
         logger.exception("Could not queue the email %r to %s. The notice, to send by hand: %r",
                          subject, ", ".join(recipients), body)
         return False
-    return result.return_value if result.is_finished else True
+    if not result.is_finished:
+        return True
+    return result.status == TaskResultStatus.SUCCESSFUL and result.return_value
 
 
 # After the pages: a notice may wait on a slow mail server, a reader should not.
@@ -76,8 +78,11 @@ def send_notice(subject, body, recipients, attempt=1):
         # smtplib's errors are OSErrors too: refused, reset, timed out, or an SMTP error reply.
         if attempt < ATTEMPTS and send_notice.get_backend().supports_defer:
             logger.warning("Could not email %r (attempt %d of %d): %s", subject, attempt, ATTEMPTS, error)
-            later(send_notice, attempt).enqueue(subject, body, recipients, attempt=attempt + 1)
-            return False
+            try:
+                later(send_notice, attempt).enqueue(subject, body, recipients, attempt=attempt + 1)
+                return False
+            except Exception:
+                logger.exception("Could not queue the email %r again.", subject)
         logger.error(
             "Could not email %r to %s after %d attempts: %s. The notice, to send by hand: %r",
             subject, ", ".join(recipients), attempt, error, body,

@@ -61,15 +61,34 @@ class ClientAddressMiddleware:
         return any(address in network for network in self.trusted_proxies)
 
 
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=()"
+
+
+def security_headers():
+    """The security headers of every response that Django's SecurityMiddleware does not set."""
+    return {
+        "Content-Security-Policy": getattr(settings, "CONTENT_SECURITY_POLICY", CONTENT_SECURITY_POLICY),
+        "Permissions-Policy": PERMISSIONS_POLICY,
+    }
+
+
 class SecurityHeadersMiddleware:
     """Content-Security-Policy and Permissions-Policy on every response."""
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.policy = getattr(settings, "CONTENT_SECURITY_POLICY", CONTENT_SECURITY_POLICY)
+        self.headers = security_headers()
 
     def __call__(self, request):
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", self.policy)
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        for name, value in self.headers.items():
+            response.headers.setdefault(name, value)
         return response
+
+
+def add_static_file_headers(headers, path, url):
+    """WhiteNoise's WHITENOISE_ADD_HEADERS_FUNCTION: static files are answered before the middleware that
+    sets these headers, and before XFrameOptionsMiddleware, so they get them here."""
+    for name, value in security_headers().items():
+        headers.setdefault(name, value)
+    headers.setdefault("X-Frame-Options", getattr(settings, "X_FRAME_OPTIONS", "DENY").upper())

@@ -11,6 +11,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from casefile.middleware import add_static_file_headers
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -175,10 +177,12 @@ PUBLIC_PAGE_CACHE_SECONDS = int(os.environ.get("PUBLIC_PAGE_CACHE_SECONDS", "600
 PUBLIC_PAGE_RENDER_WAIT_SECONDS = float(os.environ.get("PUBLIC_PAGE_RENDER_WAIT_SECONDS", "10"))
 
 # Publishing's work after an approval commits (keeping pages, purging the
-# edge) runs as tasks of Django's tasks framework (the django-tasks backport).
-# "database": queued in PostgreSQL (or SQLite) and run by `manage.py
+# edge) and the notices emailed to the newsroom run as tasks of Django's tasks
+# framework (the django-tasks backport), on the queues "default", "edge" and
+# "mail". "database": queued in PostgreSQL (or SQLite) and run by `manage.py
 # db_worker`, the production setting; "immediate": run in the request right
-# after the commit, with no worker to start, the development default.
+# after the commit, with no worker to start, the development default (a
+# notice is then tried once, and the save waits for the mail server).
 TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "immediate" if DEBUG else "database")
 if TASKS_BACKEND not in {"immediate", "database"}:
     raise ImproperlyConfigured("TASKS_BACKEND is 'database' (run `manage.py db_worker`) or 'immediate'.")
@@ -186,7 +190,7 @@ TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend" if TASKS_BACKEND == "database"
         else "django_tasks.backends.immediate.ImmediateBackend",
-        "QUEUES": ["default", "edge"],
+        "QUEUES": ["default", "edge", "mail"],
     }
 }
 # Whether approved pages are rendered and kept after the commit (off only in
@@ -233,6 +237,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# WhiteNoise answers static files before the middleware that sets the
+# security headers; it adds them itself.
+WHITENOISE_ADD_HEADERS_FUNCTION = add_static_file_headers
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -304,7 +311,7 @@ EMAIL_BACKEND = os.environ.get(
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-# A mail server that hangs must not hold up a save (notices are tried three times).
+# How long the task worker waits for the mail server on each try of a notice.
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "casefile@localhost")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

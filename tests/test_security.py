@@ -170,17 +170,26 @@ def test_every_form_page_carries_a_csrf_token(client, case_file, reporter):
     assert b'name="csrfmiddlewaretoken"' in client.get(reverse("admin:login")).content
 
 
-@pytest.mark.parametrize("page", ["case page", "case json", "admin login", "missing page"])
-def test_every_page_carries_the_security_headers(client, case_file, page):
+@pytest.mark.parametrize("page", [
+    "case page", "case json", "case feed", "admin login", "missing page", "style sheet", "vendored script",
+])
+def test_every_page_carries_the_security_headers(client, case_file, page, settings):
+    # Static files as WhiteNoise serves them, here from the apps' folders.
+    settings.WHITENOISE_USE_FINDERS = True
     url = {
         "case page": reverse("casefile:case_detail", args=[case_file.slug]),
         "case json": reverse("casefile:case_json", args=[case_file.slug]),
+        "case feed": reverse("casefile:case_feed", args=[case_file.slug]),
         "admin login": reverse("admin:login"),
         "missing page": "/cases/no-such-case/",
+        "style sheet": "/static/casefile/casefile.css",
+        "vendored script": "/static/casefile/vendor/cytoscape/cytoscape.min.js",
     }[page]
 
     response = client.get(url)
 
+    if page in ("style sheet", "vendored script"):
+        assert response.status_code == 200 and "max-age" in response["Cache-Control"]
     assert "default-src 'self'" in response["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
     assert response["X-Content-Type-Options"] == "nosniff"

@@ -215,13 +215,16 @@ class RecordAdmin(SimpleHistoryAdmin):
         allowed = super().has_delete_permission(request, obj)
         return allowed and (obj is None or self.deletion_refusal(request, obj) is None)
 
+    delete_confirmation_template = "admin/casefile/record_delete_confirmation.html"
+
     def delete_view(self, request, object_id, extra_context=None):
         obj = self.get_object(request, unquote(object_id))
         if obj is not None and super().has_delete_permission(request, obj):
             refusal = self.deletion_refusal(request, obj)
             if refusal:
                 raise PermissionDenied(refusal)
-        return super().delete_view(request, object_id, extra_context)
+        published_now = obj is not None and workflow.approved_version(type(obj), obj.pk) is not None
+        return super().delete_view(request, object_id, {**(extra_context or {}), "published": published_now})
 
     @admin.action(permissions=["delete"], description="Delete selected %(verbose_name_plural)s")
     def delete_selected(self, request, queryset):
@@ -237,7 +240,8 @@ class RecordAdmin(SimpleHistoryAdmin):
     actions = ["delete_selected"]
 
     def delete_model(self, request, obj):
-        workflow.delete_record(obj, request.user, "Deleted in the admin")
+        workflow.delete_record(obj, request.user, "Deleted in the admin",
+                               for_legal_reasons=request.POST.get("for_legal_reasons") == "on")
 
     def delete_queryset(self, request, queryset):
         workflow.delete_records(list(queryset), request.user, "Deleted in the admin")

@@ -2,10 +2,12 @@
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
 from ..models import LegalReview, ReplyAttempt, ReplyOverride, ReplyRequest
+from ..models.replies import refuse_asking_before
 from ..workflow import replies
 from .readonly import ReadOnlyAdmin
 
@@ -36,6 +38,11 @@ class ReplyRequestForm(forms.ModelForm):
                 self.add_error(None, "These belong to another case: " + "; ".join(elsewhere) + ".")
         if actor is not None and not facts and not events:
             self.add_error("facts", "Name the facts or events put to them.")
+        if cleaned.get("asked_on"):
+            try:
+                refuse_asking_before(cleaned["asked_on"], [*facts, *events])
+            except ValidationError as refusal:
+                self.add_error(None, refusal)
         return cleaned
 
 
@@ -44,15 +51,16 @@ class ReplyRequestAdmin(admin.ModelAdmin):
     """A reply request is entered by the reporter who asked; readers see only the line it makes."""
 
     form = ReplyRequestForm
-    list_display = ["actor", "asked_on", "channel", "deadline", "outcome", "asked_by", "case"]
+    list_display = ["actor", "asked_on", "channel", "deadline", "outcome", "asked_by", "entered_by", "case"]
     list_filter = ["outcome", "channel", "case"]
-    list_select_related = ["actor", "asked_by", "case"]
+    list_select_related = ["actor", "asked_by", "entered_by", "case"]
+    readonly_fields = ["entered_by"]
     search_fields = ["actor__name", "questions", "summary"]
     autocomplete_fields = ["case", "actor", "facts", "events"]
     inlines = [AttemptInline]
     fieldsets = [
         ("What was put to them", {"fields": ["case", "actor", "facts", "events", "questions"]}),
-        ("How", {"fields": ["asked_on", "asked_by", "channel", "contact", "deadline"]}),
+        ("How", {"fields": ["asked_on", "asked_by", "channel", "contact", "deadline", "entered_by"]}),
         ("Outcome", {
             "fields": ["outcome", "replied_on", "summary", "quote", "full_response"],
             "description": "Readers see one line: when they were asked and, once entered, their answer "

@@ -32,6 +32,11 @@ class ReviewForm(forms.Form):
         help_text="Only when an allegation below has no answered reply request: the reason is recorded "
         "with your name and shown in the queue and the history.",
     )
+    for_legal_reasons = forms.BooleanField(
+        required=False, label="Removed for legal reasons",
+        help_text="Readers are told that a record was removed for legal reasons, never its text: not in the "
+        "corrections log, not in the feeds, not in the earlier entries that named it.",
+    )
     # The versions a lawyer was shown, so that a clearance names exactly those.
     seen = forms.CharField(required=False, widget=forms.HiddenInput)
 
@@ -134,11 +139,13 @@ class DecisionAdmin(ReadOnlyAdmin):
                     self.message_user(request, "Rejected. The reporter has been told why.")
                 elif form.cleaned_data["reply_override"].strip():
                     replies.approve_without_reply(request.user, versions, comment,
-                                                  form.cleaned_data["reply_override"], form.cleaned_data["public_note"])
+                                                  form.cleaned_data["reply_override"], form.cleaned_data["public_note"],
+                                                  form.cleaned_data["for_legal_reasons"])
                     self.message_user(request, "Approved, with your reason for publishing without an answer "
                                       "recorded. Readers now see this version.")
                 else:
-                    workflow.approve(request.user, versions, comment, form.cleaned_data["public_note"])
+                    workflow.approve(request.user, versions, comment, form.cleaned_data["public_note"],
+                                     form.cleaned_data["for_legal_reasons"])
                     self.message_user(request, "Approved. Readers now see this version.")
                 return HttpResponseRedirect(reverse("admin:casefile_review_queue"))
             except (workflow.WorkflowError, ValidationError) as refusal:
@@ -160,6 +167,7 @@ class DecisionAdmin(ReadOnlyAdmin):
             "legal": legal.legal_state(model, pk, own_changes),
             "legal_seen": workflow.fingerprint((c.key, c.latest.history_id) for c in own_changes),
             "right_of_reply": replies.status_of(replies.allegations_in(bundle)),
+            "removes": any(change.is_removal for change in bundle),
             "can_approve": workflow.is_editor(request.user),
             "can_clear": legal.is_lawyer(request.user),
             **preview.links(model, pk, record, key),

@@ -107,7 +107,7 @@ class Capture(models.Model):
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="+", help_text="The editor who confirmed or declined it.")
     reviewed_at = models.DateTimeField(null=True, blank=True)
-    review_note = models.TextField(blank=True, help_text="Why the editor declined it.")
+    review_note = models.TextField(blank=True, help_text="Why the editor declined it.", validators=[validate_text])
 
     objects = CaptureQuerySet.as_manager()
 

@@ -28,6 +28,11 @@ class Decision(models.Model):
     removes = models.BooleanField(
         default=False, help_text="The approved version takes the record off the public pages."
     )
+    for_legal_reasons = models.BooleanField(
+        default=False,
+        help_text="A removal made for legal reasons: readers are told that a record was removed and why, "
+        "in general terms, never its text.",
+    )
     changed_fields = models.JSONField(default=list, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
@@ -58,6 +63,11 @@ class Decision(models.Model):
                 condition=~Q(action="rejected") | ~Q(comment=""),
                 name="rejection_has_comment",
                 violation_error_message="A rejection needs a comment for the reporter.",
+            ),
+            models.CheckConstraint(
+                condition=Q(for_legal_reasons=False) | Q(removes=True),
+                name="only_a_removal_is_for_legal_reasons",
+                violation_error_message="Only a removal is made for legal reasons.",
             ),
         ]
 

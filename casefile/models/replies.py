@@ -9,9 +9,10 @@ for staff only.
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Min, Q
 from django.utils import timezone
 
+from ..history import history_model
 from ..text import quote_word_count, validate_text
 from .records import MAX_QUOTE_WORDS, Actor, Case, Event, Fact
 
@@ -61,6 +62,10 @@ class ReplyRequest(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
         help_text="Who asked them.",
     )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True,
+        help_text="Who entered the request here: whoever was logged in, recorded on saving it.",
+    )
     channel = models.CharField(max_length=20, choices=Channel.choices)
     contact = models.CharField(
         max_length=300, blank=True, help_text="The address, number or lawyer used. Staff only.",
@@ -109,11 +114,51 @@ class ReplyRequest(models.Model):
 
     @property
     def is_settled(self):
-        """Whether the allegations it covers may be published: an outcome, or a passed deadline."""
-        return self.outcome != self.Outcome.WAITING or self.deadline < timezone.localdate()
+        """Whether it is over: an outcome entered, or a passed deadline."""
+        return self.outcome_as_of() != self.Outcome.WAITING
+
+    def outcome_as_of(self, at=None):
+        """The outcome at the moment `at` (None for now): silence once the deadline has passed."""
+        outcome = self.outcome
+        if at is not None and (self.outcome_recorded_at is None or self.outcome_recorded_at >= at):
+            outcome = self.Outcome.WAITING
+        if outcome == self.Outcome.WAITING:
+            today = timezone.localdate() if at is None else timezone.localdate(at)
+            if self.deadline < today:
+                return self.Outcome.NO_RESPONSE
+        return outcome
+
+    @classmethod
+    def standing(cls, requests, at=None):
+        """Of the requests that put one allegation to one person, the one that speaks for it (at `at`).
+
+        An open request (no outcome, deadline to come) asked on or after every
+        answer stands: a request dated earlier cannot settle what a later one
+        still waits on. Otherwise their answer stands, a reply before a
+        refusal, the latest first; then an open request, since silence past
+        one deadline does not end the time another gives them; then silence.
+        """
+        requests = list(requests)
+        if not requests:
+            return None
+        outcomes = {id(request): request.outcome_as_of(at) for request in requests}
+
+        def having(*kinds):
+            return [request for request in requests if outcomes[id(request)] in kinds]
+
+        latest_open = max(having(cls.Outcome.WAITING), key=lambda r: (r.asked_on, r.deadline, r.pk or 0),
+                          default=None)
+        answers = having(cls.Outcome.REPLIED, cls.Outcome.DECLINED)
+        if latest_open is not None and all(answer.asked_on <= latest_open.asked_on for answer in answers):
+            return latest_open
+        if answers:
+            return min(answers, key=lambda r: (outcomes[id(r)] != cls.Outcome.REPLIED, -r.asked_on.toordinal()))
+        return max(having(cls.Outcome.NO_RESPONSE), key=lambda r: (r.asked_on, r.pk or 0))
 
     def clean(self):
         errors = {}
+        if self.asked_on and self.asked_on > timezone.localdate():
+            errors["asked_on"] = "They cannot have been asked on a day still to come."
         if self.asked_on and self.deadline and self.deadline < self.asked_on:
             errors["deadline"] = "The deadline cannot come before they were asked."
         if self.outcome == self.Outcome.REPLIED:
@@ -132,6 +177,34 @@ class ReplyRequest(models.Model):
             errors["actor"] = "This actor belongs to another case."
         if errors:
             raise ValidationError(errors)
+
+
+def refuse_asking_before(asked_on, records):
+    """Refuse a request asked on `asked_on` about these facts and events if one did not exist yet then
+    (the date of its first version)."""
+    too_early = [
+        f"the {record._meta.verbose_name} “{record}” was first written on {since:%-d %B %Y}"
+        for record, since in first_written(records) if since > asked_on
+    ]
+    if too_early:
+        raise ValidationError({"asked_on": (
+            f"They cannot have been asked on {asked_on:%-d %B %Y} about what was not written yet: "
+            + "; ".join(too_early) + ". Give the day you asked them."
+        )})
+
+
+def first_written(records):
+    """(record, the local date of its first version) of each of these facts and events that has one."""
+    by_model = {}
+    for record in records:
+        by_model.setdefault(type(record), {})[record.pk] = record
+    found = []
+    for model, records_by_pk in by_model.items():
+        for pk, first in history_model(model).objects.filter(id__in=records_by_pk).values("id").annotate(
+            first=Min("history_date")
+        ).values_list("id", "first"):
+            found.append((records_by_pk[pk], timezone.localdate(first)))
+    return sorted(found, key=lambda pair: (pair[1], str(pair[0])), reverse=True)
 
 
 class ReplyAttempt(models.Model):

@@ -124,12 +124,13 @@ def corrections(snapshot):
         Actor: snapshot.actors, Source: snapshot.sources, Event: snapshot.events,
         Fact: snapshot.facts, Relationship: relationships, OpenQuestion: snapshot.open_questions,
     }
+    withheld = _removed_for_legal_reasons(decisions)
     batches = defaultdict(list)
     for decision in decisions:
         batches[decision.batch].append(decision)
     entries = []
     for batch, approved_together in batches.items():
-        writer = _LogWriter(public_records, versions, earlier, published_before, approved_together)
+        writer = _LogWriter(public_records, versions, earlier, published_before, approved_together, withheld)
         lines = writer.lines()
         if not lines:
             continue
@@ -168,12 +169,25 @@ def _joined(names):
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
+def _a(kind):
+    return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}"
+
+
+def _removed_for_legal_reasons(decisions):
+    """(model, id) of the records whose last approval of `decisions` (newest first) removed them for legal
+    reasons: the log names them by their kind alone, in every entry."""
+    last = {}
+    for decision in decisions:
+        last.setdefault((decision.content_type_id, decision.object_id), decision)
+    return {(d.content_type.model_class(), d.object_id) for d in last.values() if d.for_legal_reasons}
+
+
 class _LogWriter:
     """The sentences of one approval: each record changed, with its children folded in."""
 
-    def __init__(self, public_records, versions, earlier, published_before, decisions):
+    def __init__(self, public_records, versions, earlier, published_before, decisions, withheld=frozenset()):
         self.public_records, self.versions, self.earlier = public_records, versions, earlier
-        self.published_before, self.decisions = published_before, decisions
+        self.published_before, self.decisions, self.withheld = published_before, decisions, withheld
 
     def what(self, decision):
         if decision.removes:
@@ -211,12 +225,13 @@ class _LogWriter:
             if what == "corrected":
                 lines.append(self.child_correction(decision, model, version, parent_model, parent_id))
             else:
-                grouped[(model, what, parent_model, parent_id)] += 1
-        for (model, what, parent_model, parent_id), count in grouped.items():
+                grouped[(model, what, decision.for_legal_reasons, parent_model, parent_id)] += 1
+        for (model, what, for_legal_reasons, parent_model, parent_id), count in grouped.items():
             one, several, _ = CHILD_WORDS[model]
             subject = f"{one} was" if count == 1 else f"{count} {several} were"
             verb = "removed from" if what == "removed" else "added to"
-            lines.append(self.named(f"{subject} {verb} the ", parent_model, parent_id))
+            lines.append(self.named(f"{subject} {verb} the ", parent_model, parent_id,
+                                    tail=" for legal reasons." if for_legal_reasons else "."))
         return lines
 
     def parent_of(self, model, version):
@@ -239,6 +254,8 @@ class _LogWriter:
         what = self.what(decision)
         kind = model._meta.verbose_name
         version = self.version(decision)
+        if (model, decision.object_id) in self.withheld:
+            return self.withheld_line(decision, model, what, version)
         public = self.public(model, decision.object_id)
         if public is not None:
             label = str(public)
@@ -257,6 +274,19 @@ class _LogWriter:
             lead=f"The {_joined(names)} of the {kind} ", label=label, url=url,
             tail=f" {verb} corrected.", fields=fields,
         )
+
+    def withheld_line(self, decision, model, what, version):
+        """A sentence about a record removed for legal reasons: its kind and what was done, never its text."""
+        record = _a(model._meta.verbose_name)
+        if decision.for_legal_reasons:
+            return CorrectionLine(lead=f"{record.capitalize()} was removed for legal reasons")
+        since = " (since removed for legal reasons)"
+        if what == "corrected":
+            names = [f.name for f in self.fields(model, decision, version)] or list(decision.changed_fields)
+            verb = "was" if len(names) == 1 else "were"
+            return CorrectionLine(lead=f"The {_joined(names)} of {record} {verb} corrected{since}")
+        verb = "published again" if what == "restored" else what
+        return CorrectionLine(lead=f"{record.capitalize()} was {verb}{since}")
 
     def child_correction(self, decision, model, version, parent_model, parent_id):
         fields = self.fields(model, decision, version)

@@ -11,18 +11,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Min
-from django.utils import timezone
 
 from ..models import Decision, Event, EventParticipant, Fact, FactActor, ReplyOverride, ReplyRequest
 from .history import Correction, CorrectionLine, FieldCorrection
 from .versions import moment
-
-# Which request speaks for an allegation asked about more than once: the most settled.
-OUTCOME_RANK = {
-    ReplyRequest.Outcome.REPLIED: 0, ReplyRequest.Outcome.DECLINED: 1,
-    ReplyRequest.Outcome.NO_RESPONSE: 2, ReplyRequest.Outcome.WAITING: 3,
-}
-
 
 @dataclass
 class ReplyLine:
@@ -74,18 +66,6 @@ class ReplyLine:
         return f"{asked} They have until {self.deadline:%-d %B %Y} to respond."
 
 
-def _outcome(request, at):
-    """The outcome readers see of a request, as of `at` (None for now)."""
-    outcome = request.outcome
-    if at is not None and (request.outcome_recorded_at is None or request.outcome_recorded_at >= at):
-        outcome = ReplyRequest.Outcome.WAITING
-    if outcome == ReplyRequest.Outcome.WAITING:
-        today = timezone.localdate() if at is None else timezone.localdate(at)
-        if request.deadline < today:
-            return ReplyRequest.Outcome.NO_RESPONSE
-    return outcome
-
-
 def _allegations(snapshot):
     """(record, actor) of each public allegation the snapshot holds, once each."""
     unique = {}
@@ -125,8 +105,8 @@ def attach_reply_lines(snapshot):
     for record, actor in sorted(allegations, key=lambda a: (a[0]._meta.model_name, str(a[0].slug), a[1].name)):
         key = (type(record), record.pk, actor.pk)
         if asked[key]:
-            request = min(asked[key], key=lambda r: (OUTCOME_RANK[_outcome(r, at)], -r.asked_on.toordinal()))
-            outcome = _outcome(request, at)
+            request = ReplyRequest.standing(asked[key], at)
+            outcome = request.outcome_as_of(at)
             replied = outcome == ReplyRequest.Outcome.REPLIED
             line = ReplyLine(
                 actor=actor, record=record, outcome=outcome if outcome != ReplyRequest.Outcome.WAITING

@@ -5,6 +5,8 @@ purging keys twice purges nothing more. A task that fails is tried again,
 later each time, up to ATTEMPTS times; the failure is logged each time.
 What it leaves undone stays correct for readers: a page not kept is
 rendered for each of them, and an edge entry not purged expires.
+The same worker sends the newsroom's notices (`workflow.notify.send_notice`,
+tried again on the same schedule).
 """
 
 import datetime
@@ -43,7 +45,12 @@ def _with_retries(this_task, work, argument, attempt):
             logger.exception("%s(%r) failed %d times; giving up", this_task.name, argument, attempt)
             raise
         logger.warning("%s(%r) failed (attempt %d); trying again", this_task.name, argument, attempt, exc_info=True)
-        later = this_task
-        if later.get_backend().supports_defer:
-            later = this_task.using(run_after=timezone.now() + datetime.timedelta(seconds=2 ** attempt))
-        later.enqueue(argument, attempt=attempt + 1)
+        later(this_task, attempt).enqueue(argument, attempt=attempt + 1)
+
+
+def later(this_task, attempt):
+    """`this_task`, to run again after its `attempt` failed: 2, 4, 8 seconds later where the backend can wait,
+    at once where it cannot."""
+    if this_task.get_backend().supports_defer:
+        return this_task.using(run_after=timezone.now() + datetime.timedelta(seconds=2 ** attempt))
+    return this_task

@@ -169,11 +169,14 @@ def _refuse_decided(logs, versions):
         )
 
 
-def approve(editor, versions, comment="", public_note=""):
+def approve(editor, versions, comment="", public_note="", for_legal_reasons=False):
     """Approve exactly the given versions, {(model, pk): history_id}, as one change.
 
     `comment` is for the newsroom (the authors are sent it); `public_note` is
     what readers are told of the change in the corrections log.
+    `for_legal_reasons` marks the removals among them as made for legal
+    reasons: the corrections log then says what kind of record was removed,
+    and why in general terms, never its text.
 
     Refused if any record changed since review, if a pending child of an
     approved record was not part of the review, if a record refers to one
@@ -201,6 +204,11 @@ def approve(editor, versions, comment="", public_note=""):
             for child in family
             if (child.model, child.pk) not in versions
         ]
+        if for_legal_reasons and not any(change.is_removal for change in changes.values()):
+            raise WorkflowError(
+                "Not approved: only a removal is made for legal reasons, and nothing here is removed. "
+                "Untick “Removed for legal reasons”, or propose the removal first."
+            )
         if unseen:
             raise StaleReview(
                 "Not approved: these changes belong to the same record but were not part of "
@@ -229,7 +237,7 @@ def approve(editor, versions, comment="", public_note=""):
         shown_in = _cases_showing(changes.values())
         decisions = record_decisions(
             list(changes.values()), Decision.Action.APPROVED, editor, timezone.now(), uuid.uuid4(), comment,
-            public_note=public_note.strip(),
+            public_note=public_note.strip(), for_legal_reasons=for_legal_reasons,
         )
         if decisions:
             publish(decisions, shown_in)
@@ -391,8 +399,9 @@ def may_delete(user, record):
     return is_editor(user) or not ever_approved(record)
 
 
-def delete_record(record, user, reason):
-    """Delete a working record. An approved one leaves the public pages with it, on the editor's word."""
+def delete_record(record, user, reason, for_legal_reasons=False):
+    """Delete a working record. An approved one leaves the public pages with it, on the editor's word
+    (`for_legal_reasons`: as in `approve()`)."""
     if not may_delete(user, record):
         raise PermissionDenied(
             "This record has been published. Propose its removal; an editor will decide."
@@ -406,7 +415,8 @@ def delete_record(record, user, reason):
             deletion = Change(model=model, pk=pk, latest=latest_version(model, pk), approved=approved)
             shown_in = _cases_showing([deletion])
             [decision] = record_decisions(
-                [deletion], Decision.Action.APPROVED, user, timezone.now(), uuid.uuid4(), reason
+                [deletion], Decision.Action.APPROVED, user, timezone.now(), uuid.uuid4(), reason,
+                for_legal_reasons=for_legal_reasons,
             )
             publish([decision], shown_in)
 

@@ -1,13 +1,13 @@
 """Emails: editors hear of changes waiting for review, reporters of decisions on theirs.
 
-A notice is sent after the change it tells of is committed, so a mail server
-that is down or refuses the message must not fail the request: each notice is
-tried a few times and, if it still cannot go, logged in full so that it can
-be sent by hand.
+A notice is written after the change it tells of is committed and handed to
+the task worker (`send_notice`, on the `mail` queue), which sends it after
+the response: a mail server that is down, refuses the message or never
+answers holds up no save. The worker tries each notice again later and, if
+it still cannot go, logs it in full so that it can be sent by hand.
 """
 
 import logging
-import time
 import unicodedata
 
 from django.conf import settings
@@ -15,15 +15,13 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db.models import Q
 from django.urls import reverse
+from django_tasks import TaskResultStatus, task
 
+from ..publishing.tasks import ATTEMPTS, later
 from ..text import DIRECTION_CONTROLS
 from .changes import EDITORS, TOP_LEVEL, key_for, parent_of, record_changes, top_level_of
 
 logger = logging.getLogger("casefile.notify")
-
-# Seconds to wait before the second and the third attempt: a mail server that is
-# restarting answers again within moments, and the person saving waits meanwhile.
-RETRY_PAUSES = (0.2, 1.0)
 
 
 def one_line(text):
@@ -50,27 +48,50 @@ def editors():
 
 
 def _send(subject, body, recipients):
-    """Send one notice; whether it went out."""
-    attempts = len(RETRY_PAUSES) + 1
-    for attempt in range(1, attempts + 1):
-        try:
-            send_mail(subject=subject, message=body, from_email=None, recipient_list=recipients)
-            return True
-        except OSError as error:
-            # smtplib's errors are OSErrors too: refused, reset, timed out, or an SMTP error reply.
-            if attempt < attempts:
-                logger.warning("Could not email %r (attempt %d of %d): %s", subject, attempt, attempts, error)
-                time.sleep(RETRY_PAUSES[attempt - 1])
-                continue
-            logger.error(
-                "Could not email %r to %s after %d attempts: %s. The notice, to send by hand: %r",
-                subject, ", ".join(recipients), attempts, error, body,
-            )
-        except Exception:
-            # Anything else will not change on a second try.
-            logger.exception("Could not email %r to %s. The notice, to send by hand: %r",
-                             subject, ", ".join(recipients), body)
+    """Hand one notice to the task worker. Whether it is on its way: False if it could not be queued, or,
+    with tasks run in the request (TASKS_BACKEND=immediate), if it could not be sent."""
+    try:
+        result = send_notice.enqueue(subject, body, list(recipients))
+    except Exception:
+        logger.exception("Could not queue the email %r to %s. The notice, to send by hand: %r",
+                         subject, ", ".join(recipients), body)
         return False
+    if not result.is_finished:
+        return True
+    return result.status == TaskResultStatus.SUCCESSFUL and result.return_value
+
+
+# After the pages: a notice may wait on a slow mail server, a reader should not.
+@task(queue_name="mail", priority=-10)
+def send_notice(subject, body, recipients, attempt=1):
+    """Email one notice, from the task worker; whether it went out.
+
+    A mail server that is down, refuses it or does not answer within
+    EMAIL_TIMEOUT gets it again later, ATTEMPTS tries in all; after the last,
+    the notice is logged in full. Run in the request, it is tried once: the
+    person saving would wait for each try.
+    """
+    try:
+        send_mail(subject=subject, message=body, from_email=None, recipient_list=recipients)
+        return True
+    except OSError as error:
+        # smtplib's errors are OSErrors too: refused, reset, timed out, or an SMTP error reply.
+        if attempt < ATTEMPTS and send_notice.get_backend().supports_defer:
+            logger.warning("Could not email %r (attempt %d of %d): %s", subject, attempt, ATTEMPTS, error)
+            try:
+                later(send_notice, attempt).enqueue(subject, body, recipients, attempt=attempt + 1)
+                return False
+            except Exception:
+                logger.exception("Could not queue the email %r again.", subject)
+        logger.error(
+            "Could not email %r to %s after %d attempts: %s. The notice, to send by hand: %r",
+            subject, ", ".join(recipients), attempt, error, body,
+        )
+    except Exception:
+        # Anything else will not change on a second try.
+        logger.exception("Could not email %r to %s. The notice, to send by hand: %r",
+                         subject, ", ".join(recipients), body)
+    return False
 
 
 def announce_changes(record, user):

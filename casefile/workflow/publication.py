@@ -68,8 +68,8 @@ class ReadersSee:
         self.everything |= other.everything
 
 
-def record_decisions(changes, action, editor, at, batch, comment, public_note=""):
-    """Write one decision per change in the log."""
+def record_decisions(changes, action, editor, at, batch, comment, public_note="", for_legal_reasons=False):
+    """Write one decision per change in the log; `for_legal_reasons` marks the removals among them."""
     approved = action == Decision.Action.APPROVED
     case_ids = case_ids_of(changes)
     name_changes(changes)
@@ -82,6 +82,7 @@ def record_decisions(changes, action, editor, at, batch, comment, public_note=""
             object_repr=change.label[:300],
             action=action,
             removes=approved and change.is_removal,
+            for_legal_reasons=for_legal_reasons and approved and change.is_removal,
             changed_fields=[str(name) for name in change.changed_field_names] if approved else [],
             decided_by=editor,
             decided_at=at,

@@ -68,16 +68,29 @@ def allegations_in(changes):
                   key=lambda a: (a.model._meta.model_name, a.pk, a.actor_id))
 
 
+def _requests_by_allegation(actor_ids):
+    """{(model, pk, actor id): the reply requests that put it to them}."""
+    requests = defaultdict(list)
+    for request in ReplyRequest.objects.filter(actor_id__in=actor_ids).select_related(
+        "asked_by", "entered_by"
+    ).prefetch_related("facts", "events"):
+        for fact in request.facts.all():
+            requests[(Fact, fact.pk, request.actor_id)].append(request)
+        for event in request.events.all():
+            requests[(Event, event.pk, request.actor_id)].append(request)
+    return requests
+
+
 def unanswered(allegations):
-    """Those of the allegations with neither a settled reply request nor an editor's override."""
+    """Those of the allegations whose standing reply request is still open, or that have none, and that no
+    editor overrode."""
     if not allegations:
         return []
     actor_ids = {a.actor_id for a in allegations}
-    settled = set()
-    for request in ReplyRequest.objects.filter(actor_id__in=actor_ids).prefetch_related("facts", "events"):
-        if request.is_settled:
-            settled.update((Fact, fact.pk, request.actor_id) for fact in request.facts.all())
-            settled.update((Event, event.pk, request.actor_id) for event in request.events.all())
+    settled = {
+        key for key, requests in _requests_by_allegation(actor_ids).items()
+        if ReplyRequest.standing(requests).is_settled
+    }
     for override in ReplyOverride.objects.filter(actor_id__in=actor_ids):
         parent = (Fact, override.fact_id) if override.fact_id else (Event, override.event_id)
         settled.add((*parent, override.actor_id))
@@ -110,7 +123,7 @@ def refuse_unanswered_allegations(changes):
         )
 
 
-def approve_without_reply(editor, versions, comment, reason, public_note=""):
+def approve_without_reply(editor, versions, comment, reason, public_note="", for_legal_reasons=False):
     """Approve `versions` as `approve()` does, overriding the right of reply of every allegation in them
     that has no settled reply request, with `reason`. All of it, or, if the approval is refused, none."""
     from . import approve
@@ -127,7 +140,7 @@ def approve_without_reply(editor, versions, comment, reason, public_note=""):
             if row is not None:
                 changes.append(Change(model=model, pk=pk, latest=row, approved=None))
         _grant_overrides(editor, unanswered(allegations_in(changes)), reason)
-        return approve(editor, versions, comment, public_note)
+        return approve(editor, versions, comment, public_note, for_legal_reasons)
 
 
 def _grant_overrides(editor, allegations, reason):
@@ -169,7 +182,12 @@ def override_case(editor, case, reason):
 
 
 def save_reply_request(reply_request, user, was_waiting=True):
-    """Save a reply request as staff entered it; an outcome entered now reaches readers now."""
+    """Save a reply request as staff entered it; an outcome entered now reaches readers now.
+
+    A new request records `user` as the person who entered it.
+    """
+    if reply_request.pk is None:
+        reply_request.entered_by = user
     reply_request.full_clean()
     with transaction.atomic():
         before = ReplyRequest.objects.filter(pk=reply_request.pk).values_list("case_id", "actor_id").first()
@@ -231,12 +249,7 @@ def status_of(allegations):
         return []
     open_ones = set(unanswered(allegations))
     actor_ids = {a.actor_id for a in allegations}
-    requests = defaultdict(list)
-    for request in ReplyRequest.objects.filter(actor_id__in=actor_ids).prefetch_related("facts", "events"):
-        for fact in request.facts.all():
-            requests[(Fact, fact.pk, request.actor_id)].append(request)
-        for event in request.events.all():
-            requests[(Event, event.pk, request.actor_id)].append(request)
+    requests = _requests_by_allegation(actor_ids)
     overrides = defaultdict(list)
     for override in ReplyOverride.objects.filter(actor_id__in=actor_ids).select_related("granted_by"):
         parent = (Fact, override.fact_id) if override.fact_id else (Event, override.event_id)
@@ -244,10 +257,15 @@ def status_of(allegations):
     found = []
     for allegation, described in zip(allegations, describe(allegations)):
         key = (allegation.model, allegation.pk, allegation.actor_id)
+        standing = ReplyRequest.standing(requests[key])
         said = [
-            f"asked on {request.asked_on:%d %b %Y} by {request.asked_by}, deadline {request.deadline:%d %b %Y}: "
+            f"asked on {request.asked_on:%d %b %Y} by {request.asked_by}"
+            + (f" (entered by {request.entered_by})"
+               if request.entered_by_id not in (None, request.asked_by_id) else "")
+            + f", deadline {request.deadline:%d %b %Y}: "
             + (request.get_outcome_display().lower() if request.outcome != ReplyRequest.Outcome.WAITING
                else ("deadline passed, no outcome entered" if request.is_settled else "waiting for an answer"))
+            + ("" if request is standing else " (another request stands)")
             for request in requests[key]
         ]
         said += [
@@ -281,7 +299,9 @@ def annotate_queue(items):
 def notify_passed_deadlines(today=None):
     """Email the reporter of each reply request past its deadline with no outcome, once per request.
 
-    Returns (sent, failed); a notice that could not be sent is tried again on the next run.
+    Returns (sent, failed): sent counts the notices handed to the task worker,
+    which sends them; a notice that could not be handed over (or, with tasks
+    run here, sent) is tried again on the next run.
     """
     from .notify import tell_of_passed_deadline
 

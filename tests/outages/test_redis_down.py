@@ -141,7 +141,7 @@ def test_an_approval_made_while_redis_is_down_still_queues_its_pages_to_be_kept(
 ):
     from django_tasks_db.models import DBTaskResult
 
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "edge"]}}
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "edge", "mail"]}}
     fact = Fact.objects.get(slug="contract-value")
     fact.statement = "The contract was worth 9 million."
     save(fact, reporter)

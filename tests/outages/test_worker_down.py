@@ -19,7 +19,7 @@ from tests.public.pages import case_url
 def no_worker(settings, keeps_pages):
     """Tasks queued in the database, with no worker running them until the test starts one."""
     settings.TASKS_BACKEND = "database"
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "edge"]}}
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "edge", "mail"]}}
 
 
 @pytest.mark.django_db(transaction=True)

@@ -16,7 +16,7 @@ from casefile.signals import published
 from tests.factories import committed, save
 from tests.public.pages import case_url, page
 
-DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "edge"]}}
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "edge", "mail"]}}
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from casefile import published, workflow
 from casefile.models import ReplyOverride, ReplyRequest
@@ -147,13 +148,14 @@ def test_a_reporter_records_a_reply_request_in_the_admin(alleged, reporter_clien
     from django.urls import reverse
 
     mayor, _ = mayor_and_fact()
+    today = timezone.localdate()
     response = reporter_client.post(reverse("admin:casefile_replyrequest_add"), {
         "case": alleged.case_id, "actor": mayor.pk, "facts": [alleged.pk], "questions": "Did you?",
-        "asked_on": "2024-01-02", "asked_by": reporter.pk, "channel": "letter", "contact": "",
-        "deadline": "2024-01-09", "outcome": "declined", "replied_on": "", "summary": "", "quote": "",
-        "full_response": "",
+        "asked_on": today.isoformat(), "asked_by": reporter.pk, "channel": "letter", "contact": "",
+        "deadline": (today + datetime.timedelta(days=7)).isoformat(), "outcome": "declined", "replied_on": "",
+        "summary": "", "quote": "", "full_response": "",
         "attempts-TOTAL_FORMS": "1", "attempts-INITIAL_FORMS": "0",
-        "attempts-0-attempted_on": "2024-01-05", "attempts-0-channel": "phone", "attempts-0-note": "No answer",
+        "attempts-0-attempted_on": today.isoformat(), "attempts-0-channel": "phone", "attempts-0-note": "No answer",
     })
     assert response.status_code == 302, response.content.decode()[:3000]
     request = ReplyRequest.objects.get()

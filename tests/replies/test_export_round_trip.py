@@ -17,7 +17,8 @@ def snapshot_of_replies():
     return {
         "requests": [
             (r.pk, r.actor.slug, sorted(r.facts.values_list("slug", flat=True)), r.asked_on, r.deadline, r.outcome,
-             r.quote, r.full_response, r.asked_by.username, r.outcome_recorded_at, r.questions, r.contact)
+             r.quote, r.full_response, r.asked_by.username, r.entered_by.username, r.outcome_recorded_at,
+             r.questions, r.contact)
             for r in ReplyRequest.objects.order_by("pk")
         ],
         "attempts": list(ReplyAttempt.objects.order_by("pk").values_list("request_id", "channel", "note",
@@ -30,11 +31,13 @@ def snapshot_of_replies():
 
 
 def test_reply_requests_overrides_and_legal_reviews_survive_an_export_and_import(
-        case_file, reporter, editor, lawyer, tmp_path):
+        case_file, reporter, other_reporter, editor, lawyer, tmp_path):
     mayor, fact = mayor_and_fact()
     allege(fact, mayor, reporter)
     request = ask(fact, mayor, reporter, outcome=ReplyRequest.Outcome.REPLIED, replied_on=datetime.date(2024, 2, 1),
                   summary="She denies it.", quote="No.", full_response="The whole letter.")
+    request.entered_by = other_reporter
+    request.save(update_fields=["entered_by"])
     ReplyAttempt.objects.create(request=request, attempted_on=datetime.date(2024, 1, 20), channel="phone",
                                 made_by=reporter, note="Left a message")
     from casefile import workflow

@@ -40,8 +40,8 @@ def test_the_reporters_and_the_lawyers_steps_before_the_editor_publishes_an_alle
     rita.pick("id_facts", "The mayor steered")
     rita.fill("#id_questions", "Did you steer the contract to a friend?")
     rita.choose("#id_channel", "Letter")
-    rita.fill("#id_asked_on", (timezone.localdate() - datetime.timedelta(days=8)).isoformat())
-    rita.fill("#id_deadline", (timezone.localdate() - datetime.timedelta(days=1)).isoformat())
+    rita.fill("#id_asked_on", timezone.localdate().isoformat())
+    rita.fill("#id_deadline", (timezone.localdate() + datetime.timedelta(days=7)).isoformat())
     rita.choose("#id_outcome", "Declined to comment")
     rita.save()
     assert ReplyRequest.objects.get().outcome == "declined"

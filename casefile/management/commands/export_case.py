@@ -102,7 +102,7 @@ def record_ids(case):
 
 # The people each row of the right of reply names.
 PEOPLE_OF_REPLIES = {
-    ReplyRequest: ("asked_by_id",), ReplyAttempt: ("made_by_id",), ReplyOverride: ("granted_by_id",),
+    ReplyRequest: ("asked_by_id", "entered_by_id"), ReplyAttempt: ("made_by_id",), ReplyOverride: ("granted_by_id",),
     LegalReview: ("reviewed_by_id",),
 }
 

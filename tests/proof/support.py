@@ -49,14 +49,18 @@ def pdf_document(paragraphs):
     stream = "\n".join(
         f"BT /F1 11 Tf 72 {740 - 60 * n} Td ({escaped(text)}) Tj ET" for n, text in enumerate(paragraphs)
     ).encode("latin-1")
-    objects = [
+    return pdf_file([
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 4 0 R >> >> "
         b"/Contents 5 0 R >>",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
         b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-    ]
+    ])
+
+
+def pdf_file(objects):
+    """A PDF file of `objects`, numbered from 1, with its cross-reference table."""
     out, offsets = bytearray(b"%PDF-1.4\n"), []
     for number, body in enumerate(objects, start=1):
         offsets.append(len(out))

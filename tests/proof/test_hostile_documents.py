@@ -20,7 +20,7 @@ from casefile.models import Capture
 from casefile.workflow import WorkflowError
 from casefile.workflow import captures as capturing
 
-from .support import DAILY, Page, daily, html_document, serving, upload
+from .support import DAILY, Page, daily, html_document, pdf_file, serving, upload
 
 pytestmark = pytest.mark.usefixtures("captures_folder")
 
@@ -55,15 +55,7 @@ def pdf_of_pages(contents, compressed=False):
         )
         flate = b" /Filter /FlateDecode" if compressed else b""
         objects.append(b"<< /Length %d%s >>\nstream\n" % (len(content), flate) + content + b"\nendstream")
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    return pdf_file(objects)
 
 
 @functools.cache

@@ -12,15 +12,6 @@ from casefile.workflow import replies
 from .support import allege, ask, mayor_and_fact, versions_of_change
 
 
-@pytest.fixture
-def alleged(case_file, reporter):
-    mayor, fact = mayor_and_fact()
-    fact.statement = "The mayor took a bribe for the contract."
-    fact.save()
-    allege(fact, mayor, reporter)
-    return fact
-
-
 def test_an_allegation_without_a_reply_request_is_refused_and_nothing_is_saved(alleged, editor):
     with pytest.raises(replies.UnansweredAllegation, match="Ana Mayor"):
         workflow.approve(editor, versions_of_change(alleged))

@@ -10,22 +10,13 @@ from casefile import workflow
 from casefile.models import Fact, ReplyRequest
 from casefile.workflow import replies
 
-from .support import allege, mayor_and_fact, versions_of_change
+from .support import mayor_and_fact, versions_of_change
 
 TODAY = timezone.localdate()
 
 
 def days_ago(days):
     return TODAY - datetime.timedelta(days=days)
-
-
-@pytest.fixture
-def alleged(case_file, reporter):
-    mayor, fact = mayor_and_fact()
-    fact.statement = "The mayor took a bribe for the contract."
-    fact.save()
-    allege(fact, mayor, reporter)
-    return fact
 
 
 def first_written_days_ago(record, days):

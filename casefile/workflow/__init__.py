@@ -20,7 +20,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from ..history import history_model
-from ..models import Citation, Decision, Publication
+from ..models import Citation, Decision, Publication, Source
 from .anchoring import anchor_quotes
 from .changes import (
     BATCH,
@@ -55,7 +55,7 @@ from .changes import (
     versions_of,
 )
 from .notify import _tell_authors, announce_changes, announce_to_legal
-from .publication import changed_for_readers, publish, record_decisions, republish
+from .publication import changed_for_readers, lock_publications, publish, record_decisions, republish
 from .queue import fingerprint, load_companions, load_records, review_queue
 from .readiness import refuse_unready_for_publication
 from .rework import Discarded, discard_changes, family_of, resubmit
@@ -78,20 +78,6 @@ __all__ = [
     "load_companions", "waiting_by_case", "work_of",
 ]
 
-
-
-def _lock_publications(pks_by_model):
-    """Hold the Publication rows of these records until the transaction ends.
-
-    Every approval takes those of the records it decides on and of those it
-    rests on, so a source cannot leave the public pages while a citation of
-    it is being published, and two editors deciding on one record take turns.
-    """
-    for model, pks in pks_by_model.items():
-        for batch in batches(pks):
-            list(Publication.objects.select_for_update().filter(
-                content_type=content_type(model), object_id__in=batch
-            ).order_by("pk").values_list("pk"))
 
 
 def _by_model(pairs):
@@ -122,18 +108,21 @@ def _lock_and_check(versions, resting_on=None):
 
     Every approval takes its locks in two rounds, each in one order (kind of
     record, then id): first the rows of the records decided on, which also
-    holds off reporters saving them, then the publications. So two editors
-    approving overlapping records wait for each other instead of deadlocking.
+    holds off reporters saving them, and of the sources they rest on, which
+    holds off a new copy anchoring their quotes meanwhile; then the
+    publications. So two editors approving overlapping records wait for each
+    other instead of deadlocking.
     Returns each kind's `VersionLog`, read under the lock, to decide from.
     """
     by_model, resting_on = _by_model(versions), resting_on or {}
-    for model in sorted(by_model, key=TRACKED.index):
-        for batch in batches(by_model[model]):
-            list(model.objects.select_for_update().filter(pk__in=batch).order_by("pk").values_list("pk"))
+    rows = {**by_model, Source: sorted({*by_model.get(Source, ()), *resting_on.get(Source, ())})}
+    for model in sorted(rows, key=TRACKED.index):
+        for batch in batches(sorted(rows[model])):
+            list(model.objects.select_for_update(no_key=True).filter(pk__in=batch).order_by("pk").values_list("pk"))
     for model in sorted(set(by_model) | set(resting_on), key=TRACKED.index):
         # A record deleted from its parent's form has no working row left to
         # lock; its publication serialises two editors deciding on it.
-        _lock_publications({model: sorted(set(by_model.get(model, ())) | set(resting_on.get(model, ())))})
+        lock_publications({model: sorted(set(by_model.get(model, ())) | set(resting_on.get(model, ())))})
     stale, logs = [], {}
     for model, pks in by_model.items():
         logs[model] = log = VersionLog(model, pks)
@@ -435,7 +424,7 @@ def edit_token(record):
 def check_edit_token(record, token):
     """Refuse a save built on versions older than the current ones."""
     model = type(record)
-    list(model.objects.select_for_update().filter(pk=record.pk))
+    list(model.objects.select_for_update(no_key=True).filter(pk=record.pk))
     current = edit_token(record)
     if token != current:
         latest = versions_of(model, record.pk).select_related("history_user").first()

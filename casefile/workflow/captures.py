@@ -18,6 +18,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from .. import documents, fetching
 from ..models import Capture, SharedSource, Source, capture_storage
+from ..retries import retried
 from .anchoring import reanchor_source
 from .publication import changed_for_readers
 from .changes import WorkflowError, is_editor
@@ -120,7 +121,7 @@ def _keep(source, user, stream, extension, **fields):
     try:
         with transaction.atomic():
             # One copy of a source at a time, so each is compared with the one truly before it.
-            locked = Source.objects.select_for_update().get(pk=source.pk)
+            locked = Source.objects.select_for_update(no_key=True).get(pk=source.pk)
             previous = locked.captures.order_by("-captured_at", "-id").first()
             if previous is None:
                 comparison = Capture.Comparison.FIRST
@@ -189,9 +190,14 @@ def check_fixity(capture):
 def verify_capture(capture):
     """Check the stored file against its SHA-256 and record when; the mismatch found, or None."""
     mismatch = check_fixity(capture)
-    now = timezone.now()
+    _record_check(capture.pk, mismatch, timezone.now())
+    return mismatch
+
+
+@retried
+def _record_check(pk, mismatch, now):
     with transaction.atomic():
-        capture = Capture.objects.select_for_update().select_related("source").get(pk=capture.pk)
+        capture = Capture.objects.select_for_update(no_key=True).select_related("source").get(pk=pk)
         shown_before = (capture.last_check_passed, _day(capture.verified_at))
         capture.last_checked_at, capture.last_check_passed = now, mismatch is None
         capture.mismatch = mismatch or ""
@@ -201,7 +207,6 @@ def verify_capture(capture):
         # Readers are told the day of the last check and whether it passed.
         if (capture.last_check_passed, _day(capture.verified_at)) != shown_before:
             changed_for_readers({capture.source.case_id}, {(Source, capture.source_id)})
-    return mismatch
 
 
 def _day(moment):

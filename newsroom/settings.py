@@ -101,8 +101,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
-    # Last: a view whose transaction lost a deadlock runs again from the request as it came in.
-    "casefile.retries.LockConflictRetryMiddleware",
+    # Last: a view whose transaction lost a race to another (a deadlock, a slug taken meanwhile) runs again.
+    "casefile.retries.RetryMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"

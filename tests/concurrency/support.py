@@ -10,19 +10,20 @@ from casefile import pagecache, workflow
 POLL_SECONDS = 0.05
 
 
-def in_turn(first, second, holding="advance_generation", timeout=20):
+def in_turn(first, second, after=(pagecache, "advance_generation"), timeout=20):
     """Run `first` until it holds its cases' publishing lock; then `second` until it waits for a lock; then both.
 
     So `second` asks for what `first` holds, and `first` goes on to finish
     while `second` holds its own locks: with locks taken in one order, the
     first finishes and the second after it; without, they deadlock there and
-    PostgreSQL rolls one of them back. `holding`: the function of
-    `casefile.pagecache` that takes the lock (`share_generation_lock` for the
-    worker keeping a page). Returns what each returned or raised.
+    PostgreSQL rolls one of them back. `after`: the module and name of the
+    function after which `first` holds what `second` will ask for (by default
+    the one taking the publishing lock). Returns what each returned or raised.
     """
     outcomes = [None, None]
     holds_the_lock, second_done = threading.Event(), threading.Event()
-    take_the_lock = getattr(pagecache, holding)
+    module, name = after
+    take_the_lock = getattr(module, name)
     paused = []
 
     def take_it_then_let_the_second_in(*args, **kwargs):
@@ -46,7 +47,7 @@ def in_turn(first, second, holding="advance_generation", timeout=20):
                 second_done.set()
 
     threads = [threading.Thread(target=run, args=(n, work)) for n, work in enumerate((first, second))]
-    setattr(pagecache, holding, take_it_then_let_the_second_in)
+    setattr(module, name, take_it_then_let_the_second_in)
     try:
         threads[0].start()
         holds_the_lock.wait(timeout)
@@ -54,7 +55,7 @@ def in_turn(first, second, holding="advance_generation", timeout=20):
         for thread in threads:
             thread.join(timeout=timeout * 2)
     finally:
-        setattr(pagecache, holding, take_the_lock)
+        setattr(module, name, take_the_lock)
     return outcomes
 
 

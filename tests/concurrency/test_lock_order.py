@@ -16,7 +16,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from casefile import published, workflow
+from casefile import pagecache, published, workflow
 from casefile.models import Actor, Capture, Citation, Fact, ReplyRequest, Source
 from casefile.publishing.kept_pages import keep_case_pages
 from casefile.workflow import captures
@@ -143,7 +143,7 @@ def test_an_approval_while_the_pages_of_its_case_are_kept_waits_and_readers_get_
     kept, approved = in_turn(
         lambda: keep_case_pages(case.pk),
         lambda: workflow.approve(editor, versions_of(edited), "Checked"),
-        holding="share_generation_lock",
+        after=(pagecache, "share_generation_lock"),
     )
 
     assert not isinstance(kept, Exception), kept

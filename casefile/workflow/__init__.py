@@ -38,6 +38,7 @@ from .changes import (
     WorkflowError,
     VersionLog,
     approved_version,
+    approved_versions_of,
     batches,
     changes_of_records,
     child_ids,
@@ -381,23 +382,40 @@ def may_delete(user, record):
 
 
 def delete_record(record, user, reason):
-    """Delete a working record. An approved one leaves the public pages with it, on the editor's word."""
+    """Delete a working record and its children. Those readers saw leave the public pages with it,
+    on the editor's word: their deletion is decided as it is made, and waits for no review."""
     if not may_delete(user, record):
         raise PermissionDenied(
             "This record has been published. Propose its removal; an editor will decide."
         )
     model, pk = type(record), record.pk
     with transaction.atomic():
-        approved = approved_version(model, pk)
-        record._history_user, record._change_reason = user, reason
-        record.delete()
-        if approved is not None:
-            deletion = Change(model=model, pk=pk, latest=latest_version(model, pk), approved=approved)
-            shown_in = _cases_showing([deletion])
-            [decision] = record_decisions(
-                [deletion], Decision.Action.APPROVED, user, timezone.now(), uuid.uuid4(), reason
+        # The record's row, then its children's, in the order an approval takes them.
+        list(model.objects.select_for_update(no_key=True).filter(pk=pk).values_list("pk"))
+        children = [
+            child
+            for child_model, name in sorted(CHILDREN.get(model, ()), key=lambda pair: TRACKED.index(pair[0]))
+            for child in child_model.objects.select_for_update(no_key=True).filter(**{name: pk}).order_by("pk")
+        ]
+        # Named while they exist: a child may be named after its parent.
+        gone = {(type(doomed), doomed.pk): str(doomed) for doomed in (record, *children)}
+        # One at a time, before the record, so that each deletion says who made it and why.
+        for doomed in (*children, record):
+            doomed._history_user, doomed._change_reason = user, reason
+            doomed.delete()
+        deletions = [
+            Change(model=gone_model, pk=gone_pk, latest=latest_version(gone_model, gone_pk), approved=version)
+            for gone_model, pks in _by_model(gone).items()
+            for gone_pk, version in approved_versions_of(gone_model, pks).items()
+        ]
+        for deletion in deletions:
+            deletion.label = gone[(deletion.model, deletion.pk)]
+        if deletions:
+            shown_in = _cases_showing(deletions)
+            decisions = record_decisions(
+                deletions, Decision.Action.APPROVED, user, timezone.now(), uuid.uuid4(), reason
             )
-            publish([decision], shown_in)
+            publish(decisions, shown_in)
 
 
 def delete_records(records, user, reason):

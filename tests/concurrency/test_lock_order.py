@@ -148,4 +148,5 @@ def test_an_approval_while_the_pages_of_its_case_are_kept_waits_and_readers_get_
 
     assert not isinstance(kept, Exception), kept
     assert not isinstance(approved, Exception), approved
-    assert "The contract was worth 6 million." in Client().get(case_url(case, "fact_detail", "contract-value")).content.decode()
+    page = Client().get(case_url(case, "fact_detail", "contract-value"))
+    assert "The contract was worth 6 million." in page.content.decode()

@@ -103,6 +103,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last: a view whose transaction lost a race to another (a deadlock, a slug taken meanwhile) runs again.
+    "casefile.retries.RetryMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"

@@ -20,7 +20,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from ..history import history_model
-from ..models import Citation, Decision, Publication
+from ..models import Citation, Decision, Publication, Source
 from .anchoring import anchor_quotes
 from .changes import (
     BATCH,
@@ -38,6 +38,7 @@ from .changes import (
     WorkflowError,
     VersionLog,
     approved_version,
+    approved_versions_of,
     batches,
     changes_of_records,
     child_ids,
@@ -55,7 +56,7 @@ from .changes import (
     versions_of,
 )
 from .notify import _tell_authors, announce_changes, announce_to_legal
-from .publication import changed_for_readers, publish, record_decisions, republish
+from .publication import changed_for_readers, lock_publications, publish, record_decisions, republish
 from .queue import fingerprint, load_companions, load_records, review_queue
 from .readiness import refuse_unready_for_publication
 from .rework import Discarded, discard_changes, family_of, resubmit
@@ -78,20 +79,6 @@ __all__ = [
     "load_companions", "waiting_by_case", "work_of",
 ]
 
-
-
-def _lock_publications(pks_by_model):
-    """Hold the Publication rows of these records until the transaction ends.
-
-    Every approval takes those of the records it decides on and of those it
-    rests on, so a source cannot leave the public pages while a citation of
-    it is being published, and two editors deciding on one record take turns.
-    """
-    for model, pks in pks_by_model.items():
-        for batch in batches(pks):
-            list(Publication.objects.select_for_update().filter(
-                content_type=content_type(model), object_id__in=batch
-            ).order_by("pk").values_list("pk"))
 
 
 def _by_model(pairs):
@@ -122,18 +109,21 @@ def _lock_and_check(versions, resting_on=None):
 
     Every approval takes its locks in two rounds, each in one order (kind of
     record, then id): first the rows of the records decided on, which also
-    holds off reporters saving them, then the publications. So two editors
-    approving overlapping records wait for each other instead of deadlocking.
+    holds off reporters saving them, and of the sources they rest on, which
+    holds off a new copy anchoring their quotes meanwhile; then the
+    publications. So two editors approving overlapping records wait for each
+    other instead of deadlocking.
     Returns each kind's `VersionLog`, read under the lock, to decide from.
     """
     by_model, resting_on = _by_model(versions), resting_on or {}
-    for model in sorted(by_model, key=TRACKED.index):
-        for batch in batches(by_model[model]):
-            list(model.objects.select_for_update().filter(pk__in=batch).order_by("pk").values_list("pk"))
+    rows = {**by_model, Source: sorted({*by_model.get(Source, ()), *resting_on.get(Source, ())})}
+    for model in sorted(rows, key=TRACKED.index):
+        for batch in batches(sorted(rows[model])):
+            list(model.objects.select_for_update(no_key=True).filter(pk__in=batch).order_by("pk").values_list("pk"))
     for model in sorted(set(by_model) | set(resting_on), key=TRACKED.index):
         # A record deleted from its parent's form has no working row left to
         # lock; its publication serialises two editors deciding on it.
-        _lock_publications({model: sorted(set(by_model.get(model, ())) | set(resting_on.get(model, ())))})
+        lock_publications({model: sorted(set(by_model.get(model, ())) | set(resting_on.get(model, ())))})
     stale, logs = [], {}
     for model, pks in by_model.items():
         logs[model] = log = VersionLog(model, pks)
@@ -400,7 +390,8 @@ def may_delete(user, record):
 
 
 def delete_record(record, user, reason, for_legal_reasons=False):
-    """Delete a working record. An approved one leaves the public pages with it, on the editor's word
+    """Delete a working record and its children. Those readers saw leave the public pages with it,
+    on the editor's word: their deletion is decided as it is made, and waits for no review
     (`for_legal_reasons`: as in `approve()`)."""
     if not may_delete(user, record):
         raise PermissionDenied(
@@ -408,17 +399,33 @@ def delete_record(record, user, reason, for_legal_reasons=False):
         )
     model, pk = type(record), record.pk
     with transaction.atomic():
-        approved = approved_version(model, pk)
-        record._history_user, record._change_reason = user, reason
-        record.delete()
-        if approved is not None:
-            deletion = Change(model=model, pk=pk, latest=latest_version(model, pk), approved=approved)
-            shown_in = _cases_showing([deletion])
-            [decision] = record_decisions(
-                [deletion], Decision.Action.APPROVED, user, timezone.now(), uuid.uuid4(), reason,
+        # The record's row, then its children's, in the order an approval takes them.
+        list(model.objects.select_for_update(no_key=True).filter(pk=pk).values_list("pk"))
+        children = [
+            child
+            for child_model, name in sorted(CHILDREN.get(model, ()), key=lambda pair: TRACKED.index(pair[0]))
+            for child in child_model.objects.select_for_update(no_key=True).filter(**{name: pk}).order_by("pk")
+        ]
+        # Named while they exist: a child may be named after its parent.
+        gone = {(type(doomed), doomed.pk): str(doomed) for doomed in (record, *children)}
+        # One at a time, before the record, so that each deletion says who made it and why.
+        for doomed in (*children, record):
+            doomed._history_user, doomed._change_reason = user, reason
+            doomed.delete()
+        deletions = [
+            Change(model=gone_model, pk=gone_pk, latest=latest_version(gone_model, gone_pk), approved=version)
+            for gone_model, pks in _by_model(gone).items()
+            for gone_pk, version in approved_versions_of(gone_model, pks).items()
+        ]
+        for deletion in deletions:
+            deletion.label = gone[(deletion.model, deletion.pk)]
+        if deletions:
+            shown_in = _cases_showing(deletions)
+            decisions = record_decisions(
+                deletions, Decision.Action.APPROVED, user, timezone.now(), uuid.uuid4(), reason,
                 for_legal_reasons=for_legal_reasons,
             )
-            publish([decision], shown_in)
+            publish(decisions, shown_in)
 
 
 def delete_records(records, user, reason):
@@ -445,7 +452,7 @@ def edit_token(record):
 def check_edit_token(record, token):
     """Refuse a save built on versions older than the current ones."""
     model = type(record)
-    list(model.objects.select_for_update().filter(pk=record.pk))
+    list(model.objects.select_for_update(no_key=True).filter(pk=record.pk))
     current = edit_token(record)
     if token != current:
         latest = versions_of(model, record.pk).select_related("history_user").first()

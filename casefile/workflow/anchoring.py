@@ -57,7 +57,7 @@ def current_anchors(citation_ids, lock=False):
     for batch in batches(citation_ids):
         rows = QuoteAnchor.objects.filter(citation_id__in=batch, is_current=True).select_related("capture")
         if lock:
-            rows = rows.select_for_update(of=("self",))
+            rows = rows.select_for_update(no_key=True, of=("self",)).order_by("pk")
         anchors.update({anchor.citation_id: anchor for anchor in rows})
     return anchors
 
@@ -232,7 +232,7 @@ def keep_on_earlier_copy(anchor, editor, note):
     if not note.strip():
         raise ValidationError("Say why the citation may rest on the earlier copy.")
     with transaction.atomic():
-        anchor = QuoteAnchor.objects.select_for_update().select_related("capture").get(pk=anchor.pk)
+        anchor = QuoteAnchor.objects.select_for_update(no_key=True).select_related("capture").get(pk=anchor.pk)
         if not anchor.is_current or anchor.state != State.ORPHANED:
             raise WorkflowError("This citation is no longer orphaned: someone resolved it meanwhile.")
         earlier = anchor.last_found_in

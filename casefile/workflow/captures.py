@@ -24,6 +24,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from .. import documents, fetching
 from ..models import Capture, SharedSource, Source, capture_storage
+from ..retries import retried
 from .anchoring import reanchor_source
 from .publication import changed_for_readers
 from .changes import WorkflowError, is_editor
@@ -137,7 +138,7 @@ def _keep(source, user, stream, extension, **fields):
     try:
         with transaction.atomic():
             # One copy of a source at a time, so each is compared with the one truly before it.
-            locked = Source.objects.select_for_update().get(pk=source.pk)
+            locked = Source.objects.select_for_update(no_key=True).get(pk=source.pk)
             previous = locked.captures.newest_first().first()
             if previous is None:
                 comparison = Capture.Comparison.FIRST
@@ -185,7 +186,7 @@ def confirm_capture(capture, editor):
     if not is_editor(editor):
         raise PermissionDenied("Only editors confirm copies of sources.")
     with transaction.atomic():
-        source = Source.objects.select_for_update().get(pk=capture.source_id)
+        source = Source.objects.select_for_update(no_key=True).get(pk=capture.source_id)
         capture = _waiting_copy(capture)
         if capture.is_altered:
             raise CaptureRefused(
@@ -207,7 +208,7 @@ def decline_capture(capture, editor, note):
     if not note.strip():
         raise ValidationError("Say why this copy is declined.")
     with transaction.atomic():
-        Source.objects.select_for_update().get(pk=capture.source_id)
+        Source.objects.select_for_update(no_key=True).get(pk=capture.source_id)
         capture = _waiting_copy(capture)
         capture.review, capture.reviewed_by, capture.reviewed_at = Capture.Review.DECLINED, editor, timezone.now()
         capture.review_note = note.strip()
@@ -216,7 +217,7 @@ def decline_capture(capture, editor, note):
 
 
 def _waiting_copy(capture):
-    capture = Capture.objects.select_for_update().get(pk=capture.pk)
+    capture = Capture.objects.select_for_update(no_key=True).get(pk=capture.pk)
     if not capture.is_waiting:
         who = capture.reviewed_by or "an editor"
         raise CaptureRefused(
@@ -274,9 +275,14 @@ def check_fixity(capture):
 def verify_capture(capture):
     """Check the stored file against its SHA-256 and record when; the mismatch found, or None."""
     mismatch = check_fixity(capture)
-    now = timezone.now()
+    _record_check(capture.pk, mismatch, timezone.now())
+    return mismatch
+
+
+@retried
+def _record_check(pk, mismatch, now):
     with transaction.atomic():
-        capture = Capture.objects.select_for_update().select_related("source").get(pk=capture.pk)
+        capture = Capture.objects.select_for_update(no_key=True).select_related("source").get(pk=pk)
         shown_before = (capture.last_check_passed, _day(capture.verified_at))
         capture.last_checked_at, capture.last_check_passed = now, mismatch is None
         capture.mismatch = mismatch or ""
@@ -287,7 +293,6 @@ def verify_capture(capture):
         if capture.review == Capture.Review.CONFIRMED and \
                 (capture.last_check_passed, _day(capture.verified_at)) != shown_before:
             changed_for_readers({capture.source.case_id}, {(Source, capture.source_id)})
-    return mismatch
 
 
 def _day(moment):

@@ -175,7 +175,7 @@ def decide_legal(lawyer, model, pk, seen, verdict, comment=""):
     if verdict == LegalReview.Verdict.REFUSED and not comment.strip():
         raise ValidationError("A refusal needs a comment saying what is wrong.")
     with transaction.atomic():
-        list(model.objects.select_for_update().filter(pk=pk).values_list("pk"))
+        list(model.objects.select_for_update(no_key=True).filter(pk=pk).values_list("pk"))
         changes = record_changes(model, pk)
         if not changes:
             raise WorkflowError("Nothing of this record waits for review.")

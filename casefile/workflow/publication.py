@@ -17,6 +17,22 @@ Both do two things in the transaction and one after it:
   (`ReadersSee`). Keeping pages again, purging the edge and retiring the
   listings are its subscribers' work (`casefile.publishing`): nothing here
   renders a page or calls a reader.
+
+Every transaction that changes what readers see takes its locks in one
+order, so that two of them wait for each other instead of deadlocking:
+1. the rows of the records it changes (kind of record, then id; an approval
+   in `workflow._lock_and_check`, a copy its source's row);
+2. the Publication rows of those records and of those they rest on
+   (`lock_publications`);
+3. the publishing lock of each case (`_lock_cases`), which the task worker
+   keeping a page holds shared;
+4. the kept pages it marks stale.
+PostgreSQL checks a foreign key when the transaction commits, after all of
+these, by locking the row it points to (FOR KEY SHARE): so rows are locked
+FOR NO KEY UPDATE, which lets those checks through, and a kept page is
+marked stale once per transaction, since writing a row twice checks its key
+again. A transaction chosen as a deadlock's victim all the same is tried
+again as a whole (`casefile.retries`).
 """
 
 import functools
@@ -33,8 +49,9 @@ from django.db.models import Min, Q
 from .. import pagecache, search
 from ..history import history_model
 from ..models import Actor, Case, Decision, Event, Fact, KeptPage, Publication, PublicationRead, Relationship, Source
+from ..retries import retried
 from ..signals import published
-from .changes import BATCH, batches, case_ids_of, content_type, is_public_version, name_changes
+from .changes import BATCH, TRACKED, batches, case_ids_of, content_type, is_public_version, name_changes
 
 logger = logging.getLogger(__name__)
 
@@ -102,10 +119,12 @@ def publish(approvals, shown_in=()):
     record and batch of 500, however many records.
     """
     approvals = list(approvals)
-    cases, slugs = _lock_cases(set(shown_in) | {approval.case_id for approval in approvals})
     by_model = defaultdict(list)
     for approval in approvals:
         by_model[ContentType.objects.get_for_id(approval.content_type_id).model_class()].append(approval)
+    # Held already by an approval; a deletion or a rebuild takes them here, before the cases' locks.
+    lock_publications({model: {a.object_id for a in model_approvals} for model, model_approvals in by_model.items()})
+    cases, slugs = _lock_cases(set(shown_in) | {approval.case_id for approval in approvals})
     for model, model_approvals in by_model.items():
         content_type_ = ContentType.objects.get_for_model(model)
         latest = {approval.object_id: approval for approval in model_approvals}
@@ -201,6 +220,22 @@ def changed_for_readers(case_ids, records=None):
     _mark_stale_and_announce(*_lock_cases(case_ids), records)
 
 
+def lock_publications(pks_by_model):
+    """Hold the Publication rows of these records ({model: ids}) until the transaction ends.
+
+    Every approval takes those of the records it decides on and of those it
+    rests on, so a source cannot leave the public pages while a citation of
+    it is being published, and two editors deciding on one record take turns.
+    Taken in one order (kind of record, then id), before any case's
+    publishing lock.
+    """
+    for model in sorted(pks_by_model, key=TRACKED.index):
+        for batch in batches(sorted(pks_by_model[model])):
+            list(Publication.objects.select_for_update(no_key=True).filter(
+                content_type=content_type(model), object_id__in=batch
+            ).order_by("pk").values_list("pk"))
+
+
 def _lock_cases(case_ids):
     """Take the publishing lock of each case: the row of its page-cache generation, moved on.
 
@@ -227,7 +262,8 @@ def _mark_stale_and_announce(case_ids, slugs, records):
         shown, read = _shown_and_pointed_to(records)
         change.records = {(ContentType.objects.get_for_id(ct).model, pk) for ct, pk in shown | read}
         stale = _pages_showing(case_ids, shown, read, sources=any(model is Source for model, _ in records))
-    KeptPage.objects.filter(stale).update(rendered_with="")
+    # Those stale already are left alone: a row written twice in a transaction has its key checked again.
+    KeptPage.objects.filter(stale).exclude(rendered_with="").update(rendered_with="")
     _announce(change)
 
 
@@ -366,28 +402,31 @@ def keep_stale_pages(case_id, case_slug, release, render):
     pks = sorted(
         stale.values_list("pk", "publication__content_type_id"), key=lambda row: (row[1] == case_type, row[0])
     )
-    kept = 0
-    for pk, _ in pks:
-        with transaction.atomic():
-            pagecache.share_generation_lock(case_slug)
-            kept_page = KeptPage.objects.select_for_update(skip_locked=True, of=("self",)).filter(pk=pk).exclude(
-                rendered_with=release
-            ).select_related("publication__content_type").first()
-            if kept_page is None:
-                continue
-            page = render(kept_page.publication)
-            if page is None:
-                continue
-            kept_page.page, kept_page.rendered_with, kept_page.surrogate_keys = page.page, release, " ".join(page.keys)
-            if page.document is not None:
-                kept_page.document = page.document
-            # Drawn, not counted: a database rolled back or restored would count the same numbers again.
-            kept_page.stamp = secrets.randbits(63)
-            kept_page.save(update_fields=["page", "document", "rendered_with", "surrogate_keys", "stamp"])
-            PublicationRead.objects.filter(page=kept_page).delete()
-            PublicationRead.objects.bulk_create(
-                PublicationRead(page=kept_page, content_type_id=content_type_id, object_id=object_id)
-                for content_type_id, ids in page.reads.items() for object_id in ids
-            )
-            kept += 1
-    return kept
+    return sum(_keep_page(pk, case_slug, release, render) for pk, _ in pks)
+
+
+@retried
+def _keep_page(pk, case_slug, release, render):
+    """Keep one page, in a transaction of its own; whether it was kept."""
+    with transaction.atomic():
+        pagecache.share_generation_lock(case_slug)
+        kept_page = KeptPage.objects.select_for_update(skip_locked=True, of=("self",)).filter(pk=pk).exclude(
+            rendered_with=release
+        ).select_related("publication__content_type").first()
+        if kept_page is None:
+            return False
+        page = render(kept_page.publication)
+        if page is None:
+            return False
+        kept_page.page, kept_page.rendered_with, kept_page.surrogate_keys = page.page, release, " ".join(page.keys)
+        if page.document is not None:
+            kept_page.document = page.document
+        # Drawn, not counted: a database rolled back or restored would count the same numbers again.
+        kept_page.stamp = secrets.randbits(63)
+        kept_page.save(update_fields=["page", "document", "rendered_with", "surrogate_keys", "stamp"])
+        PublicationRead.objects.filter(page=kept_page).delete()
+        PublicationRead.objects.bulk_create(
+            PublicationRead(page=kept_page, content_type_id=content_type_id, object_id=object_id)
+            for content_type_id, ids in page.reads.items() for object_id in ids
+        )
+        return True

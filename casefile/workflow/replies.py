@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from ..history import history_model
 from ..models import Actor, Event, EventParticipant, Fact, FactActor, ReplyOverride, ReplyRequest
+from ..retries import retried
 from .publication import changed_for_readers
 from .changes import WorkflowError, batches, is_editor
 
@@ -278,6 +279,12 @@ def status_of(allegations):
     return found
 
 
+@retried
+def _pages_may_be_kept(cases):
+    with transaction.atomic():
+        changed_for_readers(cases)
+
+
 def annotate_queue(items):
     """Give each queue item the `right_of_reply` of the allegations its changes would publish."""
     from .changes import Change
@@ -310,11 +317,10 @@ def notify_passed_deadlines(today=None):
     # Their pages said how long was left, so were rendered for each reader; now they can be kept.
     cases = set(overdue.values_list("case_id", flat=True))
     if cases:
-        with transaction.atomic():
-            changed_for_readers(cases)
+        _pages_may_be_kept(cases)
     for request in overdue.select_related("actor", "asked_by"):
         with transaction.atomic():
-            claimed = ReplyRequest.objects.select_for_update(skip_locked=True).filter(
+            claimed = ReplyRequest.objects.select_for_update(skip_locked=True, no_key=True).filter(
                 pk=request.pk, deadline_notice_sent_at__isnull=True
             ).first()
             if claimed is None:

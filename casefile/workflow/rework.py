@@ -178,7 +178,7 @@ def discard_changes(record, user, seen=None, confirmed=False):
     from . import reset_to_approved
 
     with transaction.atomic():
-        type(record).objects.select_for_update().filter(pk=record.pk).first()
+        type(record).objects.select_for_update(no_key=True).filter(pk=record.pk).first()
         discarded = Discarded(record)
         refusal = discarded.refusal_for(user)
         if refusal is not None:

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from casefile import workflow
-from casefile.models import Actor, Citation, Decision, Fact, Source
+from casefile.models import Actor, Citation, Decision, Event, Fact, FactActor, FactEvent, Publication, Source
 from tests.admin.pages import (
     approve_on_review_page,
     change_url,
@@ -97,3 +97,27 @@ def test_deleting_an_approved_citation_inline_proposes_its_removal_instead(
     assert approve_on_review_page(editor_client, fact).status_code == 302
     assert public().fact("contract-value").public_citations == []
     assert Citation.objects.filter(pk=citation.pk).exists()
+
+
+def test_deleting_a_published_fact_takes_its_citations_and_links_off_the_queue_and_the_publications(
+    case_file, reporter, editor, editor_client
+):
+    fact = Fact.objects.get(slug="contract-value")
+    save(FactEvent(fact=fact, event=Event.objects.get(slug="contract-signed")), reporter)
+    approve_all(editor, case_file)
+    fact.statement = "The contract was worth 6 million."
+    save(fact, reporter)
+    children = [(Citation, pk) for pk in fact.citations.values_list("pk", flat=True)] + [
+        (FactActor, pk) for pk in fact.actor_links.values_list("pk", flat=True)] + [
+        (FactEvent, pk) for pk in fact.event_links.values_list("pk", flat=True)]
+    assert len(children) == 3
+
+    assert editor_client.post(reverse("admin:casefile_fact_delete", args=[fact.pk]), {"post": "yes"}).status_code == 302
+
+    assert workflow.review_queue(case=case_file) == []
+    for model, pk in [(Fact, fact.pk), *children]:
+        assert not Publication.objects.filter(content_type=workflow.content_type(model), object_id=pk).exists()
+        gone = model.history.filter(id=pk).first()
+        assert (gone.history_type, gone.history_user, gone.history_change_reason) == (
+            "-", editor, "Deleted in the admin")
+        assert Decision.objects.get(history_id=gone.history_id, content_type=workflow.content_type(model)).removes

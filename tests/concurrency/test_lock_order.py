@@ -15,6 +15,7 @@ from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from casefile import pagecache, published, workflow
 from casefile.models import Actor, Capture, Citation, Fact, ReplyRequest, Source
@@ -69,8 +70,10 @@ def test_a_reply_request_saved_with_another_fact_while_an_editor_approves_that_f
                    reporter)
     workflow.approve(editor, versions_of(signing), "")
     mayor = Actor.objects.get(case=case, slug="ana-mayor")
-    request = ReplyRequest.objects.create(case=case, actor=mayor, asked_on=datetime.date(2024, 1, 2),
-                                          asked_by=reporter, channel="email", deadline=datetime.date(2024, 1, 9))
+    # Asked today: a request may not be dated before the facts it puts to the mayor were written.
+    asked_on, deadline = timezone.localdate(), timezone.localdate() + datetime.timedelta(days=7)
+    request = ReplyRequest.objects.create(case=case, actor=mayor, asked_on=asked_on,
+                                          asked_by=reporter, channel="email", deadline=deadline)
     request.facts.add(contract)
     edited = statement_edited(reporter, signing, "The mayor signed in May.")
     client = logged_in(reporter)
@@ -78,8 +81,8 @@ def test_a_reply_request_saved_with_another_fact_while_an_editor_approves_that_f
     saved, approved = in_turn(
         lambda: client.post(reverse("admin:casefile_replyrequest_change", args=[request.pk]), {
             "case": case.pk, "actor": mayor.pk, "facts": [contract.pk, signing.pk], "questions": "Did you sign?",
-            "asked_on": "2024-01-02", "asked_by": reporter.pk, "channel": "email", "contact": "",
-            "deadline": "2024-01-09", "outcome": "waiting", "replied_on": "", "summary": "", "quote": "",
+            "asked_on": asked_on.isoformat(), "asked_by": reporter.pk, "channel": "email", "contact": "",
+            "deadline": deadline.isoformat(), "outcome": "waiting", "replied_on": "", "summary": "", "quote": "",
             "full_response": "", "attempts-TOTAL_FORMS": "0", "attempts-INITIAL_FORMS": "0",
         }),
         lambda: workflow.approve(editor, versions_of(edited), "Checked"),

@@ -64,7 +64,10 @@ def _restore_sqlite_copy(copy, test_name):
     def restore(sender, connection, **kwargs):
         if connection.alias == DEFAULT_DB_ALIAS and connection.settings_dict["NAME"] == test_name:
             connection_created.disconnect(restore)
-            source = sqlite3.connect(copy)
+            try:
+                source = _read_only(copy)
+            except sqlite3.OperationalError:
+                return  # Gone since (another run's newer migrations): `migrate` does the work.
             try:
                 source.backup(connection.connection)
             finally:
@@ -74,7 +77,13 @@ def _restore_sqlite_copy(copy, test_name):
     return lambda: connection_created.disconnect(restore)
 
 
+def _read_only(copy):
+    """The copy, opened without ever creating it: an empty file left in its place would pass for it."""
+    return sqlite3.connect(f"file:{copy}?mode=ro", uri=True)
+
+
 def _keep_sqlite_copy(copy):
+    """Copy the test database just migrated into the file `copy`, removing the copies of older migrations."""
     connection.ensure_connection()
     partial = copy.with_suffix(f".{os.getpid()}.partial")
     target = sqlite3.connect(partial)
@@ -83,6 +92,10 @@ def _keep_sqlite_copy(copy):
     finally:
         target.close()
     os.replace(partial, copy)
+    for old in COPIES.glob("*.sqlite3"):
+        if old != copy:
+            # A run still starting from it finds it gone and migrates instead.
+            old.unlink(missing_ok=True)
 
 
 def _template_exists(cursor, name):
@@ -176,7 +189,7 @@ def back_to_migrated_copy():
         if not copy.exists():
             return False
         connection.ensure_connection()
-        source = sqlite3.connect(copy)
+        source = _read_only(copy)
         try:
             source.backup(connection.connection)
         finally:

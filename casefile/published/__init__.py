@@ -15,6 +15,7 @@ with narrow queries; `case_overview()` reads what the case page shows (the
 first part of each section, its counts and the key actors) and `public_list()`
 one page of a list; `fact_versions()` and `corrections()` read the log.
 
+- `fields`: which fields of each model readers may ever see;
 - `versions`: which version of each record readers see, now and as of a day;
 - `pages`: the whole case, and the page of one record with what it links to;
 - `lists`: the case page and the paged lists;

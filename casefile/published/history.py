@@ -24,6 +24,7 @@ from ..models import (
     Relationship,
     Source,
 )
+from .fields import shown_fields
 from .versions import moment
 
 
@@ -160,8 +161,6 @@ CHILD_WORDS = {
     FactActor: ("An actor", "actors", "an actor's link"),
     FactEvent: ("An event", "events", "an event's link"),
 }
-# Fields readers never see on a page.
-UNSHOWN_FIELDS = {"id", "case", "removal_proposed"}
 FIELD_WORDS = {"slug": "web address"}
 
 
@@ -232,7 +231,8 @@ class _LogWriter:
             verb = "removed from" if what == "removed" else "added to"
             lines.append(self.named(f"{subject} {verb} the ", parent_model, parent_id,
                                     tail=" for legal reasons." if for_legal_reasons else "."))
-        return lines
+        # A change of nothing readers read is no correction of theirs.
+        return [line for line in lines if line is not None]
 
     def parent_of(self, model, version):
         for name, parent_model in CHILD_PARENTS[model]:
@@ -268,7 +268,9 @@ class _LogWriter:
             verb = "was published again" if what == "restored" else f"was {what}"
             return CorrectionLine(lead=f"The {kind} ", label=label, url=url, tail=f" {verb}.")
         fields = self.fields(model, decision, version)
-        names = [f.name for f in fields] or list(decision.changed_fields)
+        names = [f.name for f in fields] or _shown_names(model, decision)
+        if not names:
+            return None
         verb = "was" if len(names) == 1 else "were"
         return CorrectionLine(
             lead=f"The {_joined(names)} of the {kind} ", label=label, url=url,
@@ -282,7 +284,9 @@ class _LogWriter:
             return CorrectionLine(lead=f"{record.capitalize()} was removed for legal reasons")
         since = " (since removed for legal reasons)"
         if what == "corrected":
-            names = [f.name for f in self.fields(model, decision, version)] or list(decision.changed_fields)
+            names = [f.name for f in self.fields(model, decision, version)] or _shown_names(model, decision)
+            if not names:
+                return None
             verb = "was" if len(names) == 1 else "were"
             return CorrectionLine(lead=f"The {_joined(names)} of {record} {verb} corrected{since}")
         verb = "published again" if what == "restored" else what
@@ -290,7 +294,9 @@ class _LogWriter:
 
     def child_correction(self, decision, model, version, parent_model, parent_id):
         fields = self.fields(model, decision, version)
-        names = [f.name for f in fields] or list(decision.changed_fields)
+        names = [f.name for f in fields] or _shown_names(model, decision)
+        if not names:
+            return None
         verb = "was" if len(names) == 1 else "were"
         line = self.named(
             f"The {_joined(names)} of {CHILD_WORDS[model][2]} on the ", parent_model, parent_id,
@@ -306,9 +312,10 @@ class _LogWriter:
             return []
         precision_of = dates.precision_fields(model)
         found = []
-        for model_field in model._meta.concrete_fields:
+        for model_field in shown_fields(model):
             name = model_field.name
-            if name in UNSHOWN_FIELDS or name in precision_of.values():
+            # The case a record belongs to is where readers find it, not a line of it.
+            if name == "case" or name in precision_of.values():
                 continue
             if name in precision_of:
                 shown = [dates.display(getattr(row, name), getattr(row, precision_of[name]), "unknown")
@@ -329,6 +336,12 @@ class _LogWriter:
             if shown[0] != shown[1]:
                 found.append(FieldCorrection(_field_name(model_field), *shown))
         return found
+
+
+def _shown_names(model, decision):
+    """The fields a decision recorded as changed that readers read, when no earlier version says more."""
+    shown = {str(f.verbose_name) for f in shown_fields(model)} | {_field_name(f) for f in shown_fields(model)}
+    return [name for name in decision.changed_fields if name in shown]
 
 
 def _field_name(model_field):

@@ -410,36 +410,99 @@ class Selector:
     end: int
 
 
+# Characters a reader takes for one another, as Hypothesis compares a quote with
+# a page: a quote typed with straight quotation marks, a hyphen for a dash or
+# three full stops for an ellipsis still stands in a copy that prints them the
+# typographer's way, and invisible characters (zero-width spaces and joiners,
+# the byte order mark, soft hyphens) stand for nothing. Spaces of every width
+# are already one space in a normalised text.
+LOOK_ALIKE = {
+    **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u2035\u2039\u203a\u02bc\u0060\u00b4\uff07", "'"),
+    **dict.fromkeys("\u201c\u201d\u201e\u201f\u2033\u2036\u00ab\u00bb\u301d\u301e\uff02", '"'),
+    **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2043\u2212\ufe58\ufe63\uff0d", "-"),
+    "\u2026": "...",
+    **dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff\u00ad", ""),
+}
+
+
+def comparable(text):
+    """`text` as a quote and a copy are compared, with where each of its characters comes from in `text`.
+
+    Normalised, look-alike characters made one, letter case folded. The
+    second value gives, for each character of the first, the index in `text`
+    of the character it was made from, so that a match is read back in the
+    copy's own characters.
+    """
+    folded, origins = [], []
+    for index, char in enumerate(text):
+        for made in LOOK_ALIKE.get(char, char).casefold():
+            if made.isspace():
+                # A space left beside another where an invisible character stood between them.
+                if not folded or folded[-1] == " ":
+                    continue
+                made = " "
+            folded.append(made)
+            origins.append(index)
+    if folded and folded[-1] == " ":
+        folded.pop()
+        origins.pop()
+    return "".join(folded), origins
+
+
+def _place(text, quote):
+    """Where the quote stands in `text` as (start, end) in `text`'s own characters, or None.
+
+    A match starts and ends on whole characters of `text`: three full stops
+    of a quote never take half an ellipsis of the copy.
+    """
+    wanted = comparable(normalise(quote))[0]
+    if not wanted:
+        return None
+    folded, origins = comparable(text)
+    found = folded.find(wanted)
+    while found >= 0:
+        last = found + len(wanted) - 1
+        whole_start = found == 0 or origins[found - 1] != origins[found]
+        whole_end = last + 1 == len(folded) or origins[last + 1] != origins[last]
+        if whole_start and whole_end:
+            return origins[found], origins[last] + 1
+        found = folded.find(wanted, found + 1)
+    return None
+
+
 def find_quote(paragraphs, paragraph, quote):
     """Where `quote` stands in the given paragraph (¶ numbered from 1) of a copy, or None.
 
-    Only that paragraph is searched, for the very words: a quote no longer
-    there is not looked for elsewhere. A citation without a quote rests on
-    the whole paragraph, which must exist. The position counts characters of
-    the copy's text, paragraphs joined by a blank line.
+    Only that paragraph is searched, for the same words: they may differ from
+    the copy's only in typography (`comparable`), and the selector keeps the
+    copy's own characters. A quote no longer there is not looked for
+    elsewhere. A citation without a quote rests on the whole paragraph, which
+    must exist. The position counts characters of the copy's text, paragraphs
+    joined by a blank line.
     """
     if not 1 <= paragraph <= len(paragraphs):
         return None
     text = paragraphs[paragraph - 1]
-    wanted = normalise(quote or "") or text
-    found = text.find(wanted)
-    if found < 0:
-        return None
+    if comparable(normalise(quote or ""))[0]:
+        place = _place(text, quote)
+        if place is None:
+            return None
+    else:
+        place = (0, len(text))
     offset = sum(len(before) + 2 for before in paragraphs[:paragraph - 1])
-    start, end = offset + found, offset + found + len(wanted)
+    start, end = offset + place[0], offset + place[1]
     whole = "\n\n".join(paragraphs)
     return Selector(
-        paragraph=paragraph, exact=wanted, prefix=whole[max(0, start - CONTEXT):start],
+        paragraph=paragraph, exact=whole[start:end], prefix=whole[max(0, start - CONTEXT):start],
         suffix=whole[end:end + CONTEXT], start=start, end=end,
     )
 
 
 def paragraphs_holding(paragraphs, quote):
-    """The numbers of the paragraphs that hold the quote word for word: a hint for a person, never a move."""
-    wanted = normalise(quote or "")
-    if not wanted:
+    """The numbers of the paragraphs that hold the quote as `find_quote` finds it: a hint for a person, never a move."""
+    if not comparable(normalise(quote or ""))[0]:
         return []
-    return [number for number, text in enumerate(paragraphs, start=1) if wanted in text]
+    return [number for number, text in enumerate(paragraphs, start=1) if _place(text, quote) is not None]
 
 
 if __name__ == "__main__":

@@ -2,8 +2,9 @@
 
 When a source has a copy an editor confirmed, every citation of it is
 anchored when it is approved: its quote must stand in the cited paragraph of
-the newest confirmed copy, and where it stands is kept as a W3C
-TextQuoteSelector (`QuoteAnchor`). A new copy changes nothing until an editor
+the newest confirmed copy, in the same words if not the same typography
+(`documents.find_quote`), and where it stands is kept, in the copy's own
+characters, as a W3C TextQuoteSelector (`QuoteAnchor`). A new copy changes nothing until an editor
 confirms it, having seen what it would change (`reanchoring()`); then every
 public citation of the source is anchored again in it. One whose quote is no
 longer in its paragraph is orphaned, never moved to a passage that looks

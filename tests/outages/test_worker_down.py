@@ -9,6 +9,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from casefile import workflow
+from casefile.health import TASKS_LATE_SECONDS
 from casefile.models import Fact, KeptPage
 from casefile.published.rendered import release
 from tests.factories import save
@@ -34,7 +35,9 @@ def test_with_no_worker_readers_get_each_approval_monitoring_sees_the_wait_and_t
 
     assert "The contract was worth 6 million." in Client().get(url).content.decode()
     ready = Client().get("/readyz").json()
-    assert (ready["tasks"], ready["tasks_waiting_seconds"]) == ("up", 0)
+    # Queued a moment ago (a second or two on a busy machine): not late.
+    assert ready["tasks"] == "up"
+    assert ready["tasks_waiting_seconds"] < TASKS_LATE_SECONDS
 
     DBTaskResult.objects.update(enqueued_at=timezone.now() - datetime.timedelta(minutes=5))
     ready = Client().get("/readyz")

@@ -88,7 +88,7 @@ def test_an_earlier_source_is_the_first_appearance_only_once_approved(client, di
 
 def test_the_names_of_a_source_cannot_end_the_script_element(client, disputed_case, reporter, editor):
     registry = Source.objects.get(case=disputed_case, slug="registry")
-    registry.title, registry.author, registry.publisher = (f"{label} {PAYLOAD}" for label in ("Extract", "By", "Office"))
+    registry.title, registry.author, registry.publisher = f"Extract {PAYLOAD}", f"By {PAYLOAD}", f"Office {PAYLOAD}"
     save(registry, reporter)
     approve_all(editor, disputed_case)
     html = page(client, case_url(disputed_case, "fact_detail", "mayor-owns-shares"))

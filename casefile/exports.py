@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from . import dates, published
+from .models import Citation
 
 
 def _url(request, record):
@@ -154,10 +155,6 @@ RATINGS = {"confirmed": 4, "disputed": 2, "unverified": 3, "false": 1}
 
 def claim_review(fact, request):
     """schema.org ClaimReview for a published fact."""
-    appearances = []
-    for citation in fact.public_citations:
-        if citation.source.url and citation.source.url not in appearances:
-            appearances.append(citation.source.url)
     return {
         "@context": "https://schema.org",
         "@type": "ClaimReview",
@@ -176,11 +173,57 @@ def claim_review(fact, request):
             "worstRating": 1,
             "alternateName": fact.get_status_display(),
         },
-        "itemReviewed": {
-            "@type": "Claim",
-            "appearance": [{"@type": "CreativeWork", "url": url} for url in appearances],
-        },
+        "itemReviewed": _claim(fact, request),
     }
+
+
+def _claim(fact, request):
+    """The claim a fact states: who made it, where it appeared and when it first did.
+
+    The claim appears in the sources cited as supporting the fact; a source that
+    contradicts it denies the claim and one that qualifies it may not make it at
+    all. Its author is whoever put it in the earliest of those sources that names
+    one: the source's author (a byline, so a person) or, when unknown, its
+    publisher. The actors of a fact are whom the claim is about, not who made it:
+    naming them would attribute an allegation to the person it accuses.
+    """
+    sources = []
+    for citation in fact.public_citations:
+        if citation.stance == Citation.Stance.SUPPORTS and citation.source not in sources:
+            sources.append(citation.source)
+    # Undated sources last, in citation order: no one can say they came first.
+    sources.sort(key=lambda source: dates.sort_key(source.published_on, source.published_precision))
+    claim = {
+        "@type": "Claim",
+        "appearance": [_appearance(source, request) for source in sources],
+    }
+    author = next((_claim_author(source) for source in sources if source.author or source.publisher), None)
+    if author:
+        claim["author"] = author
+    if sources and sources[0].published_on:
+        claim["firstAppearance"] = claim["appearance"][0]
+        claim["datePublished"] = dates.iso(sources[0].published_on, sources[0].published_precision)
+    return claim
+
+
+def _claim_author(source):
+    return _named("Person", source.author) if source.author else _named("Organization", source.publisher)
+
+
+def _named(kind, name):
+    return {"@type": kind, "name": name}
+
+
+def _appearance(source, request):
+    """A source that carries a claim: at its own address, or at its page here when it has none."""
+    work = {"@type": "CreativeWork", "url": source.url or _url(request, source), "name": source.title}
+    if source.published_on:
+        work["datePublished"] = dates.iso(source.published_on, source.published_precision)
+    if source.author:
+        work["author"] = _named("Person", source.author)
+    if source.publisher:
+        work["publisher"] = _named("Organization", source.publisher)
+    return work
 
 
 # The characters Django's json_script filter escapes: none of them is left to

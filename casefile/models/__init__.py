@@ -8,6 +8,7 @@ read layer (`casefile.published`) reads only those.
 
 from ..text import DIRECTION_CONTROLS, quote_word_count, validate_single_line, validate_text
 from .captures import Capture, QuoteAnchor, SharedSource, capture_storage
+from .claims import ClaimStatus, claim_status_problem
 from .decisions import Decision
 from .publication import KeptPage, Publication, PublicationGeneration, PublicationRead
 from .replies import Channel, LegalReview, ReplyAttempt, ReplyOverride, ReplyRequest
@@ -20,7 +21,6 @@ from .records import (
     CaseRecordQuerySet,
     Citation,
     Claim,
-    ClaimStatus,
     Event,
     EventParticipant,
     Fact,
@@ -29,7 +29,6 @@ from .records import (
     Record,
     Relationship,
     Source,
-    claim_status_problem,
 )
 
 __all__ = [

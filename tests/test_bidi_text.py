@@ -97,26 +97,6 @@ def store_name(actor, name, user):
     workflow.save_record(actor, user, "written before names were checked")
 
 
-@pytest.mark.parametrize(
-    "model, slug, field, value",
-    [(Actor, "ana-mayor", "name", "Ana Mayor\u202e"), (Actor, "ana-mayor", "aliases", "A. Mayor\n\u2067Mayor Ana"),
-     (Source, "daily", "title", "Daily\u200f report"), (Event, "contract-signed", "title", "\u202aContract signed")],
-    ids=["actor name", "actor alias", "source title", "event title"],
-)
-def test_text_direction_characters_in_names_and_titles_are_refused_with_a_message(
-    case_file, reporter_client, model, slug, field, value
-):
-    record = model.objects.get(slug=slug)
-    before = getattr(record, field)
-
-    response = edit(reporter_client, record, **{field: value})
-
-    assert response.status_code == 200
-    assert "Remove the invisible text-direction characters" in error_text(response)
-    record.refresh_from_db()
-    assert getattr(record, field) == before
-
-
 def test_a_name_holding_a_direction_override_turns_no_words_of_the_review_page(
     case_file, reporter, editor_client
 ):
@@ -219,8 +199,11 @@ def store_statement(fact, statement, user):
     [(Fact, "contract-value", "statement", "The contract was worth 5 million.\u202e"),
      (Fact, "contract-value", "assessment", "Per the \u2067audit file."),
      (Actor, "quay-builders", "description", "Builds quays\u200f."),
-     (Case, "harbour", "summary", "Who won the \u202bharbour contracts.")],
-    ids=["fact statement", "fact assessment", "actor description", "case summary"],
+     (Case, "harbour", "summary", "Who won the \u202bharbour contracts."),
+     (Actor, "ana-mayor", "name", "Ana Mayor\u202e"), (Actor, "ana-mayor", "aliases", "A. Mayor\n\u2067Mayor Ana"),
+     (Source, "daily", "title", "Daily\u200f report"), (Event, "contract-signed", "title", "\u202aContract signed")],
+    ids=["fact statement", "fact assessment", "actor description", "case summary",
+         "actor name", "actor alias", "source title", "event title"],
 )
 def test_text_direction_characters_in_any_text_are_refused_with_a_message_and_the_text_kept(
     case_file, reporter_client, model, slug, field, value

@@ -10,7 +10,9 @@ migration file of every installed app), so a changed or added migration
 makes a new copy and the old one is never used again.
 
 `migrated_sqlite_file()` gives tests that drive a database file from a
-process of their own (tests/security) the same copy.
+process of their own (tests/security) the same copy. `database_at()` keeps
+copies of the database as it was just before a migration, so that a test of
+that migration starts there instead of walking back over every later one.
 """
 
 import fcntl
@@ -30,6 +32,7 @@ from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.backends.signals import connection_created
+from django.db.migrations.executor import MigrationExecutor
 
 PROJECT = Path(__file__).resolve().parent.parent
 COPIES = Path(tempfile.gettempdir()) / "casefile-test-databases"
@@ -82,8 +85,8 @@ def _read_only(copy):
     return sqlite3.connect(f"file:{copy}?mode=ro", uri=True)
 
 
-def _keep_sqlite_copy(copy):
-    """Copy the test database just migrated into the file `copy`, removing the copies of older migrations."""
+def _keep_sqlite_copy(copy, key):
+    """Copy the test database into the file `copy`, removing the copies made by older migrations."""
     connection.ensure_connection()
     partial = copy.with_suffix(f".{os.getpid()}.partial")
     target = sqlite3.connect(partial)
@@ -93,9 +96,13 @@ def _keep_sqlite_copy(copy):
         target.close()
     os.replace(partial, copy)
     for old in COPIES.glob("*.sqlite3"):
-        if old != copy:
+        if not old.name.startswith(key):
             # A run still starting from it finds it gone and migrates instead.
             old.unlink(missing_ok=True)
+
+
+def _like(prefix):
+    return prefix.replace("_", r"\_")
 
 
 def _template_exists(cursor, name):
@@ -103,8 +110,8 @@ def _template_exists(cursor, name):
     return cursor.fetchone() is not None
 
 
-def _keep_postgresql_template(template):
-    """Copy the test database just migrated into `template`, dropping the copies of older migrations."""
+def _keep_postgresql_template(template, key):
+    """Copy the test database into `template`, dropping the copies made by older migrations."""
     quote = connection.ops.quote_name
     migrated = connection.settings_dict["NAME"]
     # PostgreSQL copies a database no one is connected to.
@@ -112,8 +119,8 @@ def _keep_postgresql_template(template):
     with connection.creation._nodb_cursor() as cursor:
         cursor.execute(f"CREATE DATABASE {quote(template)} WITH TEMPLATE {quote(migrated)}")
         cursor.execute(
-            "SELECT datname FROM pg_database WHERE datname LIKE %s AND datname <> %s",
-            [TEMPLATE_PREFIX.replace("_", r"\_") + "%", template],
+            "SELECT datname FROM pg_database WHERE datname LIKE %s AND datname NOT LIKE %s",
+            [_like(TEMPLATE_PREFIX) + "%", _like(f"{TEMPLATE_PREFIX}{key}") + "%"],
         )
         for (old,) in cursor.fetchall():
             try:
@@ -145,7 +152,7 @@ class MigratedCopy:
             if copy.exists():
                 self.undo = _restore_sqlite_copy(copy, self.test_name)
             else:
-                self.keep = lambda: _keep_sqlite_copy(copy)
+                self.keep = lambda: _keep_sqlite_copy(copy, key)
         else:
             template = f"{TEMPLATE_PREFIX}{key}"
             with connection.creation._nodb_cursor() as cursor:
@@ -156,7 +163,7 @@ class MigratedCopy:
                 test_settings["TEMPLATE"] = template
                 self.undo = lambda: test_settings.__setitem__("TEMPLATE", before)
             else:
-                self.keep = lambda: _keep_postgresql_template(template)
+                self.keep = lambda: _keep_postgresql_template(template, key)
 
     def end(self, keep=True):
         if self.lock is None:
@@ -183,9 +190,49 @@ def back_to_migrated_copy():
     Faster than migrating forward again. False if there is no copy
     (`--reuse-db`, or another database): the caller migrates then.
     """
+    return _restore(migrations_key())
+
+
+def database_at(target):
+    """The test database as it was just after `target` (app label, migration name), all else emptied.
+
+    From a copy kept the first time, made by migrating back from the nearest
+    later copy, so that the whole walk back is paid once per set of
+    migrations, not by every test of a migration. False where copies are not
+    kept (`--reuse-db`, or another database): the caller migrates then.
+    """
     key = migrations_key()
+    app_label, name = target
+    state = f"{key}_{app_label}_{name[:4]}"
+    with _locked(key):
+        if _restore(state):
+            return True
+        later = sorted(
+            (found for found in _kept_states(key, app_label) if found.rsplit("_", 1)[1] > name[:4]),
+            key=lambda found: found.rsplit("_", 1)[1],
+        )
+        if not any(_restore(start) for start in [*later, key]):
+            return False
+        MigrationExecutor(connection).migrate([target])
+        _keep(state, key)
+    return True
+
+
+def _kept_states(key, app_label):
     if connection.vendor == "sqlite":
-        copy = COPIES / f"{key}.sqlite3"
+        return [path.stem for path in COPIES.glob(f"{key}_{app_label}_*.sqlite3")]
+    with connection.creation._nodb_cursor() as cursor:
+        cursor.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s",
+            [_like(f"{TEMPLATE_PREFIX}{key}_{app_label}_") + "%"],
+        )
+        return [name.removeprefix(TEMPLATE_PREFIX) for (name,) in cursor.fetchall()]
+
+
+def _restore(name):
+    """Put the test database back to the kept copy `name`; False if there is none."""
+    if connection.vendor == "sqlite":
+        copy = COPIES / f"{name}.sqlite3"
         if not copy.exists():
             return False
         connection.ensure_connection()
@@ -195,7 +242,7 @@ def back_to_migrated_copy():
         finally:
             source.close()
     elif connection.vendor == "postgresql":
-        template, quote = f"{TEMPLATE_PREFIX}{key}", connection.ops.quote_name
+        template, quote = f"{TEMPLATE_PREFIX}{name}", connection.ops.quote_name
         test_database = connection.settings_dict["NAME"]
         connection.close()
         with connection.creation._nodb_cursor() as cursor:
@@ -208,6 +255,13 @@ def back_to_migrated_copy():
         return False
     ContentType.objects.clear_cache()
     return True
+
+
+def _keep(name, key):
+    if connection.vendor == "sqlite":
+        _keep_sqlite_copy(COPIES / f"{name}.sqlite3", key)
+    else:
+        _keep_postgresql_template(f"{TEMPLATE_PREFIX}{name}", key)
 
 
 def migrated_sqlite_file(path):

@@ -92,3 +92,4 @@ def add_static_file_headers(headers, path, url):
     for name, value in security_headers().items():
         headers.setdefault(name, value)
     headers.setdefault("X-Frame-Options", getattr(settings, "X_FRAME_OPTIONS", "DENY").upper())
+

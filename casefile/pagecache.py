@@ -289,11 +289,13 @@ class PublicPageCacheMiddleware:
         if self.timeout <= 0:
             raise MiddlewareNotUsed("PUBLIC_PAGE_CACHE_SECONDS is 0: public pages are not cached.")
         self.render_wait = getattr(settings, "PUBLIC_PAGE_RENDER_WAIT_SECONDS", 10)
-        self.private_prefixes = ("/" + settings.ADMIN_PATH, "/" + settings.STATIC_URL.lstrip("/"))
         self.copies = WorkerCopies(self.WORKER_COPY_BYTES)
 
     def __call__(self, request):
-        if not self.is_public_request(request):
+        # HEAD is GET without the body, which the server leaves out; served
+        # from the cache, it cannot force a fresh render. Other methods reach
+        # the view, whose 405 is never stored.
+        if not is_reader_request(request):
             return self.get_response(request)
         key, scopes = self.cache_key(request)
         if key is None:
@@ -431,16 +433,6 @@ class PublicPageCacheMiddleware:
                 return page, body
         return None, None
 
-    def is_public_request(self, request):
-        # HEAD is GET without the body, which the server leaves out; served
-        # from the cache, it cannot force a fresh render. Other methods reach
-        # the view, whose 405 is never stored.
-        if request.method not in ("GET", "HEAD") or request.path.startswith(self.private_prefixes):
-            return False
-        # Staff are logged in through a session; readers need none. Read
-        # before sessions are, so that a hit costs no session or user lookup.
-        return settings.SESSION_COOKIE_NAME not in request.COOKIES
-
     def is_cacheable_response(self, request, response):
         return is_shareable(request, response)
 
@@ -457,6 +449,16 @@ class PublicPageCacheMiddleware:
             request.scheme, request.get_host(), request.path_info, request.path,
             request.META.get("QUERY_STRING", ""), getattr(request, "urlconf", None),
         )
+
+
+def is_reader_request(request):
+    """A reader's GET or HEAD of a public address: no session (staff are logged in through one, readers
+    need none), not the admin's, not a static file's. Read before sessions are, at no cost of a lookup."""
+    return (
+        request.method in ("GET", "HEAD")
+        and not request.path.startswith(("/" + settings.ADMIN_PATH, "/" + settings.STATIC_URL.lstrip("/")))
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+    )
 
 
 def is_shareable(request, response):

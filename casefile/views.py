@@ -54,26 +54,6 @@ def _as_of(request):
     return as_of
 
 
-def _rendered(request, kept, content_type=None):
-    """The page kept when it was published, for a reader asking for today's page; None otherwise.
-
-    Pages as of a past day, previews and the rendering of the page to keep
-    are rendered for the request.
-    """
-    content = None if kept is None else rendered.for_reader(kept, request)
-    if content is None:
-        return None
-    return HttpResponse(content, content_type=content_type)
-
-
-def _reads_today(request):
-    return not (
-        request.GET.get("as_of")
-        or getattr(request, "casefile_rendering", False)
-        or getattr(request, "casefile_preview", None)
-    )
-
-
 def _bad_request(request, message):
     return render(request, "400.html", {"title": "This address cannot be read", "reason": message}, status=400)
 
@@ -167,8 +147,6 @@ def case_list(request):
 
 @public_page("as_of")
 def case_detail(request, case):
-    if _reads_today(request) and (kept := _rendered(request, rendered.rendered_page(case))):
-        return kept
     as_of = _as_of(request)
     overview = published.case_overview(case, as_of=as_of)
     if overview is None and as_of is not None:
@@ -242,10 +220,6 @@ source_list = _list_page("source", "casefile/source_list.html", "Sources")
 
 @public_page("as_of")
 def case_json(request, case):
-    if _reads_today(request) and (
-        kept := _rendered(request, rendered.rendered_document(case), content_type="application/json")
-    ):
-        return kept
     snapshot = _snapshot(request, case)
     # Not indented: only then does the json module write it in C, several
     # times faster for a large case; readers' tools lay it out.
@@ -275,8 +249,6 @@ def feed(request):
 def _record_page(kind, template):
     @public_page("as_of")
     def view(request, case, slug):
-        if _reads_today(request) and (kept := _rendered(request, rendered.rendered_page(case, kind, slug))):
-            return kept
         snapshot = _snapshot(request, case, kind, slug)
         record = getattr(snapshot, kind)(slug)
         if record is None:

@@ -95,6 +95,8 @@ MIDDLEWARE = [
     "casefile.publishing.edge.EdgeCacheMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "casefile.middleware.SecurityHeadersMiddleware",
+    # Outside sessions, users and the views: a reader's kept page needs none of them.
+    "casefile.published.middleware.KeptPageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

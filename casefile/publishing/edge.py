@@ -103,10 +103,9 @@ class EdgeCacheMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.private_prefixes = ("/" + settings.ADMIN_PATH, "/" + settings.STATIC_URL.lstrip("/"))
 
     def __call__(self, request):
-        if not settings.EDGE_PURGE_URL or not self.is_public_request(request):
+        if not settings.EDGE_PURGE_URL or not pagecache.is_reader_request(request):
             return self.get_response(request)
         token = rendered.start_noting_reads()
         try:
@@ -127,10 +126,3 @@ class EdgeCacheMiddleware:
             page_keys(reads, match.kwargs.get("case"), match.url_name, as_of=as_of)
         )
         return response
-
-    def is_public_request(self, request):
-        return (
-            request.method in ("GET", "HEAD")
-            and not request.path.startswith(self.private_prefixes)
-            and settings.SESSION_COOKIE_NAME not in request.COOKIES
-        )

@@ -93,6 +93,44 @@ def test_a_kept_page_is_what_readers_get(client, case_file):
     assert "Kept, not rendered again." in page(client, case_url(case_file, "fact_detail", "contract-value"))
 
 
+@pytest.mark.parametrize("address", KEPT_PAGES)
+@override_settings(PUBLIC_PAGE_CACHE_SECONDS=0)
+def test_a_kept_page_carries_the_headers_of_the_page_rendered_for_the_reader(case_file, address):
+    url = case_url(case_file, *address)
+    kept_response = Client().get(url)
+    forget_kept_pages()
+    rendered_response = Client().get(url)
+
+    assert kept_response.content == rendered_response.content
+    assert dict(kept_response.headers) == dict(rendered_response.headers)
+    assert kept_response.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in kept_response.headers["Content-Security-Policy"]
+    assert not kept_response.cookies
+
+
+def test_staff_are_shown_the_page_rendered_for_them_not_the_kept_one(case_file, editor):
+    fact = kept_page(Fact, "contract-value")
+    fact.page = fact.page.replace("The contract was worth 5 million.", "Kept, not rendered again.")
+    fact.save(update_fields=["page"])
+    staff = Client()
+    staff.force_login(editor)
+
+    shown = page(staff, case_url(case_file, "fact_detail", "contract-value"))
+
+    assert "Kept, not rendered again." not in shown
+    assert "The contract was worth 5 million." in shown
+
+
+def test_a_page_as_of_a_past_day_is_rendered_not_kept(client, case_file):
+    kept_case = kept_page(Case, case_file.slug)
+    kept_case.page = kept_case.page.replace(case_file.title, "Kept, not rendered again.")
+    kept_case.save(update_fields=["page"])
+    today = timezone.now().date().isoformat()
+
+    assert "Kept, not rendered again." in page(client, case_url(case_file, "case_detail"))
+    assert "Kept, not rendered again." not in page(client, case_url(case_file, "case_detail") + f"?as_of={today}")
+
+
 def test_renaming_an_actor_renders_again_the_pages_that_name_it(client, case_file, reporter, editor):
     mayor = Actor.objects.get(slug="ana-mayor")
     mayor.name = "Ana Mayor-Vidal"

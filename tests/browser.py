@@ -75,6 +75,18 @@ def html_errors(folder):
     return printed.getvalue()
 
 
+def serious_violations(page):
+    """axe's serious and critical violations on the page as Chromium shows it now, one line each."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} at "
+        + ", ".join(str(node["target"]) for node in violation["nodes"][:3])
+        for violation in Axe().run(page).response["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
+
+
 def open_diagram(page):
     """Unfold the ties where they are folded (on a phone) and wait for their diagram."""
     if page.locator("#ties details").get_attribute("open") is None:

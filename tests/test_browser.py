@@ -8,7 +8,9 @@ from django.utils import timezone
 from casefile import published
 from casefile.models import Fact
 
-from .browser import BROWSER_TESTS, SCREENSHOTS, html_errors, open_diagram, saving_screenshots
+from .browser import (
+    BROWSER_TESTS, SCREENSHOTS, html_errors, open_diagram, saving_screenshots, serious_violations,
+)
 
 pytestmark = BROWSER_TESTS
 
@@ -99,9 +101,6 @@ def test_the_relationship_diagram_is_drawn_and_an_edge_leads_to_its_citations(
 def test_every_page_has_no_serious_or_critical_accessibility_violation(
     live_site, page, served_corrected_case
 ):
-    from axe_playwright_python.sync_playwright import Axe
-
-    axe = Axe()
     found = {}
     for name, url in reader_pages(live_site.url).items():
         for width in (390, 1280):
@@ -109,12 +108,7 @@ def test_every_page_has_no_serious_or_critical_accessibility_violation(
             page.goto(url)
             if name.startswith("case"):
                 open_diagram(page)
-            violations = axe.run(page).response["violations"]
-            serious = [
-                f"{v['id']} ({v['impact']}): {v['help']} at "
-                + ", ".join(str(node["target"]) for node in v["nodes"][:3])
-                for v in violations if v["impact"] in ("serious", "critical")
-            ]
+            serious = serious_violations(page)
             if serious:
                 found[f"{name} at {width}px"] = serious
     assert found == {}
@@ -152,17 +146,14 @@ def seeded_case_pages(base, case):
 def test_the_seeded_case_has_no_serious_accessibility_violation_and_is_valid_html(
     live_site, page, served_seeded_case, tmp_path, monkeypatch
 ):
-    from axe_playwright_python.sync_playwright import Axe
-
     monkeypatch.setattr(published, "LIST_PAGE_SIZE", 10)
 
-    axe, found = Axe(), {}
+    found = {}
     for name, url in seeded_case_pages(live_site.url, served_seeded_case).items():
         page.goto(url)
         if name == "case":
             open_diagram(page)
-        serious = [v["id"] for v in axe.run(page).response["violations"]
-                   if v["impact"] in ("serious", "critical")]
+        serious = serious_violations(page)
         if serious:
             found[name] = serious
         (tmp_path / f"{name}.html").write_bytes(page.request.get(url).body())

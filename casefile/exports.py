@@ -34,21 +34,23 @@ def _written(record, model):
     section, which names that record as readers find it (by its slug, through
     the versions readers see) or holds it (a citation in its fact).
     """
-    precision_of = dates.precision_fields(model)
-    written = {}
-    for model_field in _plain_fields(model):
-        name = model_field.name
-        if name in precision_of:
-            written[name.removesuffix("_on")] = dates.iso(getattr(record, name), getattr(record, precision_of[name]))
-        else:
-            written[name] = getattr(record, model_field.attname)
-    return written
+    return {
+        key: getattr(record, attname) if precision is None else dates.iso(getattr(record, attname),
+                                                                          getattr(record, precision))
+        for key, attname, precision in _written_fields(model)
+    }
 
 
 @functools.cache
-def _plain_fields(model):
-    precisions = set(dates.precision_fields(model).values())
-    return tuple(field for field in shown_fields(model) if not field.is_relation and field.name not in precisions)
+def _written_fields(model):
+    """(key in case.json, attribute, attribute of its precision or None) of each field `_written()` writes."""
+    precision_of = dates.precision_fields(model)
+    return tuple(
+        (field.name.removesuffix("_on"), field.attname, precision_of[field.name]) if field.name in precision_of
+        else (field.name, field.attname, None)
+        for field in shown_fields(model)
+        if not field.is_relation and field.name not in precision_of.values()
+    )
 
 
 def _citation(citation, request):

@@ -1,5 +1,6 @@
 """Machine-readable forms of a published case: JSON export, ClaimReview, graph data."""
 
+import functools
 import json
 
 from django.conf import settings
@@ -8,7 +9,8 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from . import dates, published
-from .models import Citation
+from .models import Actor, Case, Citation, Event, EventParticipant, Fact, OpenQuestion, Relationship, Source
+from .published.fields import shown_fields
 
 
 def _url(request, record):
@@ -23,14 +25,39 @@ def _origin(request):
     return request.casefile_origin
 
 
+def _written(record, model):
+    """The fields of `record` readers see, as case.json writes them, in the model's order.
+
+    What readers may see is said once, in `published.fields`: a field kept for
+    staff cannot reach case.json. A date is written as precisely as it is known
+    (`starts_on` as `starts`). A field naming another record is left to the
+    section, which names that record as readers find it (by its slug, through
+    the versions readers see) or holds it (a citation in its fact).
+    """
+    return {
+        key: getattr(record, attname) if precision is None else dates.iso(getattr(record, attname),
+                                                                          getattr(record, precision))
+        for key, attname, precision in _written_fields(model)
+    }
+
+
+@functools.cache
+def _written_fields(model):
+    """(key in case.json, attribute, attribute of its precision or None) of each field `_written()` writes."""
+    precision_of = dates.precision_fields(model)
+    return tuple(
+        (field.name.removesuffix("_on"), field.attname, precision_of[field.name]) if field.name in precision_of
+        else (field.name, field.attname, None)
+        for field in shown_fields(model)
+        if not field.is_relation and field.name not in precision_of.values()
+    )
+
+
 def _citation(citation, request):
     return {
+        **_written(citation, Citation),
         "source": citation.source.slug,
         "source_url": _url(request, citation.source),
-        "stance": citation.stance,
-        "locator": citation.locator,
-        "quote": citation.quote,
-        "note": citation.note,
     }
 
 
@@ -40,10 +67,7 @@ def case_as_json(snapshot, request):
     reply_lines = published.attach_reply_lines(snapshot)
     return {
         "case": {
-            "id": case.pk,
-            "slug": case.slug,
-            "title": case.title,
-            "summary": case.summary,
+            **_written(case, Case),
             "url": _url(request, case),
             "annotations": request.build_absolute_uri(reverse("casefile:case_annotations", args=[case.slug])),
             "as_of": snapshot.as_of.isoformat() if snapshot.as_of else None,
@@ -51,60 +75,40 @@ def case_as_json(snapshot, request):
         },
         "actors": [
             {
-                "id": actor.pk,
-                "slug": actor.slug,
-                "kind": actor.kind,
-                "name": actor.name,
+                **_written(actor, Actor),
                 "aliases": actor.alias_list,
-                "description": actor.description,
                 "url": _url(request, actor),
             }
             for actor in sorted(snapshot.actors.values(), key=lambda a: a.name)
         ],
         "relationships": [
             {
-                "id": rel.pk,
+                **_written(rel, Relationship),
                 "subject": rel.subject.slug,
-                "kind": rel.kind,
                 "object": rel.object.slug,
-                "status": rel.status,
                 "period": rel.period,
-                "description": rel.description,
                 "citations": [_citation(c, request) for c in rel.public_citations],
             }
             for rel in snapshot.relationships
         ],
         "sources": [
             {
-                "id": source.pk,
-                "slug": source.slug,
-                "kind": source.kind,
-                "title": source.title,
+                **_written(source, Source),
+                # Unknown, not blank: no one wrote a publisher, an author or an address.
                 "publisher": source.publisher or None,
                 "author": source.author or None,
-                "published": dates.iso(source.published_on, source.published_precision),
                 "url": source.url or None,
-                "language": source.language,
                 "relayed_via": source.public_relayed_via.slug if source.public_relayed_via else None,
-                "reliability_note": source.reliability_note,
                 "page": _url(request, source),
             }
             for source in sorted(snapshot.sources.values(), key=lambda s: s.title)
         ],
         "events": [
             {
-                "id": event.pk,
-                "slug": event.slug,
-                "title": event.title,
-                "status": event.status,
-                "description": event.description,
-                "starts": dates.iso(event.starts_on, event.starts_precision),
-                "ends": dates.iso(event.ends_on, event.ends_precision),
-                "date_inferred": event.date_inferred,
+                **_written(event, Event),
                 "date_display": event.date_display,
-                "location": event.location,
                 "participants": [
-                    {"actor": p.actor.slug, "role": p.role} for p in event.public_participants
+                    {**_written(p, EventParticipant), "actor": p.actor.slug} for p in event.public_participants
                 ],
                 "citations": [_citation(c, request) for c in event.public_citations],
                 "url": _url(request, event),
@@ -113,11 +117,7 @@ def case_as_json(snapshot, request):
         ],
         "facts": [
             {
-                "id": fact.pk,
-                "slug": fact.slug,
-                "statement": fact.statement,
-                "status": fact.status,
-                "assessment": fact.assessment,
+                **_written(fact, Fact),
                 "actors": [actor.slug for actor in fact.public_actors],
                 "events": [event.slug for event in fact.public_events],
                 "citations": [_citation(c, request) for c in fact.public_citations],
@@ -128,12 +128,7 @@ def case_as_json(snapshot, request):
         "right_of_reply": [line.as_json for line in reply_lines],
         "open_questions": [
             {
-                "id": question.pk,
-                "slug": question.slug,
-                "question": question.question,
-                "settled_by": question.settled_by,
-                "state": question.state,
-                "answer": question.answer,
+                **_written(question, OpenQuestion),
                 "concerns": [_concern(record) for record in question.public_concerns],
                 "url": _url(request, question),
             }

@@ -67,7 +67,7 @@ if "FORWARDED_ALLOW_IPS" in os.environ and "TRUSTED_PROXIES" not in os.environ:
     )
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "casefile.apps.CasefileAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

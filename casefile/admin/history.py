@@ -238,11 +238,11 @@ def readable_fields(model, version):
     rows = []
     for model_field in model._meta.concrete_fields:
         name = model_field.name
-        if model_field.attname in workflow.changes.NOT_COMPARED or name in precision_of.values():
-            continue
         if name == "removal_proposed":
             if version.removal_proposed:
                 rows.append(("Removal proposed", "yes"))
+            continue
+        if name in workflow.changes.NOT_COMPARED or name in precision_of.values():
             continue
         value = getattr(version, model_field.attname)
         if name in precision_of:

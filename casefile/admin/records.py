@@ -310,6 +310,7 @@ def record_context(request, obj):
     return {
         "state": state,
         "rejection": state.rejection if state.state == workflow.ReviewState.REJECTED else None,
+        "legal_refusal": state.legal_refusal,
         "pending": state.waiting,
         "waiting_authors": sorted({str(a) for change in state.waiting for a in change.authors}),
         "is_public": state.is_public,

@@ -11,6 +11,7 @@ from django.urls import path, reverse
 from django.utils.http import urlencode
 
 from .. import workflow
+from ..admin_site import legal_queue_url
 from ..workflow import legal, replies
 from ..history import history_model
 from ..models import Case, Decision
@@ -39,6 +40,12 @@ class ReviewForm(forms.Form):
     )
     # The versions a lawyer was shown, so that a clearance names exactly those.
     seen = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+# The queue's filter by where a change stands with legal: its value in the address, and that state.
+LEGAL_FILTER = {
+    "waiting": legal.LegalState.WAITING, "cleared": legal.LegalState.CLEARED, "refused": legal.LegalState.REFUSED,
+}
 
 
 @admin.register(Decision)
@@ -75,9 +82,12 @@ class DecisionAdmin(ReadOnlyAdmin):
         case = request.GET.get("case") or None
         author = request.GET.get("author") or None
         kind = request.GET.get("kind") or None
+        legal_filter = request.GET.get("legal") if request.GET.get("legal") in LEGAL_FILTER else None
         items = workflow.review_queue(
             case=self._filter_id(Case, case), author=self._filter_id(get_user_model(), author), kind=kind
         )
+        if legal_filter:
+            items = legal.in_state(items, LEGAL_FILTER[legal_filter])
         page = Paginator(items, self.QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
         flag_queue_items(workflow.load_records(page.object_list))
         workflow.load_companions(page.object_list)
@@ -89,11 +99,14 @@ class DecisionAdmin(ReadOnlyAdmin):
             "opts": self.opts,
             "items": items,
             "page_obj": page,
-            "filter_query": urlencode({k: v for k, v in (("case", case), ("author", author), ("kind", kind)) if v}),
+            "filter_query": urlencode({k: v for k, v in (("case", case), ("author", author), ("kind", kind),
+                                                         ("legal", legal_filter)) if v}),
             "cases": Case.objects.order_by("title"),
             "authors": get_user_model().objects.filter(is_staff=True).order_by("username"),
             "kinds": [(m._meta.model_name, m._meta.verbose_name) for m in workflow.TOP_LEVEL],
-            "selected": {"case": case, "author": author, "kind": kind},
+            "legal_states": [(value, legal.LegalState(state).label) for value, state in LEGAL_FILTER.items()],
+            "selected": {"case": case, "author": author, "kind": kind, "legal": legal_filter},
+            "legal_label": legal.LegalState(LEGAL_FILTER[legal_filter]).label if legal_filter else "",
             "can_approve": workflow.is_editor(request.user),
         }
         return TemplateResponse(request, "admin/casefile/review_queue.html", context)
@@ -134,6 +147,8 @@ class DecisionAdmin(ReadOnlyAdmin):
                     legal.decide_legal(request.user, model, pk, form.cleaned_data["seen"], verdict, comment)
                     self.message_user(request, f"{verdict.capitalize()} on legal grounds. The reporter and the "
                                       "editors have been told.")
+                    # Back to what else waits for legal, the next change one click away.
+                    return HttpResponseRedirect(legal_queue_url())
                 elif "_reject" in request.POST:
                     workflow.reject(request.user, versions, comment)
                     self.message_user(request, "Rejected. The reporter has been told why.")

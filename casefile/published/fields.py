@@ -55,9 +55,10 @@ READERS_SEE = {
     Citation: {"id", "fact", "event", "relationship", "source", "stance", "locator", "quote", "note"},
     OpenQuestion: {"id", "case", "slug", "question", "settled_by", "state", "answer"},
     QuestionConcern: {"id", "question", "fact", "event", "relationship", "source"},
-    # The copy line: when it was made, its fingerprint, size and checks; a shared copy is downloaded.
-    Capture: {"id", "source", "captured_at", "size", "sha256", "last_checked_at", "last_check_passed",
-              "verified_at", "comparison"},
+    # The copy line: when it was made, its fingerprint, size and checks; a shared copy is downloaded, and
+    # its annotations name, as the download does, what kind of document it is.
+    Capture: {"id", "source", "captured_at", "size", "sha256", "content_type", "last_checked_at",
+              "last_check_passed", "verified_at", "comparison"},
     SharedSource: {"source"},
     # Where a quoted passage stands in the copy.
     QuoteAnchor: {"citation", "capture", "state", "last_found_in", "paragraph", "exact", "prefix", "suffix",
@@ -79,7 +80,7 @@ STAFF_ONLY = {
         OpenQuestion, QuestionConcern,
     )},
     Capture: {"method", "captured_by", "url", "file_name", "stored_as", "stored_size", "stored_sha256",
-              "content_type", "http_status", "http_headers", "paragraphs", "previous", "mismatch", "review",
+              "http_status", "http_headers", "paragraphs", "previous", "mismatch", "review",
               "reviewed_by", "reviewed_at", "review_note"},
     SharedSource: {"id", "shared_by", "shared_at"},
     QuoteAnchor: {"id", "citation_version", "anchored_at", "decided_by", "note", "is_current"},

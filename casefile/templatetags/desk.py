@@ -5,7 +5,9 @@ from django.urls import reverse
 
 from .. import workflow
 from ..admin.records import CURRENT_CASE
+from ..admin_site import legal_queue_url
 from ..models import Actor, Capture, Case, Event, Fact, Relationship, Source
+from ..workflow import legal
 
 register = template.Library()
 
@@ -30,11 +32,16 @@ def desk(context):
     request = context["request"]
     user = request.user
     editor = workflow.is_editor(user)
-    work = workflow.work_of(user)
-    for name in ("waiting", "rejected", "approved"):
-        work[name] = [_link(entry, editor) for entry in work[name]]
-    found = {"work": work, "is_editor": editor}
+    found = {"is_editor": editor}
+    # A lawyer edits nothing: their desk is what waits for legal.
+    if any(user.has_perm(f"casefile.change_{model._meta.model_name}") for model in workflow.TOP_LEVEL):
+        work = workflow.work_of(user)
+        for name in ("waiting", "rejected", "approved"):
+            work[name] = [_link(entry, editor) for entry in work[name]]
+        found["work"] = work
     cases = {case.pk: case for case in Case.objects.all()}
+    if legal.is_lawyer(user):
+        found["legal"] = _legal_desk(cases, editor)
     current = cases.get(request.session.get(CURRENT_CASE)) or (
         next(iter(cases.values())) if len(cases) == 1 else None)
     if current is not None:
@@ -57,6 +64,22 @@ def desk(context):
         )
         waiting["queue_url"] = queue
         found["waiting"] = waiting
+    return found
+
+
+def _legal_desk(cases, editor):
+    """What waits for legal, the oldest first and per case, each leading to its review; and what
+    legal cleared and refused lately."""
+    found = workflow.waiting_for_legal()
+    for entry in found["oldest"]:
+        entry.review_url = reverse("admin:casefile_review", args=[workflow.key_for(entry.model, entry.pk)])
+    found["decided"] = [_link(entry, editor) for entry in found["decided"]]
+    found["queue_url"] = legal_queue_url()
+    found["per_case"] = sorted(
+        ((cases.get(case_id), count, f"{found['queue_url']}&case={case_id}")
+         for case_id, count in found["per_case"].items()),
+        key=lambda row: str(row[0]),
+    )
     return found
 
 

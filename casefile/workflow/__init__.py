@@ -61,7 +61,7 @@ from .queue import fingerprint, load_companions, load_records, review_queue
 from .readiness import refuse_unready_for_publication
 from .rework import Discarded, discard_changes, family_of, resubmit
 from .rules import UnfoundedClaim, refuse_unfounded_claims
-from .states import ReviewState, pks_in_state, record_states, waiting_by_case, work_of
+from .states import ReviewState, pks_in_state, record_states, waiting_by_case, waiting_for_legal, work_of
 
 # What the rest of the project uses, from here and from the modules above.
 __all__ = [
@@ -76,7 +76,7 @@ __all__ = [
     "publish", "republish", "reset_to_approved", "review_bundle", "review_queue", "save_new_records",
     "save_record",
     "Discarded", "ReviewState", "discard_changes", "family_of", "pks_in_state", "record_states", "resubmit",
-    "load_companions", "waiting_by_case", "work_of",
+    "load_companions", "waiting_by_case", "waiting_for_legal", "work_of",
 ]
 
 

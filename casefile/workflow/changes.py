@@ -28,6 +28,7 @@ from ..models import (
     Relationship,
     Source,
 )
+from ..published.fields import WORKFLOW_FIELDS
 
 
 REPORTERS = "Reporters"
@@ -58,10 +59,12 @@ REFERENCES = {
     OpenQuestion: ("case",),
     QuestionConcern: ("question", "fact", "event", "relationship", "source"),
 }
-NOT_COMPARED = {"id", "history_id", "history_date", "history_user", "history_type",
-                "history_change_reason", "history_relation",
-                # A flag for staff: it changes who signs a change off, not what readers read.
-                "needs_legal_review"}
+# The fields a review leaves out when it compares two versions of a record.
+# Not `published.fields.READERS_SEE`: editors read every field of the record
+# they approve, one kept for staff too. Only the workflow flags are left out:
+# they say who must sign the change off, or that it removes the record (which
+# the review says as such), not what the record says.
+NOT_COMPARED = frozenset({"id"}) | WORKFLOW_FIELDS
 
 
 class WorkflowError(Exception):
@@ -266,7 +269,7 @@ def compared_fields(model, before, after):
     rows = []
     for model_field in model._meta.concrete_fields:
         name = model_field.name
-        if model_field.attname in NOT_COMPARED or name == "removal_proposed" or name in precision_of.values():
+        if name in NOT_COMPARED or name in precision_of.values():
             continue
         if changed is not None and name not in changed and precision_of.get(name) not in changed:
             continue

@@ -138,6 +138,14 @@ def legal_state(model, pk, changes=None):
     return _states([((model, pk), fingerprint((c.key, c.latest.history_id) for c in changes))])[(model, pk)]
 
 
+def states_of(changes_by_record):
+    """{(model, pk): LegalState} of the waiting changes of many top-level records, those flagged alone:
+    `changes_by_record` gives each record's changes, as `record_changes()` does. A few queries in all."""
+    marked = flagged(owner for owner, changes in changes_by_record.items() if changes)
+    return _states([(owner, fingerprint((c.key, c.latest.history_id) for c in changes))
+                    for owner, changes in changes_by_record.items() if owner in marked])
+
+
 def annotate_queue(items):
     """Give each queue item its `legal` state (None when not flagged), a few queries for the page."""
     marked = flagged((item.model, item.pk) for item in items)
@@ -145,6 +153,16 @@ def annotate_queue(items):
     for item in items:
         item.legal = states.get((item.model, item.pk))
     return items
+
+
+def in_state(items, state):
+    """Those queue items whose change stands with legal as `state` says (LegalState.WAITING, ...)."""
+    return [item for item in annotate_queue(items) if item.legal is not None and item.legal.state == state]
+
+
+def decided_since(moment):
+    """The clearances and refusals made since `moment`, newest first."""
+    return list(LegalReview.objects.filter(reviewed_at__gte=moment).select_related("reviewed_by"))
 
 
 def refuse_uncleared(changes):

@@ -1,7 +1,9 @@
-"""Where work stands: the review state of records, and each person's changes by state.
+"""Where work stands: the review state of records, each person's changes by state, and what waits for whom.
 
 A record's state covers its citations, participants and fact links, as its
-review does: a fact whose new citation waits is waiting for review.
+review does: a fact whose new citation waits is waiting for review. A change
+a lawyer refused waits on its reporter, as a rejected one does: an edit sends
+it back to legal.
 """
 
 import datetime
@@ -14,6 +16,7 @@ from django.utils import timezone
 
 from ..history import history_model
 from ..models import Decision, Publication
+from . import legal
 from .changes import (
     CHILDREN,
     TOP_LEVEL,
@@ -22,6 +25,7 @@ from .changes import (
     batches,
     children_of,
     content_type,
+    model_for_key,
     parent_of,
 )
 from .queue import review_queue
@@ -31,6 +35,7 @@ from .rework import rejection_standing
 class ReviewState(models.TextChoices):
     WAITING = "waiting", "Waiting for review"
     REJECTED = "rejected", "Rejected"
+    REFUSED = "refused", "Refused by legal"
     PUBLISHED = "published", "Published"
     UNPUBLISHED = "unpublished", "Not published"
 
@@ -44,6 +49,8 @@ class RecordState:
     ever_approved: bool
     waiting: list = field(default_factory=list)
     rejection: object = None
+    # The lawyer's refusal of exactly the changes waiting, while it stands (a LegalReview).
+    legal_refusal: object = None
 
     @property
     def label(self):
@@ -53,7 +60,7 @@ class RecordState:
     def detail(self):
         if self.state == ReviewState.WAITING:
             return "readers see the approved version meanwhile" if self.is_public else "new, not yet public"
-        if self.state == ReviewState.REJECTED:
+        if self.state in (ReviewState.REJECTED, ReviewState.REFUSED):
             return "readers see the approved version" if self.is_public else "not public"
         if self.state == ReviewState.UNPUBLISHED and self.ever_approved:
             return "removed from the public pages"
@@ -75,14 +82,24 @@ def record_states(model, pks):
         published.update(Publication.objects.filter(
             content_type=content_type(model), object_id__in=batch
         ).values_list("object_id", flat=True))
+    waiting = {}
+    for pk in pks:
+        members = [(model, pk), *children.get(pk, ())]
+        waiting[pk] = [change for kind, id_ in members if (change := logs[kind].change(id_)) is not None]
+    # Legal reviews the change of a record whole, as its review shows it.
+    refusals = {} if model not in TOP_LEVEL else {
+        pk: state.review for (_, pk), state in legal.states_of({(model, pk): waiting[pk] for pk in pks}).items()
+        if state.state == legal.LegalState.REFUSED
+    }
     states = {}
     for pk in pks:
         members = [(model, pk), *children.get(pk, ())]
-        waiting = [change for kind, id_ in members if (change := logs[kind].change(id_)) is not None]
         rejections = [r for kind, id_ in members if (r := rejection_standing(logs[kind], id_)) is not None]
         approved = logs[model].approved(pk)
         public = pk in published
-        if waiting:
+        if pk in refusals:
+            state = ReviewState.REFUSED
+        elif waiting[pk]:
             state = ReviewState.WAITING
         elif rejections:
             state = ReviewState.REJECTED
@@ -91,8 +108,9 @@ def record_states(model, pks):
         else:
             state = ReviewState.UNPUBLISHED
         states[pk] = RecordState(
-            state=state, is_public=public, ever_approved=approved is not None, waiting=waiting,
+            state=state, is_public=public, ever_approved=approved is not None, waiting=waiting[pk],
             rejection=max(rejections, key=lambda d: d.decided_at) if rejections else None,
+            legal_refusal=refusals.get(pk),
         )
     return states
 
@@ -120,11 +138,16 @@ def _standing_rejections(kind):
 def pks_in_state(model, state):
     """The ids of the records of `model` in a review state, for a list's filter."""
     waiting = set()
-    for item in review_queue():
+    items = review_queue()
+    for item in items:
         if item.model is model:
             waiting.add(item.pk)
         elif model not in TOP_LEVEL:
             waiting.update(int(c["key"].rsplit(":", 1)[1]) for c in item.changes if c["model"] is model)
+    refused = {item.pk for item in legal.in_state([i for i in items if i.model is model], legal.LegalState.REFUSED)}
+    if state == ReviewState.REFUSED:
+        return refused
+    waiting -= refused
     if state == ReviewState.WAITING:
         return waiting
     rejected = set()
@@ -137,15 +160,15 @@ def pks_in_state(model, state):
         else:
             name = next(name for child, name in CHILDREN[model] if child is kind)
             rejected.update(pk for pk in rows.values_list(f"{name}_id", flat=True) if pk)
-    rejected -= waiting
+    rejected -= waiting | refused
     if state == ReviewState.REJECTED:
         return rejected
     public = set(
         Publication.objects.filter(content_type=content_type(model)).values_list("object_id", flat=True)
-    ) - waiting - rejected
+    ) - waiting - refused - rejected
     if state == ReviewState.PUBLISHED:
         return public
-    return set(model.objects.exclude(pk__in=waiting | rejected | public).values_list("pk", flat=True))
+    return set(model.objects.exclude(pk__in=waiting | refused | rejected | public).values_list("pk", flat=True))
 
 
 @dataclass
@@ -161,6 +184,8 @@ class DeskEntry:
     case_id: int | None = None
     # False once the record was deleted: `record` is then its last version.
     exists: bool = True
+    # A lawyer's clearance or refusal of the record's change (a LegalReview).
+    legal_review: object = None
 
     @property
     def kind(self):
@@ -207,18 +232,25 @@ def _decisions_on_work_of(user, **lookups):
 
 
 def work_of(user, approved_within=datetime.timedelta(days=30), limit=20):
-    """The records `user` changed, by state: waiting for review, rejected (with the editor's
-    comment, as long as the rejection stands) and approved lately, newest first."""
+    """The records `user` changed, by state: waiting for review, rejected (with the editor's or the
+    lawyer's comment, as long as the rejection or the legal refusal stands) and approved lately,
+    newest first."""
+    queue = legal.annotate_queue(review_queue(author=user))
+    refused = [item for item in queue if item.legal is not None and item.legal.state == legal.LegalState.REFUSED]
     waiting = [
         DeskEntry(model=item.model, pk=item.pk, record=None, when=item.waiting_since,
                   authors=item.authors, case_id=item.case_id)
-        for item in review_queue(author=user)
+        for item in queue if item.legal is None or item.legal.state != legal.LegalState.REFUSED
     ]
     rejected_owners = {}
     for decision, owner in _decisions_on_work_of(user, action=Decision.Action.REJECTED):
         if owner not in rejected_owners or decision.decided_at > rejected_owners[owner].decided_at:
             rejected_owners[owner] = decision
-    rejected = []
+    rejected = [
+        DeskEntry(model=item.model, pk=item.pk, record=None, when=item.legal.review.reviewed_at,
+                  case_id=item.case_id, legal_review=item.legal.review)
+        for item in refused
+    ]
     by_model = defaultdict(list)
     for model, pk in rejected_owners:
         by_model[model].append(pk)
@@ -262,3 +294,28 @@ def waiting_by_case(limit=10):
     for entry in oldest:
         entry.record, entry.exists = records[(entry.model, entry.pk)]
     return {"oldest": oldest, "total": len(items), "per_case": dict(counts)}
+
+
+def waiting_for_legal(decided_within=datetime.timedelta(days=30), limit=10):
+    """A lawyer's desk: the changes waiting for legal review, the oldest first, with the total and the
+    count per case id; and the clearances and refusals of the last 30 days, the newest first."""
+    items = legal.in_state(review_queue(), legal.LegalState.WAITING)
+    counts = defaultdict(int)
+    for item in items:
+        counts[item.case_id] += 1
+    oldest = [
+        DeskEntry(model=item.model, pk=item.pk, record=None, when=item.waiting_since,
+                  authors=item.authors, case_id=item.case_id)
+        for item in items[:limit]
+    ]
+    reviews = legal.decided_since(timezone.now() - decided_within)
+    decided = [
+        DeskEntry(*model_for_key(review.record_key), record=None, when=review.reviewed_at,
+                  case_id=review.case_id, legal_review=review)
+        for review in reviews[:limit]
+    ]
+    records = _records((e.model, e.pk) for e in oldest + decided)
+    for entry in oldest + decided:
+        entry.record, entry.exists = records[(entry.model, entry.pk)]
+    return {"oldest": oldest, "total": len(items), "per_case": dict(counts), "decided": decided,
+            "decided_count": len(reviews)}

@@ -1,4 +1,4 @@
-"""Nothing internal reaches readers: workflow fields stay out of the corrections log, the feeds and case.json."""
+"""Nothing internal reaches readers: workflow fields stay out of the corrections log, the feeds, case.json and search."""
 
 import json
 
@@ -6,11 +6,21 @@ import feedparser
 import pytest
 from django.apps import apps
 
-from casefile import workflow
-from casefile.models import Actor, Event, Fact, OpenQuestion, Relationship, Source
+from casefile import dates, search, workflow
+from casefile.models import (
+    Actor,
+    Case,
+    Citation,
+    Event,
+    EventParticipant,
+    Fact,
+    OpenQuestion,
+    Relationship,
+    Source,
+)
 from casefile.published import fields
 from casefile.workflow import legal
-from tests.factories import approve_edit, save
+from tests.factories import approve_all, approve_edit, save
 from tests.public.pages import case_url, page, text
 
 
@@ -38,6 +48,11 @@ def test_workflow_fields_are_never_shown_to_readers():
         if name in {"removal_proposed", "needs_legal_review", "comment", "review", "review_note", "reviewed_by",
                     "decided_by", "verdict", "history_change_reason", "history_user"}:
             assert not fields.readers_see(model, name), f"{model.__name__}.{name}"
+
+
+def test_search_finds_records_only_by_what_readers_see_of_them():
+    for model, names in search.SEARCH_FIELDS.items():
+        assert all(fields.readers_see(model, name) for name in names), model.__name__
 
 
 @pytest.fixture
@@ -117,3 +132,59 @@ def test_case_json_holds_no_field_kept_for_staff(client, case_file, reporter, cl
         names = {f.name for f in model._meta.concrete_fields}
         for record in document[section]:
             assert all(fields.readers_see(model, key) for key in record if key in names), section
+
+
+def exported_records(document):
+    """{model: the records of that kind case.json holds}, nested ones included."""
+    found = {Case: [document["case"]], Actor: document["actors"], Relationship: document["relationships"],
+             Source: document["sources"], Event: document["events"], Fact: document["facts"],
+             OpenQuestion: document["open_questions"]}
+    found[EventParticipant] = [p for event in document["events"] for p in event["participants"]]
+    found[Citation] = [c for kind in (Relationship, Event, Fact) for record in found[kind] for c in record["citations"]]
+    return found
+
+
+def test_case_json_writes_every_field_readers_see_and_none_kept_for_staff(client, disputed_case, reporter, editor):
+    save(OpenQuestion(case=disputed_case, slug="who-signed", question="Who signed the contract?",
+                      settled_by="The council minutes."), reporter)
+    approve_all(editor, disputed_case)
+    document = json.loads(client.get(case_url(disputed_case, "case_json")).content)
+
+    for model, records in exported_records(document).items():
+        assert records, model.__name__
+        precision_of = dates.precision_fields(model)
+        for model_field in model._meta.concrete_fields:
+            name = model_field.name
+            # A date is written as precisely as it is known, under its name without "_on".
+            key = name.removesuffix("_on") if name in precision_of else name
+            for record in records:
+                if fields.staff_only(model, name):
+                    assert key not in record, f"{model.__name__}.{name} is kept for staff"
+                elif not model_field.is_relation and name not in precision_of.values():
+                    assert key in record, f"{model.__name__}.{name} is shown to readers but not in case.json"
+
+
+def test_every_kind_of_record_flagged_and_corrected_is_logged_by_what_readers_read_alone(
+    client, disputed_case, reporter, editor, lawyer
+):
+    corrected = {
+        Actor.objects.get(slug="quay-builders"): ("description", "A builder of quays."),
+        Source.objects.get(slug="registry"): ("publisher", "The registry office"),
+        Event.objects.get(slug="tender-opened"): ("location", "The council chamber"),
+        Relationship.objects.get(case=disputed_case): ("description", "Partners in one firm."),
+        Fact.objects.get(slug="mayor-owns-shares"): ("assessment", "The registry names her."),
+    }
+    for record, (name, value) in corrected.items():
+        record.needs_legal_review = True
+        setattr(record, name, value)
+        save(record, reporter, "Flagged for legal with the correction")
+        changes = workflow.record_changes(type(record), record.pk)
+        shown = workflow.fingerprint((c.key, c.latest.history_id) for c in changes)
+        legal.decide_legal(lawyer, type(record), record.pk, shown, "cleared", "Fine.")
+    approve_all(editor, disputed_case)
+
+    for shown in public_log(client, disputed_case):
+        for record, (name, value) in corrected.items():
+            assert f"Now: {value}" in shown, record
+        assert "legal" not in shown.lower()
+        assert "Before: no" not in shown

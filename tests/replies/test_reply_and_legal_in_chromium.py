@@ -1,5 +1,6 @@
-"""In Chromium: a reporter marks an allegation, flags it for legal and records the reply request; the lawyer
-clears it; the editor approves; readers see the line."""
+"""In Chromium: a reporter marks an allegation, flags it for legal and records the reply request; the lawyer,
+one click from her home page, refuses it; the reporter reads why and rewords it; the lawyer clears it; the
+editor approves; readers see the line."""
 
 import datetime
 
@@ -8,7 +9,7 @@ from django.utils import timezone
 
 from casefile.models import LegalReview, ReplyRequest
 
-from ..desk.browser import Person, marks
+from ..desk.browser import Person, marks, shot
 
 pytestmark = marks
 
@@ -20,6 +21,12 @@ def people(chromium, live_site, served_small_case, served_reporter, served_edito
     yield found
     for person in found:
         person.close()
+
+
+def serious_accessibility_violations(page):
+    from axe_playwright_python.sync_playwright import Axe
+
+    return [v["id"] for v in Axe().run(page).response["violations"] if v["impact"] in ("serious", "critical")]
 
 
 def test_the_reporters_and_the_lawyers_steps_before_the_editor_publishes_an_allegation(people):
@@ -46,16 +53,37 @@ def test_the_reporters_and_the_lawyers_steps_before_the_editor_publishes_an_alle
     rita.save()
     assert ReplyRequest.objects.get().outcome == "declined"
 
-    lola.open("/admin/casefile/decision/review/")
-    assert "Waiting for legal" in lola.text("#review-queue")
-    assert "Approve selected" not in lola.text()
-    lola.go("#review-queue a:has-text('The mayor steered')")
+    # The lawyer's home page: the first change waiting for legal is one click away.
+    lola.open("/admin/")
+    assert "Waiting for legal review: 1" in lola.text("#desk-legal")
+    assert serious_accessibility_violations(lola.page) == []
+    lola.go("#legal-oldest a:has-text('The mayor steered')")
+    assert lola.actions == 1
     assert "Legal review: Waiting for legal" in lola.text("#legal-review")
     assert "declined to comment" in lola.text("#right-of-reply")
+    assert "Approve all of the above" not in lola.text()
+    lola.fill("#id_comment", "Defamatory as worded: say what the minutes show.")
+    lola.go("input[name=_legal_refuse]")
+    assert "Refused on legal grounds" in lola.messages()
+
+    # The reporter reads the refusal on her desk and on the record, and rewords it.
+    rita.open("/admin/")
+    assert "Rejected: 1" in rita.text("#desk-work")
+    assert "refused on legal grounds by lola" in rita.text("#desk-work")
+    rita.go("#desk-rejected + ul a:has-text('The mayor steered')")
+    assert "Defamatory as worded: say what the minutes show." in rita.text("#legal-refusal")
+    rita.fill("#id_statement", "The tender board minutes show the mayor steered the contract to a friend's firm.")
+    rita.fill("#id_change_reason", "Worded as the minutes put it")
+    rita.save()
+
+    lola.open("/admin/")
+    assert "refused by lola" in lola.text("#desk-legal")
+    shot(lola.page, "lawyers-desk", full_page=True)
+    lola.go("#legal-oldest a:has-text('The mayor steered')")
     lola.fill("#id_comment", "The minutes bear it out.")
     lola.go("input[name=_legal_clear]")
     assert "Cleared on legal grounds" in lola.messages()
-    assert LegalReview.objects.get().verdict == "cleared"
+    assert LegalReview.objects.first().verdict == "cleared"
 
     edna.open("/admin/casefile/decision/review/")
     assert "Cleared by legal: waiting for the editor" in edna.text("#review-queue")

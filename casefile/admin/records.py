@@ -28,7 +28,7 @@ from ..models import (
 )
 from . import discard, history, merge
 from .captures import SourceCopiesMixin
-from .ids import parse_id
+from .ids import named_records_only, parse_id
 from .forms import RecordForm, partial_dates
 from .inlines import (
     EventCitationInline,
@@ -81,14 +81,12 @@ class RecordAdmin(SimpleHistoryAdmin):
         return excluded
 
     def get_changeform_initial_data(self, request):
-        initial = super().get_changeform_initial_data(request)
+        # A record the address cannot name is left out: the form starts as if none were given.
+        initial = named_records_only(self.model, super().get_changeform_initial_data(request))
         chosen = case_id_in(initial.get("case"))
         if chosen is not None:
             # Whatever is added next, from the menu or a pop-up, starts in this case too.
             request.session[CURRENT_CASE] = chosen
-        elif "case" in initial:
-            # A case the address cannot name: the form starts as if none were given.
-            del initial["case"]
         if "case" in initial or not any(f.name == "case" for f in self.model._meta.fields):
             return initial
         filters = parse_qs(request.GET.get("_changelist_filters", ""))

@@ -5,11 +5,11 @@ from django.urls import reverse
 
 from .. import workflow
 from ..admin.records import CURRENT_CASE
-from ..models import Actor, Capture, Case, Event, Fact, Relationship, Source
+from ..models import Actor, Capture, Case, Event, Fact, OpenQuestion, Relationship, ReplyRequest, Source
 
 register = template.Library()
 
-ADDABLE = (Fact, Event, Actor, Relationship, Source)
+ADDABLE = (Fact, Event, Actor, Relationship, Source, OpenQuestion, ReplyRequest)
 
 
 def _link(entry, editor):

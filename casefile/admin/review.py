@@ -11,7 +11,7 @@ from django.urls import path, reverse
 from django.utils.http import urlencode
 
 from .. import workflow
-from ..workflow import legal, replies
+from ..workflow import legal, replies, rework
 from ..history import history_model
 from ..models import Case, Decision
 from ..text import isolated, validate_text
@@ -167,6 +167,7 @@ class DecisionAdmin(ReadOnlyAdmin):
             "legal": legal.legal_state(model, pk, own_changes),
             "legal_seen": workflow.fingerprint((c.key, c.latest.history_id) for c in own_changes),
             "right_of_reply": replies.status_of(replies.allegations_in(bundle)),
+            "resent": rework.annotate_since_rejection(bundle),
             "removes": any(change.is_removal for change in bundle),
             "can_approve": workflow.is_editor(request.user),
             "can_clear": legal.is_lawyer(request.user),

@@ -1,12 +1,15 @@
 """Editing the records of a case file: what a reporter sees and does on each record's form."""
 
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected as django_delete_selected
+from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
+from django.db.models import Q
+from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
@@ -155,6 +158,8 @@ class RecordAdmin(SimpleHistoryAdmin):
             text = format_html("{} You may edit it again below.", text)
         elif "_addanother" in request.POST:
             text = format_html("{} You may add another {} below.", text, kind)
+        elif ADD_A_RELATIONSHIP in request.POST:
+            text = format_html("{} You may add its relationship below.", text)
         return text
 
     def message_user(self, request, message, level=messages.INFO, extra_tags="", fail_silently=False):
@@ -345,6 +350,15 @@ class CaseAdmin(RecordAdmin):
     slug_source = "title"
 
 
+# The button of an actor's form that saves it and opens a new relationship of it.
+ADD_A_RELATIONSHIP = "_addrelationship"
+
+
+def new_relationship_url(actor):
+    """The form of a new relationship with `actor` as its subject, in the actor's case."""
+    return reverse("admin:casefile_relationship_add") + "?" + urlencode({"case": actor.case_id, "subject": actor.pk})
+
+
 @admin.register(Actor)
 class ActorAdmin(RecordAdmin):
     list_display = ["name", "kind", "case"]
@@ -353,6 +367,32 @@ class ActorAdmin(RecordAdmin):
     autocomplete_fields = ["case"]
     prepopulated_fields = {"slug": ["name"]}
     slug_source = "name"
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        may_add = (not context.get("is_popup")
+                   and self.admin_site._registry[Relationship].has_add_permission(request))
+        context["add_a_relationship"] = ADD_A_RELATIONSHIP if may_add else None
+        if obj is not None:
+            context["ties"] = {
+                "rows": [(relationship, reverse("admin:casefile_relationship_change", args=[relationship.pk]))
+                         for relationship in Relationship.objects.filter(Q(subject=obj) | Q(object=obj))
+                         .select_related("subject", "object")],
+                "add_url": new_relationship_url(obj) if may_add else None,
+            }
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return self._on_to_a_relationship(request, obj) or super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        return self._on_to_a_relationship(request, obj) or super().response_change(request, obj)
+
+    def _on_to_a_relationship(self, request, actor):
+        """After "Save and add a relationship": the relationship's form, the actor its subject."""
+        if ADD_A_RELATIONSHIP not in request.POST or IS_POPUP_VAR in request.POST:
+            return None
+        self.message_user(request, "Saved.", messages.SUCCESS)
+        return HttpResponseRedirect(new_relationship_url(actor))
 
 
 @admin.register(Relationship)
@@ -363,6 +403,23 @@ class RelationshipAdmin(RecordAdmin):
     search_fields = ["subject__name", "object__name", "description"]
     autocomplete_fields = ["case", "subject", "object"]
     inlines = [RelationshipCitationInline]
+
+    def response_add(self, request, obj, post_url_continue=None):
+        # Opened from an actor's page: saving goes back there, and another starts from the same actor.
+        actor = self._actor_it_was_opened_for(request)
+        if actor is None or IS_POPUP_VAR in request.POST or "_continue" in request.POST:
+            return super().response_add(request, obj, post_url_continue)
+        self.message_user(request, "Saved.", messages.SUCCESS)
+        if "_addanother" in request.POST:
+            return HttpResponseRedirect(request.get_full_path())
+        return HttpResponseRedirect(reverse("admin:casefile_actor_change", args=[actor.pk]))
+
+    @staticmethod
+    def _actor_it_was_opened_for(request):
+        try:
+            return Actor.objects.filter(pk=parse_id(Actor, request.GET.get("subject"))).first()
+        except ValueError:
+            return None
 
 
 @admin.register(Source)

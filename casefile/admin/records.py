@@ -356,7 +356,8 @@ ADD_A_RELATIONSHIP = "_addrelationship"
 
 def new_relationship_url(actor):
     """The form of a new relationship with `actor` as its subject, in the actor's case."""
-    return reverse("admin:casefile_relationship_add") + "?" + urlencode({"case": actor.case_id, "subject": actor.pk})
+    preset = urlencode({"case": actor.case_id, "subject": actor.pk})
+    return f"{reverse('admin:casefile_relationship_add')}?{preset}"
 
 
 @admin.register(Actor)
@@ -369,8 +370,7 @@ class ActorAdmin(RecordAdmin):
     slug_source = "name"
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        may_add = (not context.get("is_popup")
-                   and self.admin_site._registry[Relationship].has_add_permission(request))
+        may_add = not context.get("is_popup") and request.user.has_perm("casefile.add_relationship")
         context["add_a_relationship"] = ADD_A_RELATIONSHIP if may_add else None
         if obj is not None:
             context["ties"] = {
@@ -391,6 +391,7 @@ class ActorAdmin(RecordAdmin):
         """After "Save and add a relationship": the relationship's form, the actor its subject."""
         if ADD_A_RELATIONSHIP not in request.POST or IS_POPUP_VAR in request.POST:
             return None
+        # Replaced by the save's own notice, as after any other button.
         self.message_user(request, "Saved.", messages.SUCCESS)
         return HttpResponseRedirect(new_relationship_url(actor))
 
@@ -409,7 +410,7 @@ class RelationshipAdmin(RecordAdmin):
         actor = self._actor_it_was_opened_for(request)
         if actor is None or IS_POPUP_VAR in request.POST or "_continue" in request.POST:
             return super().response_add(request, obj, post_url_continue)
-        self.message_user(request, "Saved.", messages.SUCCESS)
+        self.message_user(request, "Saved.", messages.SUCCESS)  # replaced by the save's own notice
         if "_addanother" in request.POST:
             return HttpResponseRedirect(request.get_full_path())
         return HttpResponseRedirect(reverse("admin:casefile_actor_change", args=[actor.pk]))

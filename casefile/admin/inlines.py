@@ -19,10 +19,11 @@ class ChildRows:
     readonly_fields = ["removal"]
 
     def get_extra(self, request, obj=None, **kwargs):
-        # A new record gets a first empty row, so its first citation or link takes no extra click.
-        return 1 if obj is None and self.first_row_on_a_new_record else 0
+        # A new record starts with empty rows, so its first citations or links take no extra click;
+        # a row left empty is no row at all.
+        return self.rows_on_a_new_record if obj is None else 0
 
-    first_row_on_a_new_record = False
+    rows_on_a_new_record = 0
 
     @admin.display(description="Removal")
     def removal(self, row):
@@ -49,7 +50,7 @@ class CitationInline(ChildRows, admin.StackedInline):
     model = Citation
     autocomplete_fields = ["source"]
     fk_name = None
-    first_row_on_a_new_record = True
+    rows_on_a_new_record = 1
     classes = ["citations"]
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 36})}}
 
@@ -74,6 +75,8 @@ class ParticipantInline(ChildRows, admin.TabularInline):
     model = EventParticipant
     verbose_name, verbose_name_plural = "participant", "participants"
     autocomplete_fields = ["actor"]
+    # An event seldom has a single participant: who acted, and towards whom.
+    rows_on_a_new_record = 2
 
     def get_fields(self, request, obj=None):
         return ["actor", "role", "alleged", *self.get_readonly_fields(request, obj)]
@@ -101,7 +104,7 @@ class QuestionConcernInline(ChildRows, admin.TabularInline):
     model = QuestionConcern
     verbose_name, verbose_name_plural = "record it concerns", "records it concerns"
     autocomplete_fields = ["fact", "event", "relationship", "source"]
-    first_row_on_a_new_record = True
+    rows_on_a_new_record = 1
 
     def get_fields(self, request, obj=None):
         return ["fact", "event", "relationship", "source", *self.get_readonly_fields(request, obj)]

@@ -1,12 +1,15 @@
 """Editing the records of a case file: what a reporter sees and does on each record's form."""
 
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected as django_delete_selected
+from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
+from django.db.models import Q
+from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
@@ -28,7 +31,7 @@ from ..models import (
 )
 from . import discard, history, merge
 from .captures import SourceCopiesMixin
-from .ids import parse_id
+from .ids import named_records_only, parse_id
 from .forms import RecordForm, partial_dates
 from .inlines import (
     EventCitationInline,
@@ -81,14 +84,12 @@ class RecordAdmin(SimpleHistoryAdmin):
         return excluded
 
     def get_changeform_initial_data(self, request):
-        initial = super().get_changeform_initial_data(request)
+        # A record the address cannot name is left out: the form starts as if none were given.
+        initial = named_records_only(self.model, super().get_changeform_initial_data(request))
         chosen = case_id_in(initial.get("case"))
         if chosen is not None:
             # Whatever is added next, from the menu or a pop-up, starts in this case too.
             request.session[CURRENT_CASE] = chosen
-        elif "case" in initial:
-            # A case the address cannot name: the form starts as if none were given.
-            del initial["case"]
         if "case" in initial or not any(f.name == "case" for f in self.model._meta.fields):
             return initial
         filters = parse_qs(request.GET.get("_changelist_filters", ""))
@@ -157,6 +158,8 @@ class RecordAdmin(SimpleHistoryAdmin):
             text = format_html("{} You may edit it again below.", text)
         elif "_addanother" in request.POST:
             text = format_html("{} You may add another {} below.", text, kind)
+        elif ADD_A_RELATIONSHIP in request.POST:
+            text = format_html("{} You may add its relationship below.", text)
         return text
 
     def message_user(self, request, message, level=messages.INFO, extra_tags="", fail_silently=False):
@@ -348,6 +351,16 @@ class CaseAdmin(RecordAdmin):
     slug_source = "title"
 
 
+# The button of an actor's form that saves it and opens a new relationship of it.
+ADD_A_RELATIONSHIP = "_addrelationship"
+
+
+def new_relationship_url(actor):
+    """The form of a new relationship with `actor` as its subject, in the actor's case."""
+    preset = urlencode({"case": actor.case_id, "subject": actor.pk})
+    return f"{reverse('admin:casefile_relationship_add')}?{preset}"
+
+
 @admin.register(Actor)
 class ActorAdmin(RecordAdmin):
     list_display = ["name", "kind", "case"]
@@ -356,6 +369,32 @@ class ActorAdmin(RecordAdmin):
     autocomplete_fields = ["case"]
     prepopulated_fields = {"slug": ["name"]}
     slug_source = "name"
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        may_add = not context.get("is_popup") and request.user.has_perm("casefile.add_relationship")
+        context["add_a_relationship"] = ADD_A_RELATIONSHIP if may_add else None
+        if obj is not None:
+            context["ties"] = {
+                "rows": [(relationship, reverse("admin:casefile_relationship_change", args=[relationship.pk]))
+                         for relationship in Relationship.objects.filter(Q(subject=obj) | Q(object=obj))
+                         .select_related("subject", "object")],
+                "add_url": new_relationship_url(obj) if may_add else None,
+            }
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return self._on_to_a_relationship(request, obj) or super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        return self._on_to_a_relationship(request, obj) or super().response_change(request, obj)
+
+    def _on_to_a_relationship(self, request, actor):
+        """After "Save and add a relationship": the relationship's form, the actor its subject."""
+        if ADD_A_RELATIONSHIP not in request.POST or IS_POPUP_VAR in request.POST:
+            return None
+        # Replaced by the save's own notice, as after any other button.
+        self.message_user(request, "Saved.", messages.SUCCESS)
+        return HttpResponseRedirect(new_relationship_url(actor))
 
 
 @admin.register(Relationship)
@@ -366,6 +405,23 @@ class RelationshipAdmin(RecordAdmin):
     search_fields = ["subject__name", "object__name", "description"]
     autocomplete_fields = ["case", "subject", "object"]
     inlines = [RelationshipCitationInline]
+
+    def response_add(self, request, obj, post_url_continue=None):
+        # Opened from an actor's page: saving goes back there, and another starts from the same actor.
+        actor = self._actor_it_was_opened_for(request)
+        if actor is None or IS_POPUP_VAR in request.POST or "_continue" in request.POST:
+            return super().response_add(request, obj, post_url_continue)
+        self.message_user(request, "Saved.", messages.SUCCESS)  # replaced by the save's own notice
+        if "_addanother" in request.POST:
+            return HttpResponseRedirect(request.get_full_path())
+        return HttpResponseRedirect(reverse("admin:casefile_actor_change", args=[actor.pk]))
+
+    @staticmethod
+    def _actor_it_was_opened_for(request):
+        try:
+            return Actor.objects.filter(pk=parse_id(Actor, request.GET.get("subject"))).first()
+        except ValueError:
+            return None
 
 
 @admin.register(Source)

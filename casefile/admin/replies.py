@@ -9,6 +9,7 @@ from django.utils import timezone
 from ..models import LegalReview, ReplyAttempt, ReplyOverride, ReplyRequest
 from ..models.replies import refuse_asking_before
 from ..workflow import replies
+from .ids import named_records_only
 from .readonly import ReadOnlyAdmin
 
 
@@ -71,7 +72,7 @@ class ReplyRequestAdmin(admin.ModelAdmin):
     ]
 
     def get_changeform_initial_data(self, request):
-        initial = super().get_changeform_initial_data(request)
+        initial = named_records_only(self.model, super().get_changeform_initial_data(request))
         initial.setdefault("asked_by", request.user.pk)
         initial.setdefault("asked_on", timezone.localdate())
         return initial

@@ -12,7 +12,7 @@ from django.utils.http import urlencode
 
 from .. import workflow
 from ..admin_site import legal_queue_url
-from ..workflow import legal, replies
+from ..workflow import legal, replies, rework
 from ..history import history_model
 from ..models import Case, Decision
 from ..text import isolated, validate_text
@@ -182,6 +182,7 @@ class DecisionAdmin(ReadOnlyAdmin):
             "legal": legal.legal_state(model, pk, own_changes),
             "legal_seen": workflow.fingerprint((c.key, c.latest.history_id) for c in own_changes),
             "right_of_reply": replies.status_of(replies.allegations_in(bundle)),
+            "resent": rework.annotate_since_rejection(bundle),
             "removes": any(change.is_removal for change in bundle),
             "can_approve": workflow.is_editor(request.user),
             "can_clear": legal.is_lawyer(request.user),

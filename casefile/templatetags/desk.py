@@ -6,12 +6,12 @@ from django.urls import reverse
 from .. import workflow
 from ..admin.records import CURRENT_CASE
 from ..admin_site import legal_queue_url
-from ..models import Actor, Capture, Case, Event, Fact, Relationship, Source
+from ..models import Actor, Capture, Case, Event, Fact, OpenQuestion, Relationship, ReplyRequest, Source
 from ..workflow import legal
 
 register = template.Library()
 
-ADDABLE = (Fact, Event, Actor, Relationship, Source)
+ADDABLE = (Fact, Event, Actor, Relationship, Source, OpenQuestion, ReplyRequest)
 
 
 def _link(entry, editor):

@@ -2,10 +2,12 @@
 
 A record's citations, participants and fact links are reviewed with it, so
 both steps act on the whole record: after a rejection, fixing any part of it
-sends all of it again; discarding puts all of it back as readers see it.
+sends all of it again; discarding puts all of it back as readers see it. The
+review of a record sent again shows what changed since the rejection.
 """
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -14,10 +16,13 @@ from django.utils import timezone
 from ..history import history_model
 from ..models import Decision
 from .changes import (
+    TOP_LEVEL,
     Change,
     VersionLog,
     WorkflowError,
     child_ids,
+    children_of,
+    compared_fields,
     is_editor,
     is_public_version,
     references,
@@ -87,6 +92,102 @@ def resubmit(record, user, reason):
                         and rejection_standing(ref_log, ref_pk) is not None):
                     queue.extend(member for member in family_of(ref_model, ref_pk) if member not in seen)
         return sent
+
+
+@dataclass
+class SinceRejection:
+    """How one part of a record sent again differs from the version an editor rejected.
+
+    With no `rejected` version the part came after the rejection: all of its change is new to the
+    editor.
+    """
+
+    rejected: object = None
+    field_changes: list = field(default_factory=list)
+    was_removal: bool = False
+    is_removal: bool = False
+
+    @property
+    def is_added(self):
+        return self.rejected is None
+
+    @property
+    def is_unchanged(self):
+        return not self.is_added and not self.field_changes and self.was_removal == self.is_removal
+
+
+@dataclass
+class Resent:
+    """A review of work sent again after rejections: the rejections, with their comments, and the
+    rows of the record rejected then deleted, which the review no longer lists."""
+
+    rejections: list
+    deleted: list
+
+
+def annotate_since_rejection(bundle):
+    """Give each change of a review its `since_rejection`: a SinceRejection when any change of
+    the review was rejected since readers last saw it, else None. Returns a Resent, or None when
+    nothing was rejected. A few queries a kind of record."""
+    logs = _logs([(change.model, change.pk) for change in bundle])
+    last_rejected = {change.key: _last_rejected(logs[change.model], change.pk) for change in bundle}
+    found = [pair for pair in last_rejected.values() if pair is not None]
+    for change in bundle:
+        change.since_rejection = None
+    if not found:
+        return None
+    # Read again whole: the log reads only what deciding needs, not the comment.
+    decisions = Decision.objects.select_related("decided_by").in_bulk([decision.pk for decision, _ in found])
+    first_rejected = min(decision.decided_at for decision, _ in found)
+    for change in bundle:
+        _, rejected = last_rejected[change.key] or (None, None)
+        if rejected is None:
+            # Waiting since before the rejections without being part of them: nothing to tell.
+            if change.waiting_since > first_rejected:
+                change.since_rejection = SinceRejection(is_removal=change.is_removal)
+            continue
+        part = SinceRejection(rejected=rejected, is_removal=change.is_removal,
+                              was_removal=rejected.history_type == "-" or rejected.removal_proposed)
+        if not (part.was_removal or part.is_removal):
+            part.field_changes = compared_fields(change.model, rejected, change.latest)
+        change.since_rejection = part
+    rounds = {decisions[decision.pk].batch: decisions[decision.pk] for decision, _ in found}
+    return Resent(rejections=sorted(rounds.values(), key=lambda decision: decision.decided_at),
+                  deleted=_deleted_since(bundle, rounds))
+
+
+def _last_rejected(log, pk):
+    """(decision, version) of the newest rejected version of a record since its last approval, or None."""
+    for version in log.versions.get(pk, ()):
+        decision = log.decision_on(version.history_id)
+        if decision is None:
+            continue
+        if decision.action == Decision.Action.REJECTED:
+            return decision, version
+        return None
+    return None
+
+
+def _deleted_since(bundle, rounds):
+    """The rows of the reviewed records rejected in one of these rounds of rejections (batches),
+    then deleted before readers ever saw them: [(kind, name)]."""
+    listed = {(change.model, change.pk) for change in bundle}
+    owners = defaultdict(list)
+    for change in bundle:
+        if change.model in TOP_LEVEL:
+            owners[change.model].append(change.pk)
+    rows = [member for model, pks in owners.items() for members in children_of(model, pks).values()
+            for member in members if member not in listed]
+    candidates = []
+    for model, log in _logs(rows).items():
+        for pk in sorted(log.versions):
+            rejected = _last_rejected(log, pk)
+            if log.latest(pk).history_type == "-" and rejected is not None:
+                candidates.append((model, *rejected))
+    in_rounds = set(Decision.objects.filter(pk__in=[decision.pk for _, decision, _ in candidates],
+                                            batch__in=list(rounds)).values_list("pk", flat=True))
+    return [(model._meta.verbose_name, str(version.instance))
+            for model, decision, version in candidates if decision.pk in in_rounds]
 
 
 def _copy_version(model, version, user, reason, when):

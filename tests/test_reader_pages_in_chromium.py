@@ -183,6 +183,30 @@ def test_a_printed_case_page_leaves_out_navigation_forms_and_diagram_and_keeps_i
     assert "https://registry.example.org/quay" not in page.locator("main").inner_text()
 
 
+def printed_text(page):
+    """The text of the page as Chromium prints it, its ligatures undone."""
+    from pdfminer.high_level import extract_text
+
+    return unicodedata.normalize("NFKC", extract_text(io.BytesIO(page.pdf())))
+
+
+def test_a_printed_record_page_names_its_case_and_prints_each_address_once(
+    live_site, open_context, served_disputed_case
+):
+    page = open_context(DESKTOP).new_page()
+    page.goto(live_site.url + "/cases/harbour/facts/mayor-owns-shares/")
+    printed = printed_text(page)
+    assert printed.startswith("From the case file “Harbour contracts” of Casefile Newsroom")
+    assert printed.count("registry.example.org/quay") == 1
+    # The address to cite the fact by.
+    assert printed.count("mayor-owns-shares/?") == 1
+
+    page.goto(live_site.url + "/cases/harbour/sources/registry/")
+    printed = printed_text(page)
+    assert printed.startswith("From the case file “Harbour contracts” of Casefile Newsroom")
+    assert printed.count("registry.example.org/quay") == 1
+
+
 @pytest.mark.parametrize("size", SIZES)
 def test_the_date_picker_leads_to_the_case_as_published_that_day(live_site, open_context, served_disputed_case, size):
     from django.utils import timezone

@@ -1,5 +1,5 @@
 // Draws the who-is-tied-to-whom diagram with Cytoscape.js. The list of
-// relationships folded below it stays the text version: without JavaScript,
+// relationships folded beside it stays the text version: without JavaScript,
 // or if the library fails to load, the reader still has the same information.
 //
 // The diagram is laid out on a grid the width of its box, at the size it is
@@ -237,7 +237,7 @@
         draw(figure);
       }
     }
-    // Folded on a phone; the diagram open on a wider screen, its list folded below it.
+    // Folded on a phone; the diagram open on a wider screen, its list folded beside it.
     if (window.matchMedia("(min-width: 48rem)").matches) {
       fold.open = true;
     }

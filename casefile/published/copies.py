@@ -20,9 +20,9 @@ from .versions import moment
 
 State = QuoteAnchor.State
 Comparison = Capture.Comparison
-# Columns a public line needs: not the text, not the headers.
 # How much of a SHA-256 a line shows: enough to tell copies apart at a glance; its details give the rest.
 SHORT_HASH_LENGTH = 12
+# Columns a public line needs: not the text, not the headers.
 LINE_FIELDS = ("id", "source_id", "captured_at", "sha256", "size", "content_type", "method",
                "verified_at", "last_check_passed", "last_checked_at", "review", "reviewed_at")
 

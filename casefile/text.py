@@ -1,9 +1,10 @@
-"""Rules for text people type: one-line names, invisible characters, words of a quote."""
+"""Rules for text people type: one-line names, invisible characters, words of a quote, slugs made of them."""
 
 import re
 import unicodedata
 
 from django.core.exceptions import ValidationError
+from django.utils.text import slugify
 
 # Chinese and Japanese leave no space between words, and a Korean space-separated
 # word can hold a whole phrase, so each of their letters counts as a word: in a
@@ -135,3 +136,31 @@ def quote_word_count(text):
     letters = sum(1 for char in text if is_cjk_letter(char))
     rest = "".join(" " if is_cjk_letter(char) else char for char in text)
     return letters + sum(1 for run in rest.split() if any(char.isalnum() for char in run))
+
+
+# A slug made from a name, statement or title holds its first words, at most this many and this long.
+SLUG_WORDS = 8
+SLUG_LENGTH = 60
+# Words a phrase does not end on: a slug cut after one reads as stopped mid-phrase ("...-company-for").
+OPEN_ENDED_WORDS = frozenset("""
+    a an the and or but nor of for to in on at by with from into onto over under about against between
+    as than that which who whom whose its his her their our your was were is are be been has had have
+""".split())
+
+
+def slug_from(text):
+    """A slug of the first words of `text`, cut between two words and not after one that leaves a
+    phrase open; "" if `text` has no letter or digit a slug can hold."""
+    words = [word for word in map(slugify, text.split()) if word]
+    if not words:
+        return ""
+    kept = []
+    for word in words[:SLUG_WORDS]:
+        if len("-".join([*kept, word])) > SLUG_LENGTH:
+            break
+        kept.append(word)
+    while len(kept) > 1 and kept[-1] in OPEN_ENDED_WORDS:
+        kept.pop()
+    # A first word longer than a slug may be is the one word cut.
+    return "-".join(kept) or words[0][:SLUG_LENGTH].strip("-")
+

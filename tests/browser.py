@@ -89,8 +89,8 @@ def serious_violations(page):
 
 def open_diagram(page):
     """Unfold the ties where they are folded (on a phone) and wait for their diagram."""
-    if page.locator("#ties details").get_attribute("open") is None:
-        page.locator("#ties summary").click()
+    if page.locator("#ties .ties-fold").get_attribute("open") is None:
+        page.locator("#ties .ties-fold > summary").click()
     page.wait_for_selector("#relationship-graph canvas")
     page.wait_for_function("() => document.getElementById('relationship-graph')._cyreg?.cy")
 

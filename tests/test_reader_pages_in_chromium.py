@@ -1,6 +1,11 @@
-"""The case page as a reader reads it on a phone and a desktop: the diagram, print and the date picker."""
+"""The case page as a reader reads it on a phone and a desktop: its length, the diagram, print and the date picker."""
+
+import io
+import unicodedata
 
 import pytest
+
+from casefile import published
 
 from .browser import BROWSER_TESTS, open_diagram
 
@@ -27,6 +32,26 @@ def open_context(chromium):
 
 
 CY = "document.getElementById('relationship-graph')._cyreg.cy"
+
+# The longest the seeded case page may be, on a phone or a desktop.
+MAX_CASE_PAGE_HEIGHT = 12_000
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_seeded_case_page_is_a_few_screens_long_with_the_ties_listed_behind_their_diagram(
+    live_site, open_context, served_seeded_case, size
+):
+    page = open_context(size).new_page()
+    page.goto(live_site.url + served_seeded_case.get_absolute_url())
+    if size is DESKTOP:
+        page.wait_for_selector("#relationship-graph canvas")
+    assert page.evaluate("document.documentElement.scrollHeight") <= MAX_CASE_PAGE_HEIGHT
+    open_diagram(page)
+    ties = page.locator(".relationships > li")
+    assert page.locator("figure.graph").is_visible() and not ties.first.is_visible()
+    page.locator(".ties-list > summary").click()
+    assert all(tie.is_visible() for tie in ties.all())
+    assert ties.count() == len(published.published_case(served_seeded_case.slug).relationships)
 
 
 def diagram_measures(page):
@@ -156,6 +181,30 @@ def test_a_printed_case_page_leaves_out_navigation_forms_and_diagram_and_keeps_i
     assert "https://registry.example.org/quay" in page.locator("main").inner_text()
     page.emulate_media(media="screen")
     assert "https://registry.example.org/quay" not in page.locator("main").inner_text()
+
+
+def printed_text(page):
+    """The text of the page as Chromium prints it, its ligatures undone."""
+    from pdfminer.high_level import extract_text
+
+    return unicodedata.normalize("NFKC", extract_text(io.BytesIO(page.pdf())))
+
+
+def test_a_printed_record_page_names_its_case_and_prints_each_address_once(
+    live_site, open_context, served_disputed_case
+):
+    page = open_context(DESKTOP).new_page()
+    page.goto(live_site.url + "/cases/harbour/facts/mayor-owns-shares/")
+    printed = printed_text(page)
+    assert printed.startswith("From the case file “Harbour contracts” of Casefile Newsroom")
+    assert printed.count("registry.example.org/quay") == 1
+    # The address to cite the fact by.
+    assert printed.count("mayor-owns-shares/?") == 1
+
+    page.goto(live_site.url + "/cases/harbour/sources/registry/")
+    printed = printed_text(page)
+    assert printed.startswith("From the case file “Harbour contracts” of Casefile Newsroom")
+    assert printed.count("registry.example.org/quay") == 1
 
 
 @pytest.mark.parametrize("size", SIZES)

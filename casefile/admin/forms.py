@@ -2,10 +2,9 @@
 
 from django import forms
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.utils.text import slugify
 
 from .. import dates, workflow
-from ..text import validate_text
+from ..text import slug_from, validate_text
 
 
 class PartialDateField(forms.CharField):
@@ -140,7 +139,7 @@ class RecordForm(forms.ModelForm):
 
     def _free_slug(self, cleaned):
         """A slug made from the name, statement or title, not yet taken in the record's case."""
-        base = slugify(" ".join(str(cleaned.get(self.slug_source) or "").split()[:8]))[:60].strip("-")
+        base = slug_from(str(cleaned.get(self.slug_source) or ""))
         if not base:
             return ""
         model = self._meta.model

@@ -28,7 +28,9 @@ from . import history
 from .copies import CitationCopy, CopyLine, attach_copies, shared_copy
 from .history import Correction, fact_versions
 from .lists import (
+    CASE_PAGE_DISPUTES,
     CASE_PAGE_ITEMS,
+    CASE_PAGE_QUESTIONS,
     KEY_ACTORS,
     LIST_KINDS,
     LIST_PAGE_SIZE,
@@ -59,7 +61,7 @@ from .versions import (
 )
 
 __all__ = [
-    "CASE_PAGE_ITEMS", "KEY_ACTORS", "LIST_KINDS", "LIST_PAGE_SIZE",
+    "CASE_PAGE_DISPUTES", "CASE_PAGE_ITEMS", "CASE_PAGE_QUESTIONS", "KEY_ACTORS", "LIST_KINDS", "LIST_PAGE_SIZE",
     "CaseOverview", "Correction", "PublicList", "PublishedCase",
     "public_versions", "case_overview", "corrections", "fact_versions", "first_publication", "is_public", "moment",
     "public_case_id", "public_cases", "public_list", "public_rows", "publications", "published_case",

@@ -12,6 +12,7 @@ allows it.
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils import timezone
 
 from ..models import Capture, QuoteAnchor
 from .pages import published_page
@@ -19,6 +20,8 @@ from .versions import moment
 
 State = QuoteAnchor.State
 Comparison = Capture.Comparison
+# How much of a SHA-256 a line shows: enough to tell copies apart at a glance; its details give the rest.
+SHORT_HASH_LENGTH = 12
 # Columns a public line needs: not the text, not the headers.
 LINE_FIELDS = ("id", "source_id", "captured_at", "sha256", "size", "content_type", "method",
                "verified_at", "last_check_passed", "last_checked_at", "review", "reviewed_at")
@@ -40,6 +43,10 @@ class CopyLine:
     @property
     def sha256(self):
         return self.capture.sha256
+
+    @property
+    def short_sha256(self):
+        return self.capture.sha256[:SHORT_HASH_LENGTH]
 
     @property
     def verified_at(self):
@@ -71,6 +78,14 @@ class CitationCopy:
     @property
     def not_found(self):
         return self.state == State.ORPHANED and self.line is None
+
+    @property
+    def same_day_as_newer(self):
+        """Whether the copy the passage stands in and the newer one were captured on the same day:
+        then only their times tell them apart."""
+        return self.changed_since and self.line is not None and (
+            timezone.localtime(self.line.captured_at).date() == timezone.localtime(self.newer.captured_at).date()
+        )
 
 
 def _lines(snapshot, sources):

@@ -30,8 +30,12 @@ from .versions import _instances, public_rows, publications
 
 # The case page and the lists it leads to
 
-# A case page shows this many of each long section, and links to the rest.
-CASE_PAGE_ITEMS = 50
+# A case page shows the first few of each long section, and links to the rest.
+CASE_PAGE_ITEMS = 10
+# Each dispute sets out both sides with their quotes, a screen or more on a phone: fewer of them.
+CASE_PAGE_DISPUTES = 2
+# Open questions have no list of their own: the rest are folded on the case page.
+CASE_PAGE_QUESTIONS = 3
 KEY_ACTORS = 12
 LIST_PAGE_SIZE = 100
 
@@ -92,6 +96,14 @@ class CaseOverview:
     @property
     def more_disputed(self):
         return self.counts[Fact.Status.DISPUTED] > len(self.disputed_facts)
+
+    @property
+    def first_questions(self):
+        return self.open_questions[:CASE_PAGE_QUESTIONS]
+
+    @property
+    def folded_questions(self):
+        return self.open_questions[CASE_PAGE_QUESTIONS:]
 
 
 # The same orders on the Publication rows, which keep a name or title as their label.
@@ -200,7 +212,7 @@ def overview(reader):
     key_actor_ids = sorted(actor_names, key=lambda pk: (-weight[pk], actor_names[pk], pk))[:KEY_ACTORS]
 
     shown_facts = reader.load(Fact, id__in=shown_fact_ids)
-    disputed_ids = {pk for pk in shown_fact_ids if fact_statuses[pk] == Fact.Status.DISPUTED}
+    disputed_ids = _disputes_shown(shown_fact_ids, fact_statuses)
     relationships = reader.load(Relationship)
     relationship_ids = _ids(relationships, "pk")
     citations = reader.load(
@@ -240,12 +252,18 @@ def overview(reader):
         key_actors=[snapshot.actors[pk] for pk in key_actor_ids if pk in snapshot.actors],
         timeline=[snapshot.events[event.pk] for event in timeline],
         facts_by_status=[(status, shown_by_status[status], counts[status]) for status in Fact.Status],
-        disputed_facts=shown_by_status[Fact.Status.DISPUTED],
+        disputed_facts=[fact for fact in shown_by_status[Fact.Status.DISPUTED] if fact.pk in disputed_ids],
         sources_by_title=[snapshot.sources[source.pk] for source in sources],
         counts={**counts, "actor": len(actor_names), "event": len(event_ids),
                 "fact": len(fact_statuses), "source": PublicList(reader, Source).count()},
         open_questions=snapshot.questions,
     )
+
+
+def _disputes_shown(shown_fact_ids, fact_statuses):
+    """The ids of the disputed facts the case page sets out side by side: the first, in reading order."""
+    disputed = [pk for pk in shown_fact_ids if fact_statuses[pk] == Fact.Status.DISPUTED]
+    return set(disputed[:CASE_PAGE_DISPUTES])
 
 
 def _concerned(concerns):
@@ -287,7 +305,7 @@ def _overview_now(reader):
     key_actor_ids = sorted(actor_names, key=lambda pk: (-weight[pk], actor_names[pk], pk))[:KEY_ACTORS]
     relationship_ids = {row[0] for row in rows[Relationship]}
     ends = {end for *_, subject, obj in rows[Relationship] for end in (subject, obj)}
-    disputed_ids = {pk for pk in shown_fact_ids if fact_statuses[pk] == Fact.Status.DISPUTED}
+    disputed_ids = _disputes_shown(shown_fact_ids, fact_statuses)
 
     shown = reader.load_together({
         Fact: ([], {"id__in": shown_fact_ids}),
@@ -323,7 +341,7 @@ def _overview_now(reader):
         key_actors=present(snapshot.actors, key_actor_ids),
         timeline=present(snapshot.events, timeline_ids[:CASE_PAGE_ITEMS]),
         facts_by_status=[(status, shown_by_status[status], counts[status]) for status in Fact.Status],
-        disputed_facts=shown_by_status[Fact.Status.DISPUTED],
+        disputed_facts=[fact for fact in shown_by_status[Fact.Status.DISPUTED] if fact.pk in disputed_ids],
         sources_by_title=present(snapshot.sources, source_ids[:CASE_PAGE_ITEMS]),
         counts={**counts, "actor": len(actor_names), "event": len(event_ids),
                 "fact": len(fact_statuses), "source": len(source_ids)},

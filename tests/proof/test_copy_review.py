@@ -6,7 +6,6 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from casefile.models import Capture, Citation, Fact, KeptPage, Publication, QuoteAnchor
 from casefile.workflow import WorkflowError
@@ -49,10 +48,6 @@ def quote_selector():
     fact = next(item for item in items if item["body"]["value"].startswith("The contract"))
     selector = fact["target"]["selector"]
     return selector[0] if isinstance(selector, list) else selector
-
-
-def day(moment):
-    return f"{timezone.localtime(moment):%-d %B %Y}"
 
 
 def download_url(capture):
@@ -99,14 +94,16 @@ def test_a_changed_copy_orphans_no_citation_readers_see_until_an_editor_confirms
     second = upload(daily(case_file), text_document(DAILY_CHANGED), reporter)
 
     page = read(FACT_PAGE)
-    assert f"SHA-256 <code class=\"sha256\">{first.sha256}</code>" in page
-    assert "The source has changed since" not in page
+    assert "Our copy: captured on" in page and first.sha256 in page
+    assert "The source changed afterwards" not in page
     assert QuoteAnchor.objects.get(citation__fact=contract_fact(), is_current=True).capture == first
 
     capturing.confirm_capture(second, editor)
 
-    assert f"The source has changed since: this passage is not in our copy of {day(second.captured_at)}." in read(
-        FACT_PAGE)
+    page = read(FACT_PAGE)
+    assert "This passage stands in our earlier copy of the source" in page and first.sha256 in page
+    assert f"our newer copy, captured on <time datetime=\"{second.captured_at:%Y-%m-%dT%H:%M:%S%z}\">" in page
+    assert "no longer holds it: an editor is checking this citation." in page
 
 
 def test_a_copy_of_a_shared_source_is_downloadable_only_once_an_editor_confirmed_it(case_file, reporter, editor):

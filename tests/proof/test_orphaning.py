@@ -56,6 +56,18 @@ def test_editors_find_the_orphans_listed_with_what_the_paragraph_now_says(change
     assert "The same words stand in ¶4" in page
 
 
+def test_the_orphans_page_names_the_record_each_citation_belongs_to(changed_source, editor_client,
+                                                                    django_assert_max_num_queries):
+    fact = contract_fact()
+
+    with django_assert_max_num_queries(7):
+        page = editor_client.get(reverse("admin:casefile_capture_orphans")).content.decode()
+
+    row = page[page.index('<tbody>'):page.index('</tbody>')]
+    assert (f'Fact of <bdi>Harbour contracts</bdi>: <a href="{fact.get_admin_url()}">'
+            "<bdi>The contract was worth 5 million.</bdi></a>") in row
+
+
 def test_an_orphaned_citation_cannot_be_approved_again_unchanged(changed_source, case_file, reporter, editor):
     citation = quoted_citation()
     citation.note = "Checked again."

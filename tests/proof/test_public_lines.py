@@ -1,14 +1,15 @@
 """Readers are told what was verified: our copy's date, SHA-256 and last check, or that we hold none."""
 
 import io
+import re
 
 import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from casefile.models import Capture, Citation
-
+from casefile.models import Capture, Citation, QuoteAnchor
+from casefile.workflow import anchoring
 from tests.factories import approve_all, save
 
 from .support import (
@@ -30,6 +31,16 @@ def day(moment):
     return f"{timezone.localtime(moment):%-d %B %Y}"
 
 
+def as_read(html):
+    """The page's text as it reads, tags dropped where they stand."""
+    return " ".join(re.sub(r"<[^>]+>", "", html).split())
+
+
+def moment(captured_at):
+    """A copy's day and time as a line gives them when another copy of the same day is named beside it."""
+    return f"{timezone.localtime(captured_at):%-d %B %Y, %H:%M %Z}"
+
+
 def test_without_a_copy_readers_are_told_we_hold_none(case_file):
     assert "We hold no copy of this source." in read(SOURCE_PAGE)
     assert "We hold no copy of this source." in read(FACT_PAGE)
@@ -42,11 +53,13 @@ def test_the_source_page_and_each_citation_give_the_copys_date_hash_and_last_ver
     capture.refresh_from_db()
 
     line = (f'Our copy: captured on <time datetime="{capture.captured_at:%Y-%m-%dT%H:%M:%S%z}">'
-            f"{day(capture.captured_at)}</time>, SHA-256 <code class=\"sha256\">{sha256(data)}</code>, "
+            f"{day(capture.captured_at)}</time>, SHA-256 <code class=\"sha256\">{sha256(data)[:12]}</code>…, "
             f"last verified on <time datetime=\"{capture.verified_at:%Y-%m-%dT%H:%M:%S%z}\">"
             f"{day(capture.verified_at)}</time>.")
-    assert line in read(SOURCE_PAGE)
-    assert line in read(FACT_PAGE)
+    in_full = ('<details class="copy-details"><summary>details</summary><span class="copy-hash">'
+               f'SHA-256 of our copy, in full: <code class="sha256">{sha256(data)}</code>.')
+    for page in (read(SOURCE_PAGE), read(FACT_PAGE)):
+        assert line + " " + in_full in page
     assert "The file itself stays with the newsroom." in read(SOURCE_PAGE)
 
 
@@ -73,10 +86,28 @@ def test_an_orphaned_citation_tells_readers_the_source_changed_since(case_file, 
     first = confirmed_upload(daily(case_file), text_document(DAILY), reporter, editor)
     second = confirmed_upload(daily(case_file), text_document(DAILY_CHANGED), reporter, editor)
 
-    page = read(FACT_PAGE)
+    shown = as_read(read(FACT_PAGE))
 
-    assert f"SHA-256 <code class=\"sha256\">{first.sha256}</code>" in page
-    assert f"The source has changed since: this passage is not in our copy of {day(second.captured_at)}." in page
+    assert (f"This passage stands in our earlier copy of the source: captured on {moment(first.captured_at)}, "
+            f"SHA-256 {first.sha256[:12]}…") in shown
+    assert (f"The source changed afterwards, and our newer copy, captured on {moment(second.captured_at)}, "
+            "no longer holds it: an editor is checking this citation.") in shown
+    assert first.sha256 in shown and second.sha256 not in shown
+
+
+def test_a_passage_kept_on_an_earlier_copy_of_the_same_day_tells_the_two_copies_apart(case_file, reporter, editor):
+    first = confirmed_upload(daily(case_file), text_document(DAILY), reporter, editor)
+    second = confirmed_upload(daily(case_file), text_document(DAILY_CHANGED), reporter, editor)
+    orphan = QuoteAnchor.objects.get(citation__fact=contract_fact(), is_current=True)
+    anchoring.keep_on_earlier_copy(orphan, editor, "The paper stood by 5 million on the day we cited it.")
+
+    shown = as_read(read(FACT_PAGE))
+
+    assert day(first.captured_at) == day(second.captured_at)
+    assert (f"This passage stands in our earlier copy of the source: captured on {moment(first.captured_at)}, "
+            f"SHA-256 {first.sha256[:12]}…") in shown
+    assert (f"The source changed afterwards, and our newer copy, captured on {moment(second.captured_at)}, "
+            "no longer holds it: an editor checked the citation and keeps it on the earlier copy.") in shown
 
 
 def test_the_source_page_lists_every_copy_and_whether_it_changed(case_file, reporter, editor):

@@ -4,8 +4,9 @@ import json
 import re
 from pathlib import Path
 
+from casefile import published
 from casefile.models import Decision
-from tests.public.pages import case_url, page, text
+from tests.public.pages import case_url, links, page, text
 
 
 def test_the_case_page_shows_the_summary_key_actors_and_sources(client, disputed_case):
@@ -86,3 +87,25 @@ def test_the_vendored_diagram_library_is_served_with_its_licence():
     assert finders.find("casefile/vendor/cytoscape/cytoscape.min.js")
     licence = Path(finders.find("casefile/vendor/cytoscape/LICENSE")).read_text()
     assert "Cytoscape Consortium" in licence
+
+
+def test_the_seeded_case_page_shows_the_first_few_of_each_long_section_and_leads_to_the_rest(client, seeded_case):
+    html = page(client, case_url(seeded_case))
+    snapshot = published.published_case(seeded_case.slug)
+
+    disputes = html[html.index('id="disputed"'):html.index('id="ties"')]
+    assert disputes.count('class="dispute"') == published.CASE_PAGE_DISPUTES
+    assert 'href="/cases/fuzhou-genesis/facts/?status=disputed">All 5 disputed facts</a>' in disputes
+    unverified = html[html.index('id="facts-unverified"'):html.index('id="disputed"')]
+    assert len(links(unverified, "/cases/fuzhou-genesis/facts/")) == published.CASE_PAGE_ITEMS
+    assert 'href="/cases/fuzhou-genesis/facts/?status=unverified">All 38 unverified facts</a>' in unverified
+    # The ties and the open questions have no list elsewhere: folded here, not left out.
+    for relationship in snapshot.relationships:
+        assert f'id="relationship-{relationship.pk}"' in html
+    questions = html[html.index('id="open-questions"'):html.index('id="sources"')]
+    first, folded = questions.split('<details class="more-fold">')
+    shown = published.CASE_PAGE_QUESTIONS
+    assert len(snapshot.questions) > shown
+    assert all(f'id="question-{question.slug}"' in first for question in snapshot.questions[:shown])
+    assert all(f'id="question-{question.slug}"' in folded for question in snapshot.questions[shown:])
+    assert "The other 4 questions" in text(folded)

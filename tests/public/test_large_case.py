@@ -22,13 +22,16 @@ def test_a_large_case_page_shows_the_first_part_of_each_section_and_links_to_the
     facts = html[html.index('id="facts"'):html.index('id="disputed"')]
     assert len(links(facts, "/cases/harbour/facts/")) == 4 * published.CASE_PAGE_ITEMS
     assert len(links(html, "/cases/harbour/events/")) == published.CASE_PAGE_ITEMS
-    assert "The first 50 of 61 events." in shown
+    assert f"The first {published.CASE_PAGE_ITEMS} of 61 events." in shown
     assert 'href="/cases/harbour/timeline/">The whole timeline: 61 events</a>' in html
     assert "Confirmed: 151" in shown and "Disputed: 150" in shown
     assert 'href="/cases/harbour/facts/?status=confirmed">All 151 confirmed facts</a>' in html
     assert 'href="/cases/harbour/actors/">Who is who: all 62 actors</a>' in html
     assert 'href="/cases/harbour/sources/">All 61 sources</a>' in html
-    assert "The first 50 of 150 disputed facts" in shown
+    disputes = html[html.index('id="disputed"'):html.index('id="sources"')]
+    assert disputes.count('class="dispute"') == published.CASE_PAGE_DISPUTES
+    assert f"The first {published.CASE_PAGE_DISPUTES} of 150 disputed facts" in shown
+    assert 'href="/cases/harbour/facts/?status=disputed">All 150 disputed facts</a>' in disputes
 
 
 def test_the_key_actors_are_those_most_facts_and_events_name(client, large_case, reporter, editor):

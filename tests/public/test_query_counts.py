@@ -6,6 +6,7 @@ import pytest
 from django.core.cache import cache
 from simple_history.utils import bulk_create_with_history
 
+from casefile import published
 from casefile.models import Actor, Event, Fact
 from tests.factories import grow, publish_everything
 from tests.public.pages import MAX_QUERIES_PER_PAGE, case_url, page, queries, reader_pages, text
@@ -74,5 +75,5 @@ def test_a_large_case_page_takes_as_many_queries_as_a_small_one(client, case_fil
     publish_everything(case_file, editor)
     cache.clear()
 
-    assert "The first 50 of 92 events." in text(page(client, case_url(case_file)))
+    assert f"The first {published.CASE_PAGE_ITEMS} of 92 events." in text(page(client, case_url(case_file)))
     assert queries(client, case_url(case_file)) == small

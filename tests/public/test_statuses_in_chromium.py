@@ -27,6 +27,7 @@ def test_a_reader_sees_each_claims_status_and_the_open_questions_on_the_case_pag
     assert [line for line in timeline.nth(1).inner_text().split("\n") if line] == [
         "May 2020 (inferred)", "Contract signed Unverified"]
     assert timeline.nth(1).locator(".badge.status-unverified").is_visible()
+    page.get_by_text("The 1 tie as a list, with their sources").click()
     tie = page.locator("#ties .relationships > li").first
     assert tie.locator(".badge.status-unverified").is_visible()
     assert page.locator("#ties .status-legend").is_visible()

@@ -1,6 +1,6 @@
 // Draws the who-is-tied-to-whom diagram with Cytoscape.js. The list of
-// relationships beside it stays the text version: without JavaScript, or if
-// the library fails to load, the reader still has the same information.
+// relationships folded beside it stays the text version: without JavaScript,
+// or if the library fails to load, the reader still has the same information.
 //
 // The diagram is laid out on a grid the width of its box, at the size it is
 // drawn: names are never shrunk below the page's small text, nothing is
@@ -150,6 +150,7 @@
 
     var chooser = document.getElementById("ties-of");
     var list = document.querySelector(".relationships");
+    var listFold = list.closest("details");
     var chosenLink = document.getElementById("ties-of-page");
 
     // One actor's ties: the others fade in the diagram and leave the list.
@@ -168,6 +169,8 @@
       cy.elements().not(near).addClass("faded");
       node.addClass("chosen");
       node.connectedEdges().addClass("tie");
+      // The few ties of one actor are worth unfolding the list for.
+      listFold.open = true;
       chosenLink.href = node.data("url");
       chosenLink.textContent = "Open the page of " + node.data("label");
       chosenLink.hidden = false;
@@ -190,6 +193,7 @@
     });
     cy.on("tap", "edge", function (event) {
       var target = document.getElementById(event.target.data("url").slice(1));
+      listFold.open = true;
       window.location.hash = event.target.data("url");
       if (target) {
         target.hidden = false;
@@ -233,7 +237,7 @@
         draw(figure);
       }
     }
-    // Folded on a phone, where the list is long; open beside the list on a wider screen.
+    // Folded on a phone; the diagram open on a wider screen, its list folded beside it.
     if (window.matchMedia("(min-width: 48rem)").matches) {
       fold.open = true;
     }

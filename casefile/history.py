@@ -35,3 +35,11 @@ class CasefileHistory(HistoricalRecords):
             getattr(latest, field.attname) != getattr(instance, field.attname)
             for field in self.fields_included(instance)
         )
+
+
+@functools.cache
+def tracked_fields(model):
+    """The concrete fields of `model` its versions keep: all of them, but for those its history leaves out
+    (the staff-only notes of a reply request)."""
+    kept = {field.attname for field in history_model(model)._meta.concrete_fields}
+    return tuple(field for field in model._meta.concrete_fields if field.attname in kept)

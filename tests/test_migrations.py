@@ -8,6 +8,8 @@ last test the database is the migrated copy it was made from again
 (tests/database.py): copying it back is faster than migrating up.
 """
 
+import datetime
+
 import pytest
 from django.db import connection
 from django.utils import timezone
@@ -15,10 +17,13 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
 
 from casefile import published, search, workflow
-from casefile.models import Capture, Event, Fact, Publication
+from casefile.history import history_model
+from casefile.models import Actor, Capture, Event, Fact, Publication, ReplyRequest
+from casefile.workflow import replies
 
 from .database import back_to_migrated_copy
 from .factories import approve_all, save
+from .replies.support import allege, versions_of_change
 from .test_workflow import latest_approvals_in_the_log
 
 BEFORE_SCOPES = [("casefile", "0006_current_approval")]
@@ -30,6 +35,8 @@ BEFORE_CLAIM_STATUSES = [("casefile", "0014_right_of_reply_and_legal_review")]
 WITH_CLAIM_STATUSES = [("casefile", "0015_claim_statuses_and_open_questions")]
 BEFORE_COPY_REVIEW = [("casefile", "0018_kept_pages_apart")]
 WITH_COPY_REVIEW = [("casefile", "0019_copies_wait_for_an_editor")]
+BEFORE_REVIEWED_ANSWERS = [("casefile", "0023_capture_review_note_refuses_invisible_characters")]
+WITH_REVIEWED_ANSWERS = [("casefile", "0024_reply_answers_are_reviewed")]
 
 # On one worker: split over two, each would walk the migrations.
 pytestmark = [pytest.mark.migrations, pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("migrations")]
@@ -78,6 +85,29 @@ def newest_migrations(transactional_db):
 def case_file(newest_migrations, case_file):
     """The small case file: today's code makes it, so on the newest migrations, wherever the test before stopped."""
     return case_file
+
+
+def test_answers_readers_already_see_stay_shown_after_the_migration_that_has_new_ones_wait(
+        case_file, reporter, editor):
+    mayor, fact = Actor.objects.get(slug="ana-mayor"), Fact.objects.get(slug="contract-value")
+    allege(fact, mayor, reporter)
+    replies.approve_without_reply(editor, versions_of_change(fact), "", "From the court records.")
+    apps = migrate(BEFORE_REVIEWED_ANSWERS)
+    old_requests = apps.get_model("casefile", "ReplyRequest").objects
+    asked = dict(case_id=case_file.pk, actor_id=mayor.pk, asked_on=timezone.localdate(), asked_by_id=reporter.pk,
+                 channel="email", deadline=timezone.localdate() + datetime.timedelta(days=7))
+    answered = old_requests.create(**asked, outcome="replied", replied_on=timezone.localdate(), quote="I deny it.",
+                                   outcome_recorded_at=timezone.now())
+    answered.facts.add(fact.pk)
+    waiting = old_requests.create(**asked)
+
+    migrate(WITH_REVIEWED_ANSWERS)
+
+    [line] = published.attach_reply_lines(published.published_case("harbour"))
+    assert (line.outcome, line.quote) == ("replied", "I deny it.")
+    for pk in (answered.pk, waiting.pk):
+        assert not workflow.record_changes(ReplyRequest, pk)
+        assert history_model(ReplyRequest).objects.filter(id=pk).count() == 1
 
 
 def test_copies_readers_already_see_stay_shown_after_the_migration_that_has_new_ones_wait(case_file, reporter):

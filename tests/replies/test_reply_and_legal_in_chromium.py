@@ -1,5 +1,5 @@
-"""In Chromium: a reporter marks an allegation, flags it for legal and records the reply request; the lawyer
-clears it; the editor approves; readers see the line."""
+"""In Chromium: a reporter marks an allegation, flags it for legal and records the reply request and its answer;
+the lawyer clears it; the editor approves both; readers see the line."""
 
 import datetime
 
@@ -43,8 +43,10 @@ def test_the_reporters_and_the_lawyers_steps_before_the_editor_publishes_an_alle
     rita.fill("#id_asked_on", timezone.localdate().isoformat())
     rita.fill("#id_deadline", (timezone.localdate() + datetime.timedelta(days=7)).isoformat())
     rita.choose("#id_outcome", "Declined to comment")
+    rita.fill("#id_change_reason", "Her lawyer wrote that she will not comment")
     rita.save()
     assert ReplyRequest.objects.get().outcome == "declined"
+    assert "Their answer was sent for review" in rita.messages()
 
     lola.open("/admin/casefile/decision/review/")
     assert "Waiting for legal" in lola.text("#review-queue")

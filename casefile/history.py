@@ -22,6 +22,12 @@ class CasefileHistory(HistoricalRecords):
     add versions an editor would have to review.
     """
 
+    def create_history_model(self, model, inherited):
+        history = super().create_history_model(model, inherited)
+        # Beside its record, as an inherited history is: Django's shell imports each model from its module.
+        history.__module__ = model.__module__
+        return history
+
     def post_save(self, instance, created, using=None, **kwargs):
         if not created and not kwargs.get("raw", False) and not self.has_changed(instance):
             return

@@ -78,6 +78,9 @@ def test_the_review_page_shows_the_answer_word_by_word_against_what_readers_see(
     assert "Her letter came in today" in text
     assert "<ins>Replied</ins>" in text and "<ins>I never met the builders.</ins>" in text
     assert "Staff-only questions" not in text and "press@example.org" not in text
+    preview = editor_client.get(reverse("admin:casefile_review_preview",
+                                        args=[workflow.key_for(ReplyRequest, answered_late.pk)]))
+    assert "Their response: “I never met the builders.”" in preview.content.decode()
 
 
 def test_an_editor_approves_exactly_the_version_reviewed_and_a_later_edit_stays_hidden(
@@ -167,3 +170,14 @@ def test_an_allegation_waiting_on_an_answer_is_reviewed_and_approved_with_it(all
     workflow.approve(editor, bundle)
     assert line_of(client)["outcome"] == "declined"
     assert not workflow.record_changes(Fact, alleged.pk) and not workflow.record_changes(ReplyRequest, request.pk)
+
+
+def test_only_an_editor_deletes_a_request_whose_answer_readers_were_shown(answered_late, editor, reporter, client):
+    from django.core.exceptions import PermissionDenied
+
+    workflow.approve(editor, versions_of_change(answered_late))
+    with pytest.raises(PermissionDenied):
+        replies.delete_reply_requests([answered_late], reporter, "Entered by mistake")
+
+    replies.delete_reply_requests([answered_late], editor, "Entered by mistake")
+    assert json.loads(client.get(reverse("casefile:case_json", args=["harbour"])).content)["right_of_reply"] == []

@@ -143,7 +143,8 @@ class ReplyRequestAdmin(SimpleHistoryAdmin):
         return text
 
     def _announce(self, request, record):
-        if not workflow.announce_to_legal(record, request.user) or not workflow.announce_changes(record, request.user):
+        told = [workflow.announce_to_legal(record, request.user), workflow.announce_changes(record, request.user)]
+        if not all(told):
             self.message_user(request, "The answer is saved, but the editors or the lawyers could not be emailed "
                               "about it. Tell them it waits for review.", messages.WARNING)
 

@@ -314,8 +314,8 @@ def adopt_answers_shown_unreviewed(reply_requests):
     for request in reply_requests:
         if request.pk in versioned:
             continue
-        shown_since = (request.outcome_recorded_at or request.created_at) if ReplyRequest.tells_readers(
-            request) else None
+        shown = request.outcome != ReplyRequest.Outcome.WAITING
+        shown_since = (request.outcome_recorded_at or request.created_at) if shown else None
         version = versions.objects.create(
             **{field.attname: getattr(request, field.attname) for field in tracked_fields(ReplyRequest)},
             history_date=shown_since or request.created_at, history_type="+",

@@ -22,6 +22,12 @@ class CasefileHistory(HistoricalRecords):
     add versions an editor would have to review.
     """
 
+    def create_history_model(self, model, inherited):
+        history = super().create_history_model(model, inherited)
+        # Beside its record, as an inherited history is: Django's shell imports each model from its module.
+        history.__module__ = model.__module__
+        return history
+
     def post_save(self, instance, created, using=None, **kwargs):
         if not created and not kwargs.get("raw", False) and not self.has_changed(instance):
             return
@@ -35,3 +41,11 @@ class CasefileHistory(HistoricalRecords):
             getattr(latest, field.attname) != getattr(instance, field.attname)
             for field in self.fields_included(instance)
         )
+
+
+@functools.cache
+def tracked_fields(model):
+    """The concrete fields of `model` its versions keep: all of them, but for those its history leaves out
+    (the staff-only notes of a reply request)."""
+    kept = {field.attname for field in history_model(model)._meta.concrete_fields}
+    return tuple(field for field in model._meta.concrete_fields if field.attname in kept)

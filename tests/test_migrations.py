@@ -7,6 +7,7 @@ wrote them and their versions, and migrates over that one migration only.
 After the last test the database is the migrated copy of today again.
 """
 
+import datetime
 import uuid
 
 import pytest
@@ -15,7 +16,13 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
+from casefile import published, workflow
+from casefile.history import history_model
+from casefile.models import Actor, Fact, ReplyRequest
+from casefile.workflow import replies
+
 from .database import back_to_migrated_copy, database_at
+from .replies.support import allege, versions_of_change
 
 BEFORE_SCOPES = ("casefile", "0006_current_approval")
 WITH_SCOPES = ("casefile", "0007_publication_generation_scopes")
@@ -26,6 +33,8 @@ BEFORE_CLAIM_STATUSES = ("casefile", "0014_right_of_reply_and_legal_review")
 WITH_CLAIM_STATUSES = ("casefile", "0015_claim_statuses_and_open_questions")
 BEFORE_COPY_REVIEW = ("casefile", "0018_kept_pages_apart")
 WITH_COPY_REVIEW = ("casefile", "0019_copies_wait_for_an_editor")
+BEFORE_REVIEWED_ANSWERS = ("casefile", "0023_capture_review_note_refuses_invisible_characters")
+WITH_REVIEWED_ANSWERS = ("casefile", "0024_reply_answers_are_reviewed")
 
 # On one worker: the copies before each migration are made by one walk back, the first time.
 pytestmark = [pytest.mark.migrations, pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("migrations")]
@@ -120,6 +129,38 @@ class Then:
             first_published_at=approval.decided_at, slug=getattr(version, "slug", ""),
             content={**values, "_saved_at": version.history_date.isoformat()},
         )
+
+
+@pytest.fixture(autouse=True)
+def todays_database_first(request):
+    # Before `case_file`, which today's code writes into today's tables; its test then takes back
+    # its migration alone, the newest.
+    if "case_file" in request.fixturenames:
+        request.getfixturevalue("transactional_db")
+        back_to_today()
+
+
+def test_answers_readers_already_see_stay_shown_after_the_migration_that_has_new_ones_wait(
+        case_file, reporter, editor):
+    mayor, fact = Actor.objects.get(slug="ana-mayor"), Fact.objects.get(slug="contract-value")
+    allege(fact, mayor, reporter)
+    replies.approve_without_reply(editor, versions_of_change(fact), "", "From the court records.")
+    apps = migrate(BEFORE_REVIEWED_ANSWERS)
+    old_requests = apps.get_model("casefile", "ReplyRequest").objects
+    asked = dict(case_id=case_file.pk, actor_id=mayor.pk, asked_on=timezone.localdate(), asked_by_id=reporter.pk,
+                 channel="email", deadline=timezone.localdate() + datetime.timedelta(days=7))
+    answered = old_requests.create(**asked, outcome="replied", replied_on=timezone.localdate(), quote="I deny it.",
+                                   outcome_recorded_at=timezone.now())
+    answered.facts.add(fact.pk)
+    waiting = old_requests.create(**asked)
+
+    migrate(WITH_REVIEWED_ANSWERS)
+
+    [line] = published.attach_reply_lines(published.published_case("harbour"))
+    assert (line.outcome, line.quote) == ("replied", "I deny it.")
+    for pk in (answered.pk, waiting.pk):
+        assert not workflow.record_changes(ReplyRequest, pk)
+        assert history_model(ReplyRequest).objects.filter(id=pk).count() == 1
 
 
 def test_copies_readers_already_see_stay_shown_after_the_migration_that_has_new_ones_wait():

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .. import dates, workflow
-from ..history import history_model
+from ..history import history_model, tracked_fields
 from ..models import Decision
 from ..workflow.changes import compared_fields, display_value
 from .ids import url_id
@@ -236,7 +236,7 @@ def readable_fields(model, version):
     """(label, value) of each field of a version, as readers read them."""
     precision_of = dates.precision_fields(model)
     rows = []
-    for model_field in model._meta.concrete_fields:
+    for model_field in tracked_fields(model):
         name = model_field.name
         if name == "removal_proposed":
             if version.removal_proposed:

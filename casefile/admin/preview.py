@@ -14,7 +14,7 @@ from django.urls import NoReverseMatch, reverse
 
 from .. import published, views, workflow
 from ..history import history_model
-from ..models import Actor, Case, Event, Fact, OpenQuestion, Relationship, Source
+from ..models import Actor, Case, Event, Fact, OpenQuestion, Relationship, ReplyRequest, Source
 
 RECORD_PAGES = {Actor: views.actor_detail, Event: views.event_detail, Fact: views.fact_detail,
                 Source: views.source_detail}
@@ -50,6 +50,12 @@ def _public_page(request, model, pk):
         raise _NothingToShow("Readers will not see this record: its case is not public.")
     if model is OpenQuestion:
         return views.case_detail(request, case=case_slug)
+    if model is ReplyRequest:
+        # The actor's page shows what they said on each allegation against them.
+        actor = published.public_rows(Actor).filter(id=row.actor_id).first()
+        if actor is None:
+            raise _NothingToShow("Readers will not see this answer: the actor it is of is not public.")
+        return views.actor_detail(request, case=case_slug, slug=actor.slug)
     if model is Relationship:
         subject = history_model(Actor).objects.filter(
             history_id__in=published.public_rows(Actor).filter(id=row.subject_id).values("history_id")

@@ -1,16 +1,25 @@
 """The record of contact: reply requests and their attempts, overrides and legal reviews, for staff."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
 
+from .. import workflow
 from ..models import LegalReview, ReplyAttempt, ReplyOverride, ReplyRequest
 from ..models.replies import refuse_asking_before
+from ..text import validate_text
 from ..workflow import replies
+from . import history
 from .ids import named_records_only
 from .readonly import ReadOnlyAdmin
+from .records import record_context
+from .states import ReviewStateFilter, StateColumnChangeList, review_state
 
 
 class AttemptInline(admin.TabularInline):
@@ -25,12 +34,29 @@ class AttemptInline(admin.TabularInline):
 
 
 class ReplyRequestForm(forms.ModelForm):
+    change_reason = forms.CharField(
+        label="Reason for this change", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Needed when their answer changes: editors read it when they review the answer, and it stays "
+        "in the history.",
+        validators=[validate_text],
+    )
+
     class Meta:
         model = ReplyRequest
-        fields = "__all__"
+        exclude = ["removal_proposed"]
+
+    # Whether saving changes what an editor reviews (whom the request was put to, or their answer): set by clean().
+    answer_changes = False
 
     def clean(self):
         cleaned = super().clean()
+        if self.instance.pk is None:
+            self.answer_changes = ReplyRequest.tells_readers(ReplyRequest(**{
+                name: cleaned[name] for name in ReplyRequest.ANSWER_FIELDS if cleaned.get(name) is not None}))
+        else:
+            self.answer_changes = bool(set(self.changed_data) & set(ReplyRequest.REVIEWED_FIELDS))
+        if self.answer_changes and not cleaned.get("change_reason", "").strip() and "change_reason" not in self.errors:
+            self.add_error("change_reason", "Say why their answer changes: the editor who reviews it reads this.")
         case, actor = cleaned.get("case"), cleaned.get("actor")
         facts, events = cleaned.get("facts") or [], cleaned.get("events") or []
         if case is not None:
@@ -48,12 +74,15 @@ class ReplyRequestForm(forms.ModelForm):
 
 
 @admin.register(ReplyRequest)
-class ReplyRequestAdmin(admin.ModelAdmin):
-    """A reply request is entered by the reporter who asked; readers see only the line it makes."""
+class ReplyRequestAdmin(SimpleHistoryAdmin):
+    """A reply request is entered by the reporter who asked; readers see only the line it makes, its answer
+    once an editor approves it."""
 
     form = ReplyRequestForm
-    list_display = ["actor", "asked_on", "channel", "deadline", "outcome", "asked_by", "entered_by", "case"]
-    list_filter = ["outcome", "channel", "case"]
+    change_form_template = "admin/casefile/record_change_form.html"
+    list_display = ["actor", review_state, "asked_on", "channel", "deadline", "outcome", "asked_by", "entered_by",
+                    "case"]
+    list_filter = [ReviewStateFilter, "outcome", "channel", "case"]
     list_select_related = ["actor", "asked_by", "entered_by", "case"]
     readonly_fields = ["entered_by"]
     search_fields = ["actor__name", "questions", "summary"]
@@ -63,13 +92,18 @@ class ReplyRequestAdmin(admin.ModelAdmin):
         ("What was put to them", {"fields": ["case", "actor", "facts", "events", "questions"]}),
         ("How", {"fields": ["asked_on", "asked_by", "channel", "contact", "deadline", "entered_by"]}),
         ("Outcome", {
-            "fields": ["outcome", "replied_on", "summary", "quote", "full_response"],
-            "description": "Readers see one line: when they were asked and, once entered, their answer "
-            "(the summary and the quote), that they declined to comment, or that they had not "
-            "responded by the deadline. The questions, the contact, the attempts and the full response "
-            "stay with staff.",
+            "fields": ["outcome", "replied_on", "summary", "quote", "full_response", "needs_legal_review",
+                       "change_reason"],
+            "description": "Readers see one line: when they were asked and, once an editor approves it, their "
+            "answer (the summary and the quote), that they declined to comment, or that they had not "
+            "responded by the deadline. An answer entered or changed waits for review like any change; "
+            "readers see the one approved before until then. The questions, the contact, the attempts and "
+            "the full response stay with staff and need no approval.",
         }),
     ]
+
+    def get_changelist(self, request, **kwargs):
+        return StateColumnChangeList
 
     def get_changeform_initial_data(self, request):
         initial = named_records_only(self.model, super().get_changeform_initial_data(request))
@@ -79,17 +113,73 @@ class ReplyRequestAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         was_waiting = not change or form.initial.get("outcome", ReplyRequest.Outcome.WAITING) == ReplyRequest.Outcome.WAITING
-        replies.save_reply_request(obj, request.user, was_waiting=was_waiting)
+        replies.save_reply_request(obj, request.user, form.cleaned_data["change_reason"].strip(),
+                                   was_waiting=was_waiting)
+
+    def has_delete_permission(self, request, obj=None):
+        # As any record: only an editor deletes what readers were shown.
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or workflow.may_delete(request.user, obj))
 
     def delete_model(self, request, obj):
-        replies.delete_reply_requests([obj])
+        replies.delete_reply_requests([obj], request.user, "Deleted in the admin")
 
     def delete_queryset(self, request, queryset):
-        replies.delete_reply_requests(list(queryset))
+        replies.delete_reply_requests(list(queryset), request.user, "Deleted in the admin")
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        replies.refresh_reply_lines(form.instance)
+        record = form.instance
+        replies.refresh_reply_lines(record)
+        if form.answer_changes and workflow.record_changes(ReplyRequest, record.pk):
+            self.message_user(request, self._sent_for_review(request, record))
+            transaction.on_commit(lambda: self._announce(request, record), robust=True)
+
+    def _sent_for_review(self, request, record):
+        text = ("Their answer was sent for review: readers see it once an editor approves it, and the answer "
+                "approved before, if any, until then.")
+        if workflow.is_editor(request.user):
+            text = format_html('{} <a href="{}">Review it now</a>.', text,
+                               reverse("admin:casefile_review", args=[workflow.key_for(ReplyRequest, record.pk)]))
+        return text
+
+    def _announce(self, request, record):
+        told = [workflow.announce_to_legal(record, request.user), workflow.announce_changes(record, request.user)]
+        if not all(told):
+            self.message_user(request, "The answer is saved, but the editors or the lawyers could not be emailed "
+                              "about it. Tell them it waits for review.", messages.WARNING)
+
+    # The record's review state and its history, as every record's
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        extra_context = extra_context or {}
+        if obj is not None:
+            extra_context.update(record_context(request, obj))
+            extra_context["reviewed_part"] = (
+                "Readers see when and by whom they were asked as entered, and their answer as an editor "
+                "last approved it" + ("." if extra_context["is_public"] else ": none is approved yet.")
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path("<path:object_id>/history/compare/", self.admin_site.admin_view(self.compare_view),
+                 name="%s_%s_compare" % info),
+        ] + super().get_urls()
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    def history_view(self, request, object_id, extra_context=None):
+        return history.timeline_view(self, request, object_id)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        return history.version_view(self, request, object_id, version_id)
+
+    def compare_view(self, request, object_id):
+        return history.compare_view(self, request, object_id)
 
     def save_formset(self, request, form, formset, change):
         for attempt in formset.save(commit=False):

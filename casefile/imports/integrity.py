@@ -245,7 +245,7 @@ def refuse_taken_ids(rows, slug, ids):
     decisions = existing(Decision.objects.all(), "pk", {row.pk for row in rows["decisions"]})
     if decisions:
         taken.append(f"{len(decisions)} decision{'s' if len(decisions) > 1 else ''}")
-    for model in REPLY_KINDS:
+    for model in (kind for kind in REPLY_KINDS if kind not in TRACKED):
         clashes = existing(model.objects.all(), "pk", {row.pk for row in rows["right_of_reply"] if row.model is model})
         if clashes:
             taken.append(f"{len(clashes)} {model._meta.verbose_name_plural}")

@@ -26,7 +26,8 @@ SECTIONS = ("records", "history", "decisions", "right_of_reply")
 OPTIONAL_SECTIONS = ("right_of_reply",)
 REPLY_KINDS = (ReplyRequest, ReplyAttempt, ReplyOverride, LegalReview)
 KINDS = {
-    "records": {model._meta.label_lower: model for model in TRACKED},
+    # A reply request is in the right of reply; the versions of its answer among every version.
+    "records": {model._meta.label_lower: model for model in TRACKED if model not in REPLY_KINDS},
     "history": {history_model(model)._meta.label_lower: history_model(model) for model in TRACKED},
     "decisions": {Decision._meta.label_lower: Decision},
     "right_of_reply": {model._meta.label_lower: model for model in REPLY_KINDS},

@@ -7,7 +7,8 @@ from django.core.management.color import no_style
 from django.db import DataError, IntegrityError, connection, transaction
 
 from casefile import pagecache, workflow
-from casefile.models import Case
+from casefile.models import Case, ReplyRequest
+from casefile.workflow import replies
 
 from .editorial import refuse_unanswered_allegations
 from .rows import SECTIONS, ImportRefused
@@ -20,6 +21,18 @@ def reset_sequences(models_written):
         with connection.cursor() as cursor:
             for statement in statements:
                 cursor.execute(statement)
+
+
+def adopt_answers_shown_unreviewed(plan, models_written):
+    """A file written before answers to reply requests were reviewed holds no version of them: the answers
+    readers were shown stay shown, as approved when they were entered (`replies.adopt_answers_shown_unreviewed`)."""
+    versioned = {row.values["id"] for row in plan.rows["history"] if row.record_model is ReplyRequest}
+    unversioned = [row.pk for row in plan.rows["right_of_reply"]
+                   if row.model is ReplyRequest and row.pk not in versioned]
+    if unversioned:
+        # Written after the file's own rows, under ids of their own.
+        reset_sequences(models_written)
+        replies.adopt_answers_shown_unreviewed(list(ReplyRequest.objects.filter(pk__in=unversioned)))
 
 
 def write_import(plan, dry_run=False):
@@ -52,6 +65,7 @@ def write_import(plan, dry_run=False):
                                f"{row.model._meta.get_field(name).related_model._meta.model_name}_id": value})
                         for value in values
                     ])
+            adopt_answers_shown_unreviewed(plan, list(by_model))
             refuse_unanswered_allegations(plan.allegations)
             if dry_run:
                 transaction.set_rollback(True)

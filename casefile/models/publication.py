@@ -8,6 +8,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DEFAULT_DB_ALIAS, models
 from django.urls import reverse
 
+from ..history import tracked_fields
 from .records import Case, Fact
 
 
@@ -102,7 +103,7 @@ class Publication(models.Model):
     @staticmethod
     def content_of(model, version):
         """What a row keeps of an approved version: its fields, and when it was saved."""
-        content = {field.attname: getattr(version, field.attname) for field in model._meta.concrete_fields}
+        content = {field.attname: getattr(version, field.attname) for field in tracked_fields(model)}
         content[SAVED_AT] = version.history_date
         return content
 

@@ -37,8 +37,8 @@ def normalise_locator(text):
     return f"¶{number}" if number.isascii() and number.isdigit() else text
 
 
-class Record(models.Model):
-    """Fields and history shared by every record of a case file."""
+class Reviewed(models.Model):
+    """What an editor approves version by version: the flags that say who must sign a change off."""
 
     removal_proposed = models.BooleanField(
         default=False,
@@ -51,8 +51,6 @@ class Record(models.Model):
         "can approve it.",
     )
 
-    history = CasefileHistory(inherit=True, cascade_delete_history=False)
-
     class Meta:
         abstract = True
 
@@ -62,6 +60,15 @@ class Record(models.Model):
 
     def get_admin_url(self):
         return reverse(f"admin:{self._meta.app_label}_{self._meta.model_name}_change", args=[self.pk])
+
+
+class Record(Reviewed):
+    """Fields and history shared by every record of a case file."""
+
+    history = CasefileHistory(inherit=True, cascade_delete_history=False)
+
+    class Meta:
+        abstract = True
 
 
 class Case(Record):

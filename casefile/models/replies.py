@@ -3,8 +3,12 @@
 An allegation is a fact or an event marked as such against one of its actors
 (`FactActor.alleged`, `EventParticipant.alleged`). Readers see one line per
 allegation and actor (`casefile.published.replies`); everything else here is
-for staff only.
+for staff only. A reply request's answer (its outcome, the day it came, the
+summary and the quote) is versioned and reaches readers as an editor approves
+it, like any record; when and by whom they were asked reach them as entered.
 """
+
+import copy
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,9 +16,9 @@ from django.db import models
 from django.db.models import Min, Q
 from django.utils import timezone
 
-from ..history import history_model
+from ..history import CasefileHistory, history_model
 from ..text import quote_word_count, validate_text
-from .records import MAX_QUOTE_WORDS, Actor, Case, Event, Fact
+from .records import MAX_QUOTE_WORDS, Actor, Case, Event, Fact, Reviewed
 
 
 class Channel(models.TextChoices):
@@ -37,8 +41,13 @@ class ReplyRequestQuerySet(models.QuerySet):
         return self.filter(outcome=ReplyRequest.Outcome.WAITING, deadline__lt=today)
 
 
-class ReplyRequest(models.Model):
-    """The allegations put to one actor for comment, how, by whom, and what came back."""
+class ReplyRequest(Reviewed):
+    """The allegations put to one actor for comment, how, by whom, and what came back.
+
+    Its versions keep what an editor approves: to whom it was put and their
+    answer (`REVIEWED_FIELDS`). What was asked, how, and the full response stay
+    with staff and out of the versions, as do the dates readers see as entered.
+    """
 
     class Outcome(models.TextChoices):
         WAITING = "waiting", "Waiting for an answer"
@@ -87,12 +96,22 @@ class ReplyRequest(models.Model):
         blank=True, help_text="Their whole answer, as received. Staff only.", validators=[validate_text]
     )
     outcome_recorded_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the outcome was entered: readers see it from then."
+        null=True, blank=True,
+        help_text="When the outcome was entered; readers see it once an editor approves it.",
     )
     deadline_notice_sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = ReplyRequestQuerySet.as_manager()
+    history = CasefileHistory(
+        cascade_delete_history=False,
+        excluded_fields=["questions", "asked_on", "asked_by", "entered_by", "channel", "contact", "deadline",
+                         "full_response", "outcome_recorded_at", "deadline_notice_sent_at", "created_at"],
+    )
+
+    # What an editor reviews of each version: who answered, and their answer.
+    REVIEWED_FIELDS = ("actor", "outcome", "replied_on", "summary", "quote")
+    ANSWER_FIELDS = ("outcome", "replied_on", "summary", "quote")
 
     class Meta:
         ordering = ["asked_on", "id"]
@@ -110,7 +129,28 @@ class ReplyRequest(models.Model):
         ]
 
     def __str__(self):
-        return f"Comment asked of {self.actor} on {self.asked_on:%d %b %Y}"
+        # A past version keeps no date of asking once its request is deleted.
+        when = f" on {self.asked_on:%d %b %Y}" if self.asked_on else ""
+        return f"Comment asked of {self.actor}{when}"
+
+    @staticmethod
+    def tells_readers(version):
+        """Whether a version (or a request) holds an answer for readers: an outcome, or words of theirs."""
+        return version.outcome != ReplyRequest.Outcome.WAITING or bool(
+            version.replied_on or version.summary or version.quote)
+
+    def as_approved(self, version, approved_at=None):
+        """This request as readers see it: the answer of `version`, its approved version (None if none),
+        approved at `approved_at`; an answer approved of another actor is no answer of theirs.
+
+        The copy's `outcome_recorded_at` is when readers were first shown that answer.
+        """
+        shown = copy.copy(self)
+        answered = version is not None and version.actor_id == self.actor_id
+        for name in self.ANSWER_FIELDS:
+            setattr(shown, name, getattr(version, name) if answered else self._meta.get_field(name).get_default())
+        shown.outcome_recorded_at = approved_at if answered and shown.outcome != self.Outcome.WAITING else None
+        return shown
 
     @property
     def is_settled(self):
@@ -118,7 +158,9 @@ class ReplyRequest(models.Model):
         return self.outcome_as_of() != self.Outcome.WAITING
 
     def outcome_as_of(self, at=None):
-        """The outcome at the moment `at` (None for now): silence once the deadline has passed."""
+        """The outcome at the moment `at` (None for now): silence once the deadline has passed.
+
+        Of a request as readers see it (`as_approved()`), the outcome they read then."""
         outcome = self.outcome
         if at is not None and (self.outcome_recorded_at is None or self.outcome_recorded_at >= at):
             outcome = self.Outcome.WAITING

@@ -24,7 +24,7 @@ one page of a list; `fact_versions()` and `corrections()` read the log.
 - `copies`: what readers are told of the newsroom's copies of the sources, and the copies they may download.
 """
 
-from . import history
+from . import history, replies
 from .copies import CitationCopy, CopyLine, attach_copies, shared_copy
 from .history import Correction, fact_versions
 from .lists import (

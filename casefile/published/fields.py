@@ -68,9 +68,8 @@ READERS_SEE = {
                "batch"},
     Publication: {"case", "published_at", "first_published_at", "slug", "label", "status"},
     KeptPage: {"page", "document"},
-    # The right-of-reply line.
-    ReplyRequest: {"case", "actor", "asked_on", "deadline", "outcome", "replied_on", "summary",
-                   "quote", "outcome_recorded_at"},
+    # The right-of-reply line: when they were asked as entered, their answer as approved.
+    ReplyRequest: {"case", "actor", "asked_on", "deadline", "outcome", "replied_on", "summary", "quote"},
     ReplyOverride: {"case", "actor", "fact", "event"},
 }
 
@@ -91,7 +90,7 @@ STAFF_ONLY = {
     KeptPage: {"id", "publication", "rendered_with", "surrogate_keys", "stamp"},
     PublicationRead: {"id", "page", "content_type", "object_id"},
     ReplyRequest: {"id", "questions", "asked_by", "entered_by", "channel", "contact", "full_response",
-                   "deadline_notice_sent_at", "created_at"},
+                   "outcome_recorded_at", "deadline_notice_sent_at", "created_at", *WORKFLOW_FIELDS},
     ReplyAttempt: {"id", "request", "attempted_on", "channel", "made_by", "note"},
     ReplyOverride: {"id", "reason", "granted_by", "granted_at"},
     LegalReview: {"id", "case", "record_key", "history_id", "versions", "verdict", "comment", "reviewed_by",

@@ -25,7 +25,7 @@ from ..models import (
     Source,
 )
 from .fields import shown_fields
-from .versions import moment
+from .versions import moment, of_answers
 
 
 def fact_versions(fact):
@@ -105,7 +105,7 @@ def corrections(snapshot):
         case=snapshot.case.pk,
         action=Decision.Action.APPROVED,
         decided_at__gt=snapshot.first_published,
-    ).select_related("content_type")
+    ).exclude(of_answers()).select_related("content_type")
     if snapshot.as_of is not None:
         decisions = decisions.filter(decided_at__lt=moment(snapshot.as_of))
     first_batch = (

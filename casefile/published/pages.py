@@ -26,7 +26,15 @@ from ..models import (
 )
 from ..models.publication import RECORD_COLUMNS, record_from_content
 from .rendered import note_read
-from .versions import _instance, _instances, public_version_rows, public_versions, moment, publications
+from .versions import (
+    _instance,
+    _instances,
+    moment,
+    of_answers,
+    public_version_rows,
+    public_versions,
+    publications,
+)
 
 
 @dataclass
@@ -50,7 +58,8 @@ class PublishedCase:
         approvals = Decision.objects.filter(case=self.case.pk, action=Decision.Action.APPROVED)
         if self.as_of is not None:
             approvals = approvals.filter(decided_at__lt=moment(self.as_of))
-        return approvals.aggregate(first=Min("decided_at"), last=Max("decided_at"))
+        # An answer approved before its allegation was published is no publication of the case.
+        return approvals.aggregate(first=Min("decided_at", filter=~of_answers()), last=Max("decided_at"))
 
     @property
     def first_published(self):

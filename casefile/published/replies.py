@@ -3,18 +3,25 @@
 "We asked <actor> for comment on <date>. Their response: '<quote>'", that
 they declined to comment, that they had not responded by the deadline, or,
 where an editor published without asking, that no comment was sought.
-Nothing else of a reply request (the questions, the contact, the attempts,
-the full response, an override's reason) is read here.
+When and of whom comment was asked is read as staff entered it; the answer
+(the outcome, the day it came, the summary and the quote) as an editor last
+approved it, from its Publication row (or, as of a day, from the log), and
+until then they are waiting. Nothing else of a reply request (the questions,
+the contact, the attempts, the full response, an override's reason) is read
+here.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Min
+from django.utils import timezone
 
 from ..models import Decision, Event, EventParticipant, Fact, FactActor, ReplyOverride, ReplyRequest
+from ..models.publication import RECORD_COLUMNS, record_from_content
 from .history import Correction, CorrectionLine, FieldCorrection
-from .versions import moment
+from .rendered import note_read
+from .versions import moment, public_version_rows, publications
 
 @dataclass
 class ReplyLine:
@@ -91,6 +98,7 @@ def attach_reply_lines(snapshot):
     overrides = ReplyOverride.objects.filter(case=snapshot.case.pk, actor_id__in=actor_ids)
     if at is not None:
         requests, overrides = requests.filter(created_at__lt=at), overrides.filter(granted_at__lt=at)
+    requests = answered_as_approved(list(requests), snapshot.case.pk, at)
     asked = defaultdict(list)
     for request in requests:
         for fact in request.facts.all():
@@ -113,7 +121,7 @@ def attach_reply_lines(snapshot):
                 else ReplyLine.PENDING, asked_on=request.asked_on, deadline=request.deadline,
                 replied_on=request.replied_on if replied else None,
                 summary=request.summary if replied else "", quote=request.quote if replied else "",
-                recorded_at=request.outcome_recorded_at if request.outcome != ReplyRequest.Outcome.WAITING else None,
+                recorded_at=request.outcome_recorded_at,
             )
         elif key in not_sought:
             line = ReplyLine(actor=actor, record=record, outcome=ReplyLine.NOT_SOUGHT)
@@ -124,6 +132,38 @@ def attach_reply_lines(snapshot):
         actor.reply_lines.append(line)
     snapshot.reply_lines = lines
     return lines
+
+
+def answered_as_approved(requests, case_id, at=None):
+    """The reply requests as readers see them at the moment `at` (None for now): each with the answer an
+    editor last approved by then (`ReplyRequest.as_approved`), or none."""
+    if not requests:
+        return []
+    if at is None:
+        approved = {
+            record.id: record for record in (
+                record_from_content(ReplyRequest, *row) for row in publications(ReplyRequest, case=case_id)
+                .filter(object_id__in=[request.pk for request in requests]).values_list(*RECORD_COLUMNS)
+            )
+        }
+    else:
+        approved = {row.id: row for row in public_version_rows(
+            ReplyRequest, [request.pk for request in requests], case=case_id, at=at)}
+    # A page showing a request's line is rendered again when an answer to it is approved.
+    note_read(ReplyRequest, requests)
+    return [
+        request.as_approved(approved.get(request.pk), getattr(approved.get(request.pk), "approved_at", None))
+        for request in requests
+    ]
+
+
+def waits_on_the_clock(case_id):
+    """Whether readers of the case are told how long someone has to answer: a request with no answer
+    approved and its deadline still ahead. Its pages say so until the deadline passes."""
+    open_requests = list(ReplyRequest.objects.filter(case=case_id, deadline__gte=timezone.localdate()))
+    return any(
+        request.outcome == ReplyRequest.Outcome.WAITING for request in answered_as_approved(open_requests, case_id)
+    )
 
 
 def reply_corrections(snapshot):

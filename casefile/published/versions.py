@@ -3,13 +3,14 @@
 import datetime
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Min, OuterRef, Subquery
+from django.db.models import Min, OuterRef, Q, Subquery
 
 from ..history import history_model
 from ..models import (
     Case,
     Decision,
     Publication,
+    ReplyRequest,
 )
 
 
@@ -138,10 +139,16 @@ def first_publication(slug):
     row = publications(Case).filter(slug=slug).first()
     if row is None:
         return None
-    first = Decision.objects.filter(case=row.object_id, action=Decision.Action.APPROVED).aggregate(
-        first=Min("decided_at")
-    )["first"]
+    first = Decision.objects.filter(case=row.object_id, action=Decision.Action.APPROVED).exclude(
+        of_answers()
+    ).aggregate(first=Min("decided_at"))["first"]
     return row.record(Case), first
+
+
+def of_answers():
+    """The decisions on answers to allegations, as a condition: an answer approved is told on the allegation
+    it answers (`replies.reply_corrections`), and publishes no record of its own."""
+    return Q(content_type=ContentType.objects.get_for_model(ReplyRequest))
 
 
 def renamed(model, slug, case=None):

@@ -21,9 +21,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, QueryDict
 from django.urls import resolve, reverse
-from django.utils import timezone
 
-from ..models import Case, Publication, ReplyRequest
+from .. import published
+from ..models import Case, Publication
 from ..published import rendered
 from ..workflow import publication
 from . import edge, tasks
@@ -90,7 +90,7 @@ def keep_case_pages(case_id):
     case_slug = Publication.objects.of_kind(Case).filter(object_id=case_id).values_list("slug", flat=True).first()
     if case_slug is None:
         return 0
-    on_the_clock = _waits_on_the_clock(case_id)
+    on_the_clock = published.replies.waits_on_the_clock(case_id)
     return publication.keep_stale_pages(
         case_id, case_slug, rendered.release(), lambda row: _render_row(row, case_slug, on_the_clock)
     )
@@ -109,13 +109,6 @@ def _render_row(row, case_slug, on_the_clock):
     if page is not None and on_the_clock and kind != "source":
         page.page = ""
     return page
-
-
-def _waits_on_the_clock(case_id):
-    """Whether the case has a reply request whose deadline is still ahead: pages say so until it passes."""
-    return ReplyRequest.objects.filter(
-        case=case_id, outcome=ReplyRequest.Outcome.WAITING, deadline__gte=timezone.localdate()
-    ).exists()
 
 
 class _ReaderRequest(HttpRequest):

@@ -19,7 +19,7 @@ from django.db.models import Max
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from ..history import history_model
+from ..history import history_model, tracked_fields
 from ..models import Citation, Decision, Publication, Source
 from .anchoring import anchor_quotes
 from .changes import (
@@ -346,7 +346,7 @@ def reset_to_approved(record, user):
 
 
 def _restore(record, version, user, reason):
-    for model_field in type(record)._meta.concrete_fields:
+    for model_field in tracked_fields(type(record)):
         if model_field.attname != "id":
             setattr(record, model_field.attname, getattr(version, model_field.attname))
     save_record(record, user, reason)

@@ -11,7 +11,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import prefetch_related_objects
 
 from .. import dates, published
-from ..history import history_model
+from ..history import history_model, tracked_fields
 from ..models import (
     Actor,
     Case,
@@ -26,6 +26,7 @@ from ..models import (
     Publication,
     QuestionConcern,
     Relationship,
+    ReplyRequest,
     Source,
 )
 from ..published.fields import WORKFLOW_FIELDS
@@ -34,7 +35,7 @@ from ..published.fields import WORKFLOW_FIELDS
 REPORTERS = "Reporters"
 EDITORS = "Editors"
 
-TOP_LEVEL = (Case, Actor, Source, Relationship, Event, Fact, OpenQuestion)
+TOP_LEVEL = (Case, Actor, Source, Relationship, Event, Fact, OpenQuestion, ReplyRequest)
 CHILDREN = {
     Fact: ((Citation, "fact"), (FactActor, "fact"), (FactEvent, "fact")),
     Event: ((Citation, "event"), (EventParticipant, "event")),
@@ -58,6 +59,7 @@ REFERENCES = {
     FactEvent: ("fact", "event"),
     OpenQuestion: ("case",),
     QuestionConcern: ("question", "fact", "event", "relationship", "source"),
+    ReplyRequest: ("case",),
 }
 # The fields a review leaves out when it compares two versions of a record.
 # Not `published.fields.READERS_SEE`: editors read every field of the record
@@ -65,6 +67,9 @@ REFERENCES = {
 # they say who must sign the change off, or that it removes the record (which
 # the review says as such), not what the record says.
 NOT_COMPARED = frozenset({"id"}) | WORKFLOW_FIELDS
+# Records readers see only a part of once an editor approves it: {model: the fields an editor reviews}.
+# One never approved waits for review only once that part tells readers something (`tells_readers`).
+REVIEWED_PART = {ReplyRequest: ReplyRequest.REVIEWED_FIELDS}
 
 
 class WorkflowError(Exception):
@@ -267,7 +272,10 @@ def compared_fields(model, before, after):
     # when its precision does, and is then compared as readers read it.
     changed = None if before is None else {change.field for change in after.diff_against(before).changes}
     rows = []
-    for model_field in model._meta.concrete_fields:
+    compared = tracked_fields(model)
+    if model in REVIEWED_PART:
+        compared = [model._meta.get_field(name) for name in REVIEWED_PART[model]]
+    for model_field in compared:
         name = model_field.name
         if name in NOT_COMPARED or name in precision_of.values():
             continue
@@ -333,6 +341,8 @@ class Change:
 
     @property
     def has_changes(self):
+        if self.is_new and self.model in REVIEWED_PART and not self.is_removal:
+            return self.model.tells_readers(self.latest)
         return self.is_new or self.is_removal != self._approved_removed or bool(self.field_changes)
 
     @property
@@ -416,8 +426,11 @@ def review_bundle(model, pk):
 
     Its own pending changes and those of its children, plus every record they
     refer to that readers cannot see yet (a new source a new citation cites),
-    with that record's children in turn.
+    with that record's children in turn, and the answers waiting for an
+    editor to the allegations that readers would otherwise see unanswered.
     """
+    from .replies import answers_to_publish_with
+
     bundle, seen, queue = [], set(), [(model, pk)]
     while queue:
         current = queue.pop(0)
@@ -430,7 +443,7 @@ def review_bundle(model, pk):
                 top = top_level_of(ref_model, ref_pk)
                 if top not in seen:
                     queue.append(top)
-    return bundle
+    return bundle + [answer for answer in answers_to_publish_with(bundle) if (answer.model, answer.pk) not in seen]
 
 
 def top_level_of(model, pk):

@@ -3,8 +3,8 @@
 An approval writes its decisions (`record_decisions()`) and `publish()`es
 them: the Publication rows say which version readers see, in the approval's
 transaction, so readers see it at the commit that records it. Whatever else
-changes what readers see (a copy shared, a reply recorded, a deadline passed)
-says so through `changed_for_readers()`.
+changes what readers see (a copy shared, a reply request entered, a deadline
+passed) says so through `changed_for_readers()`.
 
 Both do two things in the transaction and one after it:
 - the kept pages that show what changed are marked stale (a reader asking

@@ -13,6 +13,7 @@ from ..history import history_model
 from ..models import Case, Decision, Publication
 from .changes import (
     CHILDREN,
+    REVIEWED_PART,
     TOP_LEVEL,
     TRACKED,
     Change,
@@ -126,14 +127,20 @@ def review_queue(case=None, author=None, kind=None):
                 .distinct()
             ):
                 authors[pk].add(user_id)
-        edited = [row for row in rows if row["approved_history_id"]]
+        # Compared: a record readers see, and one they see only part of, which waits once that part says something.
+        edited = [row for row in rows if row["approved_history_id"] or model in REVIEWED_PART]
         versions = hist.objects.in_bulk(
-            [row["approved_history_id"] for row in edited] + [row["history_id"] for row in edited],
+            [row["approved_history_id"] for row in edited if row["approved_history_id"]]
+            + [row["history_id"] for row in edited],
             field_name="history_id",
         )
         for row in rows:
             latest = None
-            if row["approved_history_id"]:
+            if model in REVIEWED_PART and not row["approved_history_id"]:
+                latest = versions[row["history_id"]]
+                if not Change(model=model, pk=row["id"], latest=latest, approved=None).has_changes:
+                    continue
+            elif row["approved_history_id"]:
                 # Compared with the version readers see, if they see one.
                 latest, public = versions[row["history_id"]], versions[row["approved_history_id"]]
                 if public.removal_proposed or public.history_type == "-":

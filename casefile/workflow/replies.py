@@ -1,11 +1,14 @@
 """Right of reply: no allegation is published before the person it concerns was asked for comment.
 
 An allegation (a fact or an event marked `alleged` against one of its
-actors) is approved only when a reply request covering it has an outcome or
-a passed deadline, or an editor overrides that with a reason, recorded as a
-`ReplyOverride`.
+actors) is approved only when a reply request covering it has an outcome
+readers will see or a passed deadline, or an editor overrides that with a
+reason, recorded as a `ReplyOverride`. A request's answer reaches readers as
+an editor approves it, like any record: the review of an allegation that
+waits on an answer approves the answer with it (`answers_to_publish_with`).
 """
 
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -13,11 +16,19 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from ..history import history_model
-from ..models import Actor, Event, EventParticipant, Fact, FactActor, ReplyOverride, ReplyRequest
+from ..history import history_model, tracked_fields
+from ..models import Actor, Decision, Event, EventParticipant, Fact, FactActor, ReplyOverride, ReplyRequest
 from ..retries import retried
-from .publication import changed_for_readers
-from .changes import WorkflowError, batches, is_editor
+from .publication import changed_for_readers, record_decisions
+from .changes import (
+    Change,
+    VersionLog,
+    WorkflowError,
+    approved_versions_of,
+    batches,
+    is_editor,
+    is_public_version,
+)
 
 
 class UnansweredAllegation(WorkflowError):
@@ -82,17 +93,61 @@ def _requests_by_allegation(actor_ids):
     return requests
 
 
-def unanswered(allegations):
-    """Those of the allegations whose standing reply request is still open, or that have none, and that no
-    editor overrode."""
+def as_readers_will_see(requests, approving=()):
+    """{request pk: the request as readers see it} once the changes `approving` are approved: its answer
+    as an editor last approved it, or as approved now (`ReplyRequest.as_approved`)."""
+    requests = {request.pk: request for request in requests}
+    now_approved = {change.pk: change.latest for change in approving
+                    if change.model is ReplyRequest and not change.is_removal}
+    approved = approved_versions_of(ReplyRequest, [pk for pk in requests if pk not in now_approved])
+    return {
+        pk: request.as_approved(now_approved.get(pk) or (approved.get(pk) if is_public_version(approved.get(pk))
+                                                         else None))
+        for pk, request in requests.items()
+    }
+
+
+def _as_readers_will_see_by_allegation(by_allegation, approving=()):
+    """`_requests_by_allegation()`, each request as readers see it once `approving` is approved."""
+    shown = as_readers_will_see({r for requests in by_allegation.values() for r in requests}, approving)
+    return defaultdict(list, {key: [shown[request.pk] for request in requests]
+                              for key, requests in by_allegation.items()})
+
+
+def _awaiting(allegations, by_allegation):
+    """The changes of the answers to these allegations that wait for an editor, of every reply request
+    covering them (`by_allegation`, from `_requests_by_allegation()`)."""
+    wanted = {(a.model, a.pk, a.actor_id) for a in allegations}
+    pks = {request.pk for key, requests in by_allegation.items() if key in wanted for request in requests}
+    return sorted(VersionLog(ReplyRequest, pks).changes().values(), key=lambda change: change.pk)
+
+
+def answers_to_publish_with(changes):
+    """The answers waiting for an editor that approving these changes needs to publish the allegations
+    in them: those of every allegation readers would otherwise see unanswered."""
+    allegations = allegations_in(changes)
     if not allegations:
         return []
-    actor_ids = {a.actor_id for a in allegations}
+    by_allegation = _requests_by_allegation({a.actor_id for a in allegations})
+    unsettled = _unsettled(allegations, _as_readers_will_see_by_allegation(by_allegation))
+    return _awaiting(unsettled, by_allegation) if unsettled else []
+
+
+def unanswered(allegations, approving=()):
+    """Those of the allegations whose standing reply request is still open as readers will see it once
+    the changes `approving` are approved, or that have none, and that no editor overrode."""
+    if not allegations:
+        return []
+    by_allegation = _requests_by_allegation({a.actor_id for a in allegations})
+    return _unsettled(allegations, _as_readers_will_see_by_allegation(by_allegation, approving))
+
+
+def _unsettled(allegations, shown_by_allegation):
+    """Those of the allegations that no request settles, as readers see the requests, nor an override."""
     settled = {
-        key for key, requests in _requests_by_allegation(actor_ids).items()
-        if ReplyRequest.standing(requests).is_settled
+        key for key, requests in shown_by_allegation.items() if ReplyRequest.standing(requests).is_settled
     }
-    for override in ReplyOverride.objects.filter(actor_id__in=actor_ids):
+    for override in ReplyOverride.objects.filter(actor_id__in={a.actor_id for a in allegations}):
         parent = (Fact, override.fact_id) if override.fact_id else (Event, override.event_id)
         settled.add((*parent, override.actor_id))
     return [a for a in allegations if (a.model, a.pk, a.actor_id) not in settled]
@@ -112,14 +167,17 @@ def describe(allegations):
 
 
 def refuse_unanswered_allegations(changes):
-    """Refuse an approval that would publish an allegation nobody put to the person it concerns."""
-    missing = unanswered(allegations_in(changes))
+    """Refuse an approval that would publish an allegation nobody put to the person it concerns, or whose
+    answer readers would not see with it."""
+    changes = list(changes)
+    missing = unanswered(allegations_in(changes), approving=changes)
     if missing:
         named = describe(missing)
         raise UnansweredAllegation(
             "Not approved: these allegations were not put to the people they concern, or their deadline "
-            "has not passed: " + "; ".join(named) + ". Record a reply request with its outcome first, "
-            "or override with a reason why it is published without their answer.",
+            "has not passed: " + "; ".join(named) + ". Record a reply request with its outcome first and "
+            "approve its answer with the allegation, or override with a reason why it is published "
+            "without their answer.",
             named,
         )
 
@@ -128,7 +186,6 @@ def approve_without_reply(editor, versions, comment, reason, public_note="", for
     """Approve `versions` as `approve()` does, overriding the right of reply of every allegation in them
     that has no settled reply request, with `reason`. All of it, or, if the approval is refused, none."""
     from . import approve
-    from .changes import Change
 
     if not is_editor(editor):
         raise PermissionDenied("Only editors override the right of reply.")
@@ -140,7 +197,7 @@ def approve_without_reply(editor, versions, comment, reason, public_note="", for
             row = history_model(model).objects.filter(history_id=history_id, id=pk).first()
             if row is not None:
                 changes.append(Change(model=model, pk=pk, latest=row, approved=None))
-        _grant_overrides(editor, unanswered(allegations_in(changes)), reason)
+        _grant_overrides(editor, unanswered(allegations_in(changes), approving=changes), reason)
         return approve(editor, versions, comment, public_note, for_legal_reasons)
 
 
@@ -182,14 +239,18 @@ def override_case(editor, case, reason):
                                                                                 a.actor_id))), reason)
 
 
-def save_reply_request(reply_request, user, was_waiting=True):
-    """Save a reply request as staff entered it; an outcome entered now reaches readers now.
+def save_reply_request(reply_request, user, reason="", was_waiting=True):
+    """Save a reply request as staff entered it, with who saved it and why (`reason`).
 
-    A new request records `user` as the person who entered it.
+    When and by whom they were asked reach readers now; a new answer (its
+    outcome, the day it came, the summary, the quote) waits for an editor as
+    a change of the request, and readers see the one approved before until
+    then. A new request records `user` as the person who entered it.
     """
     if reply_request.pk is None:
         reply_request.entered_by = user
     reply_request.full_clean()
+    reply_request._history_user, reply_request._change_reason = user, reason
     with transaction.atomic():
         before = ReplyRequest.objects.filter(pk=reply_request.pk).values_list("case_id", "actor_id").first()
         if reply_request.outcome != ReplyRequest.Outcome.WAITING and (
@@ -206,12 +267,18 @@ def save_reply_request(reply_request, user, was_waiting=True):
     return reply_request
 
 
-def delete_reply_requests(reply_requests):
-    """Delete reply requests entered by mistake; readers no longer see their lines."""
+def delete_reply_requests(reply_requests, user, reason):
+    """Delete reply requests entered by mistake; readers no longer see their lines.
+
+    As any record's deletion (`workflow.delete_record`): only an editor
+    deletes one whose answer readers were shown, and the history keeps it.
+    """
+    from . import delete_record
+
     with transaction.atomic():
         shown = {(request.case_id, request.actor_id) for request in reply_requests}
         for request in reply_requests:
-            request.delete()
+            delete_record(request, user, reason)
         changed_for_readers({case_id for case_id, _ in shown}, {(Actor, actor_id) for _, actor_id in shown})
 
 
@@ -221,12 +288,46 @@ def refresh_reply_lines(reply_request):
         changed_for_readers({reply_request.case_id}, {(Actor, reply_request.actor_id)})
 
 
-def record_outcome(reply_request, user, outcome, replied_on=None, summary="", quote="", full_response=""):
-    """Enter what came of a reply request: an answer, a refusal to comment, or silence past the deadline."""
+def record_outcome(reply_request, user, outcome, replied_on=None, summary="", quote="", full_response="",
+                   reason=""):
+    """Enter what came of a reply request: an answer, a refusal to comment, or silence past the deadline.
+
+    Readers see it once an editor approves it."""
     was_waiting = reply_request.outcome == ReplyRequest.Outcome.WAITING
     reply_request.outcome, reply_request.replied_on = outcome, replied_on
     reply_request.summary, reply_request.quote, reply_request.full_response = summary, quote, full_response
-    return save_reply_request(reply_request, user, was_waiting=was_waiting)
+    return save_reply_request(reply_request, user, reason, was_waiting=was_waiting)
+
+
+def adopt_answers_shown_unreviewed(reply_requests):
+    """Give each of these reply requests that has no version its first, and approve, as shown when it was
+    entered and by no editor in particular, the answer readers were shown when answers went unreviewed.
+
+    For a case restored from a backup written before answers were reviewed;
+    returns the approvals written. The Publication rows are then rebuilt
+    from the log (`workflow.republish`).
+    """
+    versions = history_model(ReplyRequest)
+    versioned = set(versions.objects.filter(id__in=[request.pk for request in reply_requests])
+                    .values_list("id", flat=True))
+    approvals = []
+    for request in reply_requests:
+        if request.pk in versioned:
+            continue
+        shown = request.outcome != ReplyRequest.Outcome.WAITING
+        shown_since = (request.outcome_recorded_at or request.created_at) if shown else None
+        version = versions.objects.create(
+            **{field.attname: getattr(request, field.attname) for field in tracked_fields(ReplyRequest)},
+            history_date=shown_since or request.created_at, history_type="+",
+            history_user_id=request.entered_by_id or request.asked_by_id,
+            history_change_reason="Entered before answers were reviewed",
+        )
+        if shown_since is not None:
+            approvals += record_decisions(
+                [Change(model=ReplyRequest, pk=request.pk, latest=version, approved=None)], Decision.Action.APPROVED,
+                None, shown_since, uuid.uuid4(), "Shown to readers as it was entered, before answers were reviewed.",
+            )
+    return approvals
 
 
 def overrides_of(model, pk):
@@ -245,12 +346,18 @@ class AllegationStatus:
 
 
 def status_of(allegations):
-    """One `AllegationStatus` per allegation: the requests covering it and any override, in words."""
+    """One `AllegationStatus` per allegation: the requests covering it and any override, in words.
+
+    As readers will see them once the answers waiting for an editor are approved with the allegations,
+    as their review approves them (`answers_to_publish_with`)."""
     if not allegations:
         return []
-    open_ones = set(unanswered(allegations))
     actor_ids = {a.actor_id for a in allegations}
-    requests = _requests_by_allegation(actor_ids)
+    by_allegation = _requests_by_allegation(actor_ids)
+    awaiting = _awaiting(allegations, by_allegation)
+    requests = _as_readers_will_see_by_allegation(by_allegation, awaiting)
+    open_ones = set(_unsettled(allegations, requests))
+    waiting_for_an_editor = {change.pk for change in awaiting}
     overrides = defaultdict(list)
     for override in ReplyOverride.objects.filter(actor_id__in=actor_ids).select_related("granted_by"):
         parent = (Fact, override.fact_id) if override.fact_id else (Event, override.event_id)
@@ -266,6 +373,7 @@ def status_of(allegations):
             + f", deadline {request.deadline:%d %b %Y}: "
             + (request.get_outcome_display().lower() if request.outcome != ReplyRequest.Outcome.WAITING
                else ("deadline passed, no outcome entered" if request.is_settled else "waiting for an answer"))
+            + (" (entered, waiting for an editor's approval)" if request.pk in waiting_for_an_editor else "")
             + ("" if request is standing else " (another request stands)")
             for request in requests[key]
         ]
@@ -287,8 +395,6 @@ def _pages_may_be_kept(cases):
 
 def annotate_queue(items):
     """Give each queue item the `right_of_reply` of the allegations its changes would publish."""
-    from .changes import Change
-
     changes, owner_of = [], {}
     for item in items:
         for change in item.changes:

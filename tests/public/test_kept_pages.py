@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.test import Client, override_settings
 from django.utils import timezone
 
+from casefile import workflow
 from casefile.models import Actor, Case, Citation, Fact, KeptPage, Publication, ReplyRequest, Source
 from casefile.published.rendered import RENDERED_HOST, release
 from tests.factories import approve_all, build_disputed_case, committed, save
@@ -191,7 +192,6 @@ def test_a_citation_of_a_tie_shows_on_the_kept_pages_of_both_actors(client, case
 
 
 def test_a_removed_record_leaves_the_pages_that_showed_it(client, case_file, reporter, editor):
-    from casefile import workflow
     from casefile.models import Event
 
     assert "Contract signed" in page(client, case_url(case_file, "actor_detail", "quay-builders"))
@@ -241,6 +241,7 @@ def ask_with_three_days_left(case_file, reporter, editor):
 
 def test_pages_that_count_down_to_a_deadline_are_rendered_for_each_reader(client, case_file, reporter, editor):
     from casefile.workflow import replies
+    from tests.replies.support import versions_of_change
 
     request = ask_with_three_days_left(case_file, reporter, editor)
 
@@ -249,7 +250,11 @@ def test_pages_that_count_down_to_a_deadline_are_rendered_for_each_reader(client
     assert "to respond" in text(page(client, case_url(case_file, "fact_detail", "contract-value")))
 
     with committed():
-        replies.record_outcome(request, editor, ReplyRequest.Outcome.DECLINED)
+        replies.record_outcome(request, editor, ReplyRequest.Outcome.DECLINED, reason="She wrote back")
+    assert "to respond" in text(page(client, case_url(case_file, "fact_detail", "contract-value")))
+
+    with committed():
+        workflow.approve(editor, versions_of_change(request))
 
     assert "declined to comment" in kept(Fact, "contract-value")
     assert "declined to comment" in page(client, case_url(case_file, "fact_detail", "contract-value"))
@@ -313,7 +318,7 @@ def test_a_reply_request_deleted_by_mistake_leaves_the_pages(client, case_file, 
     assert "Ana Mayor declined to comment." in kept(Fact, "contract-value")
 
     with committed():
-        replies.delete_reply_requests([request])
+        replies.delete_reply_requests([request], editor, "Entered by mistake")
     assert stale_pages(case_file) == []
 
     for address in [("fact_detail", "contract-value"), ("actor_detail", "ana-mayor")]:

@@ -144,7 +144,7 @@ def test_a_reporter_records_a_reply_request_in_the_admin(alleged, reporter_clien
         "case": alleged.case_id, "actor": mayor.pk, "facts": [alleged.pk], "questions": "Did you?",
         "asked_on": today.isoformat(), "asked_by": reporter.pk, "channel": "letter", "contact": "",
         "deadline": (today + datetime.timedelta(days=7)).isoformat(), "outcome": "declined", "replied_on": "",
-        "summary": "", "quote": "", "full_response": "",
+        "summary": "", "quote": "", "full_response": "", "change_reason": "Her lawyer wrote back",
         "attempts-TOTAL_FORMS": "1", "attempts-INITIAL_FORMS": "0",
         "attempts-0-attempted_on": today.isoformat(), "attempts-0-channel": "phone", "attempts-0-note": "No answer",
     })

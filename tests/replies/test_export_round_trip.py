@@ -2,10 +2,13 @@
 
 import datetime
 import io
+import json
 
 from django.core.management import call_command
 
-from casefile.models import Fact, LegalReview, ReplyAttempt, ReplyOverride, ReplyRequest
+from casefile import published, workflow
+from casefile.history import history_model
+from casefile.models import Decision, Fact, LegalReview, ReplyAttempt, ReplyOverride, ReplyRequest
 from casefile.workflow import legal, replies
 
 from ..factories import save
@@ -61,3 +64,27 @@ def test_reply_requests_overrides_and_legal_reviews_survive_an_export_and_import
 
     assert snapshot_of_replies() == before
     assert legal.legal_state(Fact, fact.pk).state == legal.LegalState.REFUSED
+
+
+def test_answers_of_an_export_written_before_they_were_reviewed_stay_shown_on_import(
+        case_file, reporter, editor, tmp_path):
+    mayor, fact = mayor_and_fact()
+    allege(fact, mayor, reporter)
+    request = ask(fact, mayor, reporter, outcome=ReplyRequest.Outcome.DECLINED)
+    workflow.approve(editor, versions_of_change(fact))
+    backup = tmp_path / "harbour.json"
+    call_command("export_case", "harbour", str(backup), stdout=io.StringIO())
+    data = json.loads(backup.read_text())
+    data["history"] = [row for row in data["history"] if row["model"] != "casefile.historicalreplyrequest"]
+    data["decisions"] = [row for row in data["decisions"]
+                         if row["fields"]["content_type"] != ["casefile", "replyrequest"]]
+    backup.write_text(json.dumps(data))
+
+    empty_the_database()
+    run_import(backup)
+
+    [line] = published.attach_reply_lines(published.published_case("harbour"))
+    assert (line.actor.slug, line.outcome) == ("ana-mayor", "declined")
+    [version] = history_model(ReplyRequest).objects.filter(id=request.pk)
+    assert Decision.objects.get(history_id=version.history_id, content_type__model="replyrequest").decided_by is None
+    assert not workflow.record_changes(ReplyRequest, request.pk)

@@ -93,6 +93,7 @@ def test_a_reply_after_publication_is_shown_and_listed_as_an_update(allegation, 
     publish(allegation, editor)
     replies.record_outcome(request, reporter, ReplyRequest.Outcome.REPLIED, replied_on=datetime.date.today(),
                            quote="I deny it.", full_response="FULL-RESPONSE-FOR-STAFF")
+    workflow.approve(editor, versions_of_change(request))
     assert "Their response: “I deny it.”" in pages(client, allegation)[0]
     log = client.get(reverse("casefile:corrections", args=["harbour"])).content.decode()
     assert "The response of Ana Mayor was added on the fact" in log and "Their response: “I deny it.”" in log

@@ -1,6 +1,11 @@
+<<<<<<< HEAD
 """In Chromium: a reporter marks an allegation, flags it for legal and records the reply request; the lawyer,
 one click from her home page, refuses it; the reporter reads why and rewords it; the lawyer clears it; the
 editor approves; readers see the line."""
+=======
+"""In Chromium: a reporter marks an allegation, flags it for legal and records the reply request and its answer;
+the lawyer clears it; the editor approves both; readers see the line."""
+>>>>>>> h-replies
 
 import datetime
 
@@ -50,8 +55,10 @@ def test_the_reporters_and_the_lawyers_steps_before_the_editor_publishes_an_alle
     rita.fill("#id_asked_on", timezone.localdate().isoformat())
     rita.fill("#id_deadline", (timezone.localdate() + datetime.timedelta(days=7)).isoformat())
     rita.choose("#id_outcome", "Declined to comment")
+    rita.fill("#id_change_reason", "Her lawyer wrote that she will not comment")
     rita.save()
     assert ReplyRequest.objects.get().outcome == "declined"
+    assert "Their answer was sent for review" in rita.messages()
 
     # The lawyer's home page: the first change waiting for legal is one click away.
     lola.open("/admin/")

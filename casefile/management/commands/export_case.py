@@ -1,10 +1,11 @@
 """Write one case, with its full history and every editorial decision, to JSON.
 
 The file holds every version simple-history kept of every record of the case
-(deleted records included), the working records, the decisions naming those
-versions, the record of the right of reply and legal reviews (staff only: an
-export is a backup, never a public file), and the people who made or decided
-them, with what each may decide. `import_case` restores it with the same ids,
+(deleted records included, and the answers to its reply requests), the
+working records, the decisions naming those versions, the record of the
+right of reply and legal reviews (staff only: an export is a backup, never a
+public file), and the people who made or decided them, with what each may
+decide. `import_case` restores it with the same ids,
 so links, history and approvals mean what they meant.
 """
 
@@ -124,6 +125,9 @@ def case_export(case):
     for model, pks in ids.items():
         working.extend(model.objects.filter(pk__in=pks).order_by("pk"))
         historical.extend(model.history.model.objects.filter(id__in=pks).order_by("history_id"))
+    # A reply request is with the right of reply; the versions of its answer with every version.
+    historical.extend(ReplyRequest.history.model.objects.filter(
+        id__in=ids_ever(ReplyRequest, Q(case_id=case.pk))).order_by("history_id"))
     decisions = list(Decision.objects.filter(case=case).order_by("id"))
     right_of_reply = right_of_reply_of(case)
 

@@ -2,6 +2,7 @@
 
 from urllib.parse import parse_qs
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected as django_delete_selected
 from django.contrib.admin.utils import unquote
@@ -16,6 +17,7 @@ from ..models import (
     Actor,
     Case,
     Citation,
+    Claim,
     Event,
     EventParticipant,
     Fact,
@@ -63,6 +65,14 @@ class RecordAdmin(SimpleHistoryAdmin):
     slug_source = None
 
     # Forms
+
+    @property
+    def media(self):
+        media = super().media
+        if issubclass(self.model, Claim):
+            # The status a claim's citations bear out, suggested as they change.
+            media += forms.Media(js=["casefile/claim_status.js"])
+        return media
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)

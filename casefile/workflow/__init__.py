@@ -53,7 +53,8 @@ from .changes import (
     review_bundle,
     versions_of,
 )
-from .notify import _tell_authors, announce_changes, announce_to_legal
+from .companions import companions_of, rejected_part, waiting_on
+from .notify import _tell_authors, announce_changes, announce_to_legal, told_of_decision, told_of_legal_review
 from .publication import changed_for_readers, lock_publications, publish, record_decisions, republish
 from .queue import fingerprint, load_companions, load_records, review_queue
 from .readiness import approval_refusals, reason_of, refuse_unready
@@ -71,7 +72,8 @@ __all__ = [
     "is_editor",
     "key_for", "latest_rejection", "latest_version", "load_records", "may_delete",
     "model_for_key", "pending_change", "propose_removal", "record_changes", "reject",
-    "approval_refusals", "reason_of", "reconsider",
+    "approval_refusals", "companions_of", "reason_of", "reconsider", "rejected_part", "told_of_decision",
+    "told_of_legal_review", "waiting_on",
     "publish", "republish", "reset_to_approved", "review_bundle", "review_queue", "save_new_records",
     "save_record",
     "Discarded", "ReviewState", "discard_changes", "family_of", "pks_in_state", "record_states", "resubmit",

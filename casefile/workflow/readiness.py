@@ -17,6 +17,7 @@ from .changes import (
     VersionLog,
     WorkflowError,
     evidence_resting_on,
+    key_for,
     rejection_standing,
     unpublished_references_of,
 )
@@ -38,12 +39,20 @@ class LeftOut:
     rejection: object = None
 
     @property
+    def key(self):
+        return key_for(self.model, self.pk)
+
+    @property
+    def kind(self):
+        return self.model._meta.verbose_name
+
+    @property
     def label(self):
         return str(self.latest.instance) if self.latest is not None else f"#{self.pk}"
 
     @property
     def described(self):
-        named = f"{self.model._meta.verbose_name} “{self.label}”"
+        named = f"{self.kind} “{self.label}”"
         if self.rejection is None:
             return named
         who = self.rejection.decided_by.username if self.rejection.decided_by else "the import"

@@ -16,7 +16,7 @@ from .browser import LAPTOP, PHONE, Person, marks, scroll_width
 pytestmark = marks
 
 EDIT_A_FACT = 5
-ADD_A_FACT_WITH_TWO_CITATIONS = 13
+ADD_A_FACT_WITH_TWO_CITATIONS = 12
 ADD_AN_ACTOR_AND_A_RELATIONSHIP = 16
 
 
@@ -59,6 +59,12 @@ def test_a_reporter_edits_a_fact_an_editor_previews_and_approves_it_and_the_repo
     assert "approved by edna" in rita.text("#desk-work")
     assert published.published_case("harbour").fact("contract-value").statement == "The contract was worth 7 million."
     assert rita.errors == [] and edna.errors == []
+
+
+def marked_required(page, field_id):
+    """Whether the label of a field says, before any save, that it must be filled in."""
+    return "required" in page.evaluate(
+        "id => getComputedStyle(document.querySelector(`label[for=${id}]`), '::after').content", field_id)
 
 
 def add_event(person, title, when):
@@ -110,20 +116,27 @@ def test_a_reporter_adds_a_fact_with_two_citations_in_opposition_on_a_laptop_scr
     rita, _ = people
     rita.open("/admin/")
     rita.go("#desk-work a.addlink:has-text('Fact')")
+    assert marked_required(rita.page, "id_change_reason") and marked_required(rita.page, "id_citations-0-locator")
     rita.fill("#id_statement", "The harbour board borrowed 3 million from the port authority.")
-    rita.choose("#id_status", "Disputed")
     rita.pick("id_citations-0-source", "Daily report")
     rita.fill("#id_citations-0-locator", "4")
     rita.click("#citations-group .add-row a")
     rita.pick("id_citations-1-source", "Daily report")
+    assert rita.page.input_value("#id_status") == "unverified"
     rita.choose("#id_citations-1-stance", "Contradicts")
     rita.fill("#id_citations-1-locator", "6")
+    # The sources disagree: the status follows them, saying so, before any save.
+    assert rita.page.input_value("#id_status") == "disputed"
+    assert "Status set to Disputed" in rita.text("#status-suggestion")
     assert scroll_width(rita.page) <= LAPTOP["width"], "the form scrolls sideways"
     rita.fill("#id_change_reason", "The report gives both accounts")
     rita.save()
-    assert rita.actions == ADD_A_FACT_WITH_TWO_CITATIONS < 23
+    assert rita.actions == ADD_A_FACT_WITH_TWO_CITATIONS <= 12
+    assert "was saved and sent for review" in rita.messages()
+    assert "cannot approve it" not in rita.messages()
 
     fact = Fact.objects.get(slug="the-harbour-board-borrowed-3-million-from-the")
+    assert fact.status == Fact.Status.DISPUTED
     assert sorted(Citation.objects.filter(fact=fact).values_list("stance", "locator")) == [
         ("contradicts", "¶6"), ("supports", "¶4")]
 

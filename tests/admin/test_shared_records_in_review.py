@@ -43,10 +43,11 @@ def rejected(record):
 
 
 def test_rejecting_an_event_leaves_the_new_actor_a_waiting_relationship_shares_and_that_relationship_is_approved(
-    case_file, reporter, editor_client
+    case_file, reporter, editor_client, django_assert_max_num_queries
 ):
     li, minutes, meeting, tie = new_actor_shared_by_an_event_and_a_relationship(case_file, reporter)
-    review = editor_client.get(review_url(meeting))
+    with django_assert_max_num_queries(90):
+        review = editor_client.get(review_url(meeting))
     choices = text_of(review).split("Published with it", 1)[1]
     assert "Reject the actor “Li Wei” too Also waiting on it: relationship “Li Wei" in choices
     assert "Reject the source “Board minutes” too Nothing else waiting for review refers to it." in choices

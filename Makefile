@@ -42,10 +42,11 @@ test: install
 coverage: install
 	$(BIN)/python -m pytest -n auto --cov=casefile --cov=newsroom --cov-branch --cov-report=term:skip-covered
 
-# Renews the README's screenshots: the seeded case, the desk, a review and a history (needs Debian's chromium).
+# Renews the README's screenshots: the seeded case, the desk, a review, its rule warnings and a history (needs Debian's chromium).
 screenshots: install
 	SAVE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/test_browser.py -k screenshots
 	SAVE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/desk/test_shared_work_in_chromium.py -k compares
+	SAVE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/desk/test_daily_work_in_chromium.py -k opposition
 
 # A production-like server: gunicorn against DATABASE_URL and REDIS_URL, and
 # the task worker that keeps pages and purges the edge after each approval,

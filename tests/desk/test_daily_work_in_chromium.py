@@ -11,7 +11,7 @@ import pytest
 from casefile import published
 from casefile.models import Actor, Citation, Event, Fact, Relationship
 
-from .browser import LAPTOP, PHONE, Person, marks, scroll_width
+from .browser import LAPTOP, PHONE, Person, marks, scroll_width, shot
 
 pytestmark = marks
 
@@ -113,7 +113,7 @@ def test_a_rejected_event_fixed_only_in_its_participants_is_approved_whole_from_
 
 
 def test_a_reporter_adds_a_fact_with_two_citations_in_opposition_on_a_laptop_screen(people):
-    rita, _ = people
+    rita, edna = people
     rita.open("/admin/")
     rita.go("#desk-work a.addlink:has-text('Fact')")
     assert marked_required(rita.page, "id_change_reason") and marked_required(rita.page, "id_citations-0-locator")
@@ -144,6 +144,22 @@ def test_a_reporter_adds_a_fact_with_two_citations_in_opposition_on_a_laptop_scr
     assert scroll_width(rita.page) <= LAPTOP["width"]
     delete = rita.page.locator("#citations-1 .delete input[type=checkbox]").bounding_box()
     assert delete is not None and delete["x"] + delete["width"] <= LAPTOP["width"]
+
+    # A status chosen by hand stays as chosen; the form names what the citations bear out.
+    rita.choose("#id_status", "Confirmed")
+    assert ("an editor cannot approve it as Confirmed: only as Disputed or False. Make it Disputed"
+            in rita.text("#status-suggestion"))
+    rita.fill("#id_change_reason", "Confirmed, says the desk")
+    rita.go("input[name=_continue]")
+    # Before approving, the editor reads the rule it breaks, as the approval would refuse it.
+    edna.open(f"/admin/casefile/decision/review/casefile.fact:{fact.pk}/")
+    assert "A confirmed fact cites at least one supporting source and none contradicting it" in edna.text(
+        "#rules-broken")
+    shot(edna.page, "review-rules", full_page=True)
+    assert "cannot approve it as Confirmed" in rita.text("#status-suggestion")
+    rita.click("#status-suggestion button")
+    assert rita.page.input_value("#id_status") == "disputed"
+    assert rita.errors == [] and edna.errors == []
     rita.page.set_viewport_size(PHONE)
     rita.open(fact.get_admin_url())
     quote = rita.page.locator("#id_citations-1-quote").bounding_box()

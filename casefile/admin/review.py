@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 
 from .. import published, workflow
-from ..workflow import legal, readiness, replies, rules
+from ..workflow import legal, readiness, replies
 from ..history import history_model
 from ..models import Case, Decision
 from ..text import isolated, validate_text
@@ -84,7 +84,7 @@ class DecisionAdmin(ReadOnlyAdmin):
         workflow.load_companions(page.object_list)
         legal.annotate_queue(page.object_list)
         replies.annotate_queue(page.object_list)
-        rules.annotate_queue(page.object_list)
+        readiness.annotate_queue(page.object_list)
         context = {
             **self.admin_site.each_context(request),
             "title": "Changes waiting for review",

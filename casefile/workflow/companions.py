@@ -9,7 +9,7 @@ shows for each such record, naming what else waits on it.
 from dataclasses import dataclass, field
 
 from ..history import history_model
-from .changes import REFERENCES, TRACKED, VersionLog, batches, key_for, owner_of
+from .changes import REFERENCES, TRACKED, VersionLog, batches, key_for, owner_of, top_level_of
 
 
 @dataclass
@@ -39,17 +39,17 @@ class Companion:
 def companions_of(model, pk, bundle):
     """The records of the review `bundle` of a record (`review_bundle()`) other than the record itself, as
     `Companion`s, in the order the review shows them."""
-    found = {}
+    found, own = {}, top_level_of(model, pk)
     for change in bundle:
         owner = owner_of(change.model, change.latest)
-        if owner == (model, pk):
+        if owner == own:
             continue
         if owner not in found:
             found[owner] = Companion(*owner, label=change.label if owner == (change.model, change.pk) else "")
         found[owner].changes.append(change)
     for companion in found.values():
         companion.label = companion.label or str(companion.model.objects.filter(pk=companion.pk).first())
-        companion.others = waiting_on(companion.model, companion.pk, besides={(model, pk)})
+        companion.others = waiting_on(companion.model, companion.pk, besides={own})
     return list(found.values())
 
 
@@ -87,7 +87,7 @@ def rejected_part(model, pk, versions, with_companions=()):
     """Of the versions a review of a record showed, {(model, pk): history_id}, those a rejection of it
     rejects: the record's own, and of the records not yet public it refers to, only those of
     `with_companions` ((model, pk) the editor chose)."""
-    kept = {(model, pk), *with_companions}
+    kept = {top_level_of(model, pk), *with_companions}
     by_model = {}
     for (part_model, part_pk), history_id in versions.items():
         by_model.setdefault(part_model, {})[history_id] = part_pk

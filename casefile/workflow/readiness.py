@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from ..models import Citation
 from .changes import (
+    Change,
     EvidenceLeftBehind,
     UnapprovedReference,
     VersionLog,
@@ -23,7 +24,7 @@ from .changes import (
 )
 from .legal import refuse_uncleared
 from .replies import refuse_unanswered_allegations
-from .rules import refuse_unfounded_claims
+from .rules import refuse_unfounded_claims, status_problems
 
 # How many of the records left behind a refusal names before counting the rest.
 NAMED_IN_A_REFUSAL = 10
@@ -164,3 +165,30 @@ def reason_of(refusal):
     """A refusal's message as a reason, for a list of them: without the “Not approved: ” each one starts with."""
     reason = refusal.message.removeprefix("Not approved: ")
     return reason[:1].upper() + reason[1:]
+
+
+def annotate_queue(items):
+    """Give each queue item the rules an approval of it would break that the queue shows besides those of
+    legal and of the right of reply (`legal.annotate_queue`, `replies.annotate_queue`), in words
+    (`rules_broken`): a claim's status its citations do not bear out, and a source taken from under what
+    rests on it. By the checks an approval runs; a few queries for the page, and a few per source removal.
+    """
+    changes, shown = {}, {}
+    for item in items:
+        item.rules_broken = []
+        shown[(item.model, item.pk)] = item
+        for change in item.changes:
+            if change["row"] is not None:
+                key = (change["model"], change["row"].id)
+                changes[key] = Change(model=key[0], pk=key[1], latest=change["row"], approved=None)
+    for model, claim, problem in status_problems(changes):
+        item = shown.get((model, claim.id))
+        if item is not None:
+            item.rules_broken.append(problem)
+    for key, change in changes.items():
+        if key in shown and change.is_removal:
+            try:
+                refuse_evidence_left_behind({key: change})
+            except EvidenceLeftBehind as refusal:
+                shown[key].rules_broken.append(reason_of(refusal))
+    return items

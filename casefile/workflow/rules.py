@@ -5,7 +5,7 @@ of their citations; the rule itself is `claim_status_problem()`, on the model.
 """
 
 from ..models import Citation, Event, Fact, Relationship, claim_status_problem
-from .changes import Change, WorkflowError, approved_versions_of, batches, children_of, is_public_version
+from .changes import WorkflowError, approved_versions_of, batches, children_of, is_public_version
 
 CLAIMS = (Fact, Event, Relationship)
 # The field of a citation that names each kind of claim.
@@ -79,20 +79,3 @@ def refuse_unfounded_claims(changes):
             [str(claim.instance) for _, claim, _ in problems],
         )
 
-
-def annotate_queue(items):
-    """Give each queue item the `status_problems` of its claims, in words: what `status_problems()` finds
-    in the changes shown, so that the queue warns before an approval is refused. A few queries for the page."""
-    changes, shown = {}, {}
-    for item in items:
-        item.status_problems = []
-        shown[(item.model, item.pk)] = item
-        for change in item.changes:
-            if change["row"] is not None:
-                key = (change["model"], change["row"].id)
-                changes[key] = Change(model=key[0], pk=key[1], latest=change["row"], approved=None)
-    for model, claim, problem in status_problems(changes):
-        item = shown.get((model, claim.id))
-        if item is not None:
-            item.status_problems.append(problem)
-    return items

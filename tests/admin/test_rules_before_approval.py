@@ -9,7 +9,7 @@ from html import unescape
 from django.urls import reverse
 
 from casefile import workflow
-from casefile.models import Actor, ClaimStatus, Event, Fact, FactActor, Relationship, claim_status_problem
+from casefile.models import Actor, ClaimStatus, Event, Fact, FactActor, Relationship, Source, claim_status_problem
 from tests.admin.pages import approve_on_review_page, edit, form_data, queue_rows, review_url, saved, shown_messages
 from tests.desk.pages import add_url, messages_after, public, text_of
 from tests.factories import save
@@ -119,3 +119,12 @@ def test_required_fields_are_marked_as_required_before_any_save(case_file, repor
     assert '<label class="required" for="id_change_reason">' in html
     assert '<th class="column-role required">' in html
     assert '<label for="id_location">' in html
+
+
+def test_the_queue_warns_that_removing_a_source_would_take_it_from_under_a_published_fact(
+    case_file, reporter, editor_client
+):
+    workflow.propose_removal(Source.objects.get(slug="daily"), reporter, "Unreliable")
+    [row] = [text_of(row) for row in queue_rows(editor_client.get(QUEUE)) if "Daily report" in row]
+    assert "An approval would be refused: Readers would lose source “Daily report”, on which rest" in row
+    assert "the citation ¶3 of fact “The contract was worth 5 million.”" in row

@@ -147,6 +147,7 @@ class DecisionAdmin(ReadOnlyAdmin):
             "title": f"Review: {isolated(record or key)}",
             "reviewed": record or key,
             "reviewed_kind": model._meta.verbose_name,
+            "record_key": workflow.key_for(model, pk),
             "opts": self.opts,
             "record": record,
             "bundle": bundle,
@@ -161,6 +162,8 @@ class DecisionAdmin(ReadOnlyAdmin):
             # Others a rejection of a record readers cannot see yet would hold up.
             "waiting_on_this": workflow.waiting_on(model, pk) if own_changes and record is not None
             and not published.is_public(record) else [],
+            # With nothing waiting, a standing rejection the editor may take back.
+            "rejection": None if bundle or record is None else workflow.record_states(model, [pk])[pk].rejection,
             "removes": any(change.is_removal for change in bundle),
             "can_approve": workflow.is_editor(request.user),
             "can_clear": legal.is_lawyer(request.user),

@@ -107,3 +107,19 @@ def test_sending_back_a_record_nothing_of_which_stands_rejected_is_refused_with_
     assert response.status_code == 200
     assert any("Nothing of the actor “Li Wei” stands rejected" in message for message in shown_messages(response))
     assert workflow.pending_change(Actor, li.pk) is not None
+
+
+def test_the_review_of_a_rejected_record_sends_it_back_for_review_without_its_reporter(
+    fact, reporter_client, editor_client
+):
+    saved(edit(reporter_client, fact, statement="Worth 9 million."))
+    reject_from_review(editor_client, fact, "Too early.")
+    review = text_of(editor_client.get(review_url(fact)))
+    assert "Nothing of this record is waiting for review." in review
+    assert "Its last change was rejected by edna" in review and "Too early." in review
+
+    sent_back = editor_client.post(review_url(fact), {"_reconsider": workflow.key_for(Fact, fact.pk)})
+    assert sent_back["Location"] == review_url(fact)
+    assert "Fact: Worth 9 million. (changed)" in text_of(editor_client.get(review_url(fact)))
+    assert approve(editor_client, fact).status_code == 302
+    assert public().fact("contract-value").statement == "Worth 9 million."

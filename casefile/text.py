@@ -135,3 +135,9 @@ def quote_word_count(text):
     letters = sum(1 for char in text if is_cjk_letter(char))
     rest = "".join(" " if is_cjk_letter(char) else char for char in text)
     return letters + sum(1 for run in rest.split() if any(char.isalnum() for char in run))
+
+
+def joined(names):
+    """“a”, “a and b”, “a, b and c”: names in a sentence."""
+    names = [str(name) for name in names]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

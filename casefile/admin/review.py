@@ -15,7 +15,7 @@ from .. import published, workflow
 from ..workflow import legal, readiness, replies
 from ..history import history_model
 from ..models import Case, Decision
-from ..text import isolated, validate_text
+from ..text import isolated, joined, validate_text
 from . import preview
 from .captures import flag_queue_items
 from .ids import parse_id, parse_key, url_id
@@ -302,6 +302,4 @@ def who_is_told(people, what=""):
     """“rita has been told why.”: who hears of a decision, named; when nobody else made the change, that."""
     if not people:
         return "The change was yours alone: nobody else is told."
-    names = [str(person) for person in people]
-    named = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-    return f"{named} {'has' if len(names) == 1 else 'have'} been told{' ' + what if what else ''}."
+    return f"{joined(people)} {'has' if len(people) == 1 else 'have'} been told{' ' + what if what else ''}."

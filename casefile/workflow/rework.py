@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..history import history_model
+from ..text import joined
 from .changes import (
     Change,
     VersionLog,
@@ -170,7 +171,7 @@ class Discarded:
                 "Nothing differs from the version readers see: there is nothing to discard.")
         others = self.others_than(user)
         if others and not is_editor(user):
-            return (f"Not discarded: this would throw away the work of {_names(others)} too. A reporter "
+            return (f"Not discarded: this would throw away the work of {joined(others)} too. A reporter "
                     "discards only their own changes; ask an editor, or change the record back by hand.")
         return None
 
@@ -185,11 +186,6 @@ def _differs(model, latest, approved):
     gone = (latest.history_type == "-", approved.history_type == "-")
     return (gone[0] != gone[1] or latest.removal_proposed != approved.removal_proposed
             or bool(Change(model=model, pk=latest.id, latest=latest, approved=approved).field_changes))
-
-
-def _names(users):
-    names = [str(user) for user in users]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def discard_changes(record, user, seen=None, confirmed=False):
@@ -218,7 +214,7 @@ def discard_changes(record, user, seen=None, confirmed=False):
         others = discarded.others_than(user)
         if others and not confirmed:
             raise WorkflowError(
-                f"Not discarded: this throws away the work of {_names(others)}. Tick the box that "
+                f"Not discarded: this throws away the work of {joined(others)}. Tick the box that "
                 "names them to confirm."
             )
         reset_to_approved(record, user)

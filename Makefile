@@ -42,10 +42,12 @@ test: install
 coverage: install
 	$(BIN)/python -m pytest -n auto --cov=casefile --cov=newsroom --cov-branch --cov-report=term:skip-covered
 
-# Renews the README's screenshots: the seeded case, the desk, a review, a history and a lawyer's desk (needs Debian's chromium).
+# Renews the README's screenshots: the seeded case, the desk, a review, its rule warnings, a history and a
+# lawyer's desk (needs Debian's chromium).
 screenshots: install
 	SAVE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/test_browser.py -k screenshots
 	SAVE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/desk/test_shared_work_in_chromium.py -k compares
+	SAVE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/desk/test_daily_work_in_chromium.py -k opposition
 	SAVE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/replies/test_reply_and_legal_in_chromium.py
 
 # A production-like server: gunicorn against DATABASE_URL and REDIS_URL, and

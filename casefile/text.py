@@ -164,3 +164,9 @@ def slug_from(text):
     # A first word longer than a slug may be is the one word cut.
     return "-".join(kept) or words[0][:SLUG_LENGTH].strip("-")
 
+
+
+def joined(names):
+    """“a”, “a and b”, “a, b and c”: names in a sentence."""
+    names = [str(name) for name in names]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

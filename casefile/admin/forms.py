@@ -1,9 +1,13 @@
 """The edit form of every record: a reason on every save, dates as precise as known, no stale save."""
 
+import json
+
 from django import forms
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 
 from .. import dates, workflow
+from ..models import Claim
+from ..models.claims import statuses_by_stances
 from ..text import slug_from, validate_text
 
 
@@ -77,7 +81,7 @@ class RecordForm(forms.ModelForm):
     """Asks why on every edit and refuses a save built on an outdated version.
 
     A date with a precision is typed in one box; a slug left empty is made
-    from the record's name. A save refused because someone else saved first
+    from the record's name; a claim's status follows its citations' stances. A save refused because someone else saved first
     (`edit_conflict`, worked out by the admin before the form is checked)
     shows their changes merged in, as `merge.refused_edit` left them.
     """
@@ -109,6 +113,9 @@ class RecordForm(forms.ModelForm):
             value = self.initial.get(name)
             if value and not isinstance(value, str):
                 self.initial[name] = dates.display(value, getattr(self.instance, precision))
+        if issubclass(self._meta.model, Claim) and "status" in self.fields:
+            # For claim_status.js: the statuses each set of stances bears out, as an approval weighs them.
+            self.fields["status"].widget.attrs["data-statuses-borne-out"] = json.dumps(statuses_by_stances())
         if self.slug_source and "slug" in self.fields:
             self.fields["slug"].required = False
             self.fields["slug"].help_text = (

@@ -2,6 +2,7 @@
 
 from urllib.parse import parse_qs, urlencode
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected as django_delete_selected
 from django.contrib.admin.options import IS_POPUP_VAR
@@ -19,6 +20,7 @@ from ..models import (
     Actor,
     Case,
     Citation,
+    Claim,
     Event,
     EventParticipant,
     Fact,
@@ -66,6 +68,14 @@ class RecordAdmin(SimpleHistoryAdmin):
     slug_source = None
 
     # Forms
+
+    @property
+    def media(self):
+        media = super().media
+        if issubclass(self.model, Claim):
+            # The status a claim's citations bear out, suggested as they change.
+            media += forms.Media(js=["casefile/claim_status.js"])
+        return media
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)

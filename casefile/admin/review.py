@@ -8,14 +8,15 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.http import urlencode
 
-from .. import workflow
+from .. import published, workflow
 from ..admin_site import legal_queue_url
-from ..workflow import legal, replies, rework
+from ..workflow import legal, readiness, replies, rework
 from ..history import history_model
 from ..models import Case, Decision
-from ..text import isolated, validate_text
+from ..text import isolated, joined, validate_text
 from . import preview
 from .captures import flag_queue_items
 from .ids import parse_id, parse_key, url_id
@@ -93,6 +94,7 @@ class DecisionAdmin(ReadOnlyAdmin):
         workflow.load_companions(page.object_list)
         legal.annotate_queue(page.object_list)
         replies.annotate_queue(page.object_list)
+        readiness.annotate_queue(page.object_list)
         context = {
             **self.admin_site.each_context(request),
             "title": "Changes waiting for review",
@@ -138,42 +140,27 @@ class DecisionAdmin(ReadOnlyAdmin):
     def review_view(self, request, key):
         model, pk = self._reviewed(request, key, lawyers_too=True)
         form = ReviewForm(request.POST or None)
+        # What waits now: what a decision posted from this page is checked against, and what the page shows.
+        bundle = workflow.review_bundle(model, pk)
         if request.method == "POST" and form.is_valid():
-            versions = self._posted_versions(request)
-            comment = form.cleaned_data["comment"]
             try:
-                if "_legal_clear" in request.POST or "_legal_refuse" in request.POST:
-                    verdict = "cleared" if "_legal_clear" in request.POST else "refused"
-                    legal.decide_legal(request.user, model, pk, form.cleaned_data["seen"], verdict, comment)
-                    self.message_user(request, f"{verdict.capitalize()} on legal grounds. The reporter and the "
-                                      "editors have been told.")
-                    # Back to what else waits for legal, the next change one click away.
-                    return HttpResponseRedirect(legal_queue_url())
-                elif "_reject" in request.POST:
-                    workflow.reject(request.user, versions, comment)
-                    self.message_user(request, "Rejected. The reporter has been told why.")
-                elif form.cleaned_data["reply_override"].strip():
-                    replies.approve_without_reply(request.user, versions, comment,
-                                                  form.cleaned_data["reply_override"], form.cleaned_data["public_note"],
-                                                  form.cleaned_data["for_legal_reasons"])
-                    self.message_user(request, "Approved, with your reason for publishing without an answer "
-                                      "recorded. Readers now see this version.")
-                else:
-                    workflow.approve(request.user, versions, comment, form.cleaned_data["public_note"],
-                                     form.cleaned_data["for_legal_reasons"])
-                    self.message_user(request, "Approved. Readers now see this version.")
-                return HttpResponseRedirect(reverse("admin:casefile_review_queue"))
+                return self._decide(request, model, pk, bundle, form.cleaned_data)
             except (workflow.WorkflowError, ValidationError) as refusal:
                 message = getattr(refusal, "message", None) or " ".join(refusal.messages)
                 self.message_user(request, message, messages.ERROR)
-        bundle = workflow.review_bundle(model, pk)
         record = model.objects.filter(pk=pk).first()
         own_changes = workflow.record_changes(model, pk)
+        changes = {(change.model, change.pk): change for change in bundle}
+        refusals = workflow.approval_refusals(changes)
+        left_out = (readiness.references_left_out(changes)
+                    if any(isinstance(refusal, workflow.UnapprovedReference) for refusal in refusals) else [])
         context = {
             **self.admin_site.each_context(request),
             # No markup can go in a <title>: characters isolate the name there, <bdi> in the <h1>.
             "title": f"Review: {isolated(record or key)}",
             "reviewed": record or key,
+            "reviewed_kind": model._meta.verbose_name,
+            "record_key": workflow.key_for(model, pk),
             "opts": self.opts,
             "record": record,
             "bundle": bundle,
@@ -183,6 +170,14 @@ class DecisionAdmin(ReadOnlyAdmin):
             "legal_seen": workflow.fingerprint((c.key, c.latest.history_id) for c in own_changes),
             "right_of_reply": replies.status_of(replies.allegations_in(bundle)),
             "resent": rework.annotate_since_rejection(bundle),
+            "refusals": [workflow.reason_of(refusal) for refusal in refusals],
+            "rejected_references": [item for item in left_out if item.rejection is not None],
+            "companions": workflow.companions_of(model, pk, bundle),
+            # Others a rejection of a record readers cannot see yet would hold up.
+            "waiting_on_this": workflow.waiting_on(model, pk) if own_changes and record is not None
+            and not published.is_public(record) else [],
+            # With nothing waiting, a standing rejection the editor may take back.
+            "rejection": None if bundle or record is None else workflow.record_states(model, [pk])[pk].rejection,
             "removes": any(change.is_removal for change in bundle),
             "can_approve": workflow.is_editor(request.user),
             "can_clear": legal.is_lawyer(request.user),
@@ -190,13 +185,56 @@ class DecisionAdmin(ReadOnlyAdmin):
         }
         return TemplateResponse(request, "admin/casefile/review.html", context)
 
+    def _decide(self, request, model, pk, bundle, cleaned):
+        """Act on the button pressed on the review of a record; the redirect that follows, or a refusal raised."""
+        user, comment = request.user, cleaned["comment"]
+        if "_reconsider" in request.POST:
+            try:
+                sent_back = parse_key(request.POST["_reconsider"])
+            except ValueError as error:
+                raise BadRequest(f"The review names no record: {error}") from None
+            workflow.reconsider(user, *sent_back)
+            label = workflow.latest_version(*sent_back).instance
+            self.message_user(request, format_html(
+                "The {} “<bdi>{}</bdi>” waits for review again, sent back by you: approving this change "
+                "now publishes it too.", sent_back[0]._meta.verbose_name, label))
+            return HttpResponseRedirect(request.path)
+        versions = self._posted_versions(request)
+        if "_legal_clear" in request.POST or "_legal_refuse" in request.POST:
+            verdict = "cleared" if "_legal_clear" in request.POST else "refused"
+            told = workflow.told_of_legal_review(workflow.record_changes(model, pk), user)
+            legal.decide_legal(user, model, pk, cleaned["seen"], verdict, comment)
+            self.message_user(request, f"{verdict.capitalize()} on legal grounds. {who_is_told(told)}")
+            # Back to what else waits for legal, the next change one click away.
+            return HttpResponseRedirect(legal_queue_url())
+        elif "_reject" in request.POST:
+            try:
+                chosen = [parse_key(key) for key in request.POST.getlist("reject_with")]
+            except ValueError as error:
+                raise BadRequest(f"The review names no record: {error}") from None
+            rejected = workflow.reject(user, workflow.rejected_part(model, pk, versions, chosen), comment)
+            self.message_user(request, "Rejected. " + who_is_told(workflow.told_of_decision(rejected, user), "why"))
+        else:
+            approved = [change for change in bundle if (change.model, change.pk) in versions]
+            if cleaned["reply_override"].strip():
+                replies.approve_without_reply(user, versions, comment, cleaned["reply_override"],
+                                              cleaned["public_note"], cleaned["for_legal_reasons"])
+                done = "Approved, with your reason for publishing without an answer recorded."
+            else:
+                workflow.approve(user, versions, comment, cleaned["public_note"], cleaned["for_legal_reasons"])
+                done = "Approved."
+            told = workflow.told_of_decision(approved, user)
+            self.message_user(request, f"{done} Readers now see this version." + (f" {who_is_told(told)}" if told else ""))
+        return HttpResponseRedirect(reverse("admin:casefile_review_queue"))
+
     def preview_view(self, request, key):
         """The public page of the record as readers will see it once the review is approved."""
         model, pk = self._reviewed(request, key)
         return preview.render(self, request, model, pk)
 
     def bulk_approve_view(self, request):
-        """Approve the selected queue items as one change, skipping any changed since shown."""
+        """Approve the selected queue items: all together if they may be, else each that may be, saying why
+        each of the others may not."""
         self._require_editor(request)
         if request.method != "POST":
             return HttpResponseRedirect(reverse("admin:casefile_review_queue"))
@@ -207,11 +245,11 @@ class DecisionAdmin(ReadOnlyAdmin):
             self.message_user(request, "Nothing was approved. In the comment: " + " ".join(error.messages),
                               messages.ERROR)
             return HttpResponseRedirect(reverse("admin:casefile_review_queue"))
-        versions, approved, refused = {}, [], []
         try:
             selected = [(key, *parse_key(key)) for key in request.POST.getlist("selected")]
         except ValueError as error:
             raise BadRequest(f"The selection names no record: {error}") from None
+        chosen, refused = [], []
         for key, model, pk in selected:
             changes = workflow.record_changes(model, pk)
             shown = workflow.fingerprint((c.key, c.latest.history_id) for c in changes)
@@ -223,20 +261,44 @@ class DecisionAdmin(ReadOnlyAdmin):
                 continue
             # What the review of the record would approve: with it, the records not yet
             # public that it refers to, as the queue names them.
-            versions.update({(c.model, c.pk): c.latest.history_id for c in workflow.review_bundle(model, pk)})
-            approved.append(key)
-        if versions:
-            try:
-                workflow.approve(request.user, versions, comment)
-            except workflow.WorkflowError as refusal:
-                refused.append(refusal.message)
-            else:
-                self.message_user(request, f"Approved {len(approved)} record(s).")
-        if not versions and not refused:
+            versions = {(c.model, c.pk): c.latest.history_id for c in workflow.review_bundle(model, pk)}
+            own = (changes[0].model, changes[0].pk) == (model, pk)
+            chosen.append((f"{model._meta.verbose_name} “{changes[0].label if own else model.objects.get(pk=pk)}”",
+                           versions))
+        approved = self._approve_each_that_may_be(request.user, chosen, comment, refused)
+        if approved:
+            self.message_user(request, f"Approved {approved} record(s).")
+        if not chosen and not refused:
             self.message_user(request, "Select at least one record to approve.", messages.WARNING)
         for message in refused:
             self.message_user(request, message, messages.ERROR)
         return HttpResponseRedirect(reverse("admin:casefile_review_queue"))
+
+    @staticmethod
+    def _approve_each_that_may_be(editor, chosen, comment, refused):
+        """Approve the chosen items, [(name, versions)], as one change; if that is refused, each on its own,
+        adding to `refused` why each refused one was. How many were approved."""
+        if not chosen:
+            return 0
+        try:
+            workflow.approve(editor, {key: version for _, versions in chosen for key, version in versions.items()},
+                             comment)
+            return len(chosen)
+        except workflow.WorkflowError:
+            pass
+        approved, done = 0, set()
+        for name, versions in chosen:
+            # A record approved with an earlier one (the new source both cite) is approved already.
+            left = {key: version for key, version in versions.items() if key not in done}
+            try:
+                if left:
+                    workflow.approve(editor, left, comment)
+            except workflow.WorkflowError as refusal:
+                refused.append(f"Not approved: {name}: {workflow.reason_of(refusal)}")
+            else:
+                done.update(left)
+                approved += 1
+        return approved
 
     @staticmethod
     def _posted_versions(request):
@@ -250,3 +312,10 @@ class DecisionAdmin(ReadOnlyAdmin):
             except ValueError as error:
                 raise BadRequest(f"The review names no version: {error}") from None
         return versions
+
+
+def who_is_told(people, what=""):
+    """“rita has been told why.”: who hears of a decision, named; when nobody else made the change, that."""
+    if not people:
+        return "The change was yours alone: nobody else is told."
+    return f"{joined(people)} {'has' if len(people) == 1 else 'have'} been told{' ' + what if what else ''}."

@@ -1,5 +1,7 @@
 """What a claim's status promises: how the stances of its citations bear out a fact, an event or a relationship."""
 
+from itertools import combinations
+
 from django.db import models
 
 
@@ -48,6 +50,34 @@ def claim_status_problem(status, stances, kind="claim"):
         return (f"An unverified {kind} rests on one side only; {cited}. Mark it disputed, or mark "
                 "a passage that neither supports nor contradicts it as one that qualifies it.")
     return None
+
+
+def statuses_borne_out(stances):
+    """The statuses that citations of these stances bear out: those `claim_status_problem()` finds nothing against."""
+    stances = list(stances)
+    return [status for status in ClaimStatus if claim_status_problem(status, stances) is None]
+
+
+# The status a form suggests when the one chosen is not borne out: the first of these that is. The
+# sources disagreeing, it is disputed; else it is at least unverified, which any other stance bears out.
+SUGGESTED_FIRST = (ClaimStatus.DISPUTED, ClaimStatus.UNVERIFIED, ClaimStatus.CONFIRMED, ClaimStatus.FALSE)
+
+
+def suggested_status(stances):
+    borne_out = statuses_borne_out(stances)
+    return next((status for status in SUGGESTED_FIRST if status in borne_out), None)
+
+
+def statuses_by_stances():
+    """{the stances a claim's citations take, sorted and joined by commas: {"borne_out": [...], "suggested": ...}}
+    for every set of stances, as `statuses_borne_out()` and `suggested_status()` give them: for a form to look
+    up as its citations change. The rule weighs which sides are cited, not how often."""
+    table = {}
+    for size in range(len(Stance) + 1):
+        for stances in combinations(sorted(Stance.values), size):
+            table[",".join(stances)] = {"borne_out": [str(status) for status in statuses_borne_out(stances)],
+                                        "suggested": str(suggested_status(stances))}
+    return table
 
 
 def claim_status_field():

@@ -9,6 +9,7 @@ from django.db.models import OuterRef, Subquery
 
 from .. import dates
 from ..history import history_model
+from ..text import joined
 from ..models import (
     Actor,
     Case,
@@ -164,10 +165,6 @@ CHILD_WORDS = {
 FIELD_WORDS = {"slug": "web address"}
 
 
-def _joined(names):
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
-
 def _a(kind):
     return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}"
 
@@ -273,7 +270,7 @@ class _LogWriter:
             return None
         verb = "was" if len(names) == 1 else "were"
         return CorrectionLine(
-            lead=f"The {_joined(names)} of the {kind} ", label=label, url=url,
+            lead=f"The {joined(names)} of the {kind} ", label=label, url=url,
             tail=f" {verb} corrected.", fields=fields,
         )
 
@@ -288,7 +285,7 @@ class _LogWriter:
             if not names:
                 return None
             verb = "was" if len(names) == 1 else "were"
-            return CorrectionLine(lead=f"The {_joined(names)} of {record} {verb} corrected{since}")
+            return CorrectionLine(lead=f"The {joined(names)} of {record} {verb} corrected{since}")
         verb = "published again" if what == "restored" else what
         return CorrectionLine(lead=f"{record.capitalize()} was {verb}{since}")
 
@@ -299,7 +296,7 @@ class _LogWriter:
             return None
         verb = "was" if len(names) == 1 else "were"
         line = self.named(
-            f"The {_joined(names)} of {CHILD_WORDS[model][2]} on the ", parent_model, parent_id,
+            f"The {joined(names)} of {CHILD_WORDS[model][2]} on the ", parent_model, parent_id,
             tail=f" {verb} corrected.",
         )
         line.fields = fields

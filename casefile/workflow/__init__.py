@@ -20,7 +20,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from ..history import history_model, tracked_fields
-from ..models import Citation, Decision, Publication, Source
+from ..models import Decision, Publication, Source
 from .anchoring import anchor_quotes
 from .changes import (
     BATCH,
@@ -44,7 +44,6 @@ from .changes import (
     child_ids,
     references,
     content_type,
-    evidence_resting_on,
     is_editor,
     key_for,
     latest_version,
@@ -52,15 +51,15 @@ from .changes import (
     pending_change,
     record_changes,
     review_bundle,
-    unpublished_references_of,
     versions_of,
 )
-from .notify import _tell_authors, announce_changes, announce_to_legal
+from .companions import companions_of, rejected_part, waiting_on
+from .notify import _tell_authors, announce_changes, announce_to_legal, told_of_decision, told_of_legal_review
 from .publication import changed_for_readers, lock_publications, publish, record_decisions, republish
 from .queue import fingerprint, load_companions, load_records, review_queue
-from .readiness import refuse_unready_for_publication
-from .rework import Discarded, discard_changes, family_of, resubmit
-from .rules import UnfoundedClaim, refuse_unfounded_claims
+from .readiness import approval_refusals, reason_of, refuse_unready
+from .rework import Discarded, discard_changes, family_of, reconsider, resubmit
+from .rules import UnfoundedClaim
 from .states import ReviewState, pks_in_state, record_states, waiting_by_case, waiting_for_legal, work_of
 
 # What the rest of the project uses, from here and from the modules above.
@@ -73,6 +72,8 @@ __all__ = [
     "is_editor",
     "key_for", "latest_rejection", "latest_version", "load_records", "may_delete",
     "model_for_key", "pending_change", "propose_removal", "record_changes", "reject",
+    "approval_refusals", "companions_of", "reason_of", "reconsider", "rejected_part", "told_of_decision",
+    "told_of_legal_review", "waiting_on",
     "publish", "republish", "reset_to_approved", "review_bundle", "review_queue", "save_new_records",
     "save_record",
     "Discarded", "ReviewState", "discard_changes", "family_of", "pks_in_state", "record_states", "resubmit",
@@ -169,10 +170,13 @@ def approve(editor, versions, comment="", public_note="", for_legal_reasons=Fals
     and why in general terms, never its text.
 
     Refused if any record changed since review, if a pending child of an
-    approved record was not part of the review, if a record refers to one
-    readers cannot see and that is not approved with it, or if a claim's
-    status would not agree with its citations (`rules`). Reads and writes in
-    a few queries per kind of record, however many records are approved.
+    approved record was not part of the review, or if the approval breaks a
+    rule of `readiness`: a record referring to one readers cannot see and not
+    approved with it, a source taken away from under what rests on it, an
+    allegation nobody put to the person it concerns, a change legal has not
+    cleared, a claim whose status its citations do not bear out. Reads and
+    writes in a few queries per kind of record, however many records are
+    approved.
     """
     if not is_editor(editor):
         raise PermissionDenied("Only editors approve changes.")
@@ -205,23 +209,7 @@ def approve(editor, versions, comment="", public_note="", for_legal_reasons=Fals
                 "your review: " + "; ".join(unseen) + ".",
                 unseen,
             )
-        missing = []
-        for references in unpublished_references_of(changes.values()).values():
-            for ref_model, ref_pk in references:
-                batch_change = changes.get((ref_model, ref_pk))
-                if batch_change is None or batch_change.is_removal:
-                    ref = latest_version(ref_model, ref_pk)
-                    missing.append(f"{ref_model._meta.verbose_name} “{ref.instance}”")
-        if missing:
-            raise UnapprovedReference(
-                "Not approved: it refers to records readers cannot see yet: "
-                + "; ".join(sorted(set(missing)))
-                + ". Approve them together, from the review of this record.",
-                missing,
-            )
-        _refuse_evidence_left_behind(changes)
-        refuse_unready_for_publication(changes.values())
-        refuse_unfounded_claims(changes)
+        refuse_unready(changes)
         # Quotes of sources the newsroom holds a copy of must stand in it.
         anchor_quotes(changes.values())
         shown_in = _cases_showing(changes.values())
@@ -233,47 +221,6 @@ def approve(editor, versions, comment="", public_note="", for_legal_reasons=Fals
             publish(decisions, shown_in)
         transaction.on_commit(lambda: _tell_authors(list(changes.values()), "approved", editor, comment), robust=True)
     return decisions
-
-
-# How many of the records left behind a refusal names before counting the rest.
-NAMED_IN_A_REFUSAL = 10
-
-
-def _refuse_evidence_left_behind(changes):
-    """Refuse to take a source off the public pages while public records rest on it.
-
-    `changes` are those approved together: a citation removed or pointed at
-    another source in the same approval no longer rests on it.
-    """
-    for change in changes.values():
-        left_behind = []
-        for model, row in evidence_resting_on(change):
-            pending = changes.get((model, row.id))
-            if pending is not None and (
-                pending.is_removal
-                or change.pk not in (getattr(pending.latest, "source_id", None),
-                                     getattr(pending.latest, "relayed_via_id", None))
-            ):
-                continue
-            if model is Citation:
-                parent = row.instance.parent
-                left_behind.append(
-                    f"the citation {row.locator} of {parent._meta.verbose_name} “{parent}”"
-                    if parent is not None else f"the citation {row.locator}"
-                )
-            else:
-                left_behind.append(f"source “{row.title}”, which reached us through it")
-        if left_behind:
-            named = left_behind[:NAMED_IN_A_REFUSAL]
-            more = len(left_behind) - len(named)
-            raise EvidenceLeftBehind(
-                f"Not approved: readers would lose {change.kind} “{change.label}”, on which rest "
-                + "; ".join(named)
-                + (f"; and {more} more" if more else "")
-                + ". Point them to another source or propose their removal, then approve them "
-                "first or together with this one.",
-                left_behind,
-            )
 
 
 def _cases_showing(changes):

@@ -234,6 +234,17 @@ class VersionLog:
         return {pk: change for pk in self.versions if (change := self.change(pk)) is not None}
 
 
+def rejection_standing(log, pk):
+    """The rejection of this record's newest version, if an editor rejected it and nothing came since."""
+    latest = log.latest(pk)
+    if latest is None:
+        return None
+    decision = log.decision_on(latest.history_id)
+    if decision is not None and decision.action == Decision.Action.REJECTED:
+        return decision
+    return None
+
+
 def case_id_of(model, row):
     return case_ids_of([Change(model=model, pk=row.id, latest=row, approved=None)])[(model, row.id)]
 
@@ -444,6 +455,15 @@ def review_bundle(model, pk):
                 if top not in seen:
                     queue.append(top)
     return bundle + [answer for answer in answers_to_publish_with(bundle) if (answer.model, answer.pk) not in seen]
+
+
+def owner_of(model, row):
+    """The record whose change a version is part of: itself, or the parent of a citation or link."""
+    if model in TOP_LEVEL:
+        return model, row.id
+    for parent_model, name in parent_of(model, row):
+        return parent_model, getattr(row, f"{name}_id")
+    return model, row.id
 
 
 def top_level_of(model, pk):

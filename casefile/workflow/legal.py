@@ -18,14 +18,13 @@ from django.db.models import Max
 from ..history import history_model
 from ..models import Decision, LegalReview
 from .changes import (
-    TOP_LEVEL,
     WorkflowError,
     batches,
     case_id_of,
     content_type,
     key_for,
     latest_version,
-    parent_of,
+    owner_of,
     record_changes,
 )
 from .queue import fingerprint
@@ -71,15 +70,6 @@ class LegalState:
         if review is not None and review.versions == shown:
             return cls(cls.CLEARED if review.verdict == LegalReview.Verdict.CLEARED else cls.REFUSED, review)
         return cls(cls.WAITING, review)
-
-
-def owner_of(model, row):
-    """The record whose change a version is part of: itself, or the parent of a citation or link."""
-    if model in TOP_LEVEL:
-        return model, row.id
-    for parent_model, name in parent_of(model, row):
-        return parent_model, getattr(row, f"{name}_id")
-    return model, row.id
 
 
 def flagged(pairs):

@@ -124,10 +124,14 @@ def record_url(model, pk, row=None):
     return settings.SITE_URL + reverse(f"admin:casefile_{owner_model._meta.model_name}_change", args=[owner_pk])
 
 
+def told_of_decision(changes, editor):
+    """Who hears that an editor approved or rejected these changes: their authors, but the editor."""
+    return sorted({r["user"] for change in changes for r in change.reasons if r["user"]} - {editor}, key=str)
+
+
 def _tell_authors(changes, outcome, editor, comment):
     """Tell the authors of the changes that an editor approved or rejected them; whether they were told."""
-    authors = {r["user"] for change in changes for r in change.reasons if r["user"]}
-    recipients = _emails(a for a in authors if a != editor)
+    recipients = _emails(told_of_decision(changes, editor))
     if not recipients:
         return True
     listed = "\n".join(
@@ -169,10 +173,15 @@ def announce_to_legal(record, user):
     )
 
 
+def told_of_legal_review(changes, lawyer):
+    """Who hears that a lawyer cleared or refused these changes: their authors and the editors, but the lawyer."""
+    authors = {r["user"] for change in changes for r in change.reasons if r["user"]}
+    return sorted({*authors, *editors()} - {lawyer}, key=str)
+
+
 def tell_of_legal_review(review, changes):
     """Tell the authors of a change and the editors that legal cleared or refused it."""
-    authors = {r["user"] for change in changes for r in change.reasons if r["user"]}
-    recipients = _emails(u for u in [*authors, *editors()] if u != review.reviewed_by)
+    recipients = _emails(told_of_legal_review(changes, review.reviewed_by))
     if not recipients:
         return True
     url = settings.SITE_URL + reverse("admin:casefile_review", args=[review.record_key])

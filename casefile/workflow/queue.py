@@ -17,11 +17,13 @@ from .changes import (
     TOP_LEVEL,
     TRACKED,
     Change,
+    VersionLog,
     batches,
     case_id_of,
     content_type,
     key_for,
     latest_version,
+    rejection_standing,
     unpublished_references_of,
 )
 
@@ -220,7 +222,9 @@ def load_records(items):
 
 def load_companions(items):
     """Give each queue item the records not yet public that its changes refer to (a new source
-    that a new citation cites): approving the item publishes them with it, as its review does.
+    that a new citation cites): approving the item publishes them with it, as its review does
+    (`companions`); but not one whose change an editor rejected, which keeps the item from being
+    approved until it is sent back for review (`rejected_companions`, each with its rejection).
 
     For the page being shown, after `load_records()`: a few queries per kind of record.
     """
@@ -238,13 +242,17 @@ def load_companions(items):
             if reference != (item.model, item.pk) and reference not in found[item.key]:
                 found[item.key].append(reference)
                 wanted[reference[0]].add(reference[1])
-    records = {(model, pk): record for model, pks in wanted.items()
-               for pk, record in model.objects.in_bulk(pks).items()}
+    records, rejections = {}, {}
+    for model, pks in wanted.items():
+        records.update({(model, pk): record for pk, record in model.objects.in_bulk(pks).items()})
+        log = VersionLog(model, pks)
+        rejections.update({(model, pk): rejection_standing(log, pk) for pk in pks})
     for item in items:
-        item.companions = [
-            (model._meta.verbose_name, records[(model, pk)])
-            for model, pk in found.get(item.key, ()) if (model, pk) in records
-        ]
+        listed = [(model, pk) for model, pk in found.get(item.key, ()) if (model, pk) in records]
+        item.companions = [(model._meta.verbose_name, records[(model, pk)])
+                           for model, pk in listed if rejections[(model, pk)] is None]
+        item.rejected_companions = [(model._meta.verbose_name, records[(model, pk)], rejections[(model, pk)])
+                                    for model, pk in listed if rejections[(model, pk)] is not None]
     return items
 
 

@@ -1,4 +1,5 @@
-"""A reporter reworks a change: sending a rejected record again, or discarding what waits.
+"""A reporter reworks a change: sending a rejected record again, or discarding what waits; an editor may
+send a rejected record back for review too.
 
 A record's citations, participants and fact links are reviewed with it, so
 both steps act on the whole record: after a rejection, fixing any part of it
@@ -14,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..history import history_model
-from ..models import Decision
+from ..text import joined
 from .changes import (
     TOP_LEVEL,
     Change,
@@ -26,6 +27,7 @@ from .changes import (
     is_editor,
     is_public_version,
     references,
+    rejection_standing,
     top_level_of,
 )
 from .queue import fingerprint
@@ -44,17 +46,6 @@ def _logs(members):
     return {model: VersionLog(model, pks) for model, pks in grouped.items()}
 
 
-def rejection_standing(log, pk):
-    """The rejection of this record's newest version, if an editor rejected it and nothing came since."""
-    latest = log.latest(pk)
-    if latest is None:
-        return None
-    decision = log.decision_on(latest.history_id)
-    if decision is not None and decision.action == Decision.Action.REJECTED:
-        return decision
-    return None
-
-
 def resubmit(record, user, reason):
     """After a rejection, any change to a record sends the whole record for review again.
 
@@ -70,28 +61,63 @@ def resubmit(record, user, reason):
         logs = _logs(members)
         if not any(logs[model].change(pk) is not None for model, pk in members):
             return []
-        sent, seen, queue = [], set(), list(members)
-        now = timezone.now()
-        while queue:
-            model, pk = queue.pop(0)
-            if (model, pk) in seen:
-                continue
-            seen.add((model, pk))
-            log = logs[model] if model in logs and pk in logs[model].versions else VersionLog(model, [pk])
-            latest = log.latest(pk)
-            if latest is None:
-                continue
-            if rejection_standing(log, pk) is not None:
-                _copy_version(model, latest, user, reason, now)
-                sent.append((model, pk))
-            if latest.history_type == "-" or latest.removal_proposed:
-                continue
-            for ref_model, ref_pk in references(model, latest):
-                ref_log = VersionLog(ref_model, [ref_pk])
-                if (ref_log.latest(ref_pk) is not None and not is_public_version(ref_log.approved(ref_pk))
-                        and rejection_standing(ref_log, ref_pk) is not None):
-                    queue.extend(member for member in family_of(ref_model, ref_pk) if member not in seen)
-        return sent
+        return _send_again(members, logs, user, reason)
+
+
+def reconsider(editor, model, pk):
+    """An editor takes back a rejection: the rejected record waits for review again, as it was sent.
+
+    So a change that refers to a record rejected on its own (a new actor that a
+    rejected event shared with a waiting relationship) can still be approved,
+    with it, without waiting for the reporter to send it again. Returns the
+    (model, pk) sent again.
+    """
+    if not is_editor(editor):
+        raise PermissionDenied("Only editors take back a rejection.")
+    with transaction.atomic():
+        list(model.objects.select_for_update(no_key=True).filter(pk=pk).values_list("pk"))
+        members = family_of(model, pk)
+        logs = _logs(members)
+        rejection = next((found for kind, id_ in members if (found := rejection_standing(logs[kind], id_))), None)
+        if rejection is None:
+            raise WorkflowError(
+                f"Nothing of the {model._meta.verbose_name} “{_label(logs, members[0])}” stands rejected: "
+                "it waits for review already, or an editor approved it meanwhile."
+            )
+        when = timezone.localtime(rejection.decided_at).strftime("%d %b %Y %H:%M")
+        return _send_again(members, logs, editor, f"Sent back for review by {editor}, after its rejection of {when}")
+
+
+def _label(logs, member):
+    latest = logs[member[0]].latest(member[1])
+    return latest.instance if latest is not None else member[1]
+
+
+def _send_again(members, logs, user, reason):
+    """A new version of each rejected part of the record (`members`), and of the rejected records not yet
+    public it refers to, identical to the rejected one."""
+    sent, seen, queue = [], set(), list(members)
+    now = timezone.now()
+    while queue:
+        model, pk = queue.pop(0)
+        if (model, pk) in seen:
+            continue
+        seen.add((model, pk))
+        log = logs[model] if model in logs and pk in logs[model].versions else VersionLog(model, [pk])
+        latest = log.latest(pk)
+        if latest is None:
+            continue
+        if rejection_standing(log, pk) is not None:
+            _copy_version(model, latest, user, reason, now)
+            sent.append((model, pk))
+        if latest.history_type == "-" or latest.removal_proposed:
+            continue
+        for ref_model, ref_pk in references(model, latest):
+            ref_log = VersionLog(ref_model, [ref_pk])
+            if (ref_log.latest(ref_pk) is not None and not is_public_version(ref_log.approved(ref_pk))
+                    and rejection_standing(ref_log, ref_pk) is not None):
+                queue.extend(member for member in family_of(ref_model, ref_pk) if member not in seen)
+    return sent
 
 
 @dataclass
@@ -246,7 +272,7 @@ class Discarded:
                 "Nothing differs from the version readers see: there is nothing to discard.")
         others = self.others_than(user)
         if others and not is_editor(user):
-            return (f"Not discarded: this would throw away the work of {_names(others)} too. A reporter "
+            return (f"Not discarded: this would throw away the work of {joined(others)} too. A reporter "
                     "discards only their own changes; ask an editor, or change the record back by hand.")
         return None
 
@@ -261,11 +287,6 @@ def _differs(model, latest, approved):
     gone = (latest.history_type == "-", approved.history_type == "-")
     return (gone[0] != gone[1] or latest.removal_proposed != approved.removal_proposed
             or bool(Change(model=model, pk=latest.id, latest=latest, approved=approved).field_changes))
-
-
-def _names(users):
-    names = [str(user) for user in users]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def discard_changes(record, user, seen=None, confirmed=False):
@@ -294,7 +315,7 @@ def discard_changes(record, user, seen=None, confirmed=False):
         others = discarded.others_than(user)
         if others and not confirmed:
             raise WorkflowError(
-                f"Not discarded: this throws away the work of {_names(others)}. Tick the box that "
+                f"Not discarded: this throws away the work of {joined(others)}. Tick the box that "
                 "names them to confirm."
             )
         reset_to_approved(record, user)

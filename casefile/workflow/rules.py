@@ -78,3 +78,4 @@ def refuse_unfounded_claims(changes):
                        for model, claim, problem in problems),
             [str(claim.instance) for _, claim, _ in problems],
         )
+

@@ -11,12 +11,12 @@ import pytest
 from casefile import published
 from casefile.models import Actor, Citation, Event, Fact, Relationship
 
-from .browser import LAPTOP, PHONE, Person, marks, scroll_width
+from .browser import LAPTOP, PHONE, Person, marks, scroll_width, shot
 
 pytestmark = marks
 
 EDIT_A_FACT = 5
-ADD_A_FACT_WITH_TWO_CITATIONS = 13
+ADD_A_FACT_WITH_TWO_CITATIONS = 12
 ADD_AN_ACTOR_AND_A_RELATIONSHIP = 13
 ADD_AN_EVENT_WITH_TWO_PARTICIPANTS = 11
 
@@ -60,6 +60,12 @@ def test_a_reporter_edits_a_fact_an_editor_previews_and_approves_it_and_the_repo
     assert "approved by edna" in rita.text("#desk-work")
     assert published.published_case("harbour").fact("contract-value").statement == "The contract was worth 7 million."
     assert rita.errors == [] and edna.errors == []
+
+
+def marked_required(page, field_id):
+    """Whether the label of a field says, before any save, that it must be filled in."""
+    return "required" in page.evaluate(
+        "id => getComputedStyle(document.querySelector(`label[for=${id}]`), '::after').content", field_id)
 
 
 def add_event(person, title, when):
@@ -113,23 +119,30 @@ def test_a_rejected_event_fixed_only_in_its_participants_is_approved_whole_from_
 
 
 def test_a_reporter_adds_a_fact_with_two_citations_in_opposition_on_a_laptop_screen(people):
-    rita, _ = people
+    rita, edna = people
     rita.open("/admin/")
     rita.go("#desk-work a.addlink:has-text('Fact')")
+    assert marked_required(rita.page, "id_change_reason") and marked_required(rita.page, "id_citations-0-locator")
     rita.fill("#id_statement", "The harbour board borrowed 3 million from the port authority.")
-    rita.choose("#id_status", "Disputed")
     rita.pick("id_citations-0-source", "Daily report")
     rita.fill("#id_citations-0-locator", "4")
     rita.click("#citations-group .add-row a")
     rita.pick("id_citations-1-source", "Daily report")
+    assert rita.page.input_value("#id_status") == "unverified"
     rita.choose("#id_citations-1-stance", "Contradicts")
     rita.fill("#id_citations-1-locator", "6")
+    # The sources disagree: the status follows them, saying so, before any save.
+    assert rita.page.input_value("#id_status") == "disputed"
+    assert "Status set to Disputed" in rita.text("#status-suggestion")
     assert scroll_width(rita.page) <= LAPTOP["width"], "the form scrolls sideways"
     rita.fill("#id_change_reason", "The report gives both accounts")
     rita.save()
-    assert rita.actions == ADD_A_FACT_WITH_TWO_CITATIONS < 23
+    assert rita.actions == ADD_A_FACT_WITH_TWO_CITATIONS <= 12
+    assert "was saved and sent for review" in rita.messages()
+    assert "cannot approve it" not in rita.messages()
 
     fact = Fact.objects.get(slug="the-harbour-board-borrowed-3-million-from-the")
+    assert fact.status == Fact.Status.DISPUTED
     assert sorted(Citation.objects.filter(fact=fact).values_list("stance", "locator")) == [
         ("contradicts", "¶6"), ("supports", "¶4")]
 
@@ -137,6 +150,22 @@ def test_a_reporter_adds_a_fact_with_two_citations_in_opposition_on_a_laptop_scr
     assert scroll_width(rita.page) <= LAPTOP["width"]
     delete = rita.page.locator("#citations-1 .delete input[type=checkbox]").bounding_box()
     assert delete is not None and delete["x"] + delete["width"] <= LAPTOP["width"]
+
+    # A status chosen by hand stays as chosen; the form names what the citations bear out.
+    rita.choose("#id_status", "Confirmed")
+    assert ("an editor cannot approve it as Confirmed: only as Disputed or False. Make it Disputed"
+            in rita.text("#status-suggestion"))
+    rita.fill("#id_change_reason", "Confirmed, says the desk")
+    rita.go("input[name=_continue]")
+    # Before approving, the editor reads the rule it breaks, as the approval would refuse it.
+    edna.open(f"/admin/casefile/decision/review/casefile.fact:{fact.pk}/")
+    assert "A confirmed fact cites at least one supporting source and none contradicting it" in edna.text(
+        "#rules-broken")
+    shot(edna.page, "review-rules", full_page=True)
+    assert "cannot approve it as Confirmed" in rita.text("#status-suggestion")
+    rita.click("#status-suggestion button")
+    assert rita.page.input_value("#id_status") == "disputed"
+    assert rita.errors == [] and edna.errors == []
     rita.page.set_viewport_size(PHONE)
     rita.open(fact.get_admin_url())
     quote = rita.page.locator("#id_citations-1-quote").bounding_box()

@@ -1,11 +1,6 @@
-<<<<<<< HEAD
-"""In Chromium: a reporter marks an allegation, flags it for legal and records the reply request; the lawyer,
-one click from her home page, refuses it; the reporter reads why and rewords it; the lawyer clears it; the
-editor approves; readers see the line."""
-=======
-"""In Chromium: a reporter marks an allegation, flags it for legal and records the reply request and its answer;
-the lawyer clears it; the editor approves both; readers see the line."""
->>>>>>> h-replies
+"""In Chromium: a reporter marks an allegation, flags it for legal and records the reply request and its
+answer; the lawyer, one click from her home page, refuses it; the reporter reads why and rewords it; the
+lawyer clears it; the editor approves the allegation and its answer together; readers see the line."""
 
 import datetime
 
@@ -14,6 +9,7 @@ from django.utils import timezone
 
 from casefile.models import LegalReview, ReplyRequest
 
+from ..browser import serious_violations
 from ..desk.browser import Person, marks, shot
 
 pytestmark = marks
@@ -26,12 +22,6 @@ def people(chromium, live_site, served_small_case, served_reporter, served_edito
     yield found
     for person in found:
         person.close()
-
-
-def serious_accessibility_violations(page):
-    from axe_playwright_python.sync_playwright import Axe
-
-    return [v["id"] for v in Axe().run(page).response["violations"] if v["impact"] in ("serious", "critical")]
 
 
 def test_the_reporters_and_the_lawyers_steps_before_the_editor_publishes_an_allegation(people):
@@ -63,7 +53,7 @@ def test_the_reporters_and_the_lawyers_steps_before_the_editor_publishes_an_alle
     # The lawyer's home page: the first change waiting for legal is one click away.
     lola.open("/admin/")
     assert "Waiting for legal review: 1" in lola.text("#desk-legal")
-    assert serious_accessibility_violations(lola.page) == []
+    assert serious_violations(lola.page) == []
     lola.go("#legal-oldest a:has-text('The mayor steered')")
     assert lola.actions == 1
     assert "Legal review: Waiting for legal" in lola.text("#legal-review")

@@ -269,3 +269,18 @@ def give_the_workflow_groups_their_permissions():
         codename__in=[permission.codename for permission in granted if permission.codename.startswith("view_")]
         + ["view_replyrequest", "view_replyattempt", "view_replyoverride", "view_legalreview", "clear_for_legal"],
     ))
+
+
+def new_actor_shared_by_an_event_and_a_relationship(case, reporter):
+    """A new actor, Li Wei, named by a new event (which also cites a new source of its own) and by a new
+    relationship, all waiting for review."""
+    li = save(Actor(case=case, kind=Actor.Kind.PERSON, name="Li Wei", slug="li-wei"), reporter)
+    minutes = save(Source(case=case, slug="minutes", kind=Source.Kind.OTHER, title="Board minutes"), reporter)
+    meeting = save(Event(case=case, slug="board-meeting", title="Harbour board meeting",
+                         starts_on=datetime.date(2021, 3, 1), starts_precision="month"), reporter)
+    save(EventParticipant(event=meeting, actor=li, role="bidder"), reporter)
+    save(Citation(event=meeting, source=minutes, locator="¶1"), reporter)
+    tie = save(Relationship(case=case, subject=li, kind=Relationship.Kind.BUSINESS_PARTNER_OF,
+                            object=Actor.objects.get(slug="quay-builders")), reporter)
+    save(Citation(relationship=tie, source=Source.objects.get(slug="daily"), locator="¶5"), reporter)
+    return li, minutes, meeting, tie

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..history import history_model
+from ..models import Decision
 from ..text import joined
 from .changes import (
     TOP_LEVEL,

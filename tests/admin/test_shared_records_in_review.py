@@ -1,32 +1,15 @@
 """A rejection applies to what the editor rejected: a new record that several waiting changes share is
 rejected only when the editor ticks it, and a change held up by a rejected record is never a dead end."""
 
-import datetime
-
 from django.urls import reverse
 
 from casefile import workflow
-from casefile.models import Actor, Citation, Decision, Event, EventParticipant, Fact, Relationship, Source
+from casefile.models import Actor, Decision, Fact, Relationship, Source
 from tests.admin.pages import edit, form_data, queue_rows, saved, shown_messages
 from tests.desk.pages import approve, messages_after, public, review_url, text_of
-from tests.factories import save
+from tests.factories import new_actor_shared_by_an_event_and_a_relationship
 
 BULK = reverse("admin:casefile_review_bulk")
-
-
-def new_actor_shared_by_an_event_and_a_relationship(case, reporter):
-    """A new actor, Li Wei, named by a new event (which also cites a new source of its own) and by a new
-    relationship, all waiting for review."""
-    li = save(Actor(case=case, kind=Actor.Kind.PERSON, name="Li Wei", slug="li-wei"), reporter)
-    minutes = save(Source(case=case, slug="minutes", kind=Source.Kind.OTHER, title="Board minutes"), reporter)
-    meeting = save(Event(case=case, slug="board-meeting", title="Harbour board meeting",
-                         starts_on=datetime.date(2021, 3, 1), starts_precision="month"), reporter)
-    save(EventParticipant(event=meeting, actor=li, role="bidder"), reporter)
-    save(Citation(event=meeting, source=minutes, locator="¶1"), reporter)
-    tie = save(Relationship(case=case, subject=li, kind=Relationship.Kind.BUSINESS_PARTNER_OF,
-                            object=Actor.objects.get(slug="quay-builders")), reporter)
-    save(Citation(relationship=tie, source=Source.objects.get(slug="daily"), locator="¶5"), reporter)
-    return li, minutes, meeting, tie
 
 
 def reject_from_review(client, record, comment, ticked=None):

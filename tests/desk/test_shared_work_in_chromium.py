@@ -4,7 +4,9 @@ import pytest
 
 from casefile.models import Citation, Fact
 
+from ..factories import new_actor_shared_by_an_event_and_a_relationship
 from .browser import Person, marks, shot
+from .pages import review_url
 
 pytestmark = marks
 
@@ -130,3 +132,25 @@ def test_an_editor_compares_two_versions_of_a_fact_and_reads_a_past_one(
     assert edna.page.locator("#content-main textarea, #content-main input[name=change_reason]").count() == 0
     assert edna.errors == []
     assert Fact.objects.get(pk=fact.pk).statement == "The contract was worth 7 million, the audit says."
+
+
+def test_an_editor_rejects_a_new_event_and_still_approves_the_tie_that_shares_its_new_actor(
+    person, served_small_case, served_reporter, served_editor
+):
+    _, _, meeting, tie = new_actor_shared_by_an_event_and_a_relationship(served_small_case, served_reporter)
+    edna = person(served_editor)
+
+    edna.open(review_url(meeting))
+    assert "Reject the actor “Li Wei” too" in edna.text()
+    edna.fill("#id_comment", "Name the chair of the meeting.")
+    edna.go("input[name=_reject]")
+    assert "Rejected." in edna.messages()
+
+    edna.open(review_url(tie))
+    edna.go("input[name=_approve]")
+    assert "Approved. Readers now see this version." in edna.messages()
+    edna.open("/cases/harbour/actors/li-wei/")
+    assert "Li Wei" in edna.text("main")
+    edna.open("/cases/harbour/timeline/")
+    assert "Harbour board meeting" not in edna.text("main")
+    assert edna.errors == []

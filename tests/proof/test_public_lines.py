@@ -13,7 +13,7 @@ from casefile.workflow import anchoring
 from tests.factories import approve_all, save
 
 from .support import (
-    DAILY, DAILY_CHANGED, confirmed_upload, contract_fact, daily, sha256, text_document, upload,
+    DAILY, DAILY_CHANGED, confirmed_upload, contract_fact, daily, sha256, text_document,
 )
 
 pytestmark = pytest.mark.usefixtures("captures_folder")

@@ -9,7 +9,7 @@ from casefile import published, workflow
 from casefile.models import ReplyOverride, ReplyRequest
 from casefile.workflow import replies
 
-from .support import allege, ask, mayor_and_fact, versions_of_change
+from .support import ask, mayor_and_fact, versions_of_change
 
 
 def test_an_allegation_without_a_reply_request_is_refused_and_nothing_is_saved(alleged, editor):

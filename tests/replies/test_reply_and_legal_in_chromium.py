@@ -90,4 +90,8 @@ def test_the_reporters_and_the_lawyers_steps_before_the_editor_publishes_an_alle
 
     edna.open("/cases/harbour/facts/contract-value/")
     assert "Ana Mayor declined to comment." in edna.text("main")
+    # The correction is public; that it went through legal is not.
+    edna.open("/cases/harbour/corrections/")
+    assert "The statement of the fact" in edna.text("main")
+    assert "legal" not in edna.text("main").lower()
     assert rita.errors == [] and lola.errors == [] and edna.errors == []

@@ -217,6 +217,30 @@ def test_an_edited_fixture_saves_a_new_version_of_only_what_changed(seeded_case,
     ]
 
 
+def test_a_record_renamed_in_the_fixture_stays_one_record_and_its_old_address_leads_to_it(
+    seeded_case, editor, client, tmp_path
+):
+    data = json.loads(SEED_FIXTURE.read_text(encoding="utf-8"))
+    entry = data["facts"][0]
+    fact = Fact.objects.get(case=seeded_case, slug=entry["slug"])
+    old_address = fact.get_absolute_url()
+    entry["former_slugs"] = [*entry.get("former_slugs", []), entry["slug"]]
+    entry["slug"] = "the-fuzhou-of-jiangxi"
+    renamed = tmp_path / SEED_FIXTURE.name
+    renamed.write_text(json.dumps(data), encoding="utf-8")
+
+    output = io.StringIO()
+    call_command("load_case", str(renamed), approve_as=editor.username, stdout=output)
+
+    assert "1 records saved" in output.getvalue()
+    fact.refresh_from_db()
+    assert fact.slug == "the-fuzhou-of-jiangxi"
+    assert fact.history.count() == 2
+    response = client.get(old_address)
+    assert response.status_code == 302
+    assert response["Location"] == fact.get_absolute_url()
+
+
 def test_a_fixture_whose_sources_relay_each_other_in_a_loop_is_refused(editor, tmp_path):
     data = json.loads(SEED_FIXTURE.read_text(encoding="utf-8"))
     first, second = data["sources"][0], data["sources"][1]

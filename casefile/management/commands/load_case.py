@@ -6,7 +6,9 @@ new versions. Every saved version is attributed to the import. With
 --approve-as, an editor approves what was imported, so readers see it; the
 fixture's "allegations" mark facts and events as allegations against some of
 their actors, and its "right_of_reply" override is that editor's reason for
-publishing them without the answer of those concerned.
+publishing them without the answer of those concerned. A record whose slug
+changed lists its old ones under "former_slugs": it is saved under the new
+slug as a new version of the same record, so the old address still leads to it.
 """
 
 import json
@@ -146,6 +148,18 @@ class Loader:
             self.saved += 1
 
 
+def slug_keys(case, entries, existing):
+    """Each entry's natural key: its slug, or a former slug under which the case still holds it."""
+    held = {record.slug for record in existing}
+    keys = []
+    for entry in entries:
+        slug = entry["slug"]
+        if slug not in held:
+            slug = next((former for former in entry.get("former_slugs", []) if former in held), slug)
+        keys.append({"case": case, "slug": slug})
+    return keys
+
+
 def load(data, reason):
     loader = Loader(reason)
     spec = data["case"]
@@ -153,13 +167,14 @@ def load(data, reason):
                                        {"title": spec["title"], "summary": spec.get("summary", "")})],
                                Case.objects.filter(slug=spec["slug"]))
 
+    actor_entries, existing = data.get("actors", []), list(Actor.objects.filter(case=case))
     actors = dict(zip(
-        (entry["slug"] for entry in data.get("actors", [])),
-        loader.upsert_all(Actor, (({"case": case, "slug": entry["slug"]}, {
-            "kind": entry["kind"], "name": entry["name"],
+        (entry["slug"] for entry in actor_entries),
+        loader.upsert_all(Actor, ((key, {
+            "slug": entry["slug"], "kind": entry["kind"], "name": entry["name"],
             "aliases": "\n".join(entry.get("aliases", [])),
             "description": entry.get("description", ""),
-        }) for entry in data.get("actors", [])), Actor.objects.filter(case=case)),
+        }) for key, entry in zip(slug_keys(case, actor_entries, existing), actor_entries)), existing),
     ))
 
     def actor(slug):
@@ -182,12 +197,13 @@ def load(data, reason):
     event_entries = data.get("events", [])
     if any("starts_on" not in entry for entry in event_entries):
         raise CommandError("Every event needs a starts_on date.")
+    existing = list(Event.objects.filter(case=case))
     events = dict(zip((entry["slug"] for entry in event_entries), loader.upsert_all(Event, ((
-        {"case": case, "slug": entry["slug"]},
-        {"title": entry["title"], "description": entry.get("description", ""), **period(entry),
-         "date_inferred": entry.get("date_inferred", False), "location": entry.get("location", ""),
-         **claim_status(entry)},
-    ) for entry in event_entries), Event.objects.filter(case=case))))
+        key,
+        {"slug": entry["slug"], "title": entry["title"], "description": entry.get("description", ""),
+         **period(entry), "date_inferred": entry.get("date_inferred", False),
+         "location": entry.get("location", ""), **claim_status(entry)},
+    ) for key, entry in zip(slug_keys(case, event_entries, existing), event_entries)), existing)))
     alleged = allegations(data, actors, events)
     loader.upsert_all(EventParticipant, (
         ({"event": events[entry["slug"]], "actor": actor(participant["actor"]), "role": participant["role"]},
@@ -199,10 +215,12 @@ def load(data, reason):
     ], sources)
 
     fact_entries = data.get("facts", [])
+    existing = list(Fact.objects.filter(case=case))
     facts = dict(zip((entry["slug"] for entry in fact_entries), loader.upsert_all(Fact, ((
-        {"case": case, "slug": entry["slug"]},
-        {"statement": entry["statement"], "status": entry["status"], "assessment": entry.get("assessment", "")},
-    ) for entry in fact_entries), Fact.objects.filter(case=case))))
+        key,
+        {"slug": entry["slug"], "statement": entry["statement"], "status": entry["status"],
+         "assessment": entry.get("assessment", "")},
+    ) for key, entry in zip(slug_keys(case, fact_entries, existing), fact_entries)), existing)))
 
     def event(entry, slug):
         if slug not in events:
@@ -261,11 +279,12 @@ def claim_status(entry):
 
 def load_open_questions(loader, case, entries, records):
     """Open questions and the records each concerns, named by slug (a relationship by its three parts)."""
+    existing = list(OpenQuestion.objects.filter(case=case))
     questions = loader.upsert_all(OpenQuestion, ((
-        {"case": case, "slug": entry["slug"]},
-        {"question": entry["question"], "settled_by": entry["settled_by"],
+        key,
+        {"slug": entry["slug"], "question": entry["question"], "settled_by": entry["settled_by"],
          "state": entry.get("state", OpenQuestion.State.OPEN), "answer": entry.get("answer", "")},
-    ) for entry in entries), OpenQuestion.objects.filter(case=case))
+    ) for key, entry in zip(slug_keys(case, entries, existing), entries)), existing)
     concerns = []
     for question, entry in zip(questions, entries):
         for concern in entry.get("concerns", []):
@@ -304,10 +323,10 @@ def load_sources(loader, case, entries):
             )
         waiting = [entry for entry in waiting if entry not in ready]
         rows = []
-        for entry in ready:
+        for key, entry in zip(slug_keys(case, ready, existing.values()), ready):
             published_on, precision = partial_date(entry.get("published_on"))
-            rows.append(({"case": case, "slug": entry["slug"]}, {
-                "kind": entry["kind"], "title": entry["title"],
+            rows.append((key, {
+                "slug": entry["slug"], "kind": entry["kind"], "title": entry["title"],
                 "publisher": entry.get("publisher", ""), "author": entry.get("author", ""),
                 "published_on": published_on, "published_precision": precision,
                 "url": entry.get("url", ""), "language": entry.get("language", ""),

@@ -196,7 +196,7 @@ def load(data, reason):
 
     event_entries = data.get("events", [])
     if any("starts_on" not in entry for entry in event_entries):
-        raise CommandError("Every event needs a starts_on date.")
+        raise CommandError("Every event needs a starts_on date, or null when the sources do not date it.")
     existing = list(Event.objects.filter(case=case))
     events = dict(zip((entry["slug"] for entry in event_entries), loader.upsert_all(Event, ((
         key,

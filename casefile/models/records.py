@@ -319,8 +319,8 @@ class Event(Claim):
     status = claim_status_field()
     starts_on = models.DateField(
         null=True, blank=True,
-        help_text="Leave empty when the sources give no date and none can be worked out: readers see "
-        "“date unknown”, at the end of the timeline.",
+        help_text=f"As precisely as it is known: {dates.PARTIAL_DATE_FORMS}. Left empty when the sources do "
+        "not date the event: readers see “date unknown”, at the end of the timeline.",
     )
     starts_precision = models.CharField(
         max_length=5, choices=Precision.choices, default=Precision.DAY

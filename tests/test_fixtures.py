@@ -285,6 +285,42 @@ def test_a_record_renamed_in_the_fixture_stays_one_record_and_its_old_address_le
     assert response["Location"] == fact.get_absolute_url()
 
 
+def test_what_a_fixture_withdraws_or_no_longer_links_leaves_the_case_once_approved(
+    seeded_case, editor, client, tmp_path
+):
+    data = json.loads(SEED_FIXTURE.read_text(encoding="utf-8"))
+    withdrawn = Fact.objects.get(case=seeded_case, slug="qin-background")
+    data["facts"] = [entry for entry in data["facts"] if entry["slug"] != withdrawn.slug]
+    data["withdrawn"] = {**data.get("withdrawn", {}), "facts": [withdrawn.slug]}
+    [mining] = [entry for entry in data["facts"] if entry["slug"] == "large-mining-operation-in-fuzhou"]
+    mining["actors"].remove("fuzhou-genesis")
+    [trip] = [entry for entry in data["events"] if entry["slug"] == "germany-delegation-2017"]
+    trip["participants"] = [{"actor": "xiao-yi", "role": "leader of the delegation"}]
+    edited = tmp_path / SEED_FIXTURE.name
+    edited.write_text(json.dumps(data), encoding="utf-8")
+
+    call_command("load_case", str(edited), approve_as=editor.username, stdout=io.StringIO())
+
+    assert client.get(withdrawn.get_absolute_url()).status_code == 404
+    assert not Fact.objects.filter(pk=withdrawn.pk, removal_proposed=False).exists()
+    assert "fuzhou-genesis" not in set(FactActor.objects.filter(
+        fact__slug="large-mining-operation-in-fuzhou", removal_proposed=False).values_list("actor__slug", flat=True))
+    assert list(EventParticipant.objects.filter(event__slug="germany-delegation-2017", removal_proposed=False)
+                .values_list("role", flat=True)) == ["leader of the delegation"]
+    assert workflow.review_queue() == []
+
+
+def test_a_fixture_that_withdraws_a_record_it_also_keeps_is_refused(seeded_case, editor, tmp_path):
+    data = json.loads(SEED_FIXTURE.read_text(encoding="utf-8"))
+    data["withdrawn"] = {"facts": [data["facts"][0]["slug"]]}
+    both = tmp_path / "both.json"
+    both.write_text(json.dumps(data), encoding="utf-8")
+
+    with pytest.raises(CommandError, match="both withdrawn and kept"):
+        call_command("load_case", str(both), approve_as=editor.username, stdout=io.StringIO())
+    assert Fact.objects.get(slug=data["facts"][0]["slug"]).removal_proposed is False
+
+
 def test_a_fixture_whose_sources_relay_each_other_in_a_loop_is_refused(editor, tmp_path):
     data = json.loads(SEED_FIXTURE.read_text(encoding="utf-8"))
     first, second = data["sources"][0], data["sources"][1]

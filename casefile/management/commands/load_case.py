@@ -9,6 +9,8 @@ their actors, and its "right_of_reply" override is that editor's reason for
 publishing them without the answer of those concerned. A record whose slug
 changed lists its old ones under "former_slugs": it is saved under the new
 slug as a new version of the same record, so the old address still leads to it.
+A record taken out of the case is named in "withdrawn"; the links and
+citations of the fixture's records that it no longer holds are taken out.
 """
 
 import json
@@ -138,6 +140,18 @@ class Loader:
         self.retire([citation for citation in existing if citation not in kept])
         return kept
 
+    def links(self, model, parent_field, entries, existing, parents):
+        """Links between records, as `upsert_all()`; those of `parents` the fixture no longer holds are taken out.
+
+        Links of records the fixture does not hold (added at the desk, say) are left alone.
+        """
+        existing = list(existing)
+        kept = self.upsert_all(model, entries, existing)
+        parent_ids = {parent.pk for parent in parents}
+        self.retire([link for link in existing if link not in kept and not link.removal_proposed
+                     and getattr(link, f"{parent_field}_id") in parent_ids])
+        return kept
+
     def retire(self, records):
         """Take out what the fixture no longer holds: delete it if never published, else propose its removal."""
         for record in records:
@@ -205,11 +219,11 @@ def load(data, reason):
          "location": entry.get("location", ""), **claim_status(entry)},
     ) for key, entry in zip(slug_keys(case, event_entries, existing), event_entries)), existing)))
     alleged = allegations(data, actors, events)
-    loader.upsert_all(EventParticipant, (
+    loader.links(EventParticipant, "event", (
         ({"event": events[entry["slug"]], "actor": actor(participant["actor"]), "role": participant["role"]},
          {"alleged": ("event", entry["slug"], participant["actor"]) in alleged})
         for entry in event_entries for participant in entry.get("participants", [])
-    ), EventParticipant.objects.filter(event__case=case))
+    ), EventParticipant.objects.filter(event__case=case), events.values())
     loader.citations("event", [
         (events[entry["slug"]], entry.get("citations", [])) for entry in event_entries
     ], sources)
@@ -230,10 +244,10 @@ def load(data, reason):
     unknown = [(kind, slug) for kind, slug, _ in alleged if kind == "fact" and slug not in facts]
     if unknown:
         raise CommandError(f"An allegation names an unknown fact: {unknown[0][1]!r}")
-    loader.upsert_all(FactActor, (
+    loader.links(FactActor, "fact", (
         ({"fact": facts[entry["slug"]], "actor": actor(slug)}, {"alleged": ("fact", entry["slug"], slug) in alleged})
         for entry in fact_entries for slug in entry.get("actors", [])
-    ), FactActor.objects.filter(fact__case=case))
+    ), FactActor.objects.filter(fact__case=case), facts.values())
     named = {("fact", entry["slug"], slug) for entry in fact_entries for slug in entry.get("actors", [])} | {
         ("event", entry["slug"], participant["actor"])
         for entry in event_entries for participant in entry.get("participants", [])
@@ -241,10 +255,10 @@ def load(data, reason):
     if alleged - named:
         kind, slug, actor_slug = sorted(alleged - named)[0]
         raise CommandError(f"The {kind} {slug!r} is alleged against {actor_slug!r}, who is not one of its actors.")
-    loader.upsert_all(FactEvent, (
+    loader.links(FactEvent, "fact", (
         ({"fact": facts[entry["slug"]], "event": event(entry, slug)}, {})
         for entry in fact_entries for slug in entry.get("events", [])
-    ), FactEvent.objects.filter(fact__case=case))
+    ), FactEvent.objects.filter(fact__case=case), facts.values())
     loader.citations("fact", [
         (facts[entry["slug"]], entry.get("citations", [])) for entry in fact_entries
     ], sources)
@@ -252,7 +266,25 @@ def load(data, reason):
         "fact": facts, "event": events, "source": sources,
         "relationship": {(r.subject.slug, r.kind, r.object.slug): r for r in loaded},
     })
+    withdraw(loader, case, data)
     return case, loader
+
+
+# The sections of a fixture whose records a "withdrawn" entry may name, by slug.
+WITHDRAWABLE = {"actors": Actor, "sources": Source, "events": Event, "facts": Fact, "open_questions": OpenQuestion}
+
+
+def withdraw(loader, case, data):
+    """Take out the records the fixture's "withdrawn" section names, as the desk would: deleted if never
+    published, else proposed for removal. A record the fixture only leaves out is kept: it may have been
+    added at the desk."""
+    for section, slugs in (data.get("withdrawn") or {}).items():
+        if section not in WITHDRAWABLE:
+            raise CommandError(f"Only {', '.join(WITHDRAWABLE)} can be withdrawn, not {section!r}.")
+        kept = set(slugs) & {entry["slug"] for entry in data.get(section, [])}
+        if kept:
+            raise CommandError(f"The {section} {', '.join(sorted(kept))} are both withdrawn and kept.")
+        loader.retire(list(WITHDRAWABLE[section].objects.filter(case=case, slug__in=slugs, removal_proposed=False)))
 
 
 def allegations(data, actors, events):
@@ -295,7 +327,7 @@ def load_open_questions(loader, case, entries, records):
                 raise CommandError(f"Open question {entry['slug']!r} concerns unknown {kind} {name!r}")
             concerns.append(({"question": question, **dict.fromkeys(QuestionConcern.RECORD_FIELDS),
                               kind: record}, {}))
-    loader.upsert_all(QuestionConcern, concerns, QuestionConcern.objects.filter(question__case=case))
+    loader.links(QuestionConcern, "question", concerns, QuestionConcern.objects.filter(question__case=case), questions)
 
 
 def period(entry):

@@ -212,6 +212,30 @@ def test_timeline_orders_partial_dates_coarsest_first_within_their_period(case):
     assert [event.slug for event in ordered] == ["early", "y", "m", "first", "d"]
 
 
+def test_an_event_the_sources_do_not_date_reads_date_unknown_and_comes_last_on_the_timeline(case):
+    undated = Event(case=case, slug="sentence", title="Sentenced")
+    undated.full_clean()
+    dated = Event(case=case, slug="late", title="Zzz, the latest dated", starts_on=datetime.date(2024, 1, 1),
+                  starts_precision="year")
+    assert undated.date_display == "date unknown"
+    assert sorted([undated, dated], key=lambda event: event.timeline_key) == [dated, undated]
+    Event.objects.bulk_create([undated, dated])
+    assert list(Event.objects.filter(case=case)) == [dated, undated]
+
+
+@pytest.mark.parametrize("dating", [
+    {"ends_on": datetime.date(2021, 1, 1)},
+    {"date_inferred": True},
+])
+def test_an_undated_event_can_have_neither_an_end_nor_an_inferred_date(case, dating):
+    event = Event(case=case, slug="e", title="E", **dating)
+    with pytest.raises(ValidationError) as error:
+        event.full_clean()
+    assert "An event without a start date has no end date and no inferred date either" in str(error.value)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        event.save()
+
+
 def test_an_unknown_publication_date_is_shown_as_unknown(case):
     source = Source(case=case, slug="s", kind="commentary", title="S")
     assert source.published_display == "unknown"

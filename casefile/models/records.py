@@ -312,13 +312,23 @@ class Source(Record):
 
 
 
+UNDATED_EVENT = (
+    "An event without a start date has no end date and no inferred date either: give the date it "
+    "starts, or leave all three empty when the sources do not date it."
+)
+
+
 class Event(Claim):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     slug = models.SlugField(max_length=100)
     title = models.CharField(max_length=300, validators=[validate_single_line])
     description = models.TextField(blank=True, validators=[validate_text])
     status = claim_status_field()
-    starts_on = models.DateField()
+    starts_on = models.DateField(
+        null=True, blank=True,
+        help_text=f"As precisely as it is known: {dates.PARTIAL_DATE_FORMS}. Left empty when the sources do "
+        "not date the event: readers see “date unknown”, at the end of the timeline.",
+    )
     starts_precision = models.CharField(
         max_length=5, choices=Precision.choices, default=Precision.DAY
     )
@@ -337,13 +347,19 @@ class Event(Claim):
     objects = CaseRecordQuerySet.as_manager()
 
     class Meta:
-        ordering = ["starts_on", "title"]
+        # Undated events last, as `timeline_key` puts them, whatever the database's habit with nulls.
+        ordering = [models.F("starts_on").asc(nulls_last=True), "title"]
         constraints = [
             models.UniqueConstraint(fields=["case", "slug"], name="event_slug_unique_in_case"),
             models.CheckConstraint(
                 condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
                 name="event_ends_after_it_starts",
                 violation_error_message="An event cannot end before it starts.",
+            ),
+            models.CheckConstraint(
+                condition=Q(starts_on__isnull=False) | (Q(ends_on__isnull=True) & Q(date_inferred=False)),
+                name="undated_event_has_no_end_or_inferred_date",
+                violation_error_message=UNDATED_EVENT,
             ),
         ]
 
@@ -355,6 +371,8 @@ class Event(Claim):
 
     @property
     def date_display(self):
+        if self.starts_on is None:
+            return "date unknown"
         start = dates.display(self.starts_on, self.starts_precision)
         shown = f"{start} – {dates.display(self.ends_on, self.ends_precision)}" if self.ends_on else start
         return dates.mark_inferred(shown, self.date_inferred)
@@ -366,6 +384,8 @@ class Event(Claim):
     def clean(self):
         self.starts_on = dates.normalise(self.starts_on, self.starts_precision)
         self.ends_on = dates.normalise(self.ends_on, self.ends_precision)
+        if self.starts_on is None and (self.ends_on or self.date_inferred):
+            raise ValidationError({"starts_on": UNDATED_EVENT})
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
             raise ValidationError({"ends_on": "An event cannot end before it starts."})
 

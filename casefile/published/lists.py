@@ -42,7 +42,7 @@ LIST_PAGE_SIZE = 100
 # The order of each list, as `PublishedCase` sorts the records; the id last,
 # so that pages of a list never share or skip a record.
 TIMELINE_ORDER = (
-    "starts_on",
+    F("starts_on").asc(nulls_last=True),
     models.Case(
         When(starts_precision=Precision.YEAR, then=Value(0)),
         When(starts_precision=Precision.MONTH, then=Value(1)),
@@ -110,7 +110,7 @@ class CaseOverview:
 PUBLICATION_ORDER = {
     Actor: ("label", "object_id"),
     Event: (
-        KT("content__starts_on"),
+        KT("content__starts_on").asc(nulls_last=True),
         models.Case(
             When(content__starts_precision=Precision.YEAR, then=Value(0)),
             When(content__starts_precision=Precision.MONTH, then=Value(1)),
@@ -291,9 +291,10 @@ def _overview_now(reader):
         places[status] += 1
         if places[status] <= CASE_PAGE_ITEMS:
             shown_fact_ids.append(pk)
-    timeline_ids = [row[0] for row in sorted(
-        rows[Event], key=lambda row: (row[4], PRECISION_RANK.get(row[5], 2), row[2], row[0])
-    )]
+    # Undated events last, as the timeline lists them.
+    timeline_ids = [row[0] for row in sorted(rows[Event], key=lambda row: (
+        row[4] is None, row[4] or "", PRECISION_RANK.get(row[5], 2), row[2], row[0]
+    ))]
     source_ids = [row[0] for row in sorted(rows[Source], key=lambda row: (row[2], row[0]))]
     actor_names = {row[0]: row[2] for row in rows[Actor]}
     weight = Counter()

@@ -58,6 +58,12 @@ def test_a_date_that_cannot_be_read_is_refused_with_the_forms_it_may_take(
     assert form_data(response, "event_form")["starts_on"] == [typed]
 
 
+def test_an_event_the_sources_do_not_date_is_saved_with_its_date_left_empty(case_file, reporter_client):
+    saved(add_event(reporter_client, case_file, ""))
+    event = Event.objects.get(slug="board-meeting")
+    assert (event.starts_on, event.date_display) == (None, "date unknown")
+
+
 def test_a_sources_unknown_date_is_left_empty_and_a_year_is_enough(case_file, reporter_client):
     source = Source.objects.get(slug="daily")
     saved(edit(reporter_client, source, published_on="2019"))

@@ -4,8 +4,11 @@ import json
 import re
 from pathlib import Path
 
+from django.utils import timezone
+
 from casefile import published
-from casefile.models import Decision
+from casefile.models import Decision, Event
+from tests.factories import approve_edit, save
 from tests.public.pages import case_url, links, page, text
 
 
@@ -25,6 +28,19 @@ def test_the_timeline_is_in_date_order_with_partial_dates_as_known(client, dispu
     timeline = shown[shown.index("Timeline"):shown.index("Facts Confirmed")]
     assert timeline.index("2019 Tender opened") < timeline.index("May 2020 Contract signed")
     assert "1 January 2019" not in timeline
+
+
+def test_an_event_the_sources_do_not_date_comes_last_on_the_timeline_as_date_unknown(
+    client, disputed_case, reporter, editor
+):
+    undated = save(Event(case=disputed_case, slug="tender-annulled", title="A tender annulled"), reporter)
+    approve_edit(editor, undated, "The report gives no date.")
+    today = "?as_of=" + timezone.now().date().isoformat()
+    for url in (case_url(disputed_case), case_url(disputed_case, "event_list"),
+                case_url(disputed_case) + today, case_url(disputed_case, "event_list") + today):
+        shown = text(page(client, url))
+        assert shown.index("May 2020 Contract signed") < shown.index("date unknown A tender annulled"), url
+    assert "When date unknown" in text(page(client, undated.get_absolute_url()))
 
 
 def test_facts_are_grouped_by_status_with_counts(client, disputed_case):

@@ -5,7 +5,7 @@ import json
 from django.core.management import call_command
 from django.urls import reverse
 
-from casefile.models import FactActor, ReplyOverride
+from casefile.models import EventParticipant, FactActor, ReplyOverride
 
 from ..factories import SEED_FIXTURE
 
@@ -26,7 +26,8 @@ def test_the_seeded_allegations_say_no_comment_was_sought(seeded_case, client):
 
 def test_the_seed_approval_records_the_editors_override_once(seeded_case, editor):
     overrides = ReplyOverride.objects.filter(case=seeded_case)
-    assert overrides.count() == FactActor.objects.filter(fact__case=seeded_case, alleged=True).count() + 1
+    assert overrides.count() == (FactActor.objects.filter(fact__case=seeded_case, alleged=True).count()
+                                 + EventParticipant.objects.filter(event__case=seeded_case, alleged=True).count())
     assert {o.granted_by for o in overrides} == {editor}
     assert "compiled from published reports" in overrides.first().reason
     call_command("load_case", str(SEED_FIXTURE), approve_as=editor.username, stdout=open("/dev/null", "w"))

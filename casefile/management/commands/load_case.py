@@ -6,7 +6,11 @@ new versions. Every saved version is attributed to the import. With
 --approve-as, an editor approves what was imported, so readers see it; the
 fixture's "allegations" mark facts and events as allegations against some of
 their actors, and its "right_of_reply" override is that editor's reason for
-publishing them without the answer of those concerned.
+publishing them without the answer of those concerned. A record whose slug
+changed lists its old ones under "former_slugs": it is saved under the new
+slug as a new version of the same record, so the old address still leads to it.
+A record taken out of the case is named in "withdrawn"; the links and
+citations of the fixture's records that it no longer holds are taken out.
 """
 
 import json
@@ -136,6 +140,18 @@ class Loader:
         self.retire([citation for citation in existing if citation not in kept])
         return kept
 
+    def links(self, model, parent_field, entries, existing, parents):
+        """Links between records, as `upsert_all()`; those of `parents` the fixture no longer holds are taken out.
+
+        Links of records the fixture does not hold (added at the desk, say) are left alone.
+        """
+        existing = list(existing)
+        kept = self.upsert_all(model, entries, existing)
+        parent_ids = {parent.pk for parent in parents}
+        self.retire([link for link in existing if link not in kept and not link.removal_proposed
+                     and getattr(link, f"{parent_field}_id") in parent_ids])
+        return kept
+
     def retire(self, records):
         """Take out what the fixture no longer holds: delete it if never published, else propose its removal."""
         for record in records:
@@ -146,6 +162,18 @@ class Loader:
             self.saved += 1
 
 
+def slug_keys(case, entries, existing):
+    """Each entry's natural key: its slug, or a former slug under which the case still holds it."""
+    held = {record.slug for record in existing}
+    keys = []
+    for entry in entries:
+        slug = entry["slug"]
+        if slug not in held:
+            slug = next((former for former in entry.get("former_slugs", []) if former in held), slug)
+        keys.append({"case": case, "slug": slug})
+    return keys
+
+
 def load(data, reason):
     loader = Loader(reason)
     spec = data["case"]
@@ -153,13 +181,14 @@ def load(data, reason):
                                        {"title": spec["title"], "summary": spec.get("summary", "")})],
                                Case.objects.filter(slug=spec["slug"]))
 
+    actor_entries, existing = data.get("actors", []), list(Actor.objects.filter(case=case))
     actors = dict(zip(
-        (entry["slug"] for entry in data.get("actors", [])),
-        loader.upsert_all(Actor, (({"case": case, "slug": entry["slug"]}, {
-            "kind": entry["kind"], "name": entry["name"],
+        (entry["slug"] for entry in actor_entries),
+        loader.upsert_all(Actor, ((key, {
+            "slug": entry["slug"], "kind": entry["kind"], "name": entry["name"],
             "aliases": "\n".join(entry.get("aliases", [])),
             "description": entry.get("description", ""),
-        }) for entry in data.get("actors", [])), Actor.objects.filter(case=case)),
+        }) for key, entry in zip(slug_keys(case, actor_entries, existing), actor_entries)), existing),
     ))
 
     def actor(slug):
@@ -181,28 +210,31 @@ def load(data, reason):
 
     event_entries = data.get("events", [])
     if any("starts_on" not in entry for entry in event_entries):
-        raise CommandError("Every event needs a starts_on date.")
+        raise CommandError("Every event needs a starts_on date, or null when the sources do not date it.")
+    existing = list(Event.objects.filter(case=case))
     events = dict(zip((entry["slug"] for entry in event_entries), loader.upsert_all(Event, ((
-        {"case": case, "slug": entry["slug"]},
-        {"title": entry["title"], "description": entry.get("description", ""), **period(entry),
-         "date_inferred": entry.get("date_inferred", False), "location": entry.get("location", ""),
-         **claim_status(entry)},
-    ) for entry in event_entries), Event.objects.filter(case=case))))
+        key,
+        {"slug": entry["slug"], "title": entry["title"], "description": entry.get("description", ""),
+         **period(entry), "date_inferred": entry.get("date_inferred", False),
+         "location": entry.get("location", ""), **claim_status(entry)},
+    ) for key, entry in zip(slug_keys(case, event_entries, existing), event_entries)), existing)))
     alleged = allegations(data, actors, events)
-    loader.upsert_all(EventParticipant, (
+    loader.links(EventParticipant, "event", (
         ({"event": events[entry["slug"]], "actor": actor(participant["actor"]), "role": participant["role"]},
          {"alleged": ("event", entry["slug"], participant["actor"]) in alleged})
         for entry in event_entries for participant in entry.get("participants", [])
-    ), EventParticipant.objects.filter(event__case=case))
+    ), EventParticipant.objects.filter(event__case=case), events.values())
     loader.citations("event", [
         (events[entry["slug"]], entry.get("citations", [])) for entry in event_entries
     ], sources)
 
     fact_entries = data.get("facts", [])
+    existing = list(Fact.objects.filter(case=case))
     facts = dict(zip((entry["slug"] for entry in fact_entries), loader.upsert_all(Fact, ((
-        {"case": case, "slug": entry["slug"]},
-        {"statement": entry["statement"], "status": entry["status"], "assessment": entry.get("assessment", "")},
-    ) for entry in fact_entries), Fact.objects.filter(case=case))))
+        key,
+        {"slug": entry["slug"], "statement": entry["statement"], "status": entry["status"],
+         "assessment": entry.get("assessment", "")},
+    ) for key, entry in zip(slug_keys(case, fact_entries, existing), fact_entries)), existing)))
 
     def event(entry, slug):
         if slug not in events:
@@ -212,10 +244,10 @@ def load(data, reason):
     unknown = [(kind, slug) for kind, slug, _ in alleged if kind == "fact" and slug not in facts]
     if unknown:
         raise CommandError(f"An allegation names an unknown fact: {unknown[0][1]!r}")
-    loader.upsert_all(FactActor, (
+    loader.links(FactActor, "fact", (
         ({"fact": facts[entry["slug"]], "actor": actor(slug)}, {"alleged": ("fact", entry["slug"], slug) in alleged})
         for entry in fact_entries for slug in entry.get("actors", [])
-    ), FactActor.objects.filter(fact__case=case))
+    ), FactActor.objects.filter(fact__case=case), facts.values())
     named = {("fact", entry["slug"], slug) for entry in fact_entries for slug in entry.get("actors", [])} | {
         ("event", entry["slug"], participant["actor"])
         for entry in event_entries for participant in entry.get("participants", [])
@@ -223,10 +255,10 @@ def load(data, reason):
     if alleged - named:
         kind, slug, actor_slug = sorted(alleged - named)[0]
         raise CommandError(f"The {kind} {slug!r} is alleged against {actor_slug!r}, who is not one of its actors.")
-    loader.upsert_all(FactEvent, (
+    loader.links(FactEvent, "fact", (
         ({"fact": facts[entry["slug"]], "event": event(entry, slug)}, {})
         for entry in fact_entries for slug in entry.get("events", [])
-    ), FactEvent.objects.filter(fact__case=case))
+    ), FactEvent.objects.filter(fact__case=case), facts.values())
     loader.citations("fact", [
         (facts[entry["slug"]], entry.get("citations", [])) for entry in fact_entries
     ], sources)
@@ -234,7 +266,25 @@ def load(data, reason):
         "fact": facts, "event": events, "source": sources,
         "relationship": {(r.subject.slug, r.kind, r.object.slug): r for r in loaded},
     })
+    withdraw(loader, case, data)
     return case, loader
+
+
+# The sections of a fixture whose records a "withdrawn" entry may name, by slug.
+WITHDRAWABLE = {"actors": Actor, "sources": Source, "events": Event, "facts": Fact, "open_questions": OpenQuestion}
+
+
+def withdraw(loader, case, data):
+    """Take out the records the fixture's "withdrawn" section names, as the desk would: deleted if never
+    published, else proposed for removal. A record the fixture only leaves out is kept: it may have been
+    added at the desk."""
+    for section, slugs in (data.get("withdrawn") or {}).items():
+        if section not in WITHDRAWABLE:
+            raise CommandError(f"Only {', '.join(WITHDRAWABLE)} can be withdrawn, not {section!r}.")
+        kept = set(slugs) & {entry["slug"] for entry in data.get(section, [])}
+        if kept:
+            raise CommandError(f"The {section} {', '.join(sorted(kept))} are both withdrawn and kept.")
+        loader.retire(list(WITHDRAWABLE[section].objects.filter(case=case, slug__in=slugs, removal_proposed=False)))
 
 
 def allegations(data, actors, events):
@@ -261,11 +311,12 @@ def claim_status(entry):
 
 def load_open_questions(loader, case, entries, records):
     """Open questions and the records each concerns, named by slug (a relationship by its three parts)."""
+    existing = list(OpenQuestion.objects.filter(case=case))
     questions = loader.upsert_all(OpenQuestion, ((
-        {"case": case, "slug": entry["slug"]},
-        {"question": entry["question"], "settled_by": entry["settled_by"],
+        key,
+        {"slug": entry["slug"], "question": entry["question"], "settled_by": entry["settled_by"],
          "state": entry.get("state", OpenQuestion.State.OPEN), "answer": entry.get("answer", "")},
-    ) for entry in entries), OpenQuestion.objects.filter(case=case))
+    ) for key, entry in zip(slug_keys(case, entries, existing), entries)), existing)
     concerns = []
     for question, entry in zip(questions, entries):
         for concern in entry.get("concerns", []):
@@ -276,7 +327,7 @@ def load_open_questions(loader, case, entries, records):
                 raise CommandError(f"Open question {entry['slug']!r} concerns unknown {kind} {name!r}")
             concerns.append(({"question": question, **dict.fromkeys(QuestionConcern.RECORD_FIELDS),
                               kind: record}, {}))
-    loader.upsert_all(QuestionConcern, concerns, QuestionConcern.objects.filter(question__case=case))
+    loader.links(QuestionConcern, "question", concerns, QuestionConcern.objects.filter(question__case=case), questions)
 
 
 def period(entry):
@@ -304,10 +355,10 @@ def load_sources(loader, case, entries):
             )
         waiting = [entry for entry in waiting if entry not in ready]
         rows = []
-        for entry in ready:
+        for key, entry in zip(slug_keys(case, ready, existing.values()), ready):
             published_on, precision = partial_date(entry.get("published_on"))
-            rows.append(({"case": case, "slug": entry["slug"]}, {
-                "kind": entry["kind"], "title": entry["title"],
+            rows.append((key, {
+                "slug": entry["slug"], "kind": entry["kind"], "title": entry["title"],
                 "publisher": entry.get("publisher", ""), "author": entry.get("author", ""),
                 "published_on": published_on, "published_precision": precision,
                 "url": entry.get("url", ""), "language": entry.get("language", ""),

@@ -31,7 +31,7 @@ from .versions import _instances, public_rows, publications
 # The case page and the lists it leads to
 
 # A case page shows the first few of each long section, and links to the rest.
-CASE_PAGE_ITEMS = 10
+CASE_PAGE_ITEMS = 8
 # Each dispute sets out both sides with their quotes, a screen or more on a phone: fewer of them.
 CASE_PAGE_DISPUTES = 2
 # Open questions have no list of their own: the rest are folded on the case page.

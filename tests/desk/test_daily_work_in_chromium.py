@@ -141,7 +141,7 @@ def test_a_reporter_adds_a_fact_with_two_citations_in_opposition_on_a_laptop_scr
     assert "was saved and sent for review" in rita.messages()
     assert "cannot approve it" not in rita.messages()
 
-    fact = Fact.objects.get(slug="the-harbour-board-borrowed-3-million-from-the")
+    fact = Fact.objects.get(slug="the-harbour-board-borrowed-3-million")
     assert fact.status == Fact.Status.DISPUTED
     assert sorted(Citation.objects.filter(fact=fact).values_list("stance", "locator")) == [
         ("contradicts", "¶6"), ("supports", "¶4")]

@@ -41,16 +41,19 @@ LIST_PAGE_SIZE = 100
 
 # The order of each list, as `PublishedCase` sorts the records; the id last,
 # so that pages of a list never share or skip a record.
-TIMELINE_ORDER = (
-    F("starts_on").asc(nulls_last=True),
-    models.Case(
-        When(starts_precision=Precision.YEAR, then=Value(0)),
-        When(starts_precision=Precision.MONTH, then=Value(1)),
-        default=Value(2),
-    ),
-    "title",
-    "id",
-)
+def _timeline_order(starts_on, starts_precision):
+    """`dates.sort_key()` as the database sorts: undated events last, then by their start, a year before
+    a month of it before a day of it; `starts_on` an expression, `starts_precision` a lookup."""
+    return (
+        starts_on.asc(nulls_last=True),
+        models.Case(
+            *(When(**{starts_precision: precision}, then=Value(rank)) for precision, rank in PRECISION_RANK.items()),
+            default=Value(PRECISION_RANK[Precision.DAY]),
+        ),
+    )
+
+
+TIMELINE_ORDER = (*_timeline_order(F("starts_on"), "starts_precision"), "title", "id")
 LIST_ORDER = {Actor: ("name", "id"), Event: TIMELINE_ORDER, Fact: ("slug", "id"), Source: ("title", "id")}
 TEXT_ORDER = {"name", "slug", "title"}
 
@@ -109,16 +112,7 @@ class CaseOverview:
 # The same orders on the Publication rows, which keep a name or title as their label.
 PUBLICATION_ORDER = {
     Actor: ("label", "object_id"),
-    Event: (
-        KT("content__starts_on").asc(nulls_last=True),
-        models.Case(
-            When(content__starts_precision=Precision.YEAR, then=Value(0)),
-            When(content__starts_precision=Precision.MONTH, then=Value(1)),
-            default=Value(2),
-        ),
-        "label",
-        "object_id",
-    ),
+    Event: (*_timeline_order(KT("content__starts_on"), "content__starts_precision"), "label", "object_id"),
     Fact: ("slug", "object_id"),
     Source: ("label", "object_id"),
 }

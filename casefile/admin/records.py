@@ -58,7 +58,7 @@ def case_id_in(raw):
         return None
 
 
-class RecordAdmin(SimpleHistoryAdmin):
+class RecordAdmin(history.VersionedHistoryMixin, SimpleHistoryAdmin):
     form = RecordForm
     change_form_template = "admin/casefile/record_change_form.html"
     list_per_page = 50
@@ -266,7 +266,6 @@ class RecordAdmin(SimpleHistoryAdmin):
         view = self.admin_site.admin_view
         return [
             path("<path:object_id>/reset/", view(self.reset_view), name="%s_%s_reset" % info),
-            path("<path:object_id>/history/compare/", view(self.compare_view), name="%s_%s_compare" % info),
         ] + super().get_urls()
 
     def reset_view(self, request, object_id):
@@ -298,20 +297,6 @@ class RecordAdmin(SimpleHistoryAdmin):
     def get_list_display(self, request):
         first, *rest = super().get_list_display(request)
         return [first, review_state, *rest]
-
-    # History
-
-    def revert_disabled(self, request, obj=None):
-        return True
-
-    def history_view(self, request, object_id, extra_context=None):
-        return history.timeline_view(self, request, object_id)
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        return history.version_view(self, request, object_id, version_id)
-
-    def compare_view(self, request, object_id):
-        return history.compare_view(self, request, object_id)
 
 
 def record_context(request, obj):

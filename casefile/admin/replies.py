@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
@@ -74,7 +74,7 @@ class ReplyRequestForm(forms.ModelForm):
 
 
 @admin.register(ReplyRequest)
-class ReplyRequestAdmin(SimpleHistoryAdmin):
+class ReplyRequestAdmin(history.VersionedHistoryMixin, SimpleHistoryAdmin):
     """A reply request is entered by the reporter who asked; readers see only the line it makes, its answer
     once an editor approves it."""
 
@@ -161,25 +161,6 @@ class ReplyRequestAdmin(SimpleHistoryAdmin):
                 "last approved it" + ("." if extra_context["is_public"] else ": none is approved yet.")
             )
         return super().change_view(request, object_id, form_url, extra_context)
-
-    def get_urls(self):
-        info = self.opts.app_label, self.opts.model_name
-        return [
-            path("<path:object_id>/history/compare/", self.admin_site.admin_view(self.compare_view),
-                 name="%s_%s_compare" % info),
-        ] + super().get_urls()
-
-    def revert_disabled(self, request, obj=None):
-        return True
-
-    def history_view(self, request, object_id, extra_context=None):
-        return history.timeline_view(self, request, object_id)
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        return history.version_view(self, request, object_id, version_id)
-
-    def compare_view(self, request, object_id):
-        return history.compare_view(self, request, object_id)
 
     def save_formset(self, request, form, formset, change):
         for attempt in formset.save(commit=False):

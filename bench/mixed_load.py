@@ -138,13 +138,13 @@ def editor_approving(newsroom, user, records, pause=0):
             with newsroom.turn():
                 latest = workflow.latest_version(model, pk)
                 try:
-                    decisions = workflow.approve(user, {(model, pk): latest.history_id}, "checked")
+                    approved = workflow.approve(user, {(model, pk): latest.history_id}, "checked")
                 except workflow.StaleReview:
-                    decisions = []  # a reporter saved in between; review again
+                    approved = []  # a reporter saved in between; review again
                 except workflow.AlreadyDecided:
-                    decisions = []  # another editor approved this version first
+                    approved = []  # another editor approved this version first
             with newsroom.record:
-                newsroom.approved_by_editor.update(d.history_id for d in decisions)
+                newsroom.approved_by_editor.update(change.latest.history_id for change in approved)
 
     return review
 

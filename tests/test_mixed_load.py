@@ -77,11 +77,11 @@ def test_the_checks_catch_an_approval_made_outside_the_run(case_file, reporter, 
     fact = Fact.objects.get(slug="contract-value")
     fact.statement = "Approved by someone outside the run."
     save(fact, reporter)
-    decisions = workflow.approve(someone, {(Fact, fact.pk): fact.history.latest().history_id})
+    approved = workflow.approve(someone, {(Fact, fact.pk): fact.history.latest().history_id})
 
     findings = newsroom.findings([Fact], [editor])
 
-    assert findings["approvals no editor made here"] == [decisions[0].history_id]
+    assert findings["approvals no editor made here"] == [approved[0].latest.history_id]
     assert findings["approvals by someone else"] == ["someone-else"]
 
 

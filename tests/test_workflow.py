@@ -415,9 +415,9 @@ def test_a_whole_case_of_more_than_a_thousand_records_is_approved_in_one_go(repo
         Actor, default_user=reporter,
     )
 
-    decisions = workflow.approve_case(editor, case, "Imported ledgers")
+    approved = workflow.approve_case(editor, case, "Imported ledgers")
 
-    assert len(decisions) == 1101
+    assert len(approved) == 1101
     assert len(published.published_case("ledgers").actors) == 1100
 
 

@@ -140,14 +140,14 @@ class DecisionAdmin(ReadOnlyAdmin):
     def review_view(self, request, key):
         model, pk = self._reviewed(request, key, lawyers_too=True)
         form = ReviewForm(request.POST or None)
-        # What waits now: what a decision posted from this page is checked against, and what the page shows.
-        bundle = workflow.review_bundle(model, pk)
         if request.method == "POST" and form.is_valid():
             try:
-                return self._decide(request, model, pk, bundle, form.cleaned_data)
+                return self._decide(request, model, pk, form.cleaned_data)
             except (workflow.WorkflowError, ValidationError) as refusal:
                 message = getattr(refusal, "message", None) or " ".join(refusal.messages)
                 self.message_user(request, message, messages.ERROR)
+        # What waits now, read after any decision posted: what the page shows.
+        bundle = workflow.review_bundle(model, pk)
         record = model.objects.filter(pk=pk).first()
         own_changes = workflow.record_changes(model, pk)
         changes = {(change.model, change.pk): change for change in bundle}
@@ -185,7 +185,7 @@ class DecisionAdmin(ReadOnlyAdmin):
         }
         return TemplateResponse(request, "admin/casefile/review.html", context)
 
-    def _decide(self, request, model, pk, bundle, cleaned):
+    def _decide(self, request, model, pk, cleaned):
         """Act on the button pressed on the review of a record; the redirect that follows, or a refusal raised."""
         user, comment = request.user, cleaned["comment"]
         if "_reconsider" in request.POST:
@@ -215,13 +215,13 @@ class DecisionAdmin(ReadOnlyAdmin):
             rejected = workflow.reject(user, workflow.rejected_part(model, pk, versions, chosen), comment)
             self.message_user(request, "Rejected. " + who_is_told(workflow.told_of_decision(rejected, user), "why"))
         else:
-            approved = [change for change in bundle if (change.model, change.pk) in versions]
             if cleaned["reply_override"].strip():
-                replies.approve_without_reply(user, versions, comment, cleaned["reply_override"],
-                                              cleaned["public_note"], cleaned["for_legal_reasons"])
+                approved = replies.approve_without_reply(user, versions, comment, cleaned["reply_override"],
+                                                         cleaned["public_note"], cleaned["for_legal_reasons"])
                 done = "Approved, with your reason for publishing without an answer recorded."
             else:
-                workflow.approve(user, versions, comment, cleaned["public_note"], cleaned["for_legal_reasons"])
+                approved = workflow.approve(user, versions, comment, cleaned["public_note"],
+                                            cleaned["for_legal_reasons"])
                 done = "Approved."
             told = workflow.told_of_decision(approved, user)
             self.message_user(request, f"{done} Readers now see this version." + (f" {who_is_told(told)}" if told else ""))

@@ -42,12 +42,14 @@ from .changes import (
     batches,
     changes_of_records,
     child_ids,
+    children_of,
     references,
     content_type,
     is_editor,
     key_for,
     latest_version,
     model_for_key,
+    name_changes,
     pending_change,
     record_changes,
     review_bundle,
@@ -160,8 +162,21 @@ def _refuse_decided(logs, versions):
         )
 
 
+def _unseen_children(changes, versions):
+    """The names of pending changes to children of the records changed that the review did not show."""
+    unseen = []
+    for model, pks in _by_model(key for key in changes if key[0] in CHILDREN).items():
+        children = _by_model(pair for pairs in children_of(model, pks).values() for pair in pairs
+                             if pair not in versions)
+        for child_model, child_pks in children.items():
+            left_out = list(VersionLog(child_model, child_pks).changes().values())
+            name_changes(left_out)
+            unseen += [change.label for change in left_out]
+    return unseen
+
+
 def approve(editor, versions, comment="", public_note="", for_legal_reasons=False):
-    """Approve exactly the given versions, {(model, pk): history_id}, as one change.
+    """Approve exactly the given versions, {(model, pk): history_id}, as one change; the changes approved.
 
     `comment` is for the newsroom (the authors are sent it); `public_note` is
     what readers are told of the change in the corrections log.
@@ -190,14 +205,7 @@ def approve(editor, versions, comment="", public_note="", for_legal_reasons=Fals
             change = logs[model].change(pk)
             if change is not None:
                 changes[(model, pk)] = change
-        parents = _by_model(key for key in changes if key[0] in CHILDREN)
-        unseen = [
-            child.label
-            for model, pks in parents.items()
-            for family in changes_of_records(model, pks).values()
-            for child in family
-            if (child.model, child.pk) not in versions
-        ]
+        unseen = _unseen_children(changes, versions)
         if for_legal_reasons and not any(change.is_removal for change in changes.values()):
             raise WorkflowError(
                 "Not approved: only a removal is made for legal reasons, and nothing here is removed. "
@@ -219,8 +227,9 @@ def approve(editor, versions, comment="", public_note="", for_legal_reasons=Fals
         )
         if decisions:
             publish(decisions, shown_in)
-        transaction.on_commit(lambda: _tell_authors(list(changes.values()), "approved", editor, comment), robust=True)
-    return decisions
+        approved = list(changes.values())
+        transaction.on_commit(lambda: _tell_authors(approved, "approved", editor, comment), robust=True)
+    return approved
 
 
 def _cases_showing(changes):

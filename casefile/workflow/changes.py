@@ -389,10 +389,13 @@ def pending_change(model, pk):
     return VersionLog(model, [pk]).change(pk)
 
 
-def children_of(parent_model, parent_pks):
-    """{parent pk: [(child model, child pk), ...]} of every child ever saved under these parents."""
+def children_of(parent_model, parent_pks, kinds=None):
+    """{parent pk: [(child model, child pk), ...]} of every child ever saved under these parents
+    (of those `kinds` of child only, if given)."""
     children = {}
     for child_model, name in CHILDREN.get(parent_model, ()):
+        if kinds is not None and child_model not in kinds:
+            continue
         for batch in batches(parent_pks):
             pairs = (
                 history_model(child_model).objects.filter(**{f"{name}_id__in": batch})

@@ -37,8 +37,8 @@ def status_problems(changes):
         if not pks:
             continue
         claims = _versions_after(model, pks, changes)
-        citation_ids = [pk for pairs in children_of(model, claims).values()
-                        for child, pk in pairs if child is Citation]
+        citation_ids = [pk for pairs in children_of(model, claims, kinds=(Citation,)).values()
+                        for child, pk in pairs]
         stances = {pk: [] for pk in claims}
         name = CITING_FIELD[model]
         for citation in _versions_after(Citation, citation_ids, changes).values():

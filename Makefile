@@ -27,11 +27,13 @@ seed: migrate
 	$(BIN)/python manage.py create_dev_accounts
 	$(BIN)/python manage.py load_case $(CASE_FIXTURE) --approve-as editor
 
-# With DEBUG on, publishing's tasks run in the request right after the
-# commit (TASKS_BACKEND=immediate): no worker to start.
+# The development server beside the task worker, which keeps pages after
+# each approval and publishes approvals for later at their time.
 run: seed
 	@echo "Casefile: http://127.0.0.1:8000/  (admin: http://127.0.0.1:8000/admin/)"
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	TASKS_BACKEND=database $(BIN)/python manage.py db_worker --queue-name '*' --interval 0.5 --no-reload --verbosity 0 & worker=$$!; \
+	trap 'kill $$worker' EXIT; \
+	TASKS_BACKEND=database $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 # On every core by default; `make test PYTEST_ARGS=tests/public` runs what it names, serially.
 PYTEST_ARGS ?= -n auto
@@ -42,13 +44,14 @@ test: install
 coverage: install
 	$(BIN)/python -m pytest -n auto --cov=casefile --cov=newsroom --cov-branch --cov-report=term:skip-covered
 
-# Renews the README's screenshots: the seeded case, the desk, a review, its rule warnings, a history and a
-# lawyer's desk (needs Debian's chromium).
+# Renews the README's screenshots: the seeded case, the desk, a review, its rule warnings, a history, a
+# lawyer's desk and an approval for later (needs Debian's chromium).
 screenshots: install
 	SAVE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/test_browser.py -k screenshots
 	SAVE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/desk/test_shared_work_in_chromium.py -k compares
 	SAVE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/desk/test_daily_work_in_chromium.py -k opposition
 	SAVE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/replies/test_reply_and_legal_in_chromium.py
+	SAVE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/scheduling/test_approve_for_later_in_chromium.py
 
 # A production-like server: gunicorn against DATABASE_URL and REDIS_URL, and
 # the task worker that keeps pages and purges the edge after each approval,

@@ -6,7 +6,8 @@ Each check says only its state, never why: readers can reach these pages too.
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, connection
-from django.db.models import Min
+from django.db.models import Case, F, Min, When
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 # A task queued this long ago and not yet run means the worker is down or far behind.
@@ -49,10 +50,14 @@ def _tasks():
     """
     if settings.TASKS_BACKEND != "database":
         return "immediate", 0
-    from django_tasks_db.models import DBTaskResult
+    from django_tasks_db.models import DBTaskResult, get_date_max
 
     try:
-        oldest = DBTaskResult.objects.ready().aggregate(oldest=Min("enqueued_at"))["oldest"]
+        # A task set to run later (a publication at its time) waits from that time on, not from its queueing.
+        due = DBTaskResult.objects.ready().annotate(due=Case(
+            When(run_after=get_date_max(), then=F("enqueued_at")), default=Greatest("enqueued_at", "run_after"),
+        ))
+        oldest = due.aggregate(oldest=Min("due"))["oldest"]
     except DatabaseError:
         return "down", None
     waiting = 0 if oldest is None else max(0, round((timezone.now() - oldest).total_seconds()))

@@ -235,7 +235,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 
 LANGUAGE_CODE = "en-gb"
-TIME_ZONE = "UTC"
+# The newsroom's own: staff pages show times in it, and an editor's go-live time is read in it.
+TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 

@@ -3,6 +3,7 @@
 import contextlib
 import datetime
 import hashlib
+import uuid
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -17,6 +18,7 @@ from casefile.models import (
     Capture,
     Case,
     Citation,
+    Decision,
     Event,
     EventParticipant,
     Fact,
@@ -29,6 +31,8 @@ from casefile.models import (
     ReplyAttempt,
     ReplyOverride,
     ReplyRequest,
+    Schedule,
+    ScheduleEvent,
     Source,
 )
 
@@ -203,6 +207,7 @@ def complete_case_file(case, user):
     save(QuestionConcern(question=question, fact=fact), user)
     add_copy_record(Source.objects.get(case=case, slug="daily"), user)
     add_reply_records(case, fact, mayor, user)
+    add_schedule_record(question, make_user("edna", workflow.EDITORS))
     add_queued_task(case)
     add_login_records()
 
@@ -219,6 +224,19 @@ def add_reply_records(case, fact, actor, user):
     ReplyOverride.objects.create(case=case, actor=actor, fact=fact, reason="From court records.", granted_by=user)
     LegalReview.objects.create(case=case, record_key=workflow.key_for(Fact, fact.pk), history_id=1, versions="",
                                verdict="cleared", reviewed_by=user)
+
+
+def add_schedule_record(record, editor):
+    """An editor's approval for later of `record`'s newest version, with its schedule and the first act on it."""
+    batch, now = uuid.uuid4(), timezone.now()
+    Decision.objects.create(
+        case_id=record.case_id, content_type=workflow.content_type(type(record)), object_id=record.pk,
+        history_id=record.history.latest().history_id, object_repr=str(record), action=Decision.Action.SCHEDULED,
+        decided_by=editor, decided_at=now, batch=batch,
+    )
+    schedule = Schedule.objects.create(case_id=record.case_id, batch=batch, goes_live_at=now + datetime.timedelta(1),
+                                       scheduled_by=editor, scheduled_at=now)
+    ScheduleEvent.objects.create(schedule=schedule, kind=ScheduleEvent.Kind.SCHEDULED, by=editor, at=now)
 
 
 def add_copy_record(source, user):

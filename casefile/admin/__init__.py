@@ -4,5 +4,6 @@ from .captures import CaptureAdmin
 from .records import RecordAdmin, RecordForm
 from .replies import ReplyRequestAdmin
 from .review import DecisionAdmin
+from .schedules import ScheduleAdmin
 
-__all__ = ["CaptureAdmin", "DecisionAdmin", "RecordAdmin", "RecordForm", "ReplyRequestAdmin"]
+__all__ = ["CaptureAdmin", "DecisionAdmin", "RecordAdmin", "RecordForm", "ReplyRequestAdmin", "ScheduleAdmin"]

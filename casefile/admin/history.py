@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from .. import dates, workflow
 from ..history import history_model, tracked_fields
-from ..models import Decision
+from ..models import Decision, ScheduleEvent
 from ..workflow.changes import compared_fields, display_value
 from .ids import url_id
 
@@ -49,6 +49,9 @@ class Entry:
     parts: list = field(default_factory=list)
     decision: object = None
     decided_parts: list = field(default_factory=list)
+    # An act on the record's approval for later (a ScheduleEvent), with the page of that schedule.
+    schedule_event: object = None
+    schedule_url: str = ""
 
     @property
     def moment(self):
@@ -123,9 +126,22 @@ def timeline(model, pk):
             entry.decided_parts.append(labels.get((member_model, decision.history_id), decision.object_repr))
             if decision.object_id == pk and member_model is model:
                 entry.decision = decision
-    entries = saves + list(decisions.values())
+    entries = saves + list(decisions.values()) + _schedule_events(
+        [entry.decision.batch for entry in decisions.values()
+         if entry.decision is not None and entry.decision.action == Decision.Action.SCHEDULED]
+    )
     entries.sort(key=lambda entry: (entry.when, entry.decision is not None), reverse=True)
     return entries
+
+
+def _schedule_events(batches):
+    """Entries for what was done to the approvals for later of these decision batches, after they were made."""
+    return [
+        Entry(when=event.at, user=event.by, schedule_event=event,
+              schedule_url=reverse("admin:casefile_schedule_change", args=[event.schedule_id]))
+        for event in ScheduleEvent.objects.filter(schedule__batch__in=batches).exclude(
+            kind=ScheduleEvent.Kind.SCHEDULED).select_related("by")
+    ] if batches else []
 
 
 def _record_or_last_version(model_admin, request, object_id):

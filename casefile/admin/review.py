@@ -13,7 +13,7 @@ from django.utils.http import urlencode
 
 from .. import published, workflow
 from ..admin_site import legal_queue_url
-from ..workflow import legal, readiness, replies, rework
+from ..workflow import legal, readiness, replies, rework, scheduling
 from ..history import history_model
 from ..models import Case, Decision
 from ..text import isolated, joined, validate_text
@@ -21,6 +21,7 @@ from . import preview
 from .captures import flag_queue_items
 from .ids import parse_id, parse_key, url_id
 from .readonly import ReadOnlyAdmin
+from .schedules import GoLiveField
 
 
 class ReviewForm(forms.Form):
@@ -39,8 +40,18 @@ class ReviewForm(forms.Form):
         help_text="Readers are told that a record was removed for legal reasons, never its text: not in the "
         "corrections log, not in the feeds, not in the earlier entries that named it.",
     )
+    goes_live_at = GoLiveField(
+        required=False,
+        help_text="Empty: readers see it as soon as you approve. A time: readers see nothing of it until then, "
+        "when it goes public all at once; until then you can move the time, publish it at once or withdraw "
+        "the approval.",
+    )
     # The versions a lawyer was shown, so that a clearance names exactly those.
     seen = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class BulkTimingForm(forms.Form):
+    goes_live_at = GoLiveField(required=False)
 
 
 # The queue's filter by where a change stands with legal: its value in the address, and that state.
@@ -110,6 +121,7 @@ class DecisionAdmin(ReadOnlyAdmin):
             "selected": {"case": case, "author": author, "kind": kind, "legal": legal_filter},
             "legal_label": legal.LegalState(LEGAL_FILTER[legal_filter]).label if legal_filter else "",
             "can_approve": workflow.is_editor(request.user),
+            "timing": BulkTimingForm(),
         }
         return TemplateResponse(request, "admin/casefile/review_queue.html", context)
 
@@ -215,16 +227,20 @@ class DecisionAdmin(ReadOnlyAdmin):
             rejected = workflow.reject(user, workflow.rejected_part(model, pk, versions, chosen), comment)
             self.message_user(request, "Rejected. " + who_is_told(workflow.told_of_decision(rejected, user), "why"))
         else:
+            goes_live_at = cleaned["goes_live_at"]
             if cleaned["reply_override"].strip():
                 approved = replies.approve_without_reply(user, versions, comment, cleaned["reply_override"],
-                                                         cleaned["public_note"], cleaned["for_legal_reasons"])
+                                                         cleaned["public_note"], cleaned["for_legal_reasons"],
+                                                         goes_live_at=goes_live_at)
                 done = "Approved, with your reason for publishing without an answer recorded."
             else:
                 approved = workflow.approve(user, versions, comment, cleaned["public_note"],
-                                            cleaned["for_legal_reasons"])
+                                            cleaned["for_legal_reasons"], goes_live_at=goes_live_at)
                 done = "Approved."
             told = workflow.told_of_decision(approved, user)
-            self.message_user(request, f"{done} Readers now see this version." + (f" {who_is_told(told)}" if told else ""))
+            when = (f"Readers see nothing of it until {scheduling.when(goes_live_at)}, when it goes public."
+                    if goes_live_at else "Readers now see this version.")
+            self.message_user(request, f"{done} {when}" + (f" {who_is_told(told)}" if told else ""))
         return HttpResponseRedirect(reverse("admin:casefile_review_queue"))
 
     def preview_view(self, request, key):
@@ -239,12 +255,18 @@ class DecisionAdmin(ReadOnlyAdmin):
         if request.method != "POST":
             return HttpResponseRedirect(reverse("admin:casefile_review_queue"))
         comment = request.POST.get("comment", "")
+        timing = BulkTimingForm(request.POST)
         try:
             validate_text(comment)
         except ValidationError as error:
             self.message_user(request, "Nothing was approved. In the comment: " + " ".join(error.messages),
                               messages.ERROR)
             return HttpResponseRedirect(reverse("admin:casefile_review_queue"))
+        if not timing.is_valid():
+            self.message_user(request, "Nothing was approved. " + " ".join(timing.errors["goes_live_at"]),
+                              messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:casefile_review_queue"))
+        goes_live_at = timing.cleaned_data["goes_live_at"]
         try:
             selected = [(key, *parse_key(key)) for key in request.POST.getlist("selected")]
         except ValueError as error:
@@ -265,9 +287,10 @@ class DecisionAdmin(ReadOnlyAdmin):
             own = (changes[0].model, changes[0].pk) == (model, pk)
             chosen.append((f"{model._meta.verbose_name} “{changes[0].label if own else model.objects.get(pk=pk)}”",
                            versions))
-        approved = self._approve_each_that_may_be(request.user, chosen, comment, refused)
+        approved = self._approve_each_that_may_be(request.user, chosen, comment, refused, goes_live_at)
         if approved:
-            self.message_user(request, f"Approved {approved} record(s).")
+            self.message_user(request, f"Approved {approved} record(s)" + (
+                f" to go live at {scheduling.when(goes_live_at)}." if goes_live_at else "."))
         if not chosen and not refused:
             self.message_user(request, "Select at least one record to approve.", messages.WARNING)
         for message in refused:
@@ -275,14 +298,14 @@ class DecisionAdmin(ReadOnlyAdmin):
         return HttpResponseRedirect(reverse("admin:casefile_review_queue"))
 
     @staticmethod
-    def _approve_each_that_may_be(editor, chosen, comment, refused):
+    def _approve_each_that_may_be(editor, chosen, comment, refused, goes_live_at=None):
         """Approve the chosen items, [(name, versions)], as one change; if that is refused, each on its own,
         adding to `refused` why each refused one was. How many were approved."""
         if not chosen:
             return 0
         try:
             workflow.approve(editor, {key: version for _, versions in chosen for key, version in versions.items()},
-                             comment)
+                             comment, goes_live_at=goes_live_at)
             return len(chosen)
         except workflow.WorkflowError:
             pass
@@ -292,7 +315,7 @@ class DecisionAdmin(ReadOnlyAdmin):
             left = {key: version for key, version in versions.items() if key not in done}
             try:
                 if left:
-                    workflow.approve(editor, left, comment)
+                    workflow.approve(editor, left, comment, goes_live_at=goes_live_at)
             except workflow.WorkflowError as refusal:
                 refused.append(f"Not approved: {name}: {workflow.reason_of(refusal)}")
             else:

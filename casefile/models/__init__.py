@@ -11,6 +11,7 @@ from .captures import Capture, QuoteAnchor, SharedSource, capture_storage
 from .claims import ClaimStatus, claim_status_problem
 from .decisions import Decision
 from .publication import KeptPage, Publication, PublicationGeneration, PublicationRead
+from .schedules import Schedule, ScheduleEvent
 from .replies import Channel, LegalReview, ReplyAttempt, ReplyOverride, ReplyRequest
 from .questions import OpenQuestion, QuestionConcern
 from .records import (
@@ -36,6 +37,6 @@ __all__ = [
     "Actor", "Capture", "Case", "CaseRecordQuerySet", "Channel", "Citation", "Claim", "ClaimStatus", "Decision",
     "Event", "EventParticipant", "Fact", "FactActor", "FactEvent", "LegalReview", "OpenQuestion", "Publication",
     "KeptPage", "PublicationGeneration", "PublicationRead", "QuestionConcern", "QuoteAnchor", "Record", "Relationship", "ReplyAttempt",
-    "ReplyOverride", "ReplyRequest", "SharedSource", "Source", "capture_storage",
+    "ReplyOverride", "ReplyRequest", "Schedule", "ScheduleEvent", "SharedSource", "Source", "capture_storage",
     "claim_status_problem", "quote_word_count", "validate_single_line", "validate_text",
 ]

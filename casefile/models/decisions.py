@@ -1,5 +1,9 @@
 """The decision log: every approval and rejection of a version, by whom, when and why.
 
+An approval for later ("approved for later", with its `Schedule`) decides
+on a version without publishing it; at the set time an approval of that
+same version follows in the log, dated when readers first saw it.
+
 A plain log: what readers see now is kept in `Publication`.
 """
 
@@ -18,6 +22,7 @@ class Decision(models.Model):
     class Action(models.TextChoices):
         APPROVED = "approved", "Approved"
         REJECTED = "rejected", "Rejected"
+        SCHEDULED = "scheduled", "Approved for later"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="decisions")
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)

@@ -21,6 +21,8 @@ from ..models import (
     FactEvent,
     KeptPage,
     LegalReview,
+    Schedule,
+    ScheduleEvent,
     OpenQuestion,
     Publication,
     PublicationGeneration,
@@ -95,6 +97,10 @@ STAFF_ONLY = {
     ReplyOverride: {"id", "reason", "granted_by", "granted_at"},
     LegalReview: {"id", "case", "record_key", "history_id", "versions", "verdict", "comment", "reviewed_by",
                   "reviewed_at"},
+    # Readers learn when a change went public from its approval in the log, never from its schedule.
+    Schedule: {"id", "case", "batch", "goes_live_at", "state", "scheduled_by", "scheduled_at", "published_at",
+               "outcome"},
+    ScheduleEvent: {"id", "schedule", "kind", "at", "by", "note"},
 }
 
 # What simple-history adds to each version: who saved it, when and why.

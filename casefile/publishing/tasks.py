@@ -37,15 +37,24 @@ def purge_edge(keys, attempt=1):
     _with_retries(purge_edge, purge, keys, attempt=attempt)
 
 
-def _with_retries(this_task, work, argument, attempt):
+# Before the pages: the pages it publishes are rendered after it.
+@task(priority=20)
+def publish_scheduled(attempt=1):
+    """Publish what editors approved for a time now come, and all that is overdue."""
+    from ..workflow.scheduling import publish_due
+
+    _with_retries(publish_scheduled, publish_due, attempt=attempt)
+
+
+def _with_retries(this_task, work, *arguments, attempt):
     try:
-        work(argument)
+        work(*arguments)
     except Exception:
         if attempt >= ATTEMPTS:
-            logger.exception("%s(%r) failed %d times; giving up", this_task.name, argument, attempt)
+            logger.exception("%s%r failed %d times; giving up", this_task.name, arguments, attempt)
             raise
-        logger.warning("%s(%r) failed (attempt %d); trying again", this_task.name, argument, attempt, exc_info=True)
-        later(this_task, attempt).enqueue(argument, attempt=attempt + 1)
+        logger.warning("%s%r failed (attempt %d); trying again", this_task.name, arguments, attempt, exc_info=True)
+        later(this_task, attempt).enqueue(*arguments, attempt=attempt + 1)
 
 
 def later(this_task, attempt):

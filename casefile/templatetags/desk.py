@@ -2,12 +2,13 @@
 
 from django import template
 from django.urls import reverse
+from django.utils import timezone
 
 from .. import workflow
 from ..admin.records import CURRENT_CASE
 from ..admin_site import legal_queue_url
-from ..models import Actor, Capture, Case, Event, Fact, OpenQuestion, Relationship, ReplyRequest, Source
-from ..workflow import legal
+from ..models import Actor, Capture, Case, Event, Fact, OpenQuestion, Relationship, ReplyRequest, Schedule, Source
+from ..workflow import legal, scheduling
 
 register = template.Library()
 
@@ -90,3 +91,16 @@ def copies_waiting():
         "count": Capture.objects.waiting().count(),
         "url": reverse("admin:casefile_capture_changelist") + f"?review__exact={Capture.Review.WAITING}",
     }
+
+
+@register.simple_tag
+def schedules_waiting():
+    """{% schedules_waiting as schedules %}: what editors approved for later, the soonest first, with its records."""
+    now = timezone.now()
+    schedules = scheduling.records_of(list(Schedule.objects.waiting().select_related("case", "scheduled_by")))
+    for schedule in schedules:
+        schedule.url = reverse("admin:casefile_schedule_change", args=[schedule.pk])
+        schedule.local_time = scheduling.when(schedule.goes_live_at)
+        schedule.is_overdue = schedule.goes_live_at <= now
+        schedule.time_zone = timezone.get_current_timezone_name()
+    return schedules

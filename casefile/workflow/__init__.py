@@ -61,6 +61,7 @@ from .publication import changed_for_readers, lock_publications, publish, record
 from .queue import fingerprint, load_companions, load_records, review_queue
 from .readiness import approval_refusals, reason_of, refuse_unready
 from .rework import Discarded, discard_changes, family_of, reconsider, resubmit
+from . import scheduling
 from .rules import UnfoundedClaim
 from .states import ReviewState, pks_in_state, record_states, waiting_by_case, waiting_for_legal, work_of
 
@@ -107,6 +108,20 @@ def _resting_on(versions):
     return wanted
 
 
+def _lock(versions, resting_on=None):
+    """Lock the records, and the publications of those they rest on (see `_lock_and_check`)."""
+    by_model, resting_on = _by_model(versions), resting_on or {}
+    rows = {**by_model, Source: sorted({*by_model.get(Source, ()), *resting_on.get(Source, ())})}
+    for model in sorted(rows, key=TRACKED.index):
+        for batch in batches(sorted(rows[model])):
+            list(model.objects.select_for_update(no_key=True).filter(pk__in=batch).order_by("pk").values_list("pk"))
+    for model in sorted(set(by_model) | set(resting_on), key=TRACKED.index):
+        # A record deleted from its parent's form has no working row left to
+        # lock; its publication serialises two editors deciding on it.
+        lock_publications({model: sorted(set(by_model.get(model, ())) | set(resting_on.get(model, ())))})
+    return by_model
+
+
 def _lock_and_check(versions, resting_on=None):
     """Lock the records, and the publications of those they rest on; refuse if any changed since review.
 
@@ -118,15 +133,7 @@ def _lock_and_check(versions, resting_on=None):
     other instead of deadlocking.
     Returns each kind's `VersionLog`, read under the lock, to decide from.
     """
-    by_model, resting_on = _by_model(versions), resting_on or {}
-    rows = {**by_model, Source: sorted({*by_model.get(Source, ()), *resting_on.get(Source, ())})}
-    for model in sorted(rows, key=TRACKED.index):
-        for batch in batches(sorted(rows[model])):
-            list(model.objects.select_for_update(no_key=True).filter(pk__in=batch).order_by("pk").values_list("pk"))
-    for model in sorted(set(by_model) | set(resting_on), key=TRACKED.index):
-        # A record deleted from its parent's form has no working row left to
-        # lock; its publication serialises two editors deciding on it.
-        lock_publications({model: sorted(set(by_model.get(model, ())) | set(resting_on.get(model, ())))})
+    by_model = _lock(versions, resting_on)
     stale, logs = [], {}
     for model, pks in by_model.items():
         logs[model] = log = VersionLog(model, pks)
@@ -175,8 +182,11 @@ def _unseen_children(changes, versions):
     return unseen
 
 
-def approve(editor, versions, comment="", public_note="", for_legal_reasons=False):
+def approve(editor, versions, comment="", public_note="", for_legal_reasons=False, goes_live_at=None):
     """Approve exactly the given versions, {(model, pk): history_id}, as one change; the changes approved.
+
+    With `goes_live_at`, a time to come, they are approved for later: readers
+    see them from that time on, not before (`scheduling`).
 
     `comment` is for the newsroom (the authors are sent it); `public_note` is
     what readers are told of the change in the corrections log.
@@ -197,6 +207,8 @@ def approve(editor, versions, comment="", public_note="", for_legal_reasons=Fals
         raise PermissionDenied("Only editors approve changes.")
     if not versions:
         raise WorkflowError("Nothing was selected to approve.")
+    if goes_live_at is not None:
+        scheduling.refuse_unschedulable(goes_live_at)
     with transaction.atomic():
         logs = _lock_and_check(versions, resting_on=_resting_on(versions))
         _refuse_decided(logs, versions)
@@ -218,17 +230,24 @@ def approve(editor, versions, comment="", public_note="", for_legal_reasons=Fals
                 unseen,
             )
         refuse_unready(changes)
-        # Quotes of sources the newsroom holds a copy of must stand in it.
-        anchor_quotes(changes.values())
-        shown_in = _cases_showing(changes.values())
-        decisions = record_decisions(
-            list(changes.values()), Decision.Action.APPROVED, editor, timezone.now(), uuid.uuid4(), comment,
-            public_note=public_note.strip(), for_legal_reasons=for_legal_reasons,
-        )
-        if decisions:
-            publish(decisions, shown_in)
         approved = list(changes.values())
-        transaction.on_commit(lambda: _tell_authors(approved, "approved", editor, comment), robust=True)
+        if goes_live_at is not None:
+            if approved:
+                scheduling.hold(approved, editor, goes_live_at, comment, public_note.strip(), for_legal_reasons,
+                                timezone.now())
+            outcome = f"approved to go live at {scheduling.when(goes_live_at)}"
+        else:
+            # Quotes of sources the newsroom holds a copy of must stand in it.
+            anchor_quotes(approved)
+            shown_in = _cases_showing(approved)
+            decisions = record_decisions(
+                approved, Decision.Action.APPROVED, editor, timezone.now(), uuid.uuid4(), comment,
+                public_note=public_note.strip(), for_legal_reasons=for_legal_reasons,
+            )
+            if decisions:
+                publish(decisions, shown_in)
+            outcome = "approved"
+        transaction.on_commit(lambda: _tell_authors(approved, outcome, editor, comment), robust=True)
     return approved
 
 

@@ -140,6 +140,17 @@ CHECKS = (
 )
 
 
+# At the time an approval for later goes live, the rules the world may have broken meanwhile: legal
+# cleared exactly these versions when they were approved, and they have not changed since.
+GO_LIVE_CHECKS = tuple(check for check in CHECKS if check is not CHECKS[3])
+
+
+def refuse_unready_at_go_live(changes):
+    """Refuse publishing versions approved for later that a rule no longer allows, saying why."""
+    for check in GO_LIVE_CHECKS:
+        check(changes)
+
+
 def approval_refusals(changes):
     """Every refusal an approval of the changes, {(model, pk): Change} approved together, would meet:
     one `WorkflowError` per rule it breaks, in the order `approve()` checks them; none if it would go

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from ..history import history_model
 from ..models import Decision, Publication
-from . import legal
+from . import legal, scheduling
 from .changes import (
     CHILDREN,
     TOP_LEVEL,
@@ -36,6 +36,7 @@ class ReviewState(models.TextChoices):
     WAITING = "waiting", "Waiting for review"
     REJECTED = "rejected", "Rejected"
     REFUSED = "refused", "Refused by legal"
+    SCHEDULED = "scheduled", "Approved for later"
     PUBLISHED = "published", "Published"
     UNPUBLISHED = "unpublished", "Not published"
 
@@ -51,6 +52,8 @@ class RecordState:
     rejection: object = None
     # The lawyer's refusal of exactly the changes waiting, while it stands (a LegalReview).
     legal_refusal: object = None
+    # The waiting Schedule of a version approved for later.
+    schedule: object = None
 
     @property
     def label(self):
@@ -62,6 +65,9 @@ class RecordState:
             return "readers see the approved version meanwhile" if self.is_public else "new, not yet public"
         if self.state in (ReviewState.REJECTED, ReviewState.REFUSED):
             return "readers see the approved version" if self.is_public else "not public"
+        if self.state == ReviewState.SCHEDULED:
+            meanwhile = "readers see the approved version until then" if self.is_public else "not public until then"
+            return f"goes live at {scheduling.when(self.schedule.goes_live_at)}; {meanwhile}"
         if self.state == ReviewState.UNPUBLISHED and self.ever_approved:
             return "removed from the public pages"
         return ""
@@ -91,6 +97,7 @@ def record_states(model, pks):
         pk: state.review for (_, pk), state in legal.states_of({(model, pk): waiting[pk] for pk in pks}).items()
         if state.state == legal.LegalState.REFUSED
     }
+    scheduled = scheduling.schedules_of([(kind, id_) for kind, ids in wanted.items() for id_ in ids])
     states = {}
     for pk in pks:
         members = [(model, pk), *children.get(pk, ())]
@@ -103,6 +110,8 @@ def record_states(model, pks):
             state = ReviewState.WAITING
         elif rejections:
             state = ReviewState.REJECTED
+        elif any(member in scheduled for member in members):
+            state = ReviewState.SCHEDULED
         elif public:
             state = ReviewState.PUBLISHED
         else:
@@ -111,6 +120,7 @@ def record_states(model, pks):
             state=state, is_public=public, ever_approved=approved is not None, waiting=waiting[pk],
             rejection=max(rejections, key=lambda d: d.decided_at) if rejections else None,
             legal_refusal=refusals.get(pk),
+            schedule=next((scheduled[member] for member in members if member in scheduled), None),
         )
     return states
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from casefile import published
+from casefile import urls as public_urls
 
 
 def page(client, url):
@@ -112,3 +113,38 @@ def queries(client, url):
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code == 200, url
     return len(captured)
+
+
+def public_address(name):
+    """An address of the public page `name`, in the case built by `case_file`."""
+    case = {"case": "harbour"}
+    return {
+        "case_list": reverse("casefile:case_list"),
+        "search": reverse("casefile:search") + "?q=contract",
+        "case_detail": reverse("casefile:case_detail", kwargs=case),
+        "case_json": reverse("casefile:case_json", kwargs=case),
+        "corrections": reverse("casefile:corrections", kwargs=case),
+        "feed": reverse("casefile:feed"),
+        "case_feed": reverse("casefile:case_feed", kwargs=case),
+        "actor_list": reverse("casefile:actor_list", kwargs=case),
+        "event_list": reverse("casefile:event_list", kwargs=case),
+        "fact_list": reverse("casefile:fact_list", kwargs=case),
+        "source_list": reverse("casefile:source_list", kwargs=case),
+        "actor_detail": reverse("casefile:actor_detail", kwargs={**case, "slug": "ana-mayor"}),
+        "event_detail": reverse("casefile:event_detail", kwargs={**case, "slug": "contract-signed"}),
+        "fact_detail": reverse("casefile:fact_detail", kwargs={**case, "slug": "contract-value"}),
+        "source_detail": reverse("casefile:source_detail", kwargs={**case, "slug": "daily"}),
+        "case_annotations": reverse("casefile:case_annotations", kwargs=case),
+        "shared_copy": reverse("casefile:shared_copy", kwargs={**case, "slug": "daily", "capture": 1}),
+        "sitemap": reverse("casefile:sitemap"),
+        "robots": reverse("casefile:robots"),
+        "favicon": reverse("casefile:favicon"),
+    }[name]
+
+
+# Every page of casefile/urls.py: one added there and not in `public_address` fails here.
+PUBLIC_PAGES = [pattern.name for pattern in public_urls.urlpatterns]
+
+
+# Every page of casefile/urls.py: one added there and not in `public_address` fails where it is used.
+PUBLIC_PAGES = [pattern.name for pattern in public_urls.urlpatterns]

@@ -2,42 +2,12 @@
 
 import pytest
 from django.test import Client
-from django.urls import reverse
 
-from casefile import urls as public_urls
+from tests.public.pages import PUBLIC_PAGES, public_address
 
 REFUSED_METHODS = ["post", "put", "patch", "delete", "options", "trace"]
 
 
-def public_address(name):
-    """An address of the public page `name`, in the case built by `case_file`."""
-    case = {"case": "harbour"}
-    return {
-        "case_list": reverse("casefile:case_list"),
-        "search": reverse("casefile:search") + "?q=contract",
-        "case_detail": reverse("casefile:case_detail", kwargs=case),
-        "case_json": reverse("casefile:case_json", kwargs=case),
-        "corrections": reverse("casefile:corrections", kwargs=case),
-        "feed": reverse("casefile:feed"),
-        "case_feed": reverse("casefile:case_feed", kwargs=case),
-        "actor_list": reverse("casefile:actor_list", kwargs=case),
-        "event_list": reverse("casefile:event_list", kwargs=case),
-        "fact_list": reverse("casefile:fact_list", kwargs=case),
-        "source_list": reverse("casefile:source_list", kwargs=case),
-        "actor_detail": reverse("casefile:actor_detail", kwargs={**case, "slug": "ana-mayor"}),
-        "event_detail": reverse("casefile:event_detail", kwargs={**case, "slug": "contract-signed"}),
-        "fact_detail": reverse("casefile:fact_detail", kwargs={**case, "slug": "contract-value"}),
-        "source_detail": reverse("casefile:source_detail", kwargs={**case, "slug": "daily"}),
-        "case_annotations": reverse("casefile:case_annotations", kwargs=case),
-        "shared_copy": reverse("casefile:shared_copy", kwargs={**case, "slug": "daily", "capture": 1}),
-        "sitemap": reverse("casefile:sitemap"),
-        "robots": reverse("casefile:robots"),
-        "favicon": reverse("casefile:favicon"),
-    }[name]
-
-
-# Every page of casefile/urls.py: one added there and not in `public_address` fails here.
-PUBLIC_PAGES = [pattern.name for pattern in public_urls.urlpatterns]
 # A shared copy streams a file, never cached: tests/proof/test_file_access.py reads it with GET and HEAD.
 DOWNLOADS = ["shared_copy"]
 # Pages about the site as a whole, which do not name the case.

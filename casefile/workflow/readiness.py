@@ -129,20 +129,27 @@ def refuse_evidence_left_behind(changes):
             )
 
 
+def _refuse_unanswered(changes):
+    """Allegations nobody put to the people they concern."""
+    refuse_unanswered_allegations(list(changes.values()))
+
+
+def _refuse_uncleared(changes):
+    """Flagged changes legal has not cleared."""
+    refuse_uncleared(changes.values())
+
+
 # Every check of an approval, in the order `approve()` runs them; each takes {(model, pk): Change}.
 CHECKS = (
     refuse_unpublished_references,
     refuse_evidence_left_behind,
-    # Allegations nobody put to the people they concern; flagged changes legal has not cleared.
-    lambda changes: refuse_unanswered_allegations(list(changes.values())),
-    lambda changes: refuse_uncleared(changes.values()),
+    _refuse_unanswered,
+    _refuse_uncleared,
     refuse_unfounded_claims,
 )
-
-
 # At the time an approval for later goes live, the rules the world may have broken meanwhile: legal
 # cleared exactly these versions when they were approved, and they have not changed since.
-GO_LIVE_CHECKS = tuple(check for check in CHECKS if check is not CHECKS[3])
+GO_LIVE_CHECKS = tuple(check for check in CHECKS if check is not _refuse_uncleared)
 
 
 def refuse_unready_at_go_live(changes):

@@ -8,12 +8,15 @@ import time
 from urllib.parse import urlsplit
 
 import pytest
+import time_machine
 from django.conf import settings as django_settings
 from django.test import Client
 
 from casefile import workflow
 from casefile.models import Actor, Event, Fact
+from casefile.workflow import scheduling
 from tests.factories import approve_edit, save
+from tests.scheduling.support import DATABASE_TASKS, MARKER, approve_for_later, soon
 
 from .varnish import request
 
@@ -218,3 +221,20 @@ def test_a_page_the_edge_does_not_hold_while_the_site_is_down_says_to_come_back(
     assert status == 503
     assert headers["Retry-After"] == "30"
     assert "back shortly" in text
+
+
+def test_an_approval_for_later_reaches_the_edge_at_its_time_and_not_before(edge, case_file, reporter, editor, settings):
+    purged_at_once = settings.TASKS
+    kept_at_the_edge(edge, FACT_PAGE)
+    fact = Fact.objects.get(slug="contract-value")
+    fact.statement = f"The contract was worth 6 million. {MARKER}"
+    save(fact, reporter)
+    settings.TASKS = DATABASE_TASKS
+    schedule = approve_for_later(editor, soon(minutes=1), fact)
+
+    assert MARKER not in kept_at_the_edge(edge, FACT_PAGE)
+    settings.TASKS = purged_at_once
+    with time_machine.travel(schedule.goes_live_at, tick=False):
+        scheduling.publish_due()
+
+    assert shows_within(edge, FACT_PAGE, MARKER)

@@ -9,12 +9,14 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from casefile import workflow
+from casefile import published, workflow
 from casefile.models import Citation, Decision, Event, Fact, Schedule, ScheduleEvent, Source
 from casefile.workflow import scheduling
 from tests.factories import approve_edit, committed, save
+from tests.replies.support import allege, ask, mayor_and_fact
 
 from .support import MARKER, approve_for_later, soon, versions_to_approve
 
@@ -232,3 +234,22 @@ def test_the_worker_is_woken_at_the_time_set_and_again_when_it_moves(edited, edi
 
     woken = sorted(task.run_after for task in DBTaskResult.objects.all() if task.task_path.endswith("publish_scheduled"))
     assert woken == [goes_live_at, goes_live_at + datetime.timedelta(hours=1)]
+
+
+def test_an_allegation_whose_reply_deadline_was_moved_later_meanwhile_is_not_published(case_file, reporter, editor):
+    mayor, fact = mayor_and_fact()
+    fact.statement = f"The mayor took a bribe for the contract. {MARKER}"
+    fact.save()
+    allege(fact, mayor, reporter)
+    request = ask(fact, mayor, reporter, days_left=-1)
+    goes_live_at = soon(minutes=30)
+    schedule = approve_for_later(editor, goes_live_at, fact)
+    request.deadline = timezone.localdate() + datetime.timedelta(days=5)
+    request.save()
+
+    with time_machine.travel(goes_live_at, tick=False), committed():
+        scheduling.publish_due()
+
+    schedule.refresh_from_db()
+    assert schedule.state == Schedule.State.REFUSED and "deadline" in schedule.outcome
+    assert MARKER not in published.published_page("harbour", "fact", fact.slug).fact(fact.slug).statement

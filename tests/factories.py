@@ -234,7 +234,7 @@ def add_schedule_record(record, editor):
         history_id=record.history.latest().history_id, object_repr=str(record), action=Decision.Action.SCHEDULED,
         decided_by=editor, decided_at=now, batch=batch,
     )
-    schedule = Schedule.objects.create(case_id=record.case_id, batch=batch, goes_live_at=now + datetime.timedelta(1),
+    schedule = Schedule.objects.create(case_id=record.case_id, batch=batch, due_at=now + datetime.timedelta(1),
                                        scheduled_by=editor, scheduled_at=now)
     ScheduleEvent.objects.create(schedule=schedule, kind=ScheduleEvent.Kind.SCHEDULED, by=editor, at=now)
 

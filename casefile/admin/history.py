@@ -126,21 +126,17 @@ def timeline(model, pk):
             entry.decided_parts.append(labels.get((member_model, decision.history_id), decision.object_repr))
             if decision.object_id == pk and member_model is model:
                 entry.decision = decision
-    entries = saves + list(decisions.values()) + _schedule_events(
-        [entry.decision.batch for entry in decisions.values()
-         if entry.decision is not None and entry.decision.action == Decision.Action.SCHEDULED]
-    )
+    entries = saves + list(decisions.values()) + _schedule_events(list(decisions))
     entries.sort(key=lambda entry: (entry.when, entry.decision is not None), reverse=True)
     return entries
 
 
 def _schedule_events(batches):
-    """Entries for what was done to the approvals for later of these decision batches, after they were made."""
+    """Entries for what was set and done at a time for the approvals of these decision batches."""
     return [
         Entry(when=event.at, user=event.by, schedule_event=event,
               schedule_url=reverse("admin:casefile_schedule_change", args=[event.schedule_id]))
-        for event in ScheduleEvent.objects.filter(schedule__batch__in=batches).exclude(
-            kind=ScheduleEvent.Kind.SCHEDULED).select_related("by")
+        for event in ScheduleEvent.objects.filter(schedule__batch__in=batches).select_related("by")
     ] if batches else []
 
 

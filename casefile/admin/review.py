@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 
@@ -46,8 +47,21 @@ class ReviewForm(forms.Form):
         "when it goes public all at once; until then you can move the time, publish it at once or withdraw "
         "the approval.",
     )
+    expires_at = GoLiveField(
+        required=False, label=f"Readers see it until ({timezone.get_current_timezone_name()})",
+        help_text="Empty: until someone changes it. A time: then each record approved here leaves the public "
+        "pages, as if you approved its removal; you can move the time or withdraw it until then.",
+    )
     # The versions a lawyer was shown, so that a clearance names exactly those.
     seen = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            scheduling.refuse_expiry_before_going_live(cleaned.get("goes_live_at"), cleaned.get("expires_at"))
+        except ValidationError as error:
+            self.add_error("expires_at", error)
+        return cleaned
 
 
 class BulkTimingForm(forms.Form):
@@ -227,19 +241,22 @@ class DecisionAdmin(ReadOnlyAdmin):
             rejected = workflow.reject(user, workflow.rejected_part(model, pk, versions, chosen), comment)
             self.message_user(request, "Rejected. " + who_is_told(workflow.told_of_decision(rejected, user), "why"))
         else:
-            goes_live_at = cleaned["goes_live_at"]
+            goes_live_at, expires_at = cleaned["goes_live_at"], cleaned["expires_at"]
+            timing = {"goes_live_at": goes_live_at, "expires_at": expires_at}
             if cleaned["reply_override"].strip():
                 approved = replies.approve_without_reply(user, versions, comment, cleaned["reply_override"],
                                                          cleaned["public_note"], cleaned["for_legal_reasons"],
-                                                         goes_live_at=goes_live_at)
+                                                         **timing)
                 done = "Approved, with your reason for publishing without an answer recorded."
             else:
                 approved = workflow.approve(user, versions, comment, cleaned["public_note"],
-                                            cleaned["for_legal_reasons"], goes_live_at=goes_live_at)
+                                            cleaned["for_legal_reasons"], **timing)
                 done = "Approved."
             told = workflow.told_of_decision(approved, user)
             when = (f"Readers see nothing of it until {scheduling.when(goes_live_at)}, when it goes public."
                     if goes_live_at else "Readers now see this version.")
+            if expires_at:
+                when += f" It leaves the public pages at {scheduling.when(expires_at)}."
             self.message_user(request, f"{done} {when}" + (f" {who_is_told(told)}" if told else ""))
         return HttpResponseRedirect(reverse("admin:casefile_review_queue"))
 

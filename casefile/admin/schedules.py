@@ -36,13 +36,13 @@ class GoLiveField(forms.DateTimeField):
 
 
 class MoveForm(forms.Form):
-    goes_live_at = GoLiveField()
+    due_at = GoLiveField(label=f"Time ({timezone.get_current_timezone_name()})")
 
 
 class WithdrawForm(forms.Form):
     reason = forms.CharField(
-        label="Why the approval is withdrawn", widget=forms.Textarea(attrs={"rows": 2}), validators=[validate_text],
-        help_text="The change waits for review again; the reporter reads this in the record's history.",
+        label="Why it is withdrawn", widget=forms.Textarea(attrs={"rows": 2}), validators=[validate_text],
+        help_text="The reporter reads this in the record's history.",
     )
 
 
@@ -50,9 +50,9 @@ class WithdrawForm(forms.Form):
 class ScheduleAdmin(ReadOnlyAdmin):
     """What editors approved for later: each with its records, its time and what was done to it."""
 
-    list_display = ["goes_live_at", "case", "state", "scheduled_by"]
-    list_filter = ["state", "case"]
-    ordering = ["-goes_live_at"]
+    list_display = ["due_at", "kind", "case", "state", "scheduled_by"]
+    list_filter = ["kind", "state", "case"]
+    ordering = ["-due_at"]
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_staff
@@ -73,7 +73,7 @@ class ScheduleAdmin(ReadOnlyAdmin):
         if schedule is None:
             raise Http404(f"No schedule #{object_id}.")
         move_form = MoveForm(request.POST if "_move" in request.POST else None,
-                             initial={"goes_live_at": timezone.localtime(schedule.goes_live_at)})
+                             initial={"due_at": timezone.localtime(schedule.due_at)})
         withdraw_form = WithdrawForm(request.POST if "_withdraw" in request.POST else None)
         if request.method == "POST":
             done = self._act(request, schedule, move_form, withdraw_form)
@@ -86,32 +86,33 @@ class ScheduleAdmin(ReadOnlyAdmin):
             decision.kind = model._meta.verbose_name
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Approved for later: {schedule.case}",
+            "title": f"{'Expires' if schedule.is_expiry else 'Approved for later'}: {schedule.case}",
             "opts": self.opts,
             "schedule": schedule,
             "events": schedule.events.select_related("by"),
             "move_form": move_form,
             "withdraw_form": withdraw_form,
             "can_act": workflow.is_editor(request.user) and schedule.is_waiting,
-            "goes_live_at": scheduling.when(schedule.goes_live_at),
+            "due_at": scheduling.when(schedule.due_at),
         }
         return TemplateResponse(request, "admin/casefile/schedule.html", context)
 
     def _act(self, request, schedule, move_form, withdraw_form):
         """Carry out the button pressed; whether it was done (else the page shows why not)."""
         try:
-            if "_publish_now" in request.POST:
-                scheduling.publish_now(request.user, schedule)
-                self.message_user(request, "Published: readers see it now.")
+            if "_now" in request.POST:
+                scheduling.carry_out_now(request.user, schedule)
+                self.message_user(request, "Taken off the public pages." if schedule.is_expiry
+                                  else "Published: readers see it now.")
                 return True
             if "_move" in request.POST and move_form.is_valid():
-                scheduling.move(request.user, schedule, move_form.cleaned_data["goes_live_at"])
-                self.message_user(request, f"It now goes live at "
-                                           f"{scheduling.when(move_form.cleaned_data['goes_live_at'])}.")
+                scheduling.move(request.user, schedule, move_form.cleaned_data["due_at"])
+                self.message_user(request, f"Moved: now at {scheduling.when(move_form.cleaned_data['due_at'])}.")
                 return True
             if "_withdraw" in request.POST and withdraw_form.is_valid():
                 scheduling.withdraw(request.user, schedule, withdraw_form.cleaned_data["reason"])
-                self.message_user(request, "Approval withdrawn: the change waits for review again.")
+                self.message_user(request, "Expiry withdrawn: readers keep seeing it." if schedule.is_expiry
+                                  else "Approval withdrawn: the change waits for review again.")
                 return True
         except (workflow.WorkflowError, ValidationError) as refusal:
             message = getattr(refusal, "message", None) or " ".join(refusal.messages)

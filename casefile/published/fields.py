@@ -98,7 +98,7 @@ STAFF_ONLY = {
     LegalReview: {"id", "case", "record_key", "history_id", "versions", "verdict", "comment", "reviewed_by",
                   "reviewed_at"},
     # Readers learn when a change went public from its approval in the log, never from its schedule.
-    Schedule: {"id", "case", "batch", "goes_live_at", "state", "scheduled_by", "scheduled_at", "published_at",
+    Schedule: {"id", "case", "kind", "batch", "due_at", "state", "scheduled_by", "scheduled_at", "done_at",
                "outcome"},
     ScheduleEvent: {"id", "schedule", "kind", "at", "by", "note"},
 }

@@ -39,11 +39,11 @@ def purge_edge(keys, attempt=1):
 
 # Before the pages: the pages it publishes are rendered after it.
 @task(priority=20)
-def publish_scheduled(attempt=1):
-    """Publish what editors approved for a time now come, and all that is overdue."""
-    from ..workflow.scheduling import publish_due
+def carry_out_scheduled(attempt=1):
+    """Publish what editors approved for a time now come, take off what expired, and all that is overdue."""
+    from ..workflow.scheduling import carry_out_due
 
-    _with_retries(publish_scheduled, publish_due, attempt=attempt)
+    _with_retries(carry_out_scheduled, carry_out_due, attempt=attempt)
 
 
 def _with_retries(this_task, work, *arguments, attempt):

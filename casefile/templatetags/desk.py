@@ -100,7 +100,7 @@ def schedules_waiting():
     schedules = scheduling.records_of(list(Schedule.objects.waiting().select_related("case", "scheduled_by")))
     for schedule in schedules:
         schedule.url = reverse("admin:casefile_schedule_change", args=[schedule.pk])
-        schedule.local_time = scheduling.when(schedule.goes_live_at)
-        schedule.is_overdue = schedule.goes_live_at <= now
+        schedule.local_time = scheduling.when(schedule.due_at)
+        schedule.is_overdue = schedule.due_at <= now
         schedule.time_zone = timezone.get_current_timezone_name()
     return schedules

@@ -182,11 +182,13 @@ def _unseen_children(changes, versions):
     return unseen
 
 
-def approve(editor, versions, comment="", public_note="", for_legal_reasons=False, goes_live_at=None):
+def approve(editor, versions, comment="", public_note="", for_legal_reasons=False, goes_live_at=None,
+            expires_at=None):
     """Approve exactly the given versions, {(model, pk): history_id}, as one change; the changes approved.
 
     With `goes_live_at`, a time to come, they are approved for later: readers
-    see them from that time on, not before (`scheduling`).
+    see them from that time on, not before; with `expires_at`, readers see the
+    records until then, not after (`scheduling`).
 
     `comment` is for the newsroom (the authors are sent it); `public_note` is
     what readers are told of the change in the corrections log.
@@ -207,8 +209,10 @@ def approve(editor, versions, comment="", public_note="", for_legal_reasons=Fals
         raise PermissionDenied("Only editors approve changes.")
     if not versions:
         raise WorkflowError("Nothing was selected to approve.")
-    if goes_live_at is not None:
-        scheduling.refuse_unschedulable(goes_live_at)
+    for moment in (goes_live_at, expires_at):
+        if moment is not None:
+            scheduling.refuse_unschedulable(moment)
+    scheduling.refuse_expiry_before_going_live(goes_live_at, expires_at)
     with transaction.atomic():
         logs = _lock_and_check(versions, resting_on=_resting_on(versions))
         _refuse_decided(logs, versions)
@@ -230,23 +234,25 @@ def approve(editor, versions, comment="", public_note="", for_legal_reasons=Fals
                 unseen,
             )
         refuse_unready(changes)
-        approved = list(changes.values())
+        approved, now = list(changes.values()), timezone.now()
         if goes_live_at is not None:
-            if approved:
-                scheduling.hold(approved, editor, goes_live_at, comment, public_note.strip(), for_legal_reasons,
-                                timezone.now())
+            decisions = scheduling.hold(approved, editor, goes_live_at, comment, public_note.strip(),
+                                        for_legal_reasons, now) if approved else []
             outcome = f"approved to go live at {scheduling.when(goes_live_at)}"
         else:
             # Quotes of sources the newsroom holds a copy of must stand in it.
             anchor_quotes(approved)
             shown_in = _cases_showing(approved)
             decisions = record_decisions(
-                approved, Decision.Action.APPROVED, editor, timezone.now(), uuid.uuid4(), comment,
+                approved, Decision.Action.APPROVED, editor, now, uuid.uuid4(), comment,
                 public_note=public_note.strip(), for_legal_reasons=for_legal_reasons,
             )
             if decisions:
                 publish(decisions, shown_in)
             outcome = "approved"
+        if expires_at is not None and decisions:
+            scheduling.expire_later(decisions, editor, expires_at, now)
+            outcome += f", for readers to see until {scheduling.when(expires_at)}"
         transaction.on_commit(lambda: _tell_authors(approved, outcome, editor, comment), robust=True)
     return approved
 

@@ -183,7 +183,7 @@ def refuse_unanswered_allegations(changes):
 
 
 def approve_without_reply(editor, versions, comment, reason, public_note="", for_legal_reasons=False,
-                          goes_live_at=None):
+                          goes_live_at=None, expires_at=None):
     """Approve `versions` as `approve()` does, overriding the right of reply of every allegation in them
     that has no settled reply request, with `reason`. All of it, or, if the approval is refused, none."""
     from . import approve
@@ -199,7 +199,8 @@ def approve_without_reply(editor, versions, comment, reason, public_note="", for
             if row is not None:
                 changes.append(Change(model=model, pk=pk, latest=row, approved=None))
         _grant_overrides(editor, unanswered(allegations_in(changes), approving=changes), reason)
-        return approve(editor, versions, comment, public_note, for_legal_reasons, goes_live_at=goes_live_at)
+        return approve(editor, versions, comment, public_note, for_legal_reasons, goes_live_at=goes_live_at,
+                       expires_at=expires_at)
 
 
 def _grant_overrides(editor, allegations, reason):

@@ -217,14 +217,15 @@ def _deleted_since(bundle, rounds):
             for model, decision, version in candidates if decision.pk in in_rounds]
 
 
-def _copy_version(model, version, user, reason, when):
+def _copy_version(model, version, user, reason, when, **changes):
+    """A new version of a record, as `version` with `changes`, saved by `user` for `reason`; the version."""
     hist = history_model(model)
     values = {
         field.attname: getattr(version, field.attname)
         for field in hist._meta.concrete_fields if field.attname != "history_id"
     }
-    values.update(history_date=when, history_user_id=user.pk, history_change_reason=reason)
-    hist.objects.create(**values)
+    values.update(history_date=when, history_user_id=user.pk, history_change_reason=reason, **changes)
+    return hist.objects.create(**values)
 
 
 class Discarded:

@@ -1,15 +1,18 @@
-"""Approvals for later: what an editor approved goes public at the time they set, and not a second before.
+"""Approvals that take effect later: public at the time an editor set and not a second before, or only until then.
 
 `approve(..., goes_live_at=...)` checks everything an approval checks, then
 `hold()` writes the versions "approved for later" and a `Schedule`; readers
 see nothing of them, since nothing is published. At the time, the task
-worker's `publish_due()` runs `go_live()`: it checks again the rules that
+worker's `carry_out_due()` runs `carry_out()`: it checks again the rules that
 the world may have broken meanwhile (a source removed, a reply deadline
 moved, a claim's evidence changed), approves exactly the versions approved
 for later, dated now, and publishes them together in one transaction, which
-announces them to the page and edge caches as any approval does. An editor
-may move the time, publish at once, or withdraw the approval, which sends
-the change back to review. Every act is a `ScheduleEvent`.
+announces them to the page and edge caches as any approval does.
+`approve(..., expires_at=...)` adds an expiry: at that time the same worker
+approves, in the approving editor's name, the removal of each record of the
+approval that readers still see. An editor may move either time, carry it
+out at once, or withdraw it (an approval for later then waits for review
+again). Every act is a `ScheduleEvent`.
 """
 
 import datetime
@@ -22,9 +25,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ..history import history_model
-from ..models import Decision, Schedule, ScheduleEvent
+from ..models import Decision, Publication, Schedule, ScheduleEvent
 from .anchoring import anchor_quotes
-from .changes import Change, VersionLog, WorkflowError, content_type, is_editor, name_changes
+from .changes import Change, VersionLog, WorkflowError, content_type, is_editor, name_changes, owner_of
 from .notify import _emails, _send, one_line
 from .publication import publish, record_decisions
 from .readiness import refuse_unready_at_go_live
@@ -42,7 +45,7 @@ def when(moment):
 
 
 def hold(changes, editor, goes_live_at, comment, public_note, for_legal_reasons, now):
-    """Approve `changes` for `goes_live_at`: the decisions and the schedule, nothing readers see.
+    """Approve `changes` for `goes_live_at`: the decisions and the schedule, nothing readers see; the decisions.
 
     Called by `approve()` in its transaction, after every check passed. The
     quotes are anchored in the newsroom's copies at the time of publication;
@@ -52,20 +55,30 @@ def hold(changes, editor, goes_live_at, comment, public_note, for_legal_reasons,
         anchor_quotes(changes)
         transaction.set_rollback(True)
     batch = uuid.uuid4()
-    case_ids = {decision.case_id for decision in record_decisions(
-        changes, Decision.Action.SCHEDULED, editor, now, batch, comment,
-        public_note=public_note, for_legal_reasons=for_legal_reasons,
-    )}
+    decisions = record_decisions(changes, Decision.Action.SCHEDULED, editor, now, batch, comment,
+                                 public_note=public_note, for_legal_reasons=for_legal_reasons)
     schedule = Schedule.objects.create(
-        case_id=min(case_ids), batch=batch, goes_live_at=goes_live_at, scheduled_by=editor, scheduled_at=now,
+        case_id=min(decision.case_id for decision in decisions), batch=batch, due_at=goes_live_at,
+        scheduled_by=editor, scheduled_at=now,
     )
     _record(schedule, ScheduleEvent.Kind.SCHEDULED, editor, now, f"To go live at {when(goes_live_at)}.")
     _wake_at(goes_live_at)
+    return decisions
+
+
+def expire_later(decisions, editor, expires_at, now):
+    """Take the records of an approval (its `decisions`) off the public pages at `expires_at`."""
+    schedule = Schedule.objects.create(
+        case_id=min(decision.case_id for decision in decisions), kind=Schedule.Kind.EXPIRY,
+        batch=decisions[0].batch, due_at=expires_at, scheduled_by=editor, scheduled_at=now,
+    )
+    _record(schedule, ScheduleEvent.Kind.SCHEDULED, editor, now, f"Readers see it until {when(expires_at)}.")
+    _wake_at(expires_at)
     return schedule
 
 
-def publish_due(now=None):
-    """Publish every schedule due by now, the longest overdue first; the schedules acted on.
+def carry_out_due(now=None):
+    """Carry out every schedule due by now, the longest overdue first; the schedules acted on.
 
     Run by the task worker at each schedule's time, and again whenever it is
     woken: after an outage it catches up on everything overdue at once. Two
@@ -77,49 +90,113 @@ def publish_due(now=None):
         schedule_id = Schedule.objects.due(now_).values_list("pk", flat=True).first()
         if schedule_id is None:
             return done
-        acted = go_live(schedule_id, now=now_)
+        acted = carry_out(schedule_id, now=now_)
         if acted is None:
             # Another worker holds it: leave it to them, and stop rather than spin on it.
             return done
         done.append(acted)
 
 
-def go_live(schedule_id, by=None, now=None):
-    """Publish one waiting schedule: at its time (`by` None) or at once, by an editor; the schedule, or None.
+def carry_out(schedule_id, by=None, now=None):
+    """Carry out one waiting schedule: at its time (`by` None) or at once, by an editor; the schedule, or None.
 
     None when there is nothing to do: it is not waiting any more, its time
     was moved later, or another worker holds it right now.
     """
-    from . import _cases_showing, _lock, _resting_on
-
     now = now or timezone.now()
     with transaction.atomic():
         schedule = Schedule.objects.select_for_update(skip_locked=True).filter(
             pk=schedule_id, state=Schedule.State.WAITING
         ).first()
-        if schedule is None or (by is None and schedule.goes_live_at > now):
+        if schedule is None or (by is None and schedule.due_at > now):
             return None
-        held = list(Decision.objects.filter(batch=schedule.batch, action=Decision.Action.SCHEDULED).order_by("id"))
-        versions = {(d.content_type.model_class(), d.object_id): d.history_id for d in held}
-        _lock(versions, resting_on=_resting_on(versions))
-        changes = _changes_approved_for_later(versions)
-        try:
-            with transaction.atomic():
-                refuse_unready_at_go_live(changes)
-                anchor_quotes(changes.values())
-        except (WorkflowError, ValidationError) as refusal:
-            return _refuse(schedule, held, versions, refusal, now)
-        first = held[0]
-        shown_in = _cases_showing(changes.values())
-        decisions = record_decisions(
-            list(changes.values()), Decision.Action.APPROVED, schedule.scheduled_by, now, uuid.uuid4(),
-            first.comment, public_note=first.public_note, for_legal_reasons=first.for_legal_reasons,
-        )
-        if decisions:
-            publish(decisions, shown_in)
-        schedule.state, schedule.published_at = Schedule.State.PUBLISHED, now
-        schedule.save(update_fields=["state", "published_at"])
-        _record(schedule, ScheduleEvent.Kind.PUBLISHED, by, now, _how_published(schedule, by, now))
+        return (_expire if schedule.is_expiry else _go_live)(schedule, by, now)
+
+
+def _go_live(schedule, by, now):
+    from . import _cases_showing, _lock, _resting_on
+
+    held = list(Decision.objects.filter(batch=schedule.batch, action=Decision.Action.SCHEDULED).order_by("id"))
+    versions = {(d.content_type.model_class(), d.object_id): d.history_id for d in held}
+    _lock(versions, resting_on=_resting_on(versions))
+    changes = _changes_approved_for_later(versions)
+    try:
+        with transaction.atomic():
+            refuse_unready_at_go_live(changes)
+            anchor_quotes(changes.values())
+    except (WorkflowError, ValidationError) as refusal:
+        _send_back(versions, schedule.scheduled_by, f"Not published at {when(schedule.due_at)}: "
+                                                    f"{_reason(refusal)}", now)
+        return _refuse(schedule, held, refusal, now, "The change you approved to go live at {when} was not "
+                                                     "published:\n{reason}\n\nIt waits for review again:")
+    first = held[0]
+    shown_in = _cases_showing(changes.values())
+    decisions = record_decisions(
+        list(changes.values()), Decision.Action.APPROVED, schedule.scheduled_by, now, uuid.uuid4(),
+        first.comment, public_note=first.public_note, for_legal_reasons=first.for_legal_reasons,
+    )
+    if decisions:
+        publish(decisions, shown_in)
+    return _done(schedule, Schedule.State.PUBLISHED, ScheduleEvent.Kind.PUBLISHED, by, now)
+
+
+def _expire(schedule, by, now):
+    """Approve a removal of each record of the approval readers still see, as the approving editor."""
+    from . import _cases_showing, _lock
+
+    held = list(Decision.objects.filter(batch=schedule.batch).order_by("id"))
+    owners = _owners(held)
+    _lock({owner: 0 for owner in owners})
+    try:
+        with transaction.atomic():
+            changes = _removals(owners, schedule, now)
+            refuse_unready_at_go_live(changes)
+            shown_in = _cases_showing(changes.values())
+            decisions = record_decisions(list(changes.values()), Decision.Action.APPROVED, schedule.scheduled_by,
+                                         now, uuid.uuid4(), f"Readers saw it until {when(schedule.due_at)}, as set.")
+            if decisions:
+                publish(decisions, shown_in)
+    except (WorkflowError, ValidationError) as refusal:
+        return _refuse(schedule, held, refusal, now, "The records you approved to leave the public pages at "
+                                                     "{when} are still public:\n{reason}\n\nThey are:")
+    return _done(schedule, Schedule.State.EXPIRED, ScheduleEvent.Kind.EXPIRED, by, now)
+
+
+def _owners(decisions):
+    """The records whose changes `decisions` decided on: each record itself, or the parent of a row of it."""
+    owners = set()
+    for model, items in _grouped((d.content_type.model_class(), d) for d in decisions).items():
+        rows = history_model(model).objects.in_bulk([d.history_id for d in items], field_name="history_id")
+        owners.update(owner_of(model, rows[d.history_id]) for d in items if d.history_id in rows)
+    return sorted(owners, key=lambda owner: (owner[0]._meta.model_name, owner[1]))
+
+
+def _removals(owners, schedule, now):
+    """{(model, pk): Change} taking each owner readers see off the public pages: a removal of the version
+    they see, saved after the newest; a change waiting meanwhile is saved again after it, to wait on."""
+    changes = {}
+    reason = f"Readers see it until {when(schedule.due_at)}, as {one_line(schedule.scheduled_by)} approved."
+    for model, pks in _grouped(owners).items():
+        log = VersionLog(model, pks)
+        public = set(Publication.objects.filter(content_type=content_type(model), object_id__in=pks)
+                     .values_list("object_id", flat=True))
+        for pk in pks:
+            approved, latest = log.approved(pk), log.latest(pk)
+            if pk not in public or approved is None:
+                continue
+            removal = _copy_version(model, approved, schedule.scheduled_by, reason, now, removal_proposed=True)
+            if latest.history_id != approved.history_id:
+                _copy_version(model, latest, latest.history_user or schedule.scheduled_by,
+                              latest.history_change_reason or "", now)
+            changes[(model, pk)] = Change(model=model, pk=pk, latest=removal, approved=approved)
+    name_changes(changes.values())
+    return changes
+
+
+def _done(schedule, state, kind, by, now):
+    schedule.state, schedule.done_at = state, now
+    schedule.save(update_fields=["state", "done_at"])
+    _record(schedule, kind, by, now, _how_done(schedule, by, now))
     return schedule
 
 
@@ -148,81 +225,101 @@ def _changes_approved_for_later(versions):
     return changes
 
 
-def _how_published(schedule, by, now):
+def _how_done(schedule, by, now):
+    done = "Taken off the public pages" if schedule.is_expiry else "Published"
     if by is not None:
-        return f"Published at once by {one_line(by)}, instead of at {when(schedule.goes_live_at)}."
-    late = now - schedule.goes_live_at
+        return f"{done} at once by {one_line(by)}, instead of at {when(schedule.due_at)}."
+    late = now - schedule.due_at
     if late > LATE_AFTER:
         minutes = int(late.total_seconds() // 60)
-        logger.warning("Schedule %s of %s went live %d minute(s) late (due %s).",
-                       schedule.pk, schedule.case, minutes, when(schedule.goes_live_at))
-        return (f"Published {minutes} minute{'s' if minutes != 1 else ''} late, at {when(now)}: "
+        logger.warning("Schedule %s of %s went %s %d minute(s) late (due %s).", schedule.pk, schedule.case,
+                       "off the public pages" if schedule.is_expiry else "live", minutes, when(schedule.due_at))
+        return (f"{done} {minutes} minute{'s' if minutes != 1 else ''} late, at {when(now)}: "
                 "the task worker was not running at the set time.")
-    return f"Published at {when(schedule.goes_live_at)}, as set."
+    return f"{done} at {when(schedule.due_at)}, as set."
 
 
-def _refuse(schedule, held, versions, refusal, now):
-    """A rule no longer holds: nothing is published, the change waits for review again, the editor is told."""
-    reason = getattr(refusal, "message", None) or " ".join(refusal.messages)
+def _reason(refusal):
+    return getattr(refusal, "message", None) or " ".join(refusal.messages)
+
+
+def _refuse(schedule, held, refusal, now, letter):
+    """A rule no longer holds: nothing is done, and the approving editor is told why."""
+    reason = _reason(refusal)
     schedule.state, schedule.outcome = Schedule.State.REFUSED, reason
     schedule.save(update_fields=["state", "outcome"])
-    _send_back(versions, schedule.scheduled_by, f"Not published at {when(schedule.goes_live_at)}: {reason}", now)
     _record(schedule, ScheduleEvent.Kind.REFUSED, None, now, reason)
-    logger.warning("Schedule %s of %s was not published: %s", schedule.pk, schedule.case, reason)
-    editor = schedule.scheduled_by
-    transaction.on_commit(lambda: _send(
-        "[Casefile] A change you approved for later was not published",
-        f"The change you approved to go live at {when(schedule.goes_live_at)} was not published:\n"
-        f"{reason}\n\nIt waits for review again:\n"
-        + "\n".join(f"- {one_line(d.object_repr)}" for d in held) + "\n",
-        _emails([editor]),
-    ) if _emails([editor]) else None, robust=True)
+    _withdraw_expiry_of(schedule, None, now, "Not done: the approval it belongs to was not published.")
+    logger.warning("Schedule %s of %s was not carried out: %s", schedule.pk, schedule.case, reason)
+    recipients = _emails([schedule.scheduled_by])
+    body = (letter.format(when=when(schedule.due_at), reason=reason) + "\n"
+            + "\n".join(f"- {one_line(d.object_repr)}" for d in held) + "\n")
+    subject = ("[Casefile] Records you approved to expire are still public" if schedule.is_expiry
+               else "[Casefile] A change you approved for later was not published")
+    if recipients:
+        transaction.on_commit(lambda: _send(subject, body, recipients), robust=True)
     return schedule
 
 
-def move(editor, schedule, goes_live_at):
-    """Set another time for a waiting schedule."""
+def move(editor, schedule, due_at):
+    """Set another time for a waiting schedule: never past, and an expiry after its approval goes live."""
     _require_editor(editor)
     now = timezone.now()
-    _refuse_past(goes_live_at, now)
+    _refuse_past(due_at, now)
     with transaction.atomic():
         schedule = _waiting(schedule)
-        before = schedule.goes_live_at
-        schedule.goes_live_at = goes_live_at
-        schedule.save(update_fields=["goes_live_at"])
-        _record(schedule, ScheduleEvent.Kind.MOVED, editor, now,
-                f"Moved from {when(before)} to {when(goes_live_at)}.")
-        _wake_at(goes_live_at)
+        other = Schedule.objects.waiting().filter(batch=schedule.batch).exclude(pk=schedule.pk).first()
+        if other is not None:
+            go_live_at, expires_at = (other.due_at, due_at) if schedule.is_expiry else (due_at, other.due_at)
+            refuse_expiry_before_going_live(go_live_at, expires_at)
+        before = schedule.due_at
+        schedule.due_at = due_at
+        schedule.save(update_fields=["due_at"])
+        _record(schedule, ScheduleEvent.Kind.MOVED, editor, now, f"Moved from {when(before)} to {when(due_at)}.")
+        _wake_at(due_at)
     return schedule
 
 
-def publish_now(editor, schedule):
-    """Publish a waiting schedule at once, with the same checks as at its time."""
+def carry_out_now(editor, schedule):
+    """Carry out a waiting schedule at once, with the same checks as at its time."""
     _require_editor(editor)
-    published = go_live(_waiting_id(schedule), by=editor)
-    if published is None:
-        raise WorkflowError("Not published: this schedule is being published right now, or was already.")
-    if published.state == Schedule.State.REFUSED:
-        raise WorkflowError(f"Not published: {published.outcome} The change waits for review again.")
-    return published
+    done = carry_out(_waiting_id(schedule), by=editor)
+    if done is None:
+        raise WorkflowError("Nothing was done: this schedule is being carried out right now, or was already.")
+    if done.state == Schedule.State.REFUSED:
+        raise WorkflowError(f"Nothing was done: {done.outcome}"
+                            + ("" if done.is_expiry else " The change waits for review again."))
+    return done
 
 
 def withdraw(editor, schedule, reason):
-    """Take back an approval for later: nothing is published, the change waits for review again."""
+    """Take back an approval for later (its change waits for review again), or an expiry (readers keep it)."""
     _require_editor(editor)
     if not reason.strip():
-        raise ValidationError("Say why the approval is withdrawn: the reporter reads it in the record's history.")
+        raise ValidationError("Say why it is withdrawn: the reporter reads it in the record's history.")
     now = timezone.now()
     with transaction.atomic():
         schedule = _waiting(schedule)
-        held = Decision.objects.filter(batch=schedule.batch, action=Decision.Action.SCHEDULED)
-        versions = {(d.content_type.model_class(), d.object_id): d.history_id for d in held}
         schedule.state = Schedule.State.WITHDRAWN
         schedule.save(update_fields=["state"])
-        _send_back(versions, editor, f"Approval for {when(schedule.goes_live_at)} withdrawn by "
-                                     f"{one_line(editor)}: {reason.strip()}", now)
+        if not schedule.is_expiry:
+            held = Decision.objects.filter(batch=schedule.batch, action=Decision.Action.SCHEDULED)
+            versions = {(d.content_type.model_class(), d.object_id): d.history_id for d in held}
+            _send_back(versions, editor, f"Approval for {when(schedule.due_at)} withdrawn by "
+                                         f"{one_line(editor)}: {reason.strip()}", now)
+            _withdraw_expiry_of(schedule, editor, now, "Withdrawn with the approval it belongs to.")
         _record(schedule, ScheduleEvent.Kind.WITHDRAWN, editor, now, reason.strip())
     return schedule
+
+
+def _withdraw_expiry_of(schedule, by, now, note):
+    """The expiry of an approval that will not go live has nothing left to take off the public pages."""
+    if schedule.is_expiry:
+        return
+    for expiry in Schedule.objects.waiting().filter(batch=schedule.batch, kind=Schedule.Kind.EXPIRY):
+        expiry.state = Schedule.State.WITHDRAWN
+        expiry.save(update_fields=["state"])
+        _record(expiry, ScheduleEvent.Kind.WITHDRAWN, by, now, note)
 
 
 def schedules_of(pairs):
@@ -234,10 +331,14 @@ def schedules_of(pairs):
         return {}
     batches = {
         (content_type_id, pk): batch for content_type_id, pk, batch in Decision.objects.filter(
-            condition, action=Decision.Action.SCHEDULED, batch__in=Schedule.objects.waiting().values("batch"),
+            condition, action=Decision.Action.SCHEDULED,
+            batch__in=Schedule.objects.waiting().filter(kind=Schedule.Kind.GO_LIVE).values("batch"),
         ).values_list("content_type_id", "object_id", "batch")
     }
-    found = Schedule.objects.in_bulk(set(batches.values()), field_name="batch")
+    if not batches:
+        return {}
+    found = {schedule.batch: schedule for schedule in Schedule.objects.waiting().filter(
+        batch__in=set(batches.values()), kind=Schedule.Kind.GO_LIVE)}
     return {(model, pk): found[batches[(content_type(model).pk, pk)]] for model, pk in pairs
             if (content_type(model).pk, pk) in batches}
 
@@ -250,14 +351,14 @@ def _grouped(pairs):
 
 
 def records_of(schedules):
-    """Give each schedule its `decisions`: the versions it publishes, one per record."""
-    by_batch = {schedule.batch: schedule for schedule in schedules}
+    """Give each schedule its `decisions`: the versions its approval decided on, one per record."""
+    by_batch = {}
     for schedule in schedules:
         schedule.decisions = []
-    for decision in Decision.objects.filter(
-        batch__in=list(by_batch), action=Decision.Action.SCHEDULED
-    ).select_related("content_type").order_by("id"):
-        by_batch[decision.batch].decisions.append(decision)
+        by_batch.setdefault(schedule.batch, []).append(schedule)
+    for decision in Decision.objects.filter(batch__in=list(by_batch)).select_related("content_type").order_by("id"):
+        for schedule in by_batch[decision.batch]:
+            schedule.decisions.append(decision)
     return schedules
 
 
@@ -286,12 +387,12 @@ def _require_editor(user):
         raise PermissionDenied("Only editors change what is approved for later.")
 
 
-def refuse_unschedulable(goes_live_at):
-    """Refuse a go-live time that has passed, or one no task worker would keep."""
-    from ..publishing.tasks import publish_scheduled
+def refuse_unschedulable(moment):
+    """Refuse a time that has passed, or one no task worker would keep."""
+    from ..publishing.tasks import carry_out_scheduled
 
-    _refuse_past(goes_live_at, timezone.now())
-    if not publish_scheduled.get_backend().supports_defer:
+    _refuse_past(moment, timezone.now())
+    if not carry_out_scheduled.get_backend().supports_defer:
         raise WorkflowError(
             "Not approved: approving for later needs the task worker, which publishes at the set time, and "
             "this server runs its tasks in the request (TASKS_BACKEND=immediate). Approve now, or run the "
@@ -299,11 +400,19 @@ def refuse_unschedulable(goes_live_at):
         )
 
 
-def _refuse_past(goes_live_at, now):
-    if goes_live_at <= now:
+def _refuse_past(moment, now):
+    if moment <= now:
         raise ValidationError(
-            f"The time {when(goes_live_at)} has passed (it is {when(now)}). "
-            "Set a later time, or leave it empty to publish now."
+            f"The time {when(moment)} has passed (it is {when(now)}). "
+            "Set a later time, or leave it empty."
+        )
+
+
+def refuse_expiry_before_going_live(goes_live_at, expires_at):
+    if goes_live_at is not None and expires_at is not None and expires_at <= goes_live_at:
+        raise ValidationError(
+            f"Readers would stop seeing it ({when(expires_at)}) before it goes public ({when(goes_live_at)}). "
+            "Set the end after the go-live time."
         )
 
 
@@ -312,7 +421,7 @@ def _record(schedule, kind, by, at, note):
 
 
 def _wake_at(moment):
-    """Have the task worker run the publications due at `moment`, once the transaction commits."""
-    from ..publishing.tasks import publish_scheduled
+    """Have the task worker carry out the schedules due at `moment`, once the transaction commits."""
+    from ..publishing.tasks import carry_out_scheduled
 
-    transaction.on_commit(lambda: publish_scheduled.using(run_after=moment).enqueue(), robust=True)
+    transaction.on_commit(lambda: carry_out_scheduled.using(run_after=moment).enqueue(), robust=True)

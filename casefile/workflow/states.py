@@ -67,7 +67,7 @@ class RecordState:
             return "readers see the approved version" if self.is_public else "not public"
         if self.state == ReviewState.SCHEDULED:
             meanwhile = "readers see the approved version until then" if self.is_public else "not public until then"
-            return f"goes live at {scheduling.when(self.schedule.goes_live_at)}; {meanwhile}"
+            return f"goes live at {scheduling.when(self.schedule.due_at)}; {meanwhile}"
         if self.state == ReviewState.UNPUBLISHED and self.ever_approved:
             return "removed from the public pages"
         return ""

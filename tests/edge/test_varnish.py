@@ -234,7 +234,7 @@ def test_an_approval_for_later_reaches_the_edge_at_its_time_and_not_before(edge,
 
     assert MARKER not in kept_at_the_edge(edge, FACT_PAGE)
     settings.TASKS = purged_at_once
-    with time_machine.travel(schedule.goes_live_at, tick=False):
-        scheduling.publish_due()
+    with time_machine.travel(schedule.due_at, tick=False):
+        scheduling.carry_out_due()
 
     assert shows_within(edge, FACT_PAGE, MARKER)

@@ -43,7 +43,7 @@ def test_an_editor_approves_for_the_morning_finds_it_counting_down_and_publishes
     edna.go("#desk-scheduled a:has-text('UTC')")
     assert "Waiting for its time" in edna.text("#schedule-state")
     shot(edna.page, "approved-for-later", full_page=True)
-    edna.go("input[name=_publish_now]")
+    edna.go("input[name=_now]")
 
     assert "Published: readers see it now." in edna.messages()
     assert "The contract was worth 8 million." in Client().get(public).content.decode()

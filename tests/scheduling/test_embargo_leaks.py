@@ -50,7 +50,7 @@ def test_every_public_address_shows_nothing_before_the_time_and_everything_after
 
     with time_machine.travel(goes_live_at + datetime.timedelta(seconds=1), tick=False):
         with committed():
-            scheduling.publish_due()
+            scheduling.carry_out_due()
         after = crawl(addresses)
 
     shown = {address for address, response in after.items() if MARKER.encode() in b"".join(response)}

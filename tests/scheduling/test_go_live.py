@@ -1,7 +1,6 @@
 """An approval for later: nothing public before its time, all of it together at its time, and an editor's say meanwhile."""
 
 import datetime
-import json
 import logging
 
 import feedparser
@@ -52,12 +51,12 @@ def test_readers_see_nothing_of_an_approval_for_later_until_its_time_then_all_of
 
     with time_machine.travel(goes_live_at - datetime.timedelta(seconds=1), tick=False):
         with committed():
-            assert scheduling.publish_due() == []
+            assert scheduling.carry_out_due() == []
         assert MARKER not in what_readers_read(client)
 
     with time_machine.travel(goes_live_at + datetime.timedelta(seconds=5), tick=False):
         with committed():
-            assert scheduling.publish_due() == [schedule]
+            assert scheduling.carry_out_due() == [schedule]
         seen = what_readers_read(client)
 
     assert "The contract was worth 6 million." in seen
@@ -78,7 +77,7 @@ def test_the_version_approved_for_later_goes_out_and_an_edit_made_since_waits_fo
     save(fact, reporter)
 
     with time_machine.travel(goes_live_at, tick=False), committed():
-        scheduling.publish_due()
+        scheduling.carry_out_due()
 
     seen = what_readers_read(client)
     assert "The contract was worth 6 million." in seen and "7 million" not in seen
@@ -104,7 +103,7 @@ def test_publications_overdue_after_an_outage_go_out_oldest_first_and_say_how_la
     second = approve_for_later(editor, soon(minutes=30), event)
 
     with time_machine.travel(soon(minutes=90), tick=False), committed(), caplog.at_level(logging.WARNING):
-        assert scheduling.publish_due() == [second, first]
+        assert scheduling.carry_out_due() == [second, first]
 
     notes = {event.schedule_id: event.note for event in ScheduleEvent.objects.filter(kind="published")}
     assert "Published 30 minutes late" in notes[first.pk] and "Published 60 minutes late" in notes[second.pk]
@@ -117,8 +116,8 @@ def test_publishing_what_is_due_twice_publishes_it_once(edited, editor):
     approve_for_later(editor, goes_live_at, fact, event)
 
     with time_machine.travel(goes_live_at, tick=False), committed():
-        scheduling.publish_due()
-        assert scheduling.publish_due() == []
+        scheduling.carry_out_due()
+        assert scheduling.carry_out_due() == []
 
     assert Decision.objects.filter(action=Decision.Action.APPROVED, object_repr__contains=MARKER).count() == 2
 
@@ -139,7 +138,7 @@ def test_a_source_removed_before_the_time_stops_the_publication_sends_it_back_an
     approve_edit(editor, source, "Filing withdrawn")
 
     with time_machine.travel(goes_live_at, tick=False), committed():
-        scheduling.publish_due()
+        scheduling.carry_out_due()
 
     schedule.refresh_from_db()
     assert schedule.state == Schedule.State.REFUSED
@@ -159,10 +158,10 @@ def test_moving_the_time_later_keeps_it_back_until_the_new_time(edited, editor, 
         scheduling.move(editor, schedule, soon(minutes=120))
 
     with time_machine.travel(soon(minutes=2), tick=False), committed():
-        assert scheduling.publish_due() == []
+        assert scheduling.carry_out_due() == []
     assert MARKER not in what_readers_read(client)
     with time_machine.travel(soon(minutes=121), tick=False), committed():
-        assert len(scheduling.publish_due()) == 1
+        assert len(scheduling.carry_out_due()) == 1
     assert MARKER in what_readers_read(client)
     assert [e.kind for e in ScheduleEvent.objects.filter(schedule=schedule)] == ["scheduled", "moved", "published"]
 
@@ -172,7 +171,7 @@ def test_publishing_at_once_shows_readers_now_and_says_who(edited, editor, clien
     schedule = approve_for_later(editor, soon(minutes=600), fact, event)
 
     with committed():
-        scheduling.publish_now(editor, schedule)
+        scheduling.carry_out_now(editor, schedule)
 
     assert MARKER in what_readers_read(client)
     assert "Published at once by edna" in ScheduleEvent.objects.get(schedule=schedule, kind="published").note
@@ -187,7 +186,7 @@ def test_withdrawing_the_approval_sends_the_change_back_to_review_and_publishes_
     with committed():
         scheduling.withdraw(editor, schedule, "The ruling was postponed.")
     with time_machine.travel(soon(minutes=5), tick=False), committed():
-        assert scheduling.publish_due() == []
+        assert scheduling.carry_out_due() == []
 
     assert MARKER not in what_readers_read(client)
     waiting = {(item.model, item.pk) for item in workflow.review_queue()}
@@ -203,7 +202,7 @@ def test_withdrawing_needs_a_reason_and_only_an_editor_changes_a_schedule(edited
     with pytest.raises(ValidationError, match="Say why"):
         scheduling.withdraw(editor, schedule, "  ")
     with pytest.raises(PermissionDenied):
-        scheduling.publish_now(reporter, schedule)
+        scheduling.carry_out_now(reporter, schedule)
     schedule.refresh_from_db()
     assert schedule.is_waiting
 
@@ -232,7 +231,7 @@ def test_the_worker_is_woken_at_the_time_set_and_again_when_it_moves(edited, edi
     with committed():
         scheduling.move(editor, schedule, goes_live_at + datetime.timedelta(hours=1))
 
-    woken = sorted(task.run_after for task in DBTaskResult.objects.all() if task.task_path.endswith("publish_scheduled"))
+    woken = sorted(task.run_after for task in DBTaskResult.objects.all() if task.task_path.endswith("carry_out_scheduled"))
     assert woken == [goes_live_at, goes_live_at + datetime.timedelta(hours=1)]
 
 
@@ -248,7 +247,7 @@ def test_an_allegation_whose_reply_deadline_was_moved_later_meanwhile_is_not_pub
     request.save()
 
     with time_machine.travel(goes_live_at, tick=False), committed():
-        scheduling.publish_due()
+        scheduling.carry_out_due()
 
     schedule.refresh_from_db()
     assert schedule.state == Schedule.State.REFUSED and "deadline" in schedule.outcome

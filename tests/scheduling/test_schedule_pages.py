@@ -49,7 +49,7 @@ def test_an_editor_approves_for_later_on_the_review_page_and_the_queue_and_desk_
     assert message.startswith(f"Approved. Readers see nothing of it until {when}, when it goes public.")
     assert public_statement() == "The contract was worth 5 million."
     schedule = Schedule.objects.get()
-    assert schedule.goes_live_at == goes_live_at
+    assert schedule.due_at == goes_live_at
     for url in (reverse("admin:casefile_review_queue"), reverse("admin:index")):
         listed = text_of(editor_client.get(url))
         assert "Approved for later: 1" in listed and when in listed
@@ -85,7 +85,7 @@ def test_approving_selected_records_in_the_queue_can_set_a_time(fact, reporter_c
         response = editor_client.post(reverse("admin:casefile_review_bulk"), data, follow=True)
 
     assert any("Approved 1 record(s) to go live at" in message for message in shown_messages(response))
-    assert Schedule.objects.get().goes_live_at == goes_live_at
+    assert Schedule.objects.get().due_at == goes_live_at
     assert public_statement() == "The contract was worth 5 million."
 
 
@@ -99,16 +99,16 @@ def test_an_editor_moves_the_time_then_publishes_at_once_and_the_history_says_so
     later = soon(minutes=240).replace(second=0, microsecond=0)
 
     data = form_data(page, form_id="schedule-move")
-    data.update(goes_live_at=[local_input(later)], _move=["Move the time"])
+    data.update(due_at=[local_input(later)], _move=["Move the time"])
     with committed():
         moved = editor_client.post(schedule_url(schedule), data, follow=True)
-    assert any("now goes live at" in message for message in shown_messages(moved))
+    assert any("Moved: now at" in message for message in shown_messages(moved))
     schedule.refresh_from_db()
-    assert schedule.goes_live_at == later
+    assert schedule.due_at == later
 
-    data = form_data(editor_client.get(schedule_url(schedule)), form_id="schedule-publish-now")
+    data = form_data(editor_client.get(schedule_url(schedule)), form_id="schedule-now")
     with committed():
-        published = editor_client.post(schedule_url(schedule), {**data, "_publish_now": ["Publish now"]}, follow=True)
+        published = editor_client.post(schedule_url(schedule), {**data, "_now": ["Publish now"]}, follow=True)
     assert "Published: readers see it now." in shown_messages(published)
     assert public_statement() == "Worth 8 million."
     history = text(editor_client.get(reverse("admin:casefile_fact_history", args=[fact.pk])).content.decode())
@@ -142,7 +142,7 @@ def test_a_reporter_reads_the_schedule_but_cannot_change_it(fact, reporter_clien
     page = reporter_client.get(schedule_url(schedule))
     assert page.status_code == 200 and "Waiting for its time" in text_of(page)
     assert "Publish now" not in text_of(page)
-    refused = reporter_client.post(schedule_url(schedule), {"_publish_now": ["Publish now"]})
+    refused = reporter_client.post(schedule_url(schedule), {"_now": ["Publish now"]})
     assert refused.status_code == 403
     assert public_statement() == "The contract was worth 5 million."
     record_page = text_of(reporter_client.get(reverse("admin:casefile_fact_change", args=[fact.pk])))

@@ -37,10 +37,10 @@ def approved_for_later(case_file, reporter, editor):
 def test_the_worker_publishes_at_the_time_set_and_not_before(approved_for_later):
     schedule, page = approved_for_later
 
-    with time_machine.travel(schedule.goes_live_at - datetime.timedelta(seconds=2), tick=False):
+    with time_machine.travel(schedule.due_at - datetime.timedelta(seconds=2), tick=False):
         run_worker()
         assert MARKER not in Client().get(page).content.decode()
-    with time_machine.travel(schedule.goes_live_at + datetime.timedelta(seconds=1), tick=False):
+    with time_machine.travel(schedule.due_at + datetime.timedelta(seconds=1), tick=False):
         run_worker()
         assert MARKER in Client().get(page).content.decode()
 
@@ -52,7 +52,7 @@ def test_the_worker_publishes_at_the_time_set_and_not_before(approved_for_later)
 def test_a_worker_stopped_across_the_time_publishes_when_it_is_back_and_logs_it_late(approved_for_later, caplog):
     schedule, page = approved_for_later
 
-    with time_machine.travel(schedule.goes_live_at + datetime.timedelta(minutes=45), tick=False):
+    with time_machine.travel(schedule.due_at + datetime.timedelta(minutes=45), tick=False):
         with caplog.at_level(logging.WARNING, logger="casefile.workflow.scheduling"):
             run_worker()
         assert MARKER in Client().get(page).content.decode()
@@ -70,7 +70,7 @@ def test_two_workers_at_the_same_moment_publish_a_schedule_once(approved_for_lat
     def worker():
         try:
             barrier.wait()
-            results.append(scheduling.go_live(schedule.pk, now=schedule.goes_live_at))
+            results.append(scheduling.carry_out(schedule.pk, now=schedule.due_at))
         finally:
             connections.close_all()
 

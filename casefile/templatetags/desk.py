@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from .. import workflow
 from ..admin.records import CURRENT_CASE
+from ..admin.schedules import may_see_schedules
 from ..admin_site import legal_queue_url
 from ..models import Actor, Capture, Case, Event, Fact, OpenQuestion, Relationship, ReplyRequest, Schedule, Source
 from ..workflow import legal, scheduling
@@ -93,9 +94,12 @@ def copies_waiting():
     }
 
 
-@register.simple_tag
-def schedules_waiting():
-    """{% schedules_waiting as schedules %}: what editors approved for later, the soonest first, with its records."""
+@register.simple_tag(takes_context=True)
+def schedules_waiting(context):
+    """{% schedules_waiting as schedules %}: what editors approved for later, the soonest first, with its records,
+    for those who may read it."""
+    if not may_see_schedules(context["request"].user):
+        return []
     now = timezone.now()
     schedules = scheduling.records_of(list(Schedule.objects.waiting().select_related("case", "scheduled_by")))
     for schedule in schedules:

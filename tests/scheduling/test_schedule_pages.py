@@ -9,13 +9,14 @@ from casefile.models import Fact, Schedule
 from tests.admin.pages import (
     edit,
     form_data,
+    logged_in,
     public_statement,
     review_url,
     saved,
     shown_messages,
     text_of,
 )
-from tests.factories import committed
+from tests.factories import committed, make_user
 from tests.public.pages import text
 
 from .support import approve_for_later, soon
@@ -157,3 +158,15 @@ def test_a_schedule_overdue_while_the_worker_is_down_says_so_on_the_desk(fact, r
         desk = text_of(editor_client.get(reverse("admin:index")))
 
     assert "due now" in desk
+
+
+def test_staff_who_may_not_read_decisions_cannot_open_an_approval_for_later(fact, reporter_client, editor):
+    saved(edit(reporter_client, fact, statement="Worth 8 million, before the story runs."))
+    schedule = approve_for_later(editor, soon(minutes=30), fact)
+    nobody = logged_in(make_user("nina"))
+
+    response = nobody.get(schedule_url(schedule))
+
+    assert response.status_code == 403
+    assert b"before the story runs" not in response.content
+    assert b"before the story runs" not in nobody.get(reverse("admin:index")).content

@@ -252,3 +252,19 @@ def test_an_allegation_whose_reply_deadline_was_moved_later_meanwhile_is_not_pub
     schedule.refresh_from_db()
     assert schedule.state == Schedule.State.REFUSED and "deadline" in schedule.outcome
     assert MARKER not in published.published_page("harbour", "fact", fact.slug).fact(fact.slug).statement
+
+
+def test_a_later_version_approved_meanwhile_is_what_readers_keep_at_the_time(edited, editor, reporter, client):
+    fact, event = edited
+    goes_live_at = soon()
+    approve_for_later(editor, goes_live_at, fact, event)
+    fact.statement = "The contract was worth 7 million."
+    save(fact, reporter)
+    approve_edit(editor, fact, "Corrected before the story ran")
+
+    with time_machine.travel(goes_live_at, tick=False), committed():
+        scheduling.carry_out_due()
+
+    seen = what_readers_read(client)
+    assert "The contract was worth 7 million." in seen and "6 million" not in seen
+    assert f"Court hearing {MARKER}" in seen

@@ -185,7 +185,7 @@ def _removals(owners, schedule, now):
             if pk not in public or approved is None:
                 continue
             removal = _copy_version(model, approved, schedule.scheduled_by, reason, now, removal_proposed=True)
-            if latest.history_id != approved.history_id:
+            if latest.history_id != approved.history_id and log.decision_on(latest.history_id) is None:
                 _copy_version(model, latest, latest.history_user or schedule.scheduled_by,
                               latest.history_change_reason or "", now)
             changes[(model, pk)] = Change(model=model, pk=pk, latest=removal, approved=approved)

@@ -67,16 +67,24 @@ class RecordState:
         return ""
 
 
-def record_states(model, pks):
-    """{pk: RecordState} of many records of one kind, in a few queries per kind of record."""
+def record_states(model, pks, family=None):
+    """{pk: RecordState} of many records of one kind, in a few queries per kind of record.
+
+    For one record whose `Family` (workflow/rework.py) was read already, given as `family`: its versions
+    are not read again.
+    """
     pks = list(pks)
-    children = children_of(model, pks)
-    wanted = defaultdict(set)
-    wanted[model].update(pks)
-    for pairs in children.values():
-        for child_model, child_pk in pairs:
-            wanted[child_model].add(child_pk)
-    logs = {kind: VersionLog(kind, ids) for kind, ids in wanted.items()}
+    if family is not None:
+        (pk,) = pks
+        children, logs = {pk: family.children_of(model, pk)}, family.logs
+    else:
+        children = children_of(model, pks)
+        wanted = defaultdict(set)
+        wanted[model].update(pks)
+        for pairs in children.values():
+            for child_model, child_pk in pairs:
+                wanted[child_model].add(child_pk)
+        logs = {kind: VersionLog(kind, ids) for kind, ids in wanted.items()}
     published = set()
     for batch in batches(pks):
         published.update(Publication.objects.filter(

@@ -435,13 +435,14 @@ def record_changes(model, pk):
     return changes_of_records(model, [pk])[pk]
 
 
-def review_bundle(model, pk):
+def review_bundle(model, pk, changes=None):
     """Everything that must be approved together with this record.
 
-    Its own pending changes and those of its children, plus every record they
-    refer to that readers cannot see yet (a new source a new citation cites),
-    with that record's children in turn, and the answers waiting for an
-    editor to the allegations that readers would otherwise see unanswered.
+    Its own pending changes and those of its children (`changes`, if its
+    `record_changes()` were read already), plus every record they refer to
+    that readers cannot see yet (a new source a new citation cites), with that
+    record's children in turn, and the answers waiting for an editor to the
+    allegations that readers would otherwise see unanswered.
     """
     from .replies import answers_to_publish_with
 
@@ -451,7 +452,8 @@ def review_bundle(model, pk):
         if current in seen:
             continue
         seen.add(current)
-        for change in record_changes(*current):
+        found = changes if changes is not None and current == (model, pk) else record_changes(*current)
+        for change in found:
             bundle.append(change)
             for ref_model, ref_pk in unpublished_references(change):
                 top = top_level_of(ref_model, ref_pk)

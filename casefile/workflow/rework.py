@@ -44,7 +44,7 @@ def _logs(members):
     grouped = defaultdict(list)
     for model, pk in members:
         grouped[model].append(pk)
-    return {model: VersionLog(model, pks) for model, pks in grouped.items()}
+    return VersionLog.of_kinds(grouped)
 
 
 class Family:

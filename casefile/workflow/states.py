@@ -84,7 +84,7 @@ def record_states(model, pks, family=None):
         for pairs in children.values():
             for child_model, child_pk in pairs:
                 wanted[child_model].add(child_pk)
-        logs = {kind: VersionLog(kind, ids) for kind, ids in wanted.items()}
+        logs = VersionLog.of_kinds(wanted)
     published = set()
     for batch in batches(pks):
         published.update(Publication.objects.filter(

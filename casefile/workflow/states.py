@@ -220,17 +220,18 @@ def _records(pairs):
 
 def _decisions_on_work_of(user, condition):
     """Decisions on versions `user` saved that meet `condition` (a Q), each with the record the version
-    belongs to."""
+    belongs to: kind by kind, each kind's newest first."""
+    saved_by_user = Q()
+    for kind in TRACKED:
+        saved_by_user |= Q(content_type=content_type(kind), history_id__in=history_model(kind).objects.filter(
+            history_user=user).values("history_id"))
+    by_type = defaultdict(list)
+    for decision in Decision.objects.filter(condition, saved_by_user).select_related("decided_by"):
+        by_type[decision.content_type_id].append(decision)
     found = []
     for kind in TRACKED:
         hist = history_model(kind)
-        decisions = list(
-            Decision.objects.filter(
-                condition,
-                content_type=content_type(kind),
-                history_id__in=hist.objects.filter(history_user=user).values("history_id"),
-            ).select_related("decided_by")
-        )
+        decisions = by_type.get(content_type(kind).pk, [])
         rows = []
         for batch in batches(d.history_id for d in decisions):
             rows += list(hist.objects.filter(history_id__in=batch))

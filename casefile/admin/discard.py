@@ -9,9 +9,12 @@ from django.urls import reverse
 from .. import workflow
 
 
-def offer(request, record):
-    """What the record's form offers to discard, and whether this person may: None if nothing."""
-    discarded = workflow.Discarded(record)
+def offer(request, record, family=None):
+    """What the record's form offers to discard, and whether this person may: None if nothing.
+
+    `family`: the record's `Family`, if read already for its page.
+    """
+    discarded = workflow.Discarded(record, family)
     if not discarded.is_possible:
         return None
     info = record._meta.app_label, record._meta.model_name

@@ -33,11 +33,19 @@ class ChildRows:
 
     def get_readonly_fields(self, request, obj=None):
         # A column only when a row's removal is proposed: a new record has none.
-        if obj is None or not self.get_queryset(request).filter(
-            **{self.fk_name or self._parent_field(obj): obj}, removal_proposed=True
-        ).exists():
+        if obj is None or not self._removal_proposed_in(request, obj):
             return []
         return self.readonly_fields
+
+    def _removal_proposed_in(self, request, obj):
+        # Asked four times as one form is built (its fields, its formset, its rows), by an inline made for
+        # that one request: read once.
+        known = self.__dict__.setdefault("_removal_proposed", {})
+        if obj.pk not in known:
+            known[obj.pk] = self.get_queryset(request).filter(
+                **{self.fk_name or self._parent_field(obj): obj}, removal_proposed=True
+            ).exists()
+        return known[obj.pk]
 
     def _parent_field(self, obj):
         return next(field.name for field in self.model._meta.fields

@@ -15,6 +15,7 @@ from django.urls import NoReverseMatch, reverse
 from .. import published, views, workflow
 from ..history import history_model
 from ..models import Actor, Case, Event, Fact, OpenQuestion, Relationship, ReplyRequest, Source
+from ..workflow.changes import top_level_of
 
 RECORD_PAGES = {Actor: views.actor_detail, Event: views.event_detail, Fact: views.fact_detail,
                 Source: views.source_detail}
@@ -67,7 +68,7 @@ def _public_page(request, model, pk):
 
 
 def render(model_admin, request, model, pk):
-    owner_model, owner_pk = workflow.family_of(model, pk)[0]
+    owner_model, owner_pk = top_level_of(model, pk)
     bundle = workflow.review_bundle(model, pk)
     versions = {(change.model, change.pk): change.latest.history_id for change in bundle}
     refusal, page = None, None

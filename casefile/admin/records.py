@@ -16,6 +16,8 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from .. import published, workflow
+from ..workflow.changes import top_level_of
+from ..workflow.rework import Family
 from ..models import (
     Actor,
     Case,
@@ -161,7 +163,7 @@ class RecordAdmin(history.VersionedHistoryMixin, SimpleHistoryAdmin):
                    else "Readers will see it once an editor approves it.")
         text = format_html("The {} “<bdi>{}</bdi>” was saved and sent for review. {}", kind, record, readers)
         if workflow.is_editor(request.user):
-            owner = workflow.family_of(type(record), record.pk)[0]
+            owner = top_level_of(type(record), record.pk)
             text = format_html('{} <a href="{}">Review it now</a>.', text,
                                reverse("admin:casefile_review", args=[workflow.key_for(*owner)]))
         if "_continue" in request.POST:
@@ -203,10 +205,11 @@ class RecordAdmin(history.VersionedHistoryMixin, SimpleHistoryAdmin):
             if relation.on_delete is not models.PROTECT:
                 continue
             resting = relation.related_model._default_manager.filter(**{relation.field.name: obj})
-            count += resting.count()
             room = cls.NAMED_IN_A_REFUSAL - len(named)
-            if room > 0:
-                named += list(resting[:room])
+            first = list(resting[:room]) if room > 0 else []
+            named += first
+            # Fewer than there was room for: they are all of them, with no count to ask for.
+            count += len(first) if len(first) < room else resting.count()
         return named, count
 
     def deletion_refusal(self, request, obj):
@@ -273,14 +276,20 @@ class RecordAdmin(history.VersionedHistoryMixin, SimpleHistoryAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, unquote(object_id))
-        extra_context = extra_context or {}
         if obj is not None:
             case_id = getattr(obj, "case_id", None) or (obj.pk if isinstance(obj, Case) else None)
             if case_id:
                 request.session[CURRENT_CASE] = case_id
-            extra_context.update(record_context(request, obj))
-            extra_context["discard"] = discard.offer(request, obj)
+            request.record_shown = obj
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        shown = shown_record(request, change)
+        if shown is not None:
+            family = Family(type(shown), shown.pk)
+            context.update(record_context(request, shown, family))
+            context["discard"] = discard.offer(request, shown, family)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def changelist_view(self, request, extra_context=None):
         case = case_id_in(request.GET.get("case__id__exact"))
@@ -299,11 +308,25 @@ class RecordAdmin(history.VersionedHistoryMixin, SimpleHistoryAdmin):
         return [first, review_state, *rest]
 
 
-def record_context(request, obj):
-    """What the change form of a record says of its review: its state, links and whose work waits."""
+def shown_record(request, change):
+    """The record whose change form is being shown, as `change_view` read it (`request.record_shown`),
+    before a posted form changed it; None on a form that adds one.
+
+    What the form tells of the record's review is read only as the form is shown: a save that goes
+    through is answered with a redirect, and reads none of it.
+    """
+    return getattr(request, "record_shown", None) if change else None
+
+
+def record_context(request, obj, family=None):
+    """What the change form of a record says of its review: its state, links and whose work waits.
+
+    `family`: the record's `Family`, if read already for its page.
+    """
     model = type(obj)
-    owner_model, owner_pk = workflow.family_of(model, obj.pk)[0]
-    state = workflow.record_states(model, [obj.pk])[obj.pk]
+    family = family or Family(model, obj.pk)
+    owner_model, owner_pk = family.owner
+    state = workflow.record_states(model, [obj.pk], family)[obj.pk]
     public_url = obj.get_absolute_url() if state.is_public and hasattr(obj, "get_absolute_url") else None
     return {
         "state": state,

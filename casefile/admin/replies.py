@@ -18,7 +18,7 @@ from ..workflow import replies
 from . import history
 from .ids import named_records_only
 from .readonly import ReadOnlyAdmin
-from .records import record_context
+from .records import record_context, shown_record
 from .states import ReviewStateFilter, StateColumnChangeList, review_state
 
 
@@ -152,15 +152,18 @@ class ReplyRequestAdmin(history.VersionedHistoryMixin, SimpleHistoryAdmin):
     # The record's review state and its history, as every record's
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        obj = self.get_object(request, unquote(object_id))
-        extra_context = extra_context or {}
-        if obj is not None:
-            extra_context.update(record_context(request, obj))
-            extra_context["reviewed_part"] = (
-                "Readers see when and by whom they were asked as entered, and their answer as an editor "
-                "last approved it" + ("." if extra_context["is_public"] else ": none is approved yet.")
-            )
+        request.record_shown = self.get_object(request, unquote(object_id))
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        shown = shown_record(request, change)
+        if shown is not None:
+            context.update(record_context(request, shown))
+            context["reviewed_part"] = (
+                "Readers see when and by whom they were asked as entered, and their answer as an editor "
+                "last approved it" + ("." if context["is_public"] else ": none is approved yet.")
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_formset(self, request, form, formset, change):
         for attempt in formset.save(commit=False):

@@ -173,9 +173,9 @@ class DecisionAdmin(ReadOnlyAdmin):
                 message = getattr(refusal, "message", None) or " ".join(refusal.messages)
                 self.message_user(request, message, messages.ERROR)
         # What waits now, read after any decision posted: what the page shows.
-        bundle = workflow.review_bundle(model, pk)
-        record = model.objects.filter(pk=pk).first()
         own_changes = workflow.record_changes(model, pk)
+        bundle = workflow.review_bundle(model, pk, own_changes)
+        record = model.objects.filter(pk=pk).first()
         changes = {(change.model, change.pk): change for change in bundle}
         refusals = workflow.approval_refusals(changes)
         left_out = (readiness.references_left_out(changes)
@@ -300,7 +300,7 @@ class DecisionAdmin(ReadOnlyAdmin):
                 continue
             # What the review of the record would approve: with it, the records not yet
             # public that it refers to, as the queue names them.
-            versions = {(c.model, c.pk): c.latest.history_id for c in workflow.review_bundle(model, pk)}
+            versions = {(c.model, c.pk): c.latest.history_id for c in workflow.review_bundle(model, pk, changes)}
             own = (changes[0].model, changes[0].pk) == (model, pk)
             chosen.append((f"{model._meta.verbose_name} “{changes[0].label if own else model.objects.get(pk=pk)}”",
                            versions))

@@ -35,15 +35,19 @@ def desk(context):
     user = request.user
     editor = workflow.is_editor(user)
     found = {"is_editor": editor}
+    lawyer = legal.is_lawyer(user)
     # A lawyer edits nothing: their desk is what waits for legal.
-    if any(user.has_perm(f"casefile.change_{model._meta.model_name}") for model in workflow.TOP_LEVEL):
-        work = workflow.work_of(user)
+    edits = any(user.has_perm(f"casefile.change_{model._meta.model_name}") for model in workflow.TOP_LEVEL)
+    # Read once for every part of the desk that lists what waits.
+    queue = workflow.review_queue() if edits or lawyer or editor else None
+    if edits:
+        work = workflow.work_of(user, queue=queue)
         for name in ("waiting", "rejected", "approved"):
             work[name] = [_link(entry, editor) for entry in work[name]]
         found["work"] = work
     cases = {case.pk: case for case in Case.objects.all()}
-    if legal.is_lawyer(user):
-        found["legal"] = _legal_desk(cases, editor)
+    if lawyer:
+        found["legal"] = _legal_desk(cases, editor, queue)
     current = cases.get(request.session.get(CURRENT_CASE)) or (
         next(iter(cases.values())) if len(cases) == 1 else None)
     if current is not None:
@@ -54,7 +58,7 @@ def desk(context):
             for model in ADDABLE if user.has_perm(f"casefile.add_{model._meta.model_name}")
         ]
     if editor:
-        waiting = workflow.waiting_by_case()
+        waiting = workflow.waiting_by_case(queue=queue)
         waiting["oldest"] = [_link(entry, editor) for entry in waiting["oldest"]]
         for entry in waiting["oldest"]:
             entry.review_url = reverse("admin:casefile_review", args=[workflow.key_for(entry.model, entry.pk)])
@@ -69,10 +73,10 @@ def desk(context):
     return found
 
 
-def _legal_desk(cases, editor):
+def _legal_desk(cases, editor, queue):
     """What waits for legal, the oldest first and per case, each leading to its review; and what
     legal cleared and refused lately."""
-    found = workflow.waiting_for_legal()
+    found = workflow.waiting_for_legal(queue=queue)
     for entry in found["oldest"]:
         entry.review_url = reverse("admin:casefile_review", args=[workflow.key_for(entry.model, entry.pk)])
     found["decided"] = [_link(entry, editor) for entry in found["decided"]]

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import prefetch_related_objects
+from django.db.models import Q, prefetch_related_objects
 
 from .. import dates, published
 from ..history import history_model, tracked_fields
@@ -173,7 +173,7 @@ class VersionLog:
     newest version, the version its latest approval names, and its change.
     """
 
-    def __init__(self, model, pks):
+    def __init__(self, model, pks, read_decisions=True):
         self.model = model
         self.versions, self.decided, self.approvals, self.decisions = {}, {}, {}, {}
         hist, ct = history_model(model), content_type(model)
@@ -181,16 +181,34 @@ class VersionLog:
             for version in (hist.objects.filter(id__in=batch).select_related("history_user")
                             .order_by("id", "-history_id")):
                 self.versions.setdefault(version.id, []).append(version)
-            for decision in (
-                Decision.objects.filter(content_type=ct, object_id__in=batch).select_related("decided_by")
-                .order_by("decided_at", "id").only("object_id", "history_id", "action", "decided_at",
-                                                   "decided_by__username")
-            ):
-                pk, history_id = decision.object_id, decision.history_id
-                self.decided.setdefault(pk, set()).add(history_id)
-                self.decisions[history_id] = decision
-                if decision.action == Decision.Action.APPROVED:
-                    self.approvals[pk] = history_id
+            if read_decisions:
+                for decision in _decisions(Q(content_type=ct, object_id__in=batch)):
+                    self._add(decision)
+
+    @classmethod
+    def of_kinds(cls, pks_by_model):
+        """{model: VersionLog} of some records of several kinds, {model: pks}: the decisions on all of them
+        read in one query when they are few enough for one."""
+        pks_by_model = {model: sorted(set(pks)) for model, pks in pks_by_model.items()}
+        if sum(len(pks) for pks in pks_by_model.values()) > BATCH:
+            return {model: cls(model, pks) for model, pks in pks_by_model.items()}
+        logs = {model: cls(model, pks, read_decisions=False) for model, pks in pks_by_model.items()}
+        by_type = {content_type(model).pk: log for model, log in logs.items()}
+        wanted = Q()
+        for model, pks in pks_by_model.items():
+            wanted |= Q(content_type=content_type(model), object_id__in=pks)
+        if by_type:
+            # In the order each kind's own log reads them: the last approval read is the latest.
+            for decision in _decisions(wanted):
+                by_type[decision.content_type_id]._add(decision)
+        return logs
+
+    def _add(self, decision):
+        pk, history_id = decision.object_id, decision.history_id
+        self.decided.setdefault(pk, set()).add(history_id)
+        self.decisions[history_id] = decision
+        if decision.action == Decision.Action.APPROVED:
+            self.approvals[pk] = history_id
 
     def decision_on(self, history_id):
         """The decision already taken on this version, if one was."""
@@ -232,6 +250,12 @@ class VersionLog:
 
     def changes(self):
         return {pk: change for pk in self.versions if (change := self.change(pk)) is not None}
+
+
+def _decisions(wanted):
+    """The decisions `wanted` (a Q) selects, oldest first, with what a `VersionLog` needs of them."""
+    return (Decision.objects.filter(wanted).select_related("decided_by").order_by("decided_at", "id")
+            .only("content_type_id", "object_id", "history_id", "action", "decided_at", "decided_by__username"))
 
 
 def rejection_standing(log, pk):
@@ -411,12 +435,18 @@ def changes_of_records(model, pks):
 
     A query or two per kind of record and batch, however many records.
     """
-    own = VersionLog(model, pks).changes()
     children = children_of(model, pks)
+    wanted = {model: list(pks)}
+    for pairs in children.values():
+        for child_model, child_pk in pairs:
+            wanted.setdefault(child_model, []).append(child_pk)
+    logs = VersionLog.of_kinds(wanted)
+    own = logs[model].changes()
     child_changes = {}
-    for child_model in {child_model for pairs in children.values() for child_model, _ in pairs}:
-        child_pks = [pk for pairs in children.values() for m, pk in pairs if m is child_model]
-        for pk, change in VersionLog(child_model, child_pks).changes().items():
+    for child_model, log in logs.items():
+        if child_model is model:
+            continue
+        for pk, change in log.changes().items():
             child_changes[(child_model, pk)] = change
     result = {}
     for pk in pks:
@@ -435,13 +465,14 @@ def record_changes(model, pk):
     return changes_of_records(model, [pk])[pk]
 
 
-def review_bundle(model, pk):
+def review_bundle(model, pk, changes=None):
     """Everything that must be approved together with this record.
 
-    Its own pending changes and those of its children, plus every record they
-    refer to that readers cannot see yet (a new source a new citation cites),
-    with that record's children in turn, and the answers waiting for an
-    editor to the allegations that readers would otherwise see unanswered.
+    Its own pending changes and those of its children (`changes`, if its
+    `record_changes()` were read already), plus every record they refer to
+    that readers cannot see yet (a new source a new citation cites), with that
+    record's children in turn, and the answers waiting for an editor to the
+    allegations that readers would otherwise see unanswered.
     """
     from .replies import answers_to_publish_with
 
@@ -451,7 +482,8 @@ def review_bundle(model, pk):
         if current in seen:
             continue
         seen.add(current)
-        for change in record_changes(*current):
+        found = changes if changes is not None and current == (model, pk) else record_changes(*current)
+        for change in found:
             bundle.append(change)
             for ref_model, ref_pk in unpublished_references(change):
                 top = top_level_of(ref_model, ref_pk)

@@ -185,12 +185,22 @@ def review_queue(case=None, author=None, kind=None):
             continue
         if kind and model._meta.model_name != kind:
             continue
-        if author is not None and not any(getattr(author, "pk", author) in c["author_ids"] for c in changes):
+        if author is not None and not _saved_by(changes, author):
             continue
         items.append(QueueItem(model=model, pk=pk, changes=changes, case_id=case_ids[owner]))
     # The key breaks ties, so a page of the queue holds the same records on every visit.
     items.sort(key=lambda item: (item.waiting_since, item.key))
     return items
+
+
+def _saved_by(changes, author):
+    return any(getattr(author, "pk", author) in change["author_ids"] for change in changes)
+
+
+def by_author(items, author):
+    """Those of the queue's items (`review_queue()`) that `author` saved a version of, as
+    `review_queue(author=author)` lists them."""
+    return [item for item in items if _saved_by(item.changes, author)]
 
 
 def load_records(items):

@@ -44,7 +44,25 @@ def _logs(members):
     grouped = defaultdict(list)
     for model, pk in members:
         grouped[model].append(pk)
-    return {model: VersionLog(model, pks) for model, pks in grouped.items()}
+    return VersionLog.of_kinds(grouped)
+
+
+class Family:
+    """The record a row belongs to with all of its children ever saved (`members`, as `family_of()` lists
+    them) and their versions and decisions (`logs`, {model: VersionLog}): read once, for all that a
+    record's page tells of its review (`record_states()`, `Discarded`)."""
+
+    def __init__(self, model, pk):
+        self.members = family_of(model, pk)
+        self.logs = _logs(self.members)
+
+    @property
+    def owner(self):
+        return self.members[0]
+
+    def children_of(self, model, pk):
+        """The children of one member: all the other members if it heads the family, else none."""
+        return self.members[1:] if (model, pk) == self.owner else []
 
 
 def resubmit(record, user, reason):
@@ -232,10 +250,10 @@ class Discarded:
     """What discarding the changes of a record would throw away: per part, the versions since
     the one readers see, with their authors."""
 
-    def __init__(self, record):
+    def __init__(self, record, family=None):
         self.record = record
-        members = family_of(type(record), record.pk)
-        logs = _logs(members)
+        family = family or Family(type(record), record.pk)
+        members, logs = family.members, family.logs
         self.owner_approved = logs[members[0][0]].approved(members[0][1])
         self.parts = []
         for model, pk in members:

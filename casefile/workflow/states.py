@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import models
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from ..history import history_model
@@ -28,7 +28,7 @@ from .changes import (
     model_for_key,
     parent_of,
 )
-from .queue import review_queue
+from .queue import by_author, review_queue
 from .rework import rejection_standing
 
 
@@ -73,16 +73,24 @@ class RecordState:
         return ""
 
 
-def record_states(model, pks):
-    """{pk: RecordState} of many records of one kind, in a few queries per kind of record."""
+def record_states(model, pks, family=None):
+    """{pk: RecordState} of many records of one kind, in a few queries per kind of record.
+
+    For one record whose `Family` (workflow/rework.py) was read already, given as `family`: its versions
+    are not read again.
+    """
     pks = list(pks)
-    children = children_of(model, pks)
-    wanted = defaultdict(set)
-    wanted[model].update(pks)
-    for pairs in children.values():
-        for child_model, child_pk in pairs:
-            wanted[child_model].add(child_pk)
-    logs = {kind: VersionLog(kind, ids) for kind, ids in wanted.items()}
+    if family is not None:
+        (pk,) = pks
+        children, logs = {pk: family.children_of(model, pk)}, family.logs
+    else:
+        children = children_of(model, pks)
+        wanted = defaultdict(set)
+        wanted[model].update(pks)
+        for pairs in children.values():
+            for child_model, child_pk in pairs:
+                wanted[child_model].add(child_pk)
+        logs = VersionLog.of_kinds(wanted)
     published = set()
     for batch in batches(pks):
         published.update(Publication.objects.filter(
@@ -220,18 +228,20 @@ def _records(pairs):
     return found
 
 
-def _decisions_on_work_of(user, **lookups):
-    """Decisions on versions `user` saved, each with the record the version belongs to."""
+def _decisions_on_work_of(user, condition):
+    """Decisions on versions `user` saved that meet `condition` (a Q), each with the record the version
+    belongs to: kind by kind, each kind's newest first."""
+    saved_by_user = Q()
+    for kind in TRACKED:
+        saved_by_user |= Q(content_type=content_type(kind), history_id__in=history_model(kind).objects.filter(
+            history_user=user).values("history_id"))
+    by_type = defaultdict(list)
+    for decision in Decision.objects.filter(condition, saved_by_user).select_related("decided_by"):
+        by_type[decision.content_type_id].append(decision)
     found = []
     for kind in TRACKED:
         hist = history_model(kind)
-        decisions = list(
-            Decision.objects.filter(
-                content_type=content_type(kind),
-                history_id__in=hist.objects.filter(history_user=user).values("history_id"),
-                **lookups,
-            ).select_related("decided_by")
-        )
+        decisions = by_type.get(content_type(kind).pk, [])
         rows = []
         for batch in batches(d.history_id for d in decisions):
             rows += list(hist.objects.filter(history_id__in=batch))
@@ -241,19 +251,25 @@ def _decisions_on_work_of(user, **lookups):
     return found
 
 
-def work_of(user, approved_within=datetime.timedelta(days=30), limit=20):
+def work_of(user, approved_within=datetime.timedelta(days=30), limit=20, queue=None):
     """The records `user` changed, by state: waiting for review, rejected (with the editor's or the
     lawyer's comment, as long as the rejection or the legal refusal stands) and approved lately,
-    newest first."""
-    queue = legal.annotate_queue(review_queue(author=user))
+    newest first. `queue`: the whole `review_queue()`, if read already."""
+    queue = legal.annotate_queue(review_queue(author=user) if queue is None else by_author(queue, user))
     refused = [item for item in queue if item.legal is not None and item.legal.state == legal.LegalState.REFUSED]
     waiting = [
         DeskEntry(model=item.model, pk=item.pk, record=None, when=item.waiting_since,
                   authors=item.authors, case_id=item.case_id)
         for item in queue if item.legal is None or item.legal.state != legal.LegalState.REFUSED
     ]
+    since = timezone.now() - approved_within
+    # Rejections, and approvals lately by an editor (not the import's), read together.
+    decided = _decisions_on_work_of(user, Q(action=Decision.Action.REJECTED) | Q(
+        action=Decision.Action.APPROVED, decided_at__gte=since, decided_by__isnull=False))
     rejected_owners = {}
-    for decision, owner in _decisions_on_work_of(user, action=Decision.Action.REJECTED):
+    for decision, owner in decided:
+        if decision.action != Decision.Action.REJECTED:
+            continue
         if owner not in rejected_owners or decision.decided_at > rejected_owners[owner].decided_at:
             rejected_owners[owner] = decision
     rejected = [
@@ -269,10 +285,10 @@ def work_of(user, approved_within=datetime.timedelta(days=30), limit=20):
             if state.state == ReviewState.REJECTED:
                 rejected.append(DeskEntry(model=model, pk=pk, record=None, when=state.rejection.decided_at,
                                           decision=state.rejection))
-    since = timezone.now() - approved_within
     approved = {}
-    for decision, owner in _decisions_on_work_of(user, action=Decision.Action.APPROVED, decided_at__gte=since,
-                                                 decided_by__isnull=False):
+    for decision, owner in decided:
+        if decision.action != Decision.Action.APPROVED:
+            continue
         if owner not in approved or decision.decided_at > approved[owner].when:
             approved[owner] = DeskEntry(model=owner[0], pk=owner[1], record=None, when=decision.decided_at,
                                         decision=decision)
@@ -289,9 +305,10 @@ def work_of(user, approved_within=datetime.timedelta(days=30), limit=20):
     return lists
 
 
-def waiting_by_case(limit=10):
-    """What waits for an editor: the oldest records first, the total and the count per case id."""
-    items = review_queue()
+def waiting_by_case(limit=10, queue=None):
+    """What waits for an editor: the oldest records first, the total and the count per case id.
+    `queue`: the `review_queue()`, if read already."""
+    items = review_queue() if queue is None else queue
     counts = defaultdict(int)
     for item in items:
         counts[item.case_id] += 1
@@ -306,10 +323,11 @@ def waiting_by_case(limit=10):
     return {"oldest": oldest, "total": len(items), "per_case": dict(counts)}
 
 
-def waiting_for_legal(decided_within=datetime.timedelta(days=30), limit=10):
+def waiting_for_legal(decided_within=datetime.timedelta(days=30), limit=10, queue=None):
     """A lawyer's desk: the changes waiting for legal review, the oldest first, with the total and the
-    count per case id; and the clearances and refusals of the last 30 days, the newest first."""
-    items = legal.in_state(review_queue(), legal.LegalState.WAITING)
+    count per case id; and the clearances and refusals of the last 30 days, the newest first.
+    `queue`: the `review_queue()`, if read already."""
+    items = legal.in_state(review_queue() if queue is None else queue, legal.LegalState.WAITING)
     counts = defaultdict(int)
     for item in items:
         counts[item.case_id] += 1

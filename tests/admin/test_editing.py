@@ -203,3 +203,12 @@ def test_an_edit_from_a_form_opened_before_someone_added_a_citation_is_refused(
     fact.refresh_from_db()
     assert fact.statement == "The contract was worth 5 million."
     assert Citation.objects.filter(fact=fact, locator="¶8").exists()
+
+
+def test_a_facts_form_reads_the_fact_and_its_rows_once_to_show_them(
+    fact, reporter_client, django_assert_max_num_queries
+):
+    saved(edit(reporter_client, fact, statement="Worth 9 million."))
+    with django_assert_max_num_queries(42):
+        data = open_change_form(reporter_client, fact)
+    assert data["statement"] == ["Worth 9 million."]

@@ -29,7 +29,7 @@ def test_rejecting_an_event_leaves_the_new_actor_a_waiting_relationship_shares_a
     case_file, reporter, editor_client, django_assert_max_num_queries
 ):
     li, minutes, meeting, tie = new_actor_shared_by_an_event_and_a_relationship(case_file, reporter)
-    with django_assert_max_num_queries(100):
+    with django_assert_max_num_queries(86):
         review = editor_client.get(review_url(meeting))
     choices = text_of(review).split("Published with it", 1)[1]
     assert "Reject the actor “Li Wei” too Also waiting on it: relationship “Li Wei" in choices

@@ -47,7 +47,7 @@ def test_a_resent_new_event_shows_the_rejection_and_which_rows_are_unchanged_cha
     data[f"participations-{mayor_row}-role"] = ["chair"]
     saved(post_form(reporter_client, change_url(event), data, "As asked"))
 
-    with django_assert_max_num_queries(60):
+    with django_assert_max_num_queries(52):
         boxes, page = boxes_of(editor_client, event)
     assert "Rejected by edna" in page and "The mayor chaired it; the firm was not there." in page
     assert "Unchanged since the rejection." in boxes["Event: Board meeting (new)"]

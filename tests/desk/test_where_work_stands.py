@@ -171,3 +171,16 @@ def test_a_reporter_with_a_new_account_sees_an_empty_desk(case_file):
     text = text_of(desk_of(newcomer))
     assert "None of your changes stands rejected." in text
     assert "Nothing of yours waits for review." in text
+
+
+def test_the_desk_reads_what_waits_once_for_an_editor_and_for_a_reporter(
+    fact, reporter_client, editor_client, django_assert_max_num_queries
+):
+    mayor = Actor.objects.get(slug="ana-mayor")
+    saved(edit(reporter_client, fact, statement="Worth 9 million."))
+    saved(edit(reporter_client, mayor, description="Mayor since 2018."))
+    reject(editor_client, mayor, "Which year?")
+    with django_assert_max_num_queries(30):
+        assert "Waiting for review: 1" in text_of(desk_of(editor_client))
+    with django_assert_max_num_queries(48):
+        assert "Rejected: 1" in text_of(desk_of(reporter_client))

@@ -105,7 +105,7 @@ def record_states(model, pks, family=None):
         pk: state.review for (_, pk), state in legal.states_of({(model, pk): waiting[pk] for pk in pks}).items()
         if state.state == legal.LegalState.REFUSED
     }
-    scheduled = scheduling.schedules_of([(kind, id_) for kind, ids in wanted.items() for id_ in ids])
+    scheduled = scheduling.schedules_of([member for pk in pks for member in [(model, pk), *children.get(pk, ())]])
     states = {}
     for pk in pks:
         members = [(model, pk), *children.get(pk, ())]

@@ -80,6 +80,8 @@ class Publication(models.Model):
         indexes = [
             models.Index(fields=["content_type", "case"]),
             models.Index(fields=["history_id"]),
+            # A reader's page is found by its kind, slug and case: one index entry, however large the case.
+            models.Index(fields=["content_type", "slug", "case"]),
         ]
         constraints = [
             models.UniqueConstraint(

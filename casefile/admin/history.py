@@ -18,7 +18,7 @@ from django.utils import timezone
 from .. import dates, workflow
 from ..history import history_model, tracked_fields
 from ..models import Decision, ScheduleEvent
-from ..workflow.changes import compared_fields, display_value
+from ..workflow.compare import NOT_COMPARED, compared_fields, display_value
 from .ids import url_id
 
 # Versions one person saved with one reason within this time are one save (a
@@ -254,7 +254,7 @@ def readable_fields(model, version):
             if version.removal_proposed:
                 rows.append(("Removal proposed", "yes"))
             continue
-        if name in workflow.changes.NOT_COMPARED or name in precision_of.values():
+        if name in NOT_COMPARED or name in precision_of.values():
             continue
         value = getattr(version, model_field.attname)
         if name in precision_of:

@@ -13,7 +13,6 @@ from ..history import history_model
 from ..models import Case, Decision, Publication
 from .changes import (
     CHILDREN,
-    REVIEWED_PART,
     TOP_LEVEL,
     TRACKED,
     Change,
@@ -26,6 +25,7 @@ from .changes import (
     rejection_standing,
     unpublished_references_of,
 )
+from .compare import REVIEWED_PART
 
 
 

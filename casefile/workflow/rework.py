@@ -24,13 +24,13 @@ from .changes import (
     WorkflowError,
     child_ids,
     children_of,
-    compared_fields,
     is_editor,
     is_public_version,
     references,
     rejection_standing,
     top_level_of,
 )
+from .compare import compared_fields
 from .queue import fingerprint
 
 

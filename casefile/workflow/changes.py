@@ -274,15 +274,8 @@ def parent_of(model, row):
     return pairs
 
 
-@dataclass
-class Change:
-    """An undecided version of one record, against the version readers see."""
-
-    model: type
-    pk: int
-    latest: object
-    approved: object | None
-    reasons: list = field(default_factory=list)
+class AboutARecord:
+    """What names one record (`model`, `pk`) on a review: its review key and its kind, as staff read it."""
 
     @property
     def key(self):
@@ -291,6 +284,17 @@ class Change:
     @property
     def kind(self):
         return self.model._meta.verbose_name
+
+
+@dataclass
+class Change(AboutARecord):
+    """An undecided version of one record, against the version readers see."""
+
+    model: type
+    pk: int
+    latest: object
+    approved: object | None
+    reasons: list = field(default_factory=list)
 
     @cached_property
     def label(self):

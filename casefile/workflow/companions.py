@@ -9,11 +9,11 @@ shows for each such record, naming what else waits on it.
 from dataclasses import dataclass, field
 
 from ..history import history_model
-from .changes import REFERENCES, TRACKED, VersionLog, batches, key_for, owner_of, top_level_of
+from .changes import REFERENCES, TRACKED, AboutARecord, VersionLog, batches, owner_of, top_level_of
 
 
 @dataclass
-class Companion:
+class Companion(AboutARecord):
     """A record not yet public that the review of another publishes with it, and its waiting changes."""
 
     model: type
@@ -22,14 +22,6 @@ class Companion:
     changes: list = field(default_factory=list)
     # [(kind, label)] of the other records whose waiting changes refer to it.
     others: list = field(default_factory=list)
-
-    @property
-    def key(self):
-        return key_for(self.model, self.pk)
-
-    @property
-    def kind(self):
-        return self.model._meta.verbose_name
 
     @property
     def shared(self):

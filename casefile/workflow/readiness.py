@@ -12,13 +12,13 @@ from django.utils import timezone
 
 from ..models import Citation
 from .changes import (
+    AboutARecord,
     Change,
     EvidenceLeftBehind,
     UnapprovedReference,
     VersionLog,
     WorkflowError,
     evidence_resting_on,
-    key_for,
     rejection_standing,
     unpublished_references_of,
 )
@@ -31,21 +31,13 @@ NAMED_IN_A_REFUSAL = 10
 
 
 @dataclass
-class LeftOut:
+class LeftOut(AboutARecord):
     """A record readers cannot see that a change refers to, and that is not approved with it."""
 
     model: type
     pk: int
     latest: object
     rejection: object = None
-
-    @property
-    def key(self):
-        return key_for(self.model, self.pk)
-
-    @property
-    def kind(self):
-        return self.model._meta.verbose_name
 
     @property
     def label(self):

@@ -309,6 +309,15 @@ def waiting_by_case(limit=10, queue=None):
     """What waits for an editor: the oldest records first, the total and the count per case id.
     `queue`: the `review_queue()`, if read already."""
     items = review_queue() if queue is None else queue
+    oldest, counts = _oldest_and_per_case(items, limit)
+    records = _records((e.model, e.pk) for e in oldest)
+    for entry in oldest:
+        entry.record, entry.exists = records[(entry.model, entry.pk)]
+    return {"oldest": oldest, "total": len(items), "per_case": counts}
+
+
+def _oldest_and_per_case(items, limit):
+    """The first `limit` queue items as desk entries (their records not read yet), and {case id: count}."""
     counts = defaultdict(int)
     for item in items:
         counts[item.case_id] += 1
@@ -317,10 +326,7 @@ def waiting_by_case(limit=10, queue=None):
                   authors=item.authors, case_id=item.case_id)
         for item in items[:limit]
     ]
-    records = _records((e.model, e.pk) for e in oldest)
-    for entry in oldest:
-        entry.record, entry.exists = records[(entry.model, entry.pk)]
-    return {"oldest": oldest, "total": len(items), "per_case": dict(counts)}
+    return oldest, dict(counts)
 
 
 def waiting_for_legal(decided_within=datetime.timedelta(days=30), limit=10, queue=None):
@@ -328,14 +334,7 @@ def waiting_for_legal(decided_within=datetime.timedelta(days=30), limit=10, queu
     count per case id; and the clearances and refusals of the last 30 days, the newest first.
     `queue`: the `review_queue()`, if read already."""
     items = legal.in_state(review_queue() if queue is None else queue, legal.LegalState.WAITING)
-    counts = defaultdict(int)
-    for item in items:
-        counts[item.case_id] += 1
-    oldest = [
-        DeskEntry(model=item.model, pk=item.pk, record=None, when=item.waiting_since,
-                  authors=item.authors, case_id=item.case_id)
-        for item in items[:limit]
-    ]
+    oldest, counts = _oldest_and_per_case(items, limit)
     reviews = legal.decided_since(timezone.now() - decided_within)
     decided = [
         DeskEntry(*model_for_key(review.record_key), record=None, when=review.reviewed_at,
@@ -345,5 +344,5 @@ def waiting_for_legal(decided_within=datetime.timedelta(days=30), limit=10, queu
     records = _records((e.model, e.pk) for e in oldest + decided)
     for entry in oldest + decided:
         entry.record, entry.exists = records[(entry.model, entry.pk)]
-    return {"oldest": oldest, "total": len(items), "per_case": dict(counts), "decided": decided,
+    return {"oldest": oldest, "total": len(items), "per_case": counts, "decided": decided,
             "decided_count": len(reviews)}

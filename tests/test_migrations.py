@@ -273,3 +273,10 @@ def test_the_single_publication_generation_becomes_the_scope_of_every_page_and_c
 
     old_apps = migrate(BEFORE_SCOPES)
     assert not old_apps.get_model("casefile", "PublicationGeneration").objects.exists()
+
+
+def test_the_migration_tests_run_together_on_one_worker(request):
+    # Split over workers, each would make the copies before each migration at once, and wait for the other.
+    if not hasattr(request.config, "workerinput"):
+        pytest.skip("one process: nothing to split")
+    assert request.node.nodeid.endswith("@migrations")

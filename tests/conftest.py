@@ -52,12 +52,14 @@ def build_large():
     grow(build_case_file(reporter, editor), reporter, editor, 600)
 
 
-# The shared case files, in the order their tests run; each builds on those before it it needs.
+# The shared case files, in the order they are built: each builds on those before it that it needs.
+# Tests asking for several run in a savepoint over each, so that going from
+# (seeded_case, case_file) to seeded_case alone rolls back the small case only.
 SHARED_CASES = {
-    "case_file": lambda: build_case_file(*staff()),
-    "disputed_case": lambda: build_disputed_case(Case.objects.get(slug="harbour"), *staff()),
     "seeded_case": lambda: load_seeded_case(staff()[1]),
     "large_case": build_large,
+    "case_file": lambda: build_case_file(*staff()),
+    "disputed_case": lambda: build_disputed_case(Case.objects.get(slug="harbour"), *staff()),
 }
 BUILT_ON = {"disputed_case": "case_file"}
 
@@ -71,7 +73,7 @@ def is_transactional(item):
 
 
 def shared_cases_of(item):
-    """The shared case files a test works on: asked for by name, or by a fixture's parameter."""
+    """The shared case files a test works on, in the order they are built: asked for by name, or by a fixture's parameter."""
     if is_transactional(item):
         return ()
     names = set(getattr(item, "fixturenames", ()))
@@ -83,36 +85,44 @@ def shared_cases_of(item):
 
 
 class SharedCases:
-    """The shared case files held open, uncommitted, on the test database's connection."""
+    """The shared case files held open, uncommitted, on the test database's connection: one savepoint each."""
 
     def __init__(self):
-        self.held, self.atomic, self.blocker = (), None, None
+        self.held, self.savepoints, self.blocker = (), [], None
 
     def hold(self, names, blocker):
-        if names == self.held:
+        """Hold `names` (in build order), keeping those held that are the start of it."""
+        kept = 0
+        while kept < min(len(names), len(self.held)) and names[kept] == self.held[kept]:
+            kept += 1
+        self.release(keep=kept)
+        if len(names) == kept:
             return
-        self.release()
         self.blocker = blocker
         with blocker.unblock():
-            self.atomic = transaction.atomic()
-            self.atomic.__enter__()
-            for name in names:
+            for name in names[kept:]:
+                savepoint = transaction.atomic()
+                savepoint.__enter__()
+                self.savepoints.append(savepoint)
                 SHARED_CASES[name]()
-            # The builds never commit: what they leave for a commit (the
-            # announcement of what readers see, mail) must not reach a test.
-            transaction.get_connection().run_on_commit.clear()
-        self.held = names
+                # The builds never commit: what they leave for a commit (the
+                # announcement of what readers see, mail) must not reach a test.
+                transaction.get_connection().run_on_commit.clear()
+                self.held += (name,)
 
-    def release(self):
-        if self.atomic is None:
+    def release(self, keep=0):
+        """Roll back the case files held after the first `keep`."""
+        if len(self.savepoints) <= keep:
             return
         with self.blocker.unblock():
-            # At the end of a session the served site's teardown may have
-            # ended the transaction already: nothing of it was committed.
-            if transaction.get_connection().in_atomic_block:
-                transaction.set_rollback(True)
-                self.atomic.__exit__(None, None, None)
-        self.held, self.atomic = (), None
+            while len(self.savepoints) > keep:
+                savepoint = self.savepoints.pop()
+                self.held = self.held[:-1]
+                # At the end of a session the served site's teardown may have
+                # ended the transaction already: nothing of it was committed.
+                if transaction.get_connection().in_atomic_block:
+                    transaction.set_rollback(True)
+                    savepoint.__exit__(None, None, None)
 
 
 shared_cases = SharedCases()
@@ -124,15 +134,15 @@ def pytest_collection_modifyitems(items):
     # commit after those that do not. The browser tests first, the slowest,
     # each served case's together (tests/browser.py puts the database back as
     # it found it after them); then the tests of each shared case file, the
-    # largest first; tests that commit last: they empty every table when they
-    # end. xdist hands the workers tests in this order, so each worker keeps
-    # it, and the many short tests at the end even out when they finish.
-    shared, served = list(reversed(SHARED_CASES)), [None, *SERVED_CASES]
+    # those asking for the same first case files together, so that each is built once; tests that
+    # commit last: they empty every table when they end. xdist hands the workers tests in this order,
+    # so each worker keeps it, and the many short tests at the end even out when they finish.
+    shared, served = list(SHARED_CASES), [None, *SERVED_CASES]
     items.sort(key=lambda item: (
         not uses_served_database(item),
         is_transactional(item),
         served.index(served_case_of(item)) if uses_served_database(item) else 0,
-        sorted(shared.index(name) for name in shared_cases_of(item)) or [len(shared)],
+        [shared.index(name) for name in shared_cases_of(item)] or [len(shared)],
     ))
 
 

@@ -96,13 +96,20 @@ def keep_case_pages(case_id):
     )
 
 
+# The case's documents kept beside its page, by their column.
+KEPT_DOCUMENTS = {
+    "document": "casefile:case_json", "entities": "casefile:case_entities", "network": "casefile:case_graph",
+}
+
+
 def _render_row(row, case_slug, on_the_clock):
     if row.content_type.model_class() is Case:
         page = _render(reverse("casefile:case_detail", args=[case_slug]), case_slug)
         if page is None:
             return None
-        document = None if on_the_clock else _render(reverse("casefile:case_json", args=[case_slug]), case_slug)
-        page.document = document.page if document is not None else ""
+        for column, view_name in KEPT_DOCUMENTS.items():
+            document = None if on_the_clock else _render(reverse(view_name, args=[case_slug]), case_slug)
+            setattr(page, column, document.page if document is not None else "")
         return page
     kind = row.content_type.model
     page = _render(reverse(f"casefile:{kind}_detail", args=[case_slug, row.slug]), case_slug)

@@ -376,12 +376,15 @@ def _send(change):
 
 @dataclass
 class RenderedPage:
-    """A page rendered for keeping: its body (and a case's case.json), what it read, its edge keys."""
+    """A page rendered for keeping: its body (and a case's case.json, entities.ftm and entities.gexf), what it
+    read, its edge keys."""
 
     page: str
     reads: dict
     keys: list
     document: str | None = None
+    entities: str | None = None
+    network: str | None = None
 
 
 def keep_stale_pages(case_id, case_slug, release, render):
@@ -419,11 +422,14 @@ def _keep_page(pk, case_slug, release, render):
         if page is None:
             return False
         kept_page.page, kept_page.rendered_with, kept_page.surrogate_keys = page.page, release, " ".join(page.keys)
-        if page.document is not None:
-            kept_page.document = page.document
+        for column in ("document", "entities", "network"):
+            if getattr(page, column) is not None:
+                setattr(kept_page, column, getattr(page, column))
         # Drawn, not counted: a database rolled back or restored would count the same numbers again.
         kept_page.stamp = secrets.randbits(63)
-        kept_page.save(update_fields=["page", "document", "rendered_with", "surrogate_keys", "stamp"])
+        kept_page.save(
+            update_fields=["page", "document", "entities", "network", "rendered_with", "surrogate_keys", "stamp"]
+        )
         PublicationRead.objects.filter(page=kept_page).delete()
         PublicationRead.objects.bulk_create(
             PublicationRead(page=kept_page, content_type_id=content_type_id, object_id=object_id)

@@ -17,10 +17,10 @@ from django.core.validators import URLValidator
 from followthemoney import model
 from followthemoney.exc import InvalidData
 from followthemoney.types import registry
-from rigour.names import normalize_name, replace_org_types_compare
 
 from .. import dates
 from ..models import Actor, Relationship, Source
+from .names import matching_actors
 
 # The largest file read: an extract of a case, not a whole Aleph collection.
 MAX_BYTES = 20 * 1024 * 1024
@@ -56,23 +56,6 @@ SOURCE_PROPERTIES = {"title", "name", "fileName", "publisher", "author", "date",
 
 class FtmFileRefused(Exception):
     """The file cannot be imported; the message says why in one line, and nothing was written."""
-
-
-def name_key(name):
-    """A name as it is compared: case, accents, punctuation and the form of a company's type set aside
-    ("Fuzhou Genesis Limited" is "fuzhou genesis ltd")."""
-    normal = normalize_name(name or "")
-    return replace_org_types_compare(normal) if normal else ""
-
-
-def names_of(actor):
-    return [actor.name, *actor.alias_list]
-
-
-def matching_actors(names, actors):
-    """The actors whose name or an alias is, compared as `name_key()` compares them, one of `names`."""
-    wanted = {name_key(name) for name in names} - {""}
-    return [actor for actor in actors if wanted & {name_key(known) for known in names_of(actor)}]
 
 
 @dataclass

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from ..ftm.names import matching_actors
 from ..models import Actor, Event, EventParticipant, FactActor, Relationship, Source
 from ..text import slug_from
 from . import WorkflowError, ever_approved, save_record
@@ -104,6 +105,14 @@ def _free_slug(text, fallback, taken):
         slug, number = f"{base}-{number}", number + 1
     taken.add(slug)
     return slug
+
+
+def possible_duplicates(actor):
+    """The other actors of the case `actor` may be, by name or alias: offered as a merge on its review while no
+    editor has approved it."""
+    if actor is None or ever_approved(actor):
+        return []
+    return matching_actors([actor.name, *actor.alias_list], Actor.objects.filter(case=actor.case_id).exclude(pk=actor.pk))
 
 
 def merge_actor(duplicate, actor, user):

@@ -164,6 +164,7 @@ class CaseEntities:
         entity.add("keywords", event.status)
         for participant in event.public_participants:
             entity.add("involved", self.id_of(participant.actor))
+            entity.add("notes", f"{participant.actor.name}: {participant.role}")
             if ORGANIZER_ROLE.search(participant.role):
                 entity.add("organizer", self.id_of(participant.actor))
         entity.add("proof", self.sources_of(event))

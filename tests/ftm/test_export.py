@@ -109,6 +109,7 @@ def test_events_name_their_participants_and_place(client, seeded_case):
     assert entity["properties"]["location"] == ["Fuzhou, Jiangxi"]
     assert set(entity["properties"]["involved"]) == {
         entity_id(seeded_case, "actor", pk) for pk in event.participants.values_list("pk", flat=True)}
+    assert "Xiao Yi: appointee" in entity["properties"]["notes"]
 
 
 def test_sources_are_documents_with_their_details_and_the_source_they_came_through(client, seeded_case):

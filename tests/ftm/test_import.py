@@ -103,3 +103,10 @@ def test_a_missing_file_unknown_case_or_unknown_person_is_refused_in_one_line(ca
     ]:
         with pytest.raises(CommandError, match=said):
             run(*args)
+
+
+def test_a_dry_run_says_what_it_would_import_and_writes_nothing(case_file, reporter, small_file):
+    actors = Actor.objects.count()
+    said = run("harbour", small_file, "--user", reporter.username, "--dry-run")
+    assert "3 actors, 1 relationships, 1 events and 1 sources" in said and "nothing was written" in said
+    assert Actor.objects.count() == actors

@@ -176,3 +176,11 @@ def test_staff_export_the_approved_or_the_working_versions(case_file, reporter, 
         for data in found:
             validated(data)
         assert name in {n for e in found for n in e["properties"].get("name", [])}
+
+
+@pytest.mark.parametrize("address", ["entities.ftm", "entities.gexf"])
+def test_the_files_read_the_case_in_as_few_queries_as_case_json_does(client, seeded_case, address, settings,
+                                                                    django_assert_max_num_queries):
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 0
+    with django_assert_max_num_queries(6):
+        assert client.get(f"/cases/fuzhou-genesis/{address}").status_code == 200

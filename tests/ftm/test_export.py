@@ -6,12 +6,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from followthemoney.exc import InvalidData
 
 from casefile import workflow
 from casefile.ftm.export import entity_id
-from casefile.models import Actor, Decision, Event, Fact, Relationship, Source
+from casefile.models import Actor, Case, Decision, Event, Fact, Relationship, Source
 
 from ..factories import save
 from .validation import entities_of, validated
@@ -184,3 +184,11 @@ def test_the_files_read_the_case_in_as_few_queries_as_case_json_does(client, see
     settings.PUBLIC_PAGE_CACHE_SECONDS = 0
     with django_assert_max_num_queries(6):
         assert client.get(f"/cases/fuzhou-genesis/{address}").status_code == 200
+
+
+def test_staff_are_told_in_one_line_when_there_is_nothing_public_to_export(case_file, tmp_path):
+    Case.objects.create(title="Not yet public", slug="not-yet-public")
+    with pytest.raises(CommandError, match="Readers see nothing of 'not-yet-public' yet: add --working"):
+        call_command("export_case", "not-yet-public", str(tmp_path / "out.ftm"), format="ftm")
+    with pytest.raises(CommandError, match="--working goes with --format ftm"):
+        call_command("export_case", "harbour", str(tmp_path / "out.json"), working=True)

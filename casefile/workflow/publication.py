@@ -48,7 +48,19 @@ from django.db.models import Min, Q
 
 from .. import pagecache, search
 from ..history import history_model
-from ..models import Actor, Case, Decision, Event, Fact, KeptPage, Publication, PublicationRead, Relationship, Source
+from ..models import (
+    Actor,
+    Case,
+    Decision,
+    Event,
+    Fact,
+    KeptPage,
+    Publication,
+    PublicationGeneration,
+    PublicationRead,
+    Relationship,
+    Source,
+)
 from ..retries import retried
 from ..signals import published
 from .changes import BATCH, TRACKED, batches, case_ids_of, content_type, is_public_version, name_changes
@@ -406,6 +418,47 @@ def keep_stale_pages(case_id, case_slug, release, render):
         stale.values_list("pk", "publication__content_type_id"), key=lambda row: (row[1] == case_type, row[0])
     )
     return sum(_keep_page(pk, case_slug, release, render) for pk, _ in pks)
+
+
+@retried
+def keep_case_documents(case_id, case_slug, release, render):
+    """Keep the case's FtM files (`entities`, `network`), rendered before its publishing lock is taken; whether
+    they were kept.
+
+    Only once its page is kept by `release` and they are not (its page keeps
+    them blank: readers get them rendered meanwhile). `render()` gives
+    {column: text}, or None. They are rendered holding no lock, so that no
+    change of the case waits seconds for a large case's files, and kept
+    only if no change of the case committed since before they were
+    rendered (its page-cache generation has not moved on); otherwise they
+    stay blank until the pages of that change are kept.
+    """
+    pending = KeptPage.objects.filter(
+        publication__case=case_id, publication__content_type=content_type(Case), rendered_with=release, entities="",
+    )
+    if not pending.exists():
+        return False
+    before = _generation(case_slug)
+    documents = render()
+    if documents is None:
+        return False
+    with transaction.atomic():
+        pagecache.share_generation_lock(case_slug)
+        if _generation(case_slug) != before:
+            return False
+        kept_page = pending.select_for_update(skip_locked=True, of=("self",)).first()
+        if kept_page is None:
+            return False
+        for column, text in documents.items():
+            setattr(kept_page, column, text)
+        kept_page.stamp = secrets.randbits(63)
+        kept_page.save(update_fields=[*documents, "stamp"])
+    return True
+
+
+def _generation(case_slug):
+    return PublicationGeneration.objects.filter(scope=pagecache.case_scope(case_slug)).values_list(
+        "number", flat=True).first()
 
 
 @retried

@@ -182,7 +182,7 @@ def read_ftm(content, name, case):
             found.ties.append(_tie(entity, found))
         elif entity.schema.is_a("Event"):
             found.events.append(_event(entity, found))
-        elif entity.schema.is_a("Document"):
+        elif entity.schema.is_a("Document") and not entity.schema.is_a("Folder"):
             found.sources.append(_source(entity, found))
         else:
             found.skipped_schemata[schema] += 1

@@ -7,6 +7,10 @@ right of reply and legal reviews (staff only: an export is a backup, never a
 public file), and the people who made or decided them, with what each may
 decide. `import_case` restores it with the same ids,
 so links, history and approvals mean what they meant.
+
+With `--format ftm` it writes instead the case as FollowTheMoney entities
+(`casefile.ftm.export`), one a line, for Aleph and the `ftm` tools: what
+readers see, or with `--working` the working versions.
 """
 
 import datetime

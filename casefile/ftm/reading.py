@@ -78,6 +78,7 @@ class TieDraft:
     starts: tuple
     ends: tuple
     description: str
+    role: str = ""
 
 
 @dataclass
@@ -103,6 +104,8 @@ class SourceDraft:
     url: str
     language: str
     description: str
+    # The entity id of the source it was relayed via, if the file says so.
+    relayed_via: str = ""
 
 
 @dataclass
@@ -296,6 +299,7 @@ def _tie(entity, found):
     return TieDraft(
         entity_id=entity.id, subject=_first(entity, subject_prop), object=_first(entity, object_prop), kind=kind,
         starts=_date(entity, "startDate", "date"), ends=_date(entity, "endDate"), description=description,
+        role=role,
     )
 
 
@@ -335,15 +339,25 @@ def _is_url(value):
     return len(value) <= 500
 
 
+# The role of the link between two documents that says the first was relayed via the second (as
+# `export` writes it).
+RELAYED_VIA = "relayed via"
+
+
 def _tie_up(found, actors):
-    """Keep the ties and participants whose actors the file holds; list the others as loose ends."""
-    ties = []
+    """Keep the ties and participants whose actors the file holds, and the relays between its documents;
+    list the others as loose ends."""
+    ties, sources = [], {source.entity_id: source for source in found.sources}
     for tie in found.ties:
         if tie.subject in actors and tie.object in actors and tie.subject != tie.object:
             ties.append(tie)
+        elif (tie.role.lower() == RELAYED_VIA and tie.subject in sources and tie.object in sources
+              and tie.subject != tie.object and not sources[tie.subject].relayed_via):
+            sources[tie.subject].relayed_via = tie.object
         else:
             found.loose_ends.append(("tie", tie.entity_id))
     found.ties = ties
+    found.sources = _relays_first(found.sources, found)
     for event in found.events:
         kept = []
         for actor_id, role in event.participants:
@@ -354,4 +368,21 @@ def _tie_up(found, actors):
             else:
                 found.loose_ends.append(("participant of an event", actor_id))
         event.participants = kept
+
+
+def _relays_first(sources, found):
+    """The sources in an order that saves the one a source was relayed via before it; a relay in a loop
+    is left out, as a loose end."""
+    placed, ordered, waiting = set(), [], list(sources)
+    while waiting:
+        ready = [source for source in waiting if not source.relayed_via or source.relayed_via in placed]
+        if not ready:
+            for source in waiting:
+                found.loose_ends.append(("relay in a loop", source.entity_id))
+                source.relayed_via = ""
+            ready = waiting
+        ordered.extend(ready)
+        placed.update(source.entity_id for source in ready)
+        waiting = [source for source in waiting if source.entity_id not in placed]
+    return ordered
 

@@ -12,12 +12,12 @@ review (`merge_actor()`).
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from ..ftm.names import matching_actors
 from ..models import Actor, Event, EventParticipant, FactActor, Relationship, Source
 from ..text import slug_from
-from . import WorkflowError, ever_approved, save_record
+from . import WorkflowError, ever_approved, save_new_records, save_record
 
 
 class DraftsRefused(Exception):
@@ -43,57 +43,95 @@ def import_drafts(case, found, user, reason):
     (too long a name, a character the text fields refuse, an address that is
     no URL); nothing is then written.
     """
+    try:
+        return _import_drafts(case, found, user, reason)
+    except IntegrityError as error:
+        raise DraftsRefused(f"The database refused the import: {error}".splitlines()[0]) from None
+
+
+def _import_drafts(case, found, user, reason):
+    """Each kind of record written in bulk with its first versions, as `load_case` writes a case."""
     with transaction.atomic():
         slugs = {model: set(model.objects.filter(case=case).values_list("slug", flat=True))
                  for model in (Actor, Event, Source)}
-        actors = {}
-        for draft in found.actors:
-            actors[draft.entity_id] = _saved(Actor(
+        actors = dict(zip((draft.entity_id for draft in found.actors), _save_all(Actor, [
+            (draft.entity_id, Actor(
                 case=case, kind=draft.kind, name=draft.name, aliases="\n".join(draft.aliases),
                 description=draft.description, slug=_free_slug(draft.name, "actor", slugs[Actor]),
-            ), draft.entity_id, user, reason)
-        relationships = [
-            _saved(Relationship(
+            ))
+            for draft in found.actors
+        ], user, reason)))
+        relationships = _save_all(Relationship, [
+            (draft.entity_id, Relationship(
                 case=case, subject=actors[draft.subject], kind=draft.kind, object=actors[draft.object],
                 starts_on=draft.starts[0], starts_precision=draft.starts[1],
                 ends_on=draft.ends[0], ends_precision=draft.ends[1],
                 description=draft.description, status=Relationship.Status.UNVERIFIED,
-            ), draft.entity_id, user, reason)
+            ))
             for draft in found.ties
-        ]
-        events = []
-        for draft in found.events:
-            event = _saved(Event(
+        ], user, reason)
+        events = _save_all(Event, [
+            (draft.entity_id, Event(
                 case=case, title=draft.title, slug=_free_slug(draft.title, "event", slugs[Event]),
                 starts_on=draft.starts[0], starts_precision=draft.starts[1],
                 ends_on=draft.ends[0], ends_precision=draft.ends[1],
                 location=draft.location, description=draft.description, status=Event.Status.UNVERIFIED,
-            ), draft.entity_id, user, reason)
-            for actor_id, role in draft.participants:
-                _saved(EventParticipant(event=event, actor=actors[actor_id], role=role), draft.entity_id, user, reason)
-            events.append(event)
-        sources = [
-            _saved(Source(
-                case=case, kind=draft.kind, title=draft.title, slug=_free_slug(draft.title, "source", slugs[Source]),
-                publisher=draft.publisher, author=draft.author,
-                published_on=draft.published[0], published_precision=draft.published[1],
-                url=draft.url, language=draft.language, reliability_note=draft.description,
-            ), draft.entity_id, user, reason)
-            for draft in found.sources
-        ]
-    return Imported(list(actors.values()), relationships, events, sources)
+            ))
+            for draft in found.events
+        ], user, reason)
+        _save_all(EventParticipant, [
+            (draft.entity_id, EventParticipant(event=event, actor=actors[actor_id], role=role))
+            for draft, event in zip(found.events, events) for actor_id, role in draft.participants
+        ], user, reason)
+        sources = {}
+        # A round at a time: the source one was relayed via is saved in a round before it.
+        for round_ in _relay_rounds(found.sources):
+            sources.update(zip((draft.entity_id for draft in round_), _save_all(Source, [
+                (draft.entity_id, Source(
+                    case=case, kind=draft.kind, title=draft.title,
+                    slug=_free_slug(draft.title, "source", slugs[Source]),
+                    publisher=draft.publisher, author=draft.author,
+                    published_on=draft.published[0], published_precision=draft.published[1],
+                    url=draft.url, language=draft.language, reliability_note=draft.description,
+                    relayed_via=sources.get(draft.relayed_via),
+                ))
+                for draft in round_
+            ], user, reason)))
+    return Imported(list(actors.values()), relationships, events, list(sources.values()))
 
 
-def _saved(record, entity_id, user, reason):
+def _relay_rounds(drafts):
+    """The source drafts in rounds, each after the round of the sources its own were relayed via
+    (`ftm.reading` leaves no relay in a loop)."""
+    rounds, depth = [], {}
+    for draft in drafts:
+        depth[draft.entity_id] = depth[draft.relayed_via] + 1 if draft.relayed_via in depth else 0
+        while len(rounds) <= depth[draft.entity_id]:
+            rounds.append([])
+        rounds[depth[draft.entity_id]].append(draft)
+    return rounds
+
+
+def _save_all(model, drafted, user, reason):
+    """Save the records of [(entity id, record)], each checked first, with their first versions; the records."""
+    records = [_checked(record, entity_id) for entity_id, record in drafted]
+    if records:
+        save_new_records(model, records, user, reason)
+    return records
+
+
+def _checked(record, entity_id):
+    # The records it points to were just saved, and the slugs were chosen free: what the database would
+    # refuse besides is refused there, in the same transaction (`import_drafts`).
+    pointing = [field.name for field in record._meta.concrete_fields if field.is_relation]
     try:
-        record.full_clean()
+        record.full_clean(exclude=pointing, validate_unique=False, validate_constraints=False)
     except ValidationError as error:
         problems = "; ".join(
             f"{name}: {' '.join(messages)}" if name != "__all__" else " ".join(messages)
             for name, messages in error.message_dict.items()
         )
         raise DraftsRefused(f"Entity {entity_id} cannot be saved as {record._meta.verbose_name}: {problems}") from None
-    save_record(record, user, reason)
     return record
 
 

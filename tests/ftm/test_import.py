@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from casefile.models import Actor, Event, EventParticipant, Relationship, Source
+from casefile.models import Actor, Case, Event, EventParticipant, Relationship, Source
 from casefile.workflow import latest_version
 
 SMALL_FILE = """\
@@ -110,3 +110,20 @@ def test_a_dry_run_says_what_it_would_import_and_writes_nothing(case_file, repor
     said = run("harbour", small_file, "--user", reporter.username, "--dry-run")
     assert "3 actors, 1 relationships, 1 events and 1 sources" in said and "nothing was written" in said
     assert Actor.objects.count() == actors
+
+
+def test_the_seeded_cases_own_export_comes_back_as_the_same_actors_ties_events_sources_and_relays(
+    client, seeded_case, editor, tmp_path
+):
+    path = tmp_path / "fuzhou.ftm"
+    path.write_bytes(client.get("/cases/fuzhou-genesis/entities.ftm").content)
+    copy = Case.objects.create(title="A copy", slug="a-copy")
+    said = run("a-copy", path, "--user", editor.username)
+    assert "Not imported, of schemata Casefile does not keep: Documentation" in said
+    for model in (Actor, Relationship, Event, Source):
+        assert model.objects.filter(case=copy).count() == model.objects.filter(case=seeded_case).count()
+    assert sorted(Relationship.objects.filter(case=copy).values_list("kind", "subject__name", "object__name")) == \
+        sorted(Relationship.objects.filter(case=seeded_case).values_list("kind", "subject__name", "object__name"))
+    assert sorted(Source.objects.filter(case=copy, relayed_via__isnull=False).values_list("title", "relayed_via__title")) \
+        == sorted(Source.objects.filter(case=seeded_case, relayed_via__isnull=False)
+                  .values_list("title", "relayed_via__title"))

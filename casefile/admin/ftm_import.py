@@ -9,12 +9,8 @@ from django.urls import path, reverse
 from django.utils.http import urlencode
 
 from ..models import Case
+from ..workflow import drafts
 from .ids import url_id
-
-# What importing writes: a reporter needs to be able to add each kind.
-IMPORT_PERMISSIONS = [f"casefile.add_{kind}" for kind in ("actor", "relationship", "event", "eventparticipant",
-                                                          "source")]
-
 
 class FtmUploadForm(forms.Form):
     file = forms.FileField(
@@ -34,7 +30,7 @@ class FtmImportMixin:
         ] + super().get_urls()
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        if obj is not None and request.user.has_perms(IMPORT_PERMISSIONS):
+        if obj is not None and drafts.may_import(request.user):
             context["import_ftm_url"] = reverse("admin:casefile_case_import_ftm", args=[obj.pk])
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
@@ -42,9 +38,8 @@ class FtmImportMixin:
         """Read the uploaded file; save what it holds as drafts waiting for review, or say in one line why not."""
         # followthemoney loads its model on import: only this page pays for it.
         from ..ftm.reading import MAX_BYTES, FtmFileRefused, read_ftm
-        from ..workflow.drafts import DraftsRefused, import_drafts
 
-        if not request.user.has_perms(IMPORT_PERMISSIONS):
+        if not drafts.may_import(request.user):
             raise PermissionDenied
         case = Case.objects.filter(pk=url_id(Case, object_id)).first()
         if case is None:
@@ -55,8 +50,8 @@ class FtmImportMixin:
             try:
                 # No more than one byte past the largest file read: a larger one is refused, not held in memory.
                 found = read_ftm(upload.read(MAX_BYTES + 1), upload.name, case)
-                imported = import_drafts(case, found, request.user, f"imported from {upload.name}")
-            except (FtmFileRefused, DraftsRefused) as refusal:
+                imported = drafts.import_drafts(case, found, request.user, f"imported from {upload.name}")
+            except (FtmFileRefused, drafts.DraftsRefused) as refusal:
                 form.add_error("file", f"{refusal} Nothing was written.")
             else:
                 for line in found.lines():

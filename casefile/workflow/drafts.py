@@ -20,6 +20,16 @@ from ..text import slug_from
 from . import WorkflowError, ever_approved, save_new_records, save_record
 
 
+# What an import writes: whoever imports must be able to add each kind.
+IMPORT_PERMISSIONS = [f"casefile.add_{kind}" for kind in ("actor", "relationship", "event", "eventparticipant",
+                                                          "source")]
+
+
+def may_import(user):
+    """Whether `user` may bring records in from a file: a reporter or an editor, not a lawyer."""
+    return user.is_active and user.has_perms(IMPORT_PERMISSIONS)
+
+
 class DraftsRefused(Exception):
     """A draft the records refuse; the message says which and why in one line. Nothing was written."""
 

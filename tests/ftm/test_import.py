@@ -95,11 +95,14 @@ def test_a_bad_file_is_refused_in_one_line_and_nothing_is_written(case_file, rep
     assert Actor.objects.count() == actors
 
 
-def test_a_missing_file_unknown_case_or_unknown_person_is_refused_in_one_line(case_file, reporter, small_file):
+def test_a_missing_file_unknown_case_or_person_who_may_not_add_records_is_refused_in_one_line(
+    case_file, reporter, lawyer, small_file
+):
     for args, said in [
         (("harbour", Path(small_file).with_name("missing.ftm"), "--user", reporter.username), "cannot be read"),
         (("nowhere", small_file, "--user", reporter.username), "No case with the slug 'nowhere'"),
         (("harbour", small_file, "--user", "nobody"), "No active staff member"),
+        (("harbour", small_file, "--user", lawyer.username), "may not add actors"),
     ]:
         with pytest.raises(CommandError, match=said):
             run(*args)

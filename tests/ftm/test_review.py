@@ -77,3 +77,9 @@ def test_an_actor_readers_see_is_never_offered_to_be_merged_away(case_file, edit
     mayor.description = "Changed."
     mayor.save()
     assert editor_client.get(review_url(mayor)).context["merge_offers"] == []
+
+
+def test_a_lawyer_is_neither_offered_nor_allowed_the_upload(case_file, lawyer_client):
+    page = lawyer_client.get(reverse("admin:casefile_case_change", args=[case_file.pk])).content.decode()
+    assert reverse("admin:casefile_case_import_ftm", args=[case_file.pk]) not in page
+    assert upload(lawyer_client, case_file, SMALL_FILE.encode()).status_code == 403

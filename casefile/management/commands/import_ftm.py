@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from casefile.ftm.reading import FtmFileRefused, read_ftm
 from casefile.models import Case
-from casefile.workflow.drafts import DraftsRefused, import_drafts
+from casefile.workflow.drafts import DraftsRefused, import_drafts, may_import
 
 
 class Command(BaseCommand):
@@ -37,6 +37,8 @@ class Command(BaseCommand):
         author = get_user_model().objects.filter(username=user, is_active=True, is_staff=True).first()
         if author is None:
             raise CommandError(f"No active staff member with the username {user!r}.")
+        if not may_import(author):
+            raise CommandError(f"{user} may not add actors, ties, events and sources, so cannot import them.")
         name = Path(path).name
         try:
             content = Path(path).read_bytes()

@@ -16,9 +16,15 @@ def upload(client, case, content, name="aleph-export.ftm"):
                        {"file": SimpleUploadedFile(name, content)})
 
 
-def test_the_case_admin_page_links_the_upload(case_file, reporter_client):
+def test_the_case_admin_page_links_the_upload_which_opens_in_a_few_queries(
+    case_file, reporter_client, django_assert_max_num_queries
+):
     page = reporter_client.get(reverse("admin:casefile_case_change", args=[case_file.pk])).content.decode()
-    assert reverse("admin:casefile_case_import_ftm", args=[case_file.pk]) in page
+    address = reverse("admin:casefile_case_import_ftm", args=[case_file.pk])
+    assert address in page
+    with django_assert_max_num_queries(8):
+        form = reporter_client.get(address)
+    assert form.status_code == 200 and 'type="file"' in form.content.decode()
 
 
 def test_an_uploaded_file_waits_for_review_and_an_editors_approval_puts_it_on_the_case_page(

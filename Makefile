@@ -10,7 +10,11 @@ $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; run: make PYTHON=python3 ..." >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
+# followthemoney needs PyICU, built here from source against Debian's ICU.
 $(VENV)/.installed: requirements.txt | $(BIN)/python
+	@{ command -v g++ && command -v pkg-config && pkg-config --exists icu-uc icu-i18n \
+		&& $(BIN)/python -c 'import os, sysconfig, sys; sys.exit(not os.path.exists(sysconfig.get_path("include") + "/Python.h"))'; \
+		} >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq g++ pkg-config libicu-dev python3-dev; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $@

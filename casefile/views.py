@@ -20,6 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from . import exports, feeds, health, published
+from .ftm import FTM_CONTENT_TYPE, GEXF_CONTENT_TYPE
 from .models import Actor, Case, Event, Fact, Source
 from .published import rendered
 from .search import search as search_public_records
@@ -224,6 +225,26 @@ def case_json(request, case):
     # Not indented: only then does the json module write it in C, several
     # times faster for a large case; readers' tools lay it out.
     return JsonResponse(exports.case_as_json(snapshot, request), json_dumps_params={"ensure_ascii": False})
+
+
+@public_page("as_of")
+def case_entities(request, case):
+    """The case as FollowTheMoney entities, for Aleph, OpenAleph and `ftm`."""
+    # followthemoney takes a second to load its model: only the processes that serve these pay for it.
+    from .ftm import export as ftm_export
+
+    entities = ftm_export.public_entities(_snapshot(request, case), request)
+    return HttpResponse(ftm_export.as_lines(entities), content_type=FTM_CONTENT_TYPE)
+
+
+@public_page("as_of")
+def case_graph(request, case):
+    """The same entities as a graph, in GEXF, for Gephi."""
+    from .ftm import export as ftm_export
+    from .ftm import graph as ftm_graph
+
+    entities = ftm_export.public_entities(_snapshot(request, case), request)
+    return HttpResponse(ftm_graph.as_gexf(entities), content_type=GEXF_CONTENT_TYPE)
 
 
 @public_page("as_of")

@@ -35,6 +35,7 @@ from ..models import (
 )
 from . import discard, history, merge
 from .captures import SourceCopiesMixin
+from .ftm_import import FtmImportMixin
 from .ids import named_records_only, parse_id
 from .forms import RecordForm, partial_dates
 from .inlines import (
@@ -362,7 +363,7 @@ def case_records(case):
 
 
 @admin.register(Case)
-class CaseAdmin(RecordAdmin):
+class CaseAdmin(FtmImportMixin, RecordAdmin):
     list_display = ["title", "slug"]
     search_fields = ["title", "summary"]
     prepopulated_fields = {"slug": ["title"]}

@@ -14,9 +14,9 @@ from django.utils.http import urlencode
 
 from .. import published, workflow
 from ..admin_site import legal_queue_url
-from ..workflow import legal, readiness, replies, rework, scheduling
+from ..workflow import drafts, legal, readiness, replies, rework, scheduling
 from ..history import history_model
-from ..models import Case, Decision
+from ..models import Actor, Case, Decision
 from ..text import isolated, joined, validate_text
 from . import preview
 from .captures import flag_queue_items
@@ -205,6 +205,7 @@ class DecisionAdmin(ReadOnlyAdmin):
             # With nothing waiting, a standing rejection the editor may take back.
             "rejection": None if bundle or record is None else workflow.record_states(model, [pk])[pk].rejection,
             "removes": any(change.is_removal for change in bundle),
+            "merge_offers": drafts.possible_duplicates(record) if model is Actor else [],
             "can_approve": workflow.is_editor(request.user),
             "can_clear": legal.is_lawyer(request.user),
             **preview.links(model, pk, record, key),
@@ -214,6 +215,8 @@ class DecisionAdmin(ReadOnlyAdmin):
     def _decide(self, request, model, pk, cleaned):
         """Act on the button pressed on the review of a record; the redirect that follows, or a refusal raised."""
         user, comment = request.user, cleaned["comment"]
+        if "_merge_into" in request.POST:
+            return self._merge(request, model, pk)
         if "_reconsider" in request.POST:
             try:
                 sent_back = parse_key(request.POST["_reconsider"])
@@ -259,6 +262,25 @@ class DecisionAdmin(ReadOnlyAdmin):
                 when += f" It leaves the public pages at {scheduling.when(expires_at)}."
             self.message_user(request, f"{done} {when}" + (f" {who_is_told(told)}" if told else ""))
         return HttpResponseRedirect(reverse("admin:casefile_review_queue"))
+
+    def _merge(self, request, model, pk):
+        """Merge the draft actor under review into the actor of the case the editor chose among those offered."""
+        self._require_editor(request)
+        duplicate = model.objects.filter(pk=pk).first() if model is Actor else None
+        offered = {actor.pk: actor for actor in drafts.possible_duplicates(duplicate)}
+        try:
+            chosen = offered.get(parse_id(Actor, request.POST["_merge_into"]))
+        except ValueError:
+            chosen = None
+        if chosen is None:
+            raise workflow.WorkflowError("That actor is not offered to merge with this one: nothing was merged.")
+        drafts.merge_actor(duplicate, chosen, request.user)
+        self.message_user(request, format_html(
+            "“<bdi>{}</bdi>” was merged into “<bdi>{}</bdi>”; what changed waits for review.", duplicate.name,
+            chosen.name))
+        if workflow.record_changes(Actor, chosen.pk):
+            return HttpResponseRedirect(reverse("admin:casefile_review", args=[workflow.key_for(Actor, chosen.pk)]))
+        return HttpResponseRedirect(reverse("admin:casefile_review_queue") + "?" + urlencode({"case": chosen.case_id}))
 
     def preview_view(self, request, key):
         """The public page of the record as readers will see it once the review is approved."""

@@ -42,6 +42,7 @@ from .lists import (
 from .pages import (
     PublishedCase,
     is_public,
+    link_records,
     published_case,
     published_page,
     relay_chain,
@@ -65,7 +66,7 @@ __all__ = [
     "CaseOverview", "Correction", "PublicList", "PublishedCase",
     "public_versions", "case_overview", "corrections", "fact_versions", "first_publication", "is_public", "moment",
     "public_case_id", "public_cases", "public_list", "public_rows", "publications", "published_case",
-    "published_page", "relay_chain", "relayed_through", "renamed",
+    "link_records", "published_page", "relay_chain", "relayed_through", "renamed",
     "ReplyLine", "attach_reply_lines", "reply_corrections",
     "SitemapPage", "sitemap_pages",
     "CitationCopy", "CopyLine", "attach_copies", "shared_copy",

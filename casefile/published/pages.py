@@ -134,6 +134,12 @@ def published_page(case_slug, kind, slug, as_of=None):
     return reader.assemble(PAGE_READS[kind](reader, slug))
 
 
+def link_records(case, records):
+    """Records of `case` ({model: records}) linked to each other as `published_case()` links the approved
+    ones, links to records not given dropped: for staff's exports of the working versions."""
+    return _Reader(case, None, None).assemble(records)
+
+
 def _ids(records, *names):
     return {getattr(record, name) for record in records for name in names} - {None}
 

@@ -123,6 +123,8 @@ def public_address(name):
         "search": reverse("casefile:search") + "?q=contract",
         "case_detail": reverse("casefile:case_detail", kwargs=case),
         "case_json": reverse("casefile:case_json", kwargs=case),
+        "case_entities": reverse("casefile:case_entities", kwargs=case),
+        "case_graph": reverse("casefile:case_graph", kwargs=case),
         "corrections": reverse("casefile:corrections", kwargs=case),
         "feed": reverse("casefile:feed"),
         "case_feed": reverse("casefile:case_feed", kwargs=case),

@@ -41,7 +41,7 @@ def test_a_record_page_may_be_kept_by_the_edge_and_names_the_records_it_shows(cl
 
 
 def test_pages_that_show_the_whole_case_are_purged_by_any_change_in_it(client, case_file, with_edge):
-    for address in [(), ("case_json",), ("fact_list",), ("corrections",)]:
+    for address in [(), ("case_json",), ("case_entities",), ("case_graph",), ("fact_list",), ("corrections",)]:
         assert keys(client.get(case_url(case_file, *address))) == {"case:harbour"}
     today = timezone.now().date().isoformat()
     assert keys(client.get(case_url(case_file, "fact_detail", "contract-value") + f"?as_of={today}")) == {

@@ -55,7 +55,7 @@ def test_every_public_address_shows_nothing_before_the_time_and_everything_after
 
     shown = {address for address, response in after.items() if MARKER.encode() in b"".join(response)}
     expected = {public_address(name) for name in (
-        "case_detail", "case_json", "corrections", "feed", "case_feed", "actor_list", "fact_list",
+        "case_detail", "case_json", "case_entities", "case_graph", "corrections", "feed", "case_feed", "actor_list", "fact_list",
         "actor_detail", "fact_detail", "search",
     )} | {case_url(case_file, "actor_detail", "court-clerk"), "/search/?q=Clerk"}
     assert expected - shown == set()

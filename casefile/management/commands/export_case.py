@@ -7,12 +7,17 @@ right of reply and legal reviews (staff only: an export is a backup, never a
 public file), and the people who made or decided them, with what each may
 decide. `import_case` restores it with the same ids,
 so links, history and approvals mean what they meant.
+
+With `--format ftm` it writes instead the case as FollowTheMoney entities
+(`casefile.ftm.export`), one a line, for Aleph and the `ftm` tools: what
+readers see, or with `--working` the working versions.
 """
 
 import datetime
 import json
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core import serializers
@@ -22,6 +27,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from casefile import published
+from casefile.ftm.export import as_lines, case_entities, working_case
 from casefile.models import (
     Actor,
     Case,
@@ -164,16 +171,33 @@ def case_export(case):
 
 
 class Command(BaseCommand):
-    help = "Export a case with its full history and approvals to a JSON file (see import_case)."
+    help = (
+        "Export a case with its full history and approvals to a JSON file (see import_case), or, with "
+        "--format ftm, as FollowTheMoney entities: what readers see, or the working versions with --working."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("slug", help="The case to export, e.g. fuzhou-genesis")
-        parser.add_argument("path", help="The JSON file to write")
+        parser.add_argument("path", help="The file to write")
+        parser.add_argument(
+            "--format", choices=["json", "ftm"], default="json",
+            help="json (default): the whole case with its history, for import_case; ftm: FollowTheMoney "
+            "entities, one a line, for Aleph and the ftm tools.",
+        )
+        parser.add_argument(
+            "--working", action="store_true",
+            help="With --format ftm: the working versions, waiting for review or not, instead of what readers see.",
+        )
 
-    def handle(self, slug, path, **options):
+    def handle(self, slug, path, format="json", working=False, **options):
         case = Case.objects.filter(slug=slug).first()
         if case is None:
             raise CommandError(f"No case with the slug {slug!r}.")
+        if working and format != "ftm":
+            raise CommandError("--working goes with --format ftm: the JSON export holds every version already.")
+        if format == "ftm":
+            self.write_entities(case, Path(path), working)
+            return
         # One consistent snapshot, even while the newsroom keeps working.
         with transaction.atomic():
             data = case_export(case)
@@ -185,3 +209,18 @@ class Command(BaseCommand):
             f"{case}: {len(data['records'])} records, {len(data['history'])} versions and "
             f"{len(data['decisions'])} decisions written to {target}."
         )
+
+    def write_entities(self, case, target, working):
+        with transaction.atomic():
+            if working:
+                snapshot = working_case(case)
+            else:
+                snapshot = published.published_case(case.slug)
+                if snapshot is None:
+                    raise CommandError(
+                        f"Readers see nothing of {case.slug!r} yet: add --working to export the working versions."
+                    )
+            entities = case_entities(snapshot, lambda address: settings.SITE_URL.rstrip("/") + address)
+        target.write_text(as_lines(entities), encoding="utf-8")
+        which = "working versions" if working else "approved versions readers see"
+        self.stdout.write(f"{case}: {len(entities)} FollowTheMoney entities of the {which} written to {target}.")

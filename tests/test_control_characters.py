@@ -54,11 +54,11 @@ def test_every_text_field_people_type_into_refuses_invisible_characters(field, c
 @pytest.mark.parametrize(
     "model, slug, field, value, found",
     [(Actor, "quay-builders", "description", f"Builds quays.{VERTICAL_TAB}Founded in 1998.",
-      f"U+000B after “Builds quays.”"),
+      "U+000B after “Builds quays.”"),
      (Fact, "contract-value", "statement", "The contract was worth \x01 5 million.",
       "U+0001 after “…contract was worth”"),
      (Event, "contract-signed", "description", "\x01Signed at the port.", "U+0001 at the start"),
-     (Source, "daily", "reliability_note", f"Reliable\x1f, \x02mostly.", "U+0002 after “Reliable,”, U+001F after "
+     (Source, "daily", "reliability_note", "Reliable\x1f, \x02mostly.", "U+0002 after “Reliable,”, U+001F after "
       "“Reliable”"),
      (Case, "harbour", "summary", f"Who won{VERTICAL_TAB} the harbour contracts.", "U+000B after “Who won”")],
     ids=["actor description", "fact statement", "event description", "source note", "case summary"],

@@ -21,7 +21,7 @@ WRITTEN_BY_THE_SITE = {
     "legalreview": {"record_key", "versions"},
     "quoteanchor": {"exact", "prefix", "suffix"},
     "publication": {"label", "body"},
-    "keptpage": {"page", "document", "entities", "network", "rendered_with", "surrogate_keys"},
+    "keptpage": {"page", "document", "rendered_with", "surrogate_keys"},
     "publicationgeneration": {"scope"},
 }
 

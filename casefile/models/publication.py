@@ -136,14 +136,6 @@ class KeptPage(models.Model):
                   "blank where it is rendered for each reader.",
     )
     document = models.TextField(blank=True, help_text="A case's case.json, rendered as its page is; blank for other records.")
-    entities = models.TextField(
-        blank=True, help_text="A case's FollowTheMoney entities (entities.ftm), rendered as its page is; blank for "
-                              "other records.",
-    )
-    network = models.TextField(
-        blank=True, help_text="A case's entities as a GEXF network (entities.gexf), rendered as its page is; blank "
-                              "for other records.",
-    )
     rendered_with = models.CharField(
         max_length=32, blank=True,
         help_text="The release the page was rendered by (`published.rendered.release()`); blank while it is "

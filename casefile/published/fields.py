@@ -69,7 +69,7 @@ READERS_SEE = {
     Decision: {"case", "action", "removes", "for_legal_reasons", "changed_fields", "decided_at", "public_note",
                "batch"},
     Publication: {"case", "published_at", "first_published_at", "slug", "label", "status"},
-    KeptPage: {"page", "document", "entities", "network"},
+    KeptPage: {"page", "document"},
     # The right-of-reply line: when they were asked as entered, their answer as approved.
     ReplyRequest: {"case", "actor", "asked_on", "deadline", "outcome", "replied_on", "summary", "quote"},
     ReplyOverride: {"case", "actor", "fact", "event"},

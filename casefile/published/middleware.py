@@ -5,15 +5,12 @@ from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.urls import Resolver404, resolve
 
 from ..pagecache import is_reader_request
-from ..ftm import FTM_CONTENT_TYPE, GEXF_CONTENT_TYPE
 from . import rendered
 
 # The kept pages a reader may be served, by the name of the view that renders each.
 KEPT = {
     "casefile:case_detail": (lambda case: rendered.rendered_page(case), "text/html; charset=utf-8"),
     "casefile:case_json": (lambda case: rendered.rendered_document(case), "application/json"),
-    "casefile:case_entities": (lambda case: rendered.rendered_document(case, "entities"), FTM_CONTENT_TYPE),
-    "casefile:case_graph": (lambda case: rendered.rendered_document(case, "network"), GEXF_CONTENT_TYPE),
     **{
         f"casefile:{kind}_detail": (
             lambda case, slug, kind=kind: rendered.rendered_page(case, kind, slug), "text/html; charset=utf-8"

@@ -2,9 +2,8 @@
 
 Once publishing commits, the pages that show what changed are rendered
 again (`publishing.kept_pages`) and each is kept in its `KeptPage` row: a
-record's page in `page`, the case page in the case's `page`, its
-case.json in `document`, its entities.ftm in `entities` and its
-entities.gexf in `network`. A reader's request for today's page reads that one
+record's page in `page`, the case page in the case's `page` and its
+case.json in `document`. A reader's request for today's page reads that one
 row. Where no current page is kept (a page that must change with the clock,
 one marked stale by a change and not yet kept again, or one kept by another
 release), the view renders it for the reader instead, from the same read
@@ -47,9 +46,9 @@ def rendered_page(case_slug, kind=None, slug=None):
     return _kept("page", RECORD_KINDS[kind], slug, case_slug)
 
 
-def rendered_document(case_slug, column="document"):
-    """The case.json kept for the case (or, by `column`, its entities.ftm or entities.gexf), or None. One query."""
-    return _kept(column, Case, case_slug)
+def rendered_document(case_slug):
+    """The case.json kept for the case, or None. One query."""
+    return _kept("document", Case, case_slug)
 
 
 @dataclass(frozen=True)

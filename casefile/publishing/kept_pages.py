@@ -91,31 +91,9 @@ def keep_case_pages(case_id):
     if case_slug is None:
         return 0
     on_the_clock = published.replies.waits_on_the_clock(case_id)
-    kept = publication.keep_stale_pages(
+    return publication.keep_stale_pages(
         case_id, case_slug, rendered.release(), lambda row: _render_row(row, case_slug, on_the_clock)
     )
-    if not on_the_clock:
-        publication.keep_case_documents(case_id, case_slug, rendered.release(), lambda: _render_documents(case_slug))
-    return kept
-
-
-# The case's documents kept with its page, in the same transaction, by their column.
-KEPT_DOCUMENTS = {"document": "casefile:case_json"}
-# Those kept after it, rendered outside its publishing lock (`publication.keep_case_documents`): the FtM
-# files of a large case take seconds to render, which no approval of the case should wait for.
-KEPT_OUTSIDE_THE_LOCK = {"entities": "casefile:case_entities", "network": "casefile:case_graph"}
-
-
-def _render_documents(case_slug):
-    """{column: text} of the case's documents kept outside its lock, as readers get them now; None if one
-    cannot be rendered."""
-    documents = {}
-    for column, view_name in KEPT_OUTSIDE_THE_LOCK.items():
-        document = _render(reverse(view_name, args=[case_slug]), case_slug)
-        if document is None:
-            return None
-        documents[column] = document.page
-    return documents
 
 
 def _render_row(row, case_slug, on_the_clock):
@@ -123,12 +101,8 @@ def _render_row(row, case_slug, on_the_clock):
         page = _render(reverse("casefile:case_detail", args=[case_slug]), case_slug)
         if page is None:
             return None
-        for column, view_name in KEPT_DOCUMENTS.items():
-            document = None if on_the_clock else _render(reverse(view_name, args=[case_slug]), case_slug)
-            setattr(page, column, document.page if document is not None else "")
-        for column in KEPT_OUTSIDE_THE_LOCK:
-            # Rendered for each reader until they are kept again, after this page.
-            setattr(page, column, "")
+        document = None if on_the_clock else _render(reverse("casefile:case_json", args=[case_slug]), case_slug)
+        page.document = document.page if document is not None else ""
         return page
     kind = row.content_type.model
     page = _render(reverse(f"casefile:{kind}_detail", args=[case_slug, row.slug]), case_slug)

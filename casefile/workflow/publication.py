@@ -48,19 +48,7 @@ from django.db.models import Min, Q
 
 from .. import pagecache, search
 from ..history import history_model
-from ..models import (
-    Actor,
-    Case,
-    Decision,
-    Event,
-    Fact,
-    KeptPage,
-    Publication,
-    PublicationGeneration,
-    PublicationRead,
-    Relationship,
-    Source,
-)
+from ..models import Actor, Case, Decision, Event, Fact, KeptPage, Publication, PublicationRead, Relationship, Source
 from ..retries import retried
 from ..signals import published
 from .changes import BATCH, TRACKED, batches, case_ids_of, content_type, is_public_version, name_changes
@@ -388,15 +376,12 @@ def _send(change):
 
 @dataclass
 class RenderedPage:
-    """A page rendered for keeping: its body (and a case's case.json, entities.ftm and entities.gexf), what it
-    read, its edge keys."""
+    """A page rendered for keeping: its body (and a case's case.json), what it read, its edge keys."""
 
     page: str
     reads: dict
     keys: list
     document: str | None = None
-    entities: str | None = None
-    network: str | None = None
 
 
 def keep_stale_pages(case_id, case_slug, release, render):
@@ -421,47 +406,6 @@ def keep_stale_pages(case_id, case_slug, release, render):
 
 
 @retried
-def keep_case_documents(case_id, case_slug, release, render):
-    """Keep the case's FtM files (`entities`, `network`), rendered before its publishing lock is taken; whether
-    they were kept.
-
-    Only once its page is kept by `release` and they are not (its page keeps
-    them blank: readers get them rendered meanwhile). `render()` gives
-    {column: text}, or None. They are rendered holding no lock, so that no
-    change of the case waits seconds for a large case's files, and kept
-    only if no change of the case committed since before they were
-    rendered (its page-cache generation has not moved on); otherwise they
-    stay blank until the pages of that change are kept.
-    """
-    pending = KeptPage.objects.filter(
-        publication__case=case_id, publication__content_type=content_type(Case), rendered_with=release, entities="",
-    )
-    if not pending.exists():
-        return False
-    before = _generation(case_slug)
-    documents = render()
-    if documents is None:
-        return False
-    with transaction.atomic():
-        pagecache.share_generation_lock(case_slug)
-        if _generation(case_slug) != before:
-            return False
-        kept_page = pending.select_for_update(skip_locked=True, of=("self",)).first()
-        if kept_page is None:
-            return False
-        for column, text in documents.items():
-            setattr(kept_page, column, text)
-        kept_page.stamp = secrets.randbits(63)
-        kept_page.save(update_fields=[*documents, "stamp"])
-    return True
-
-
-def _generation(case_slug):
-    return PublicationGeneration.objects.filter(scope=pagecache.case_scope(case_slug)).values_list(
-        "number", flat=True).first()
-
-
-@retried
 def _keep_page(pk, case_slug, release, render):
     """Keep one page, in a transaction of its own; whether it was kept."""
     with transaction.atomic():
@@ -475,14 +419,11 @@ def _keep_page(pk, case_slug, release, render):
         if page is None:
             return False
         kept_page.page, kept_page.rendered_with, kept_page.surrogate_keys = page.page, release, " ".join(page.keys)
-        for column in ("document", "entities", "network"):
-            if getattr(page, column) is not None:
-                setattr(kept_page, column, getattr(page, column))
+        if page.document is not None:
+            kept_page.document = page.document
         # Drawn, not counted: a database rolled back or restored would count the same numbers again.
         kept_page.stamp = secrets.randbits(63)
-        kept_page.save(
-            update_fields=["page", "document", "entities", "network", "rendered_with", "surrogate_keys", "stamp"]
-        )
+        kept_page.save(update_fields=["page", "document", "rendered_with", "surrogate_keys", "stamp"])
         PublicationRead.objects.filter(page=kept_page).delete()
         PublicationRead.objects.bulk_create(
             PublicationRead(page=kept_page, content_type_id=content_type_id, object_id=object_id)

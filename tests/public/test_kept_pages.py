@@ -19,8 +19,6 @@ pytestmark = pytest.mark.usefixtures("keeps_pages")
 KEPT_PAGES = [
     ("case_detail",),
     ("case_json",),
-    ("case_entities",),
-    ("case_graph",),
     ("actor_detail", "ana-mayor"),
     ("event_detail", "contract-signed"),
     ("fact_detail", "contract-value"),
@@ -37,7 +35,7 @@ def kept(model, slug, column="page"):
 
 
 def forget_kept_pages():
-    KeptPage.objects.update(page="", document="", entities="", network="", rendered_with="")
+    KeptPage.objects.update(page="", document="", rendered_with="")
 
 
 def stale_pages(case):

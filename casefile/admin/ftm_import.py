@@ -12,6 +12,7 @@ from ..models import Case
 from ..workflow import drafts
 from .ids import url_id
 
+
 class FtmUploadForm(forms.Form):
     file = forms.FileField(
         label="FtM file",

@@ -35,6 +35,7 @@ from ..models import (
 )
 from . import discard, history, merge
 from .captures import SourceCopiesMixin
+from .identities import SourceIdentityMixin
 from .ids import named_records_only, parse_id
 from .forms import RecordForm, partial_dates
 from .inlines import (
@@ -443,7 +444,7 @@ class RelationshipAdmin(RecordAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(SourceCopiesMixin, RecordAdmin):
+class SourceAdmin(SourceIdentityMixin, SourceCopiesMixin, RecordAdmin):
     list_display = ["title", "kind", "publisher", "published_display", "relayed_via", "case"]
     list_filter = ["case", "kind", "language"]
     list_select_related = ["relayed_via", "case"]

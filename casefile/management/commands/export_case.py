@@ -7,6 +7,10 @@ right of reply and legal reviews (staff only: an export is a backup, never a
 public file), and the people who made or decided them, with what each may
 decide. `import_case` restores it with the same ids,
 so links, history and approvals mean what they meant.
+
+The identities of confidential sources are left out: they are in no version
+or record of the case. `--with-identities PASSPHRASE` adds them, encrypted
+under that passphrase (`casefile.imports.identities`).
 """
 
 import datetime
@@ -22,6 +26,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from casefile.imports.identities import sealed_identities
 from casefile.models import (
     Actor,
     Case,
@@ -44,6 +49,7 @@ from casefile.models import (
 
 EXPORT_FORMAT = "casefile-case-export"
 EXPORT_VERSION = 1
+MIN_PASSPHRASE = 12
 
 # Parents before children, so the file reads in the order the case was built.
 CASE_RECORDS = (Actor, Source, Relationship, Event, Fact, OpenQuestion)
@@ -169,19 +175,30 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("slug", help="The case to export, e.g. fuzhou-genesis")
         parser.add_argument("path", help="The JSON file to write")
+        parser.add_argument(
+            "--with-identities", metavar="PASSPHRASE", dest="passphrase",
+            help="Add the identities of the case's confidential sources, encrypted under this passphrase "
+            "(left out otherwise).",
+        )
 
-    def handle(self, slug, path, **options):
+    def handle(self, slug, path, passphrase=None, **options):
         case = Case.objects.filter(slug=slug).first()
         if case is None:
             raise CommandError(f"No case with the slug {slug!r}.")
+        if passphrase is not None and len(passphrase) < MIN_PASSPHRASE:
+            raise CommandError(f"A passphrase for identities has at least {MIN_PASSPHRASE} characters.")
         # One consistent snapshot, even while the newsroom keeps working.
         with transaction.atomic():
             data = case_export(case)
+            if passphrase is not None:
+                data["identities"] = sealed_identities(record_ids(case)[Source], passphrase)
         target = Path(path)
         target.write_text(
             json.dumps(data, cls=ExactJSONEncoder, ensure_ascii=False, indent=1), encoding="utf-8"
         )
         self.stdout.write(
             f"{case}: {len(data['records'])} records, {len(data['history'])} versions and "
-            f"{len(data['decisions'])} decisions written to {target}."
+            f"{len(data['decisions'])} decisions written to {target}"
+            + (f", with {data['identities']['count']} identities of confidential sources, encrypted." if passphrase
+               is not None else "; identities of confidential sources left out.")
         )

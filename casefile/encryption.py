@@ -72,7 +72,12 @@ def decrypt(token):
 
 def reencrypted(token):
     """`token` encrypted again under the newest key (MultiFernet.rotate)."""
-    return keyring().rotate(token.encode("ascii")).decode("ascii")
+    try:
+        return keyring().rotate(token.encode("ascii")).decode("ascii")
+    except InvalidToken as error:
+        raise UnreadableIdentity(
+            "It cannot be read with the keys set in CASEFILE_IDENTITY_KEYS: the key it was encrypted with is missing."
+        ) from error
 
 
 class EncryptedTextField(models.TextField):

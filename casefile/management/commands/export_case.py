@@ -26,7 +26,6 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from casefile.imports.identities import sealed_identities
 from casefile.models import (
     Actor,
     Case,
@@ -191,6 +190,9 @@ class Command(BaseCommand):
         with transaction.atomic():
             data = case_export(case)
             if passphrase is not None:
+                # Here, not at the top: casefile.imports reads this module's format.
+                from casefile.imports.identities import sealed_identities
+
                 data["identities"] = sealed_identities(record_ids(case)[Source], passphrase)
         target = Path(path)
         target.write_text(

@@ -74,7 +74,7 @@ def write_import(plan, dry_run=False, identities=None):
             refuse_unanswered_allegations(plan.allegations)
             left_out = []
             if identities:
-                known = dict(User.objects.filter(is_active=True).values_list("username", "pk"))
+                known = dict(User.objects.values_list("username", "pk"))
                 left_out = restore_identities(identities, known)
             if dry_run:
                 transaction.set_rollback(True)

@@ -111,3 +111,19 @@ def test_a_reporter_adds_a_confidential_source_in_the_admin_and_finds_the_way_to
     assert reverse("admin:casefile_source_identity", args=[source.pk]) in client.get(change_url(source)).content.decode()
     daily = Source.objects.get(slug="daily")
     assert "/identity/" not in client.get(change_url(daily)).content.decode()
+
+
+def test_readers_are_told_of_no_copy_of_a_confidential_source(cited, case_file, editor, client):
+    from django.utils import timezone
+
+    from casefile.models import Capture
+    from tests.factories import add_copy_record
+
+    source, _ = cited
+    add_copy_record(source, editor)
+    Capture.objects.filter(source=source).update(review=Capture.Review.CONFIRMED, reviewed_by=editor,
+                                                 reviewed_at=timezone.now())
+    sha256 = Capture.objects.get(source=source).sha256
+    for address in (case_url(case_file, "source_detail", "municipal-official"),
+                    case_url(case_file, "fact_detail", "contract-value"), case_url(case_file, "case_annotations")):
+        assert sha256[:12] not in page(client, address), address

@@ -318,6 +318,11 @@ class Source(Record):
             named = {name: CONFIDENTIAL_NAMES_NOTHING for name in CONFIDENTIAL_LEAVES_EMPTY if getattr(self, name)}
             if named:
                 raise ValidationError(named)
+        elif self.pk and Source.identity.related.related_model.objects.filter(source_id=self.pk).exists():
+            raise ValidationError({"kind": (
+                "This source's identity is kept apart as a confidential source's: it stays confidential until an "
+                "editor or the legal desk erases that identity."
+            )})
         if self.relayed_via_id:
             if self.case_id and self.relayed_via.case_id != self.case_id:
                 raise ValidationError({"relayed_via": "This source belongs to another case."})

@@ -127,3 +127,11 @@ def test_readers_are_told_of_no_copy_of_a_confidential_source(cited, case_file, 
     for address in (case_url(case_file, "source_detail", "municipal-official"),
                     case_url(case_file, "fact_detail", "contract-value"), case_url(case_file, "case_annotations")):
         assert sha256[:12] not in page(client, address), address
+
+
+def test_a_source_with_an_identity_stays_confidential_until_the_identity_is_erased(cited):
+    source, _ = cited
+    source.kind = Source.Kind.NEWS_REPORT
+    with pytest.raises(ValidationError) as refusal:
+        source.full_clean()
+    assert "stays confidential" in refusal.value.message_dict["kind"][0]

@@ -124,7 +124,7 @@ def test_erasing_an_identity_leaves_only_that_it_existed_and_who_erased_it(confi
 
 def test_an_identity_page_reads_what_it_shows_in_few_queries(confidential, reporter, django_assert_max_num_queries):
     client = client_of(reporter)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(14):
         assert client.get(identity_url(confidential.pk)).status_code == 200
 
 

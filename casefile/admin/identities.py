@@ -17,7 +17,6 @@ from django.utils.html import format_html
 
 from ..encryption import UnreadableIdentity
 from ..models import Source, SourceIdentity
-from ..text import validate_text
 from ..workflow import identities
 from .ids import url_id
 
@@ -27,11 +26,6 @@ class IdentityForm(forms.ModelForm):
         model = SourceIdentity
         fields = SourceIdentity.IDENTITY_FIELDS
         widgets = {name: forms.Textarea(attrs={"rows": 2, "cols": 60}) for name in SourceIdentity.IDENTITY_FIELDS}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            field.validators.append(validate_text)
 
 
 class GrantForm(forms.Form):
@@ -76,12 +70,12 @@ class SourceIdentityMixin:
         source = self._confidential_source(object_id)
         user = request.user
         has_identity = SourceIdentity.objects.filter(source=source).exists()
+        if not has_identity and not source.is_confidential:
+            raise Http404(identities.NOT_CONFIDENTIAL)
         may_read = has_identity and identities.may_read_identity(user, source)
         manages = identities.may_manage_grants(user)
-        entering = not has_identity and source.is_confidential and identities.may_enter_identity(user)
+        entering = not has_identity and identities.may_enter_identity(user)
         if not (may_read or manages or entering):
-            if not has_identity and not source.is_confidential:
-                raise Http404(identities.NOT_CONFIDENTIAL)
             raise PermissionDenied(identities.NOT_GRANTED)
 
         form = grant_form = None

@@ -18,6 +18,7 @@ from django.db import models
 from django.urls import reverse
 
 from ..encryption import EncryptedTextField
+from ..text import validate_text
 from .records import Source
 
 
@@ -25,12 +26,14 @@ class SourceIdentity(models.Model):
     """The identity of one confidential source: encrypted, never versioned, read only by those granted it."""
 
     source = models.OneToOneField(Source, on_delete=models.CASCADE, related_name="identity")
-    name = EncryptedTextField(help_text="Their name; for a document, what it is and where it comes from.")
-    role = EncryptedTextField(blank=True, help_text="Their position, and why it lets them know.")
-    contact = EncryptedTextField("how to reach them", blank=True)
-    how_we_know = EncryptedTextField("how we know them", blank=True,
+    name = EncryptedTextField(help_text="Their name; for a document, what it is and where it comes from.",
+                              validators=[validate_text])
+    role = EncryptedTextField(blank=True, help_text="Their position, and why it lets them know.",
+                              validators=[validate_text])
+    contact = EncryptedTextField("how to reach them", blank=True, validators=[validate_text])
+    how_we_know = EncryptedTextField("how we know them", blank=True, validators=[validate_text],
                                      help_text="How they came to us, and who vouches for them.")
-    notes = EncryptedTextField("reporter's notes", blank=True)
+    notes = EncryptedTextField("reporter's notes", blank=True, validators=[validate_text])
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         help_text="Who entered it: they may read it without a grant.",

@@ -94,6 +94,12 @@ def test_guessed_addresses_are_not_found_never_a_server_error(confidential, othe
     assert Client().get(identity_url(confidential.pk)).status_code == 302
 
 
+
+def test_an_editor_finds_no_identity_page_for_a_source_that_is_not_confidential(case_file, editor):
+    daily = Source.objects.get(case=case_file, slug="daily")
+    assert client_of(editor).get(identity_url(daily.pk)).status_code == 404
+
+
 def test_a_reporter_enters_the_identity_of_a_new_confidential_source_and_only_they_read_it(
     case_file, other_reporter, reporter
 ):

@@ -85,10 +85,13 @@ def public_addresses(case, source, fact):
     }
 
 
-def staff_addresses(source, fact):
-    def moments(client, url):
-        return re.findall(r'name="from" value="([^"]+)"', client.get(url).content.decode())
+def moments(client, record):
+    """The moments a record's history offers to compare."""
+    url = reverse(f"admin:casefile_{record._meta.model_name}_history", args=[record.pk])
+    return re.findall(r'name="from" value="([^"]+)"', client.get(url).content.decode())
 
+
+def staff_addresses(source, fact):
     addresses = [reverse("admin:index"), reverse("admin:casefile_review_queue")]
     for record in (source, fact):
         model = record._meta.model_name
@@ -100,7 +103,7 @@ def staff_addresses(source, fact):
             reverse("admin:casefile_review", args=[key]),
             reverse("admin:casefile_review_preview", args=[key]),
         ]
-    return addresses, moments
+    return addresses
 
 
 def read_all(client, addresses):
@@ -130,15 +133,13 @@ def test_no_identity_reaches_any_page_email_log_export_or_database_column(
     assert "A confidential source" in reader.get(source.get_absolute_url()).content.decode()
     assert "Nothing published matches" in reader.get("/search/?q=" + MARKER).content.decode()
 
-    staff_pages, moments = staff_addresses(source, fact)
+    staff_pages = staff_addresses(source, fact)
     for person in (editor, other_reporter):
         client = client_of(person)
         compared = [
             reverse(f"admin:casefile_{record._meta.model_name}_compare", args=[record.pk])
             + "?" + urlencode({"from": found[-1], "to": "now"})
-            for record in (source, fact)
-            if (found := moments(client, reverse(f"admin:casefile_{record._meta.model_name}_history",
-                                                 args=[record.pk])))
+            for record in (source, fact) if (found := moments(client, record))
         ]
         assert len(compared) == 2
         read = read_all(client, staff_pages + compared)

@@ -77,15 +77,10 @@ class CitationInline(ChildRows, admin.StackedInline):
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 36})}}
 
     def get_fieldsets(self, request, obj=None):
-        row_fields = self.get_readonly_fields(request, obj)
-        first_line = ("source", "stance", "locator", *(name for name in row_fields if name != "quote_cleared"))
-        return [(None, {"fields": [first_line, ("quote", "note", "quote_cleared")]})]
-
-    def get_readonly_fields(self, request, obj=None):
-        fields = list(super().get_readonly_fields(request, obj))
-        if not is_editor(request.user):
-            fields.append("quote_cleared")
-        return fields
+        first_line = ("source", "stance", "locator", *self.get_readonly_fields(request, obj))
+        # Only an editor clears a quote of a confidential source: no one else is offered the box.
+        second_line = ("quote", "note", "quote_cleared") if is_editor(request.user) else ("quote", "note")
+        return [(None, {"fields": [first_line, second_line]})]
 
     def get_formset(self, request, obj=None, **kwargs):
         kwargs["form"] = type("CitationRowForm", (CitationRowForm,), {"clears_quotes": is_editor(request.user)})

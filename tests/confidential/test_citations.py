@@ -60,6 +60,7 @@ def test_a_reporter_cannot_clear_a_quote_and_changing_a_cleared_one_takes_the_cl
     row = next(name.removesuffix("-id") for name, value in data.items()
                if name.endswith("-id") and value == [str(citation.pk)])
     data[f"{row}-quote"] = ["I saw the contract signed in the mayor's office"]
+    data[f"{row}-quote_cleared"] = ["on"]  # posted by hand: not a field of a reporter's form
     data["change_reason"] = ["Fuller quote"]
     data["_save"] = ["Save"]
     saved(client.post(change_url(fact), data))

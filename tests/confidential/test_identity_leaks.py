@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from casefile import workflow
+from casefile.workflow import identities
 from casefile.models import Citation, Fact, Source
 from tests.factories import add_confidential_source, approve_all, committed, save
 from tests.public.pages import PUBLIC_PAGES, case_url, crawl, public_address
@@ -37,9 +38,13 @@ def approve_waiting(editor, case):
 
 
 def live_through_its_life(case, reporter, editor):
-    """Approve, reject, edit, restore, remove and bring back the source and the facts citing it."""
+    """Change, grant and revoke the identity; approve, reject, edit, restore, remove and bring back the source and the
+    facts citing it."""
     with committed():
         source, _ = add_confidential_source(case, reporter, editor, MARKER)
+        identities.record_identity(source, reporter, {"notes": f"notes {MARKER}, met again in March"})
+        identities.grant_identity(source, editor, editor)
+        identities.revoke_identity(source, editor, editor)
     source.title = "An official in the city's procurement office"
     save(source, reporter)
     with committed():

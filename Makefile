@@ -83,6 +83,7 @@ bench: install
 		|| createdb -h 127.0.0.1 -U casefile casefile_bench
 	@export DEBUG=0 SECURE_SSL_REDIRECT=0 ALLOWED_HOSTS=127.0.0.1,testserver \
 		SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+		CASEFILE_IDENTITY_KEYS="$$($(BIN)/python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
 		DATABASE_URL="$(BENCH_DATABASE_URL)" \
 		REDIS_URL="$${REDIS_URL:-$$(redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 && echo redis://127.0.0.1:6379/15)}"; \
 	$(BIN)/python manage.py migrate --no-input --verbosity 0 && \
@@ -100,6 +101,7 @@ CHAOS_DATABASE_URL ?= postgres://casefile@127.0.0.1:5432/casefile_chaos
 chaos: install
 	@export DEBUG=0 SECURE_SSL_REDIRECT=0 ALLOWED_HOSTS=127.0.0.1,testserver TASKS_BACKEND=database REDIS_URL= \
 		SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+		CASEFILE_IDENTITY_KEYS="$$($(BIN)/python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
 		DATABASE_URL="$(CHAOS_DATABASE_URL)"; \
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0 && \
 	DJANGO_SETTINGS_MODULE=bench.settings $(BIN)/python manage.py chaos $(CHAOS_ARGS)

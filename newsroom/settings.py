@@ -1,7 +1,7 @@
 """Settings for the Casefile newsroom site, read from the environment.
 
 Development needs no variables at all. With DEBUG off the site refuses to
-start unless SECRET_KEY and ALLOWED_HOSTS are set.
+start unless SECRET_KEY, ALLOWED_HOSTS and CASEFILE_IDENTITY_KEYS are set.
 """
 
 import ipaddress
@@ -11,6 +11,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from casefile.encryption import development_key, key_problem
 from casefile.middleware import add_static_file_headers
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -53,6 +54,21 @@ else:
         )
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("DEBUG is off: set ALLOWED_HOSTS (comma-separated host names).")
+
+# The keys the identities of confidential sources are encrypted with, newest first (see
+# casefile/encryption.py and docs/production.md). Development derives one from SECRET_KEY.
+CASEFILE_IDENTITY_KEYS = env_list("CASEFILE_IDENTITY_KEYS")
+if not CASEFILE_IDENTITY_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "DEBUG is off: set CASEFILE_IDENTITY_KEYS to a Fernet key (make one with `python -c \"from "
+            "cryptography.fernet import Fernet; print(Fernet.generate_key().decode())\"`), newest first, "
+            "comma-separated."
+        )
+    CASEFILE_IDENTITY_KEYS = [development_key(SECRET_KEY)]
+for position, key in enumerate(CASEFILE_IDENTITY_KEYS, start=1):
+    if problem := key_problem(key):
+        raise ImproperlyConfigured(f"CASEFILE_IDENTITY_KEYS: key {position} is not a Fernet key; {problem}.")
 
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 

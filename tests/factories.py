@@ -302,3 +302,20 @@ def new_actor_shared_by_an_event_and_a_relationship(case, reporter):
                             object=Actor.objects.get(slug="quay-builders")), reporter)
     save(Citation(relationship=tie, source=Source.objects.get(slug="daily"), locator="¶5"), reporter)
     return li, minutes, meeting, tie
+
+
+def add_confidential_source(case, reporter, editor, marker="", cited_by="contract-value"):
+    """A confidential source of `case` whose identity holds `marker` in every field, cited with a quote by the fact
+    `cited_by`, approved. Returns (source, citation)."""
+    from casefile.workflow import identities
+
+    source = save(Source(case=case, slug="municipal-official", kind=Source.Kind.CONFIDENTIAL,
+                         title="A municipal official with knowledge of the contract"), reporter)
+    identities.record_identity(source, reporter, {
+        name: f"{name} {marker}" for name in ("name", "role", "contact", "how_we_know", "notes")
+    })
+    fact = Fact.objects.get(case=case, slug=cited_by)
+    citation = save(Citation(fact=fact, source=source, locator="¶1", quote="I saw the signed contract myself"),
+                    reporter)
+    approve_all(editor, case)
+    return source, citation

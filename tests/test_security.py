@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.password_validation import validate_password
@@ -23,6 +24,7 @@ PRODUCTION = {
     "DEBUG": "0",
     "SECRET_KEY": secrets.token_urlsafe(64),
     "ALLOWED_HOSTS": "casefile.example.org",
+    "CASEFILE_IDENTITY_KEYS": Fernet.generate_key().decode(),
 }
 
 
@@ -30,7 +32,7 @@ def run_django(code, **env):
     """Run `code` after django.setup() in a fresh interpreter with `env`."""
     environment = {
         key: value for key, value in os.environ.items()
-        if key not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "ADMIN_PATH"}
+        if key not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "ADMIN_PATH", "CASEFILE_IDENTITY_KEYS"}
     }
     environment.update(DJANGO_SETTINGS_MODULE="newsroom.settings", **env)
     return subprocess.run(

@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.db import models
 
 from ..models import Citation, EventParticipant, FactActor, FactEvent, QuestionConcern
+from ..workflow.changes import is_editor
 
 
 class ChildRows:
@@ -52,6 +53,19 @@ class ChildRows:
                     if field.is_relation and field.related_model is type(obj))
 
 
+class CitationRowForm(forms.ModelForm):
+    """A citation's row. A quote of a confidential source reaches readers once an editor cleared it: anyone
+    else who changes a cleared quote takes the clearance away, and the editor reads it again."""
+
+    clears_quotes = False
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.clears_quotes and "quote" in self.changed_data:
+            self.instance.quote_cleared = False
+        return cleaned
+
+
 class CitationInline(ChildRows, admin.StackedInline):
     """Citations stacked, each a few lines high, so the form fits a laptop's or a phone's width."""
 
@@ -64,7 +78,13 @@ class CitationInline(ChildRows, admin.StackedInline):
 
     def get_fieldsets(self, request, obj=None):
         first_line = ("source", "stance", "locator", *self.get_readonly_fields(request, obj))
-        return [(None, {"fields": [first_line, ("quote", "note")]})]
+        # Only an editor clears a quote of a confidential source: no one else is offered the box.
+        second_line = ("quote", "note", "quote_cleared") if is_editor(request.user) else ("quote", "note")
+        return [(None, {"fields": [first_line, second_line]})]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        kwargs["form"] = type("CitationRowForm", (CitationRowForm,), {"clears_quotes": is_editor(request.user)})
+        return super().get_formset(request, obj, **kwargs)
 
 
 class FactCitationInline(CitationInline):

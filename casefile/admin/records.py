@@ -36,6 +36,7 @@ from ..models import (
 from . import discard, history, merge
 from .captures import SourceCopiesMixin
 from .ftm_import import FtmImportMixin
+from .identities import SourceIdentityMixin
 from .ids import named_records_only, parse_id
 from .forms import RecordForm, partial_dates
 from .inlines import (
@@ -444,7 +445,7 @@ class RelationshipAdmin(RecordAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(SourceCopiesMixin, RecordAdmin):
+class SourceAdmin(SourceIdentityMixin, SourceCopiesMixin, RecordAdmin):
     list_display = ["title", "kind", "publisher", "published_display", "relayed_via", "case"]
     list_filter = ["case", "kind", "language"]
     list_select_related = ["relayed_via", "case"]

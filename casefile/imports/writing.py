@@ -3,12 +3,14 @@
 from collections import defaultdict
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.management.color import no_style
 from django.db import DataError, IntegrityError, connection, transaction
 
 from casefile import pagecache, workflow
 from casefile.models import Case, ReplyRequest
 from casefile.workflow import replies
+from casefile.workflow.identities import restore_identities
 
 from .editorial import refuse_unanswered_allegations
 from .rows import SECTIONS, ImportRefused
@@ -35,11 +37,14 @@ def adopt_answers_shown_unreviewed(plan, models_written):
         replies.adopt_answers_shown_unreviewed(list(ReplyRequest.objects.filter(pk__in=unversioned)))
 
 
-def write_import(plan, dry_run=False):
+def write_import(plan, dry_run=False, identities=None):
     """Write what `plan` says, all of it or, if the database or a rule refuses any of it, none.
 
     With `dry_run`, write it only to check what is checked against the rows
-    as written (the right of reply), then take all of it back.
+    as written (the right of reply), then take all of it back. `identities`:
+    the opened identities of its confidential sources, to write with it
+    (`casefile.imports.identities`). Returns the usernames of people they were
+    granted to whom this database does not know, left out.
     """
     User = get_user_model()
     try:
@@ -67,12 +72,20 @@ def write_import(plan, dry_run=False):
                     ])
             adopt_answers_shown_unreviewed(plan, list(by_model))
             refuse_unanswered_allegations(plan.allegations)
+            left_out = []
+            if identities:
+                known = dict(User.objects.values_list("username", "pk"))
+                left_out = restore_identities(identities, known)
             if dry_run:
                 transaction.set_rollback(True)
-                return
+                return left_out
             reset_sequences(list(by_model))
             # An export written before approvals were marked current has no mark.
             pagecache.advance_generation()
             workflow.republish(case=Case.objects.get(slug=plan.slug))
+            return left_out
+    except ValidationError as error:
+        raise ImportRefused(f"An identity in the file cannot be stored, so nothing was written: "
+                            f"{' '.join(error.messages)}") from error
     except (IntegrityError, DataError) as error:
         raise ImportRefused(f"The database refused the import, so nothing was written: {error}") from error

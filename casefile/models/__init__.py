@@ -10,6 +10,7 @@ from ..text import DIRECTION_CONTROLS, quote_word_count, validate_single_line, v
 from .captures import Capture, QuoteAnchor, SharedSource, capture_storage
 from .claims import ClaimStatus, claim_status_problem
 from .decisions import Decision
+from .identities import IdentityGrant, IdentityLogEntry, SourceIdentity
 from .publication import KeptPage, Publication, PublicationGeneration, PublicationRead
 from .schedules import Schedule, ScheduleEvent
 from .replies import Channel, LegalReview, ReplyAttempt, ReplyOverride, ReplyRequest
@@ -35,8 +36,9 @@ from .records import (
 __all__ = [
     "DIRECTION_CONTROLS", "LOCATOR_PATTERN", "MAX_QUOTE_WORDS",
     "Actor", "Capture", "Case", "CaseRecordQuerySet", "Channel", "Citation", "Claim", "ClaimStatus", "Decision",
-    "Event", "EventParticipant", "Fact", "FactActor", "FactEvent", "LegalReview", "OpenQuestion", "Publication",
+    "Event", "EventParticipant", "Fact", "FactActor", "FactEvent", "IdentityGrant", "IdentityLogEntry", "LegalReview", "OpenQuestion", "Publication",
     "KeptPage", "PublicationGeneration", "PublicationRead", "QuestionConcern", "QuoteAnchor", "Record", "Relationship", "ReplyAttempt",
-    "ReplyOverride", "ReplyRequest", "Schedule", "ScheduleEvent", "SharedSource", "Source", "capture_storage",
+    "ReplyOverride", "ReplyRequest", "Schedule", "ScheduleEvent", "SharedSource", "Source", "SourceIdentity",
+    "capture_storage",
     "claim_status_problem", "quote_word_count", "validate_single_line", "validate_text",
 ]

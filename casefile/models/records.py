@@ -237,12 +237,19 @@ class Source(Record):
         COURT_RULING = "court ruling", "Court ruling"
         PRESS_CONFERENCE = "press conference", "Press conference"
         SOCIAL_POST = "social post", "Social post"
+        # A person or a document that cannot be named: who or what it is lives apart (`SourceIdentity`).
+        CONFIDENTIAL = "confidential", "Confidential source"
         OTHER = "other", "Other"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="sources")
     slug = models.SlugField(max_length=100)
     kind = models.CharField(max_length=30, choices=Kind.choices)
-    title = models.CharField(max_length=300, validators=[validate_single_line])
+    title = models.CharField(
+        max_length=300, validators=[validate_single_line],
+        help_text="For a confidential source, its public description, which readers see beside “a confidential "
+        "source”: nothing that names them (“a municipal official with knowledge of the contract, who asked not "
+        "to be named because they are not authorised to speak”).",
+    )
     publisher = models.CharField(
         max_length=200, blank=True, help_text="Leave empty when unknown; pages show 'unknown'.",
         validators=[validate_single_line],
@@ -284,6 +291,11 @@ class Source(Record):
             models.CheckConstraint(
                 condition=~Q(relayed_via=models.F("id")), name="source_not_relayed_via_itself", violation_error_message="A source cannot be relayed via itself."
             ),
+            models.CheckConstraint(
+                condition=~Q(kind="confidential") | Q(publisher="", author="", url=""),
+                name="confidential_source_names_nothing",
+                violation_error_message="A confidential source has no publisher, author or URL.",
+            ),
         ]
 
     def __str__(self):
@@ -296,8 +308,21 @@ class Source(Record):
     def published_display(self):
         return dates.display(self.published_on, self.published_precision, unknown="unknown")
 
+    @property
+    def is_confidential(self):
+        return self.kind == self.Kind.CONFIDENTIAL
+
     def clean(self):
         self.published_on = dates.normalise(self.published_on, self.published_precision)
+        if self.is_confidential:
+            named = {name: CONFIDENTIAL_NAMES_NOTHING for name in CONFIDENTIAL_LEAVES_EMPTY if getattr(self, name)}
+            if named:
+                raise ValidationError(named)
+        elif self.pk and Source.identity.related.related_model.objects.filter(source_id=self.pk).exists():
+            raise ValidationError({"kind": (
+                "This source's identity is kept apart as a confidential source's: it stays confidential until an "
+                "editor or the legal desk erases that identity."
+            )})
         if self.relayed_via_id:
             if self.case_id and self.relayed_via.case_id != self.case_id:
                 raise ValidationError({"relayed_via": "This source belongs to another case."})
@@ -310,6 +335,14 @@ class Source(Record):
                 chain.add(step.pk)
                 step = step.relayed_via
 
+
+
+# What would name a confidential source or lead to it: its identity is entered apart, for those granted it.
+CONFIDENTIAL_LEAVES_EMPTY = ("publisher", "author", "url")
+CONFIDENTIAL_NAMES_NOTHING = (
+    "A confidential source has no publisher, author or URL that readers could trace it by: leave this empty and "
+    "enter who they are in its identity, which only the people granted it can read."
+)
 
 
 UNDATED_EVENT = (
@@ -514,6 +547,11 @@ class Citation(Record):
         validators=[validate_text],
     )
     note = models.TextField(blank=True, validators=[validate_text])
+    quote_cleared = models.BooleanField(
+        "quote cleared by an editor", default=False,
+        help_text="For a confidential source only: an editor has read this quote and found nothing in it that "
+        "could identify the source. Until then readers see the citation without its quote.",
+    )
 
     PARENT_FIELDS = ("fact", "event", "relationship")
 
@@ -550,6 +588,13 @@ class Citation(Record):
     @property
     def paragraph(self):
         return int(self.locator[1:]) if LOCATOR_PATTERN.match(self.locator or "") else None
+
+    @property
+    def quote_for_readers(self):
+        """The quote readers may see: a confidential source's only once an editor cleared it."""
+        if self.quote_cleared or not self.source.is_confidential:
+            return self.quote
+        return ""
 
     def clean(self):
         errors = {}

@@ -120,7 +120,9 @@ def attach_copies(snapshot):
     None), and every citation `our_copy`, a `CitationCopy`. A query, and one more where we hold
     copies, however many records."""
     sources = list(snapshot.sources.values())
-    lines = _lines(snapshot, sources)
+    # A copy of a confidential source (its file, its fingerprint, the passages around a quote) could name it:
+    # readers are told of none.
+    lines = _lines(snapshot, [source for source in sources if not source.is_confidential])
     for source in sources:
         source.our_copies = lines.get(source.pk, [])
         source.our_copy = source.our_copies[0] if source.our_copies else None
@@ -156,6 +158,6 @@ def shared_copy(case_slug, source_slug, capture_id):
     """A copy readers may download, of a public source; else None."""
     snapshot = published_page(case_slug, "source", source_slug)
     source = snapshot.source(source_slug) if snapshot is not None else None
-    if source is None:
+    if source is None or source.is_confidential:
         return None
     return Capture.objects.with_reader_download().filter(pk=capture_id, source_id=source.pk, downloadable=True).first()

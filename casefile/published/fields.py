@@ -19,6 +19,8 @@ from ..models import (
     Fact,
     FactActor,
     FactEvent,
+    IdentityGrant,
+    IdentityLogEntry,
     KeptPage,
     LegalReview,
     Schedule,
@@ -35,6 +37,7 @@ from ..models import (
     ReplyRequest,
     SharedSource,
     Source,
+    SourceIdentity,
 )
 
 # The workflow fields every record carries: a removal waiting for an editor,
@@ -77,9 +80,17 @@ READERS_SEE = {
 
 STAFF_ONLY = {
     **{model: set(WORKFLOW_FIELDS) for model in (
-        Case, Actor, Relationship, Source, Event, EventParticipant, Fact, FactActor, FactEvent, Citation,
+        Case, Actor, Relationship, Source, Event, EventParticipant, Fact, FactActor, FactEvent,
         OpenQuestion, QuestionConcern,
     )},
+    # An editor's clearance of a quote of a confidential source decides whether readers see the quote, never
+    # shown itself.
+    Citation: {*WORKFLOW_FIELDS, "quote_cleared"},
+    # Who a confidential source is, who may read it and who did: for those granted it, never for readers.
+    SourceIdentity: {"id", "source", "name", "role", "contact", "how_we_know", "notes", "added_by", "added_at",
+                     "changed_at"},
+    IdentityGrant: {"id", "source", "user", "granted_by", "granted_at"},
+    IdentityLogEntry: {"id", "source", "action", "user", "person", "at"},
     Capture: {"method", "captured_by", "url", "file_name", "stored_as", "stored_size", "stored_sha256",
               "http_status", "http_headers", "paragraphs", "previous", "mismatch", "review",
               "reviewed_by", "reviewed_at", "review_note"},

@@ -398,6 +398,8 @@ class _Reader:
                 parent = parent_records.get(getattr(citation, f"{name}_id"))
                 if parent is not None and source is not None:
                     citation.source = source
+                    # Every public form of a citation (page, case.json, annotations) reads it from here.
+                    citation.quote = citation.quote_for_readers
                     setattr(citation, name, parent)
                     citation.public_parent = parent
                     parent.public_citations.append(citation)

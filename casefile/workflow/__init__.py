@@ -55,6 +55,7 @@ from .changes import (
     review_bundle,
     versions_of,
 )
+from . import identities
 from .companions import companions_of, rejected_part, waiting_on
 from .notify import _tell_authors, announce_changes, announce_to_legal, told_of_decision, told_of_legal_review
 from .publication import changed_for_readers, lock_publications, publish, record_decisions, republish
@@ -387,6 +388,8 @@ def delete_record(record, user, reason, for_legal_reasons=False):
             for child_model, name in sorted(CHILDREN.get(model, ()), key=lambda pair: TRACKED.index(pair[0]))
             for child in child_model.objects.select_for_update(no_key=True).filter(**{name: pk}).order_by("pk")
         ]
+        if model is Source:
+            identities.erase_with_source(record, user)
         # Named while they exist: a child may be named after its parent.
         gone = {(type(doomed), doomed.pk): str(doomed) for doomed in (record, *children)}
         # One at a time, before the record, so that each deletion says who made it and why.

@@ -8,9 +8,14 @@ public file), and the people who made or decided them, with what each may
 decide. `import_case` restores it with the same ids,
 so links, history and approvals mean what they meant.
 
+The identities of confidential sources are left out: they are in no version
+or record of the case. `--with-identities PASSPHRASE` adds them, encrypted
+under that passphrase (`casefile.imports.identities`).
+
 With `--format ftm` it writes instead the case as FollowTheMoney entities
 (`casefile.ftm.export`), one a line, for Aleph and the `ftm` tools: what
-readers see, or with `--working` the working versions.
+readers see, or with `--working` the working versions. Neither holds an
+identity: a confidential source is its public description there.
 """
 
 import datetime
@@ -51,6 +56,7 @@ from casefile.models import (
 
 EXPORT_FORMAT = "casefile-case-export"
 EXPORT_VERSION = 1
+MIN_PASSPHRASE = 12
 
 # Parents before children, so the file reads in the order the case was built.
 CASE_RECORDS = (Actor, Source, Relationship, Event, Fact, OpenQuestion)
@@ -188,26 +194,42 @@ class Command(BaseCommand):
             "--working", action="store_true",
             help="With --format ftm: the working versions, waiting for review or not, instead of what readers see.",
         )
+        parser.add_argument(
+            "--with-identities", metavar="PASSPHRASE", dest="passphrase",
+            help="With the JSON format: add the identities of the case's confidential sources, encrypted under "
+            "this passphrase (left out otherwise).",
+        )
 
-    def handle(self, slug, path, format="json", working=False, **options):
+    def handle(self, slug, path, format="json", working=False, passphrase=None, **options):
         case = Case.objects.filter(slug=slug).first()
         if case is None:
             raise CommandError(f"No case with the slug {slug!r}.")
         if working and format != "ftm":
             raise CommandError("--working goes with --format ftm: the JSON export holds every version already.")
+        if passphrase is not None and format != "json":
+            raise CommandError("--with-identities goes with the JSON format: an FtM file never holds an identity.")
         if format == "ftm":
             self.write_entities(case, Path(path), working)
             return
+        if passphrase is not None and len(passphrase) < MIN_PASSPHRASE:
+            raise CommandError(f"A passphrase for identities has at least {MIN_PASSPHRASE} characters.")
         # One consistent snapshot, even while the newsroom keeps working.
         with transaction.atomic():
             data = case_export(case)
+            if passphrase is not None:
+                # Here, not at the top: casefile.imports reads this module's format.
+                from casefile.imports.identities import sealed_identities
+
+                data["identities"] = sealed_identities(record_ids(case)[Source], passphrase)
         target = Path(path)
         target.write_text(
             json.dumps(data, cls=ExactJSONEncoder, ensure_ascii=False, indent=1), encoding="utf-8"
         )
         self.stdout.write(
             f"{case}: {len(data['records'])} records, {len(data['history'])} versions and "
-            f"{len(data['decisions'])} decisions written to {target}."
+            f"{len(data['decisions'])} decisions written to {target}"
+            + (f", with {data['identities']['count']} identities of confidential sources, encrypted." if passphrase
+               is not None else "; identities of confidential sources left out.")
         )
 
     def write_entities(self, case, target, working):

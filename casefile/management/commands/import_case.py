@@ -20,6 +20,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from casefile.imports import ImportRefused, plan_import, read_export, write_import
+from casefile.imports.identities import check_identities, opened_identities
 
 
 class Command(BaseCommand):
@@ -35,14 +36,31 @@ class Command(BaseCommand):
             "--keep-emails", action="store_true",
             help="Give the people the import creates the email addresses the file lists (by default, none).",
         )
+        parser.add_argument(
+            "--with-identities", metavar="PASSPHRASE", dest="passphrase",
+            help="Restore the identities of confidential sources the file carries, with the passphrase they "
+            "were written with.",
+        )
+        parser.add_argument(
+            "--without-identities", action="store_true",
+            help="Restore a file that carries identities of confidential sources without them.",
+        )
 
-    def handle(self, path, dry_run=False, keep_emails=False, **options):
+    def handle(self, path, dry_run=False, keep_emails=False, passphrase=None, without_identities=False,
+               **options):
         try:
-            plan = plan_import(read_export(Path(path)), path, keep_emails=keep_emails)
-            write_import(plan, dry_run=dry_run)
+            data = read_export(Path(path))
+            entries = self.identities_of(data, path, passphrase, without_identities)
+            plan = plan_import(data, path, keep_emails=keep_emails)
+            if entries:
+                check_identities(entries, plan, path)
+            left_out = write_import(plan, dry_run=dry_run, identities=entries)
         except ImportRefused as error:
             raise CommandError(str(error)) from error
         self.stdout.write("\n".join(plan.lines()))
+        if entries:
+            self.stdout.write(f"Identities of confidential sources: {len(entries)} restored"
+                              + (f"; not granted to {', '.join(left_out)}, unknown here." if left_out else "."))
         if dry_run:
             self.stdout.write("Dry run: nothing was written.")
             return
@@ -51,3 +69,21 @@ class Command(BaseCommand):
             f"{plan.slug}: {plan.count('records')} records, {plan.count('history')} versions and "
             f"{plan.count('decisions')} decisions restored; {added} {'person' if added == 1 else 'people'} added."
         )
+
+    @staticmethod
+    def identities_of(data, path, passphrase, without_identities):
+        """The identities the file carries, opened; none when it carries none or they are left out."""
+        sealed = data.get("identities") if isinstance(data, dict) else None
+        if sealed is None:
+            if passphrase is not None:
+                raise ImportRefused(f"{path} carries no identities of confidential sources: it was written "
+                                    "without --with-identities.")
+            return []
+        if without_identities:
+            return []
+        if passphrase is None:
+            raise ImportRefused(
+                f"{path} carries identities of confidential sources, encrypted: give their passphrase with "
+                "--with-identities PASSPHRASE, or restore the case without them with --without-identities."
+            )
+        return opened_identities(sealed, passphrase, path)

@@ -1,0 +1,72 @@
+"""Comments on a field of a waiting version, on words of it; replies; who resolves a thread."""
+
+import pytest
+
+from casefile.models import ReviewComment
+from casefile.workflow import comments
+from tests.desk.pages import review_url
+
+from .support import CHANGED, comment, post_comment, waiting_change
+
+
+def test_an_editor_comments_on_words_of_a_changed_field_from_the_review(fact, reporter, editor_client):
+    version = waiting_change(fact, reporter)
+
+    response = post_comment(editor_client, fact, "Whose figure is this?", "9 million yuan", next_url=review_url(fact))
+
+    thread = ReviewComment.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"{review_url(fact)}#thread-{thread.pk}"
+    assert (thread.field_name, thread.passage, thread.history_id) == ("statement", "9 million yuan", version.history_id)
+    html = editor_client.get(review_url(fact)).content.decode()
+    assert '<ins><mark class="commented">9</mark></ins><mark class="commented"> million</mark><ins><mark class="commented"> yuan</mark>' in html
+    assert "Whose figure is this?" in html and f"on version {version.history_id}" in html
+
+
+def test_words_that_are_not_in_the_field_are_refused_and_the_comment_is_given_back(fact, reporter, editor_client):
+    waiting_change(fact, reporter)
+
+    response = post_comment(editor_client, fact, "Soften this.", "corrupt", next_url=review_url(fact))
+
+    assert ReviewComment.objects.count() == 0
+    page = editor_client.get(response["Location"]).content.decode()
+    assert "are not in the statement of this version" in page and "Soften this." in page
+
+
+def test_the_reporter_answers_and_resolves_a_thread_on_their_change(fact, reporter, editor, reporter_client):
+    waiting_change(fact, reporter)
+    thread = comment(editor, fact)
+
+    reporter_client.post(comments_url_of(fact), {"_reply": "1", "thread": thread.pk, "text": "Fixed: TechNode's."})
+    reporter_client.post(comments_url_of(fact), {"_resolve": "1", "thread": thread.pk})
+
+    thread.refresh_from_db()
+    assert [reply.text for reply in thread.replies.all()] == ["Fixed: TechNode's."]
+    assert thread.resolved_by == reporter and thread.is_resolved
+
+
+def test_someone_neither_the_commenter_nor_an_author_cannot_resolve(fact, reporter, editor, other_reporter):
+    waiting_change(fact, reporter)
+    thread = comment(editor, fact)
+
+    with pytest.raises(comments.CommentRefused):
+        comments.resolve(other_reporter, thread)
+    comments.reply_to(other_reporter, thread, "I have the ruling too.")
+    assert not ReviewComment.objects.get().is_resolved
+
+
+def test_a_later_version_without_the_words_says_the_text_changed_and_shows_the_new_words(fact, reporter, editor, editor_client):
+    waiting_change(fact, reporter)
+    comment(editor, fact)
+    fact.statement = "The contract was worth 5 million yuan, TechNode reported."
+    from tests.factories import save
+    save(fact, reporter, "Figure from TechNode")
+
+    html = editor_client.get(review_url(fact)).content.decode()
+    assert "The text changed since." in html
+    assert "worth 5 million yuan, TechNode reported." in html and "9 million yuan" in html
+    assert CHANGED not in html
+
+
+def comments_url_of(fact):
+    from .support import comments_url
+    return comments_url(fact)

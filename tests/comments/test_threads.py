@@ -4,7 +4,7 @@ import pytest
 
 from casefile.models import ReviewComment
 from casefile.workflow import comments
-from tests.desk.pages import review_url
+from tests.desk.pages import change_url, history_url, review_url
 
 from .support import CHANGED, comment, post_comment, waiting_change
 
@@ -70,3 +70,23 @@ def test_a_later_version_without_the_words_says_the_text_changed_and_shows_the_n
 def comments_url_of(fact):
     from .support import comments_url
     return comments_url(fact)
+
+
+def test_the_records_form_shows_the_threads_and_the_reporter_comments_there(fact, reporter, editor, reporter_client):
+    waiting_change(fact, reporter)
+    comment(editor, fact)
+
+    html = reporter_client.get(change_url(fact)).content.decode()
+    assert 'id="review-conversation"' in html and "This figure is the commentary&#x27;s, not TechNode&#x27;s." in html
+    assert 'name="_resolve"' in html
+
+    post_comment(reporter_client, fact, "Which paragraph?", next_url=change_url(fact))
+    assert ReviewComment.objects.filter(author=reporter, passage="").count() == 1
+
+
+def test_the_history_shows_each_thread_with_the_version_it_was_made_on(fact, reporter, editor, editor_client):
+    version = waiting_change(fact, reporter)
+    comment(editor, fact)
+
+    html = editor_client.get(history_url(fact)).content.decode()
+    assert "Review comment on the statement" in html and f"on version {version.history_id}" in html

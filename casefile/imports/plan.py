@@ -11,6 +11,7 @@ from .editorial import check_decisions_made_by_the_rules
 from .integrity import (
     FileIds,
     check_constraints,
+    check_comments,
     check_decisions,
     check_links,
     check_many_links,
@@ -93,6 +94,7 @@ def plan_import(data, name, keep_emails=False):
         check_links(section, rows[section], case.pk, ids)
     check_decisions(rows["decisions"], ids)
     check_many_links(rows["right_of_reply"], ids)
+    check_comments(rows["review_comments"], ids)
     check_within_file_uniqueness(rows["records"])
     check_constraints(rows)
     people, roles, ignored_keys = parse_people(data["users"])

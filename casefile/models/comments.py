@@ -50,10 +50,9 @@ class ReviewComment(models.Model):
                 violation_error_message="A comment says something.",
             ),
             models.CheckConstraint(
-                condition=Q(resolved_by__isnull=True, resolved_at__isnull=True)
-                | Q(resolved_by__isnull=False, resolved_at__isnull=False),
-                name="resolved_comment_says_by_whom_and_when",
-                violation_error_message="A resolved thread says who resolved it and when.",
+                condition=Q(resolved_by__isnull=True) | Q(resolved_at__isnull=False),
+                name="resolved_comment_says_when",
+                violation_error_message="A resolved thread says when it was resolved.",
             ),
         ]
 

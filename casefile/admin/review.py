@@ -255,17 +255,12 @@ class DecisionAdmin(ReadOnlyAdmin):
             except ValueError as error:
                 raise BadRequest(f"The review names no record: {error}") from None
             if cleaned["see_open_comments"]:
-                comment = pointing_to_threads(comment, comments.open_threads_on(list(versions)))
+                comment = comments.pointing_to_threads(comment, list(versions))
             rejected = workflow.reject(user, workflow.rejected_part(model, pk, versions, chosen), comment)
             self.message_user(request, "Rejected. " + who_is_told(workflow.told_of_decision(rejected, user), "why"))
         else:
-            still_open = comments.open_threads_on(list(versions))
-            if still_open and not cleaned["approve_open_threads"]:
-                raise workflow.WorkflowError(
-                    f"Not approved: {len(still_open)} thread{'s are' if len(still_open) > 1 else ' is'} still open ("
-                    + "; ".join(thread_named(thread) for thread in still_open)
-                    + "). Tick “Approve with these threads open” to approve all the same."
-                )
+            if not cleaned["approve_open_threads"]:
+                comments.refuse_open_threads(list(versions))
             goes_live_at, expires_at = cleaned["goes_live_at"], cleaned["expires_at"]
             timing = {"goes_live_at": goes_live_at, "expires_at": expires_at}
             if cleaned["reply_override"].strip():
@@ -408,16 +403,3 @@ def who_is_told(people, what=""):
         return "The change was yours alone: nobody else is told."
     return f"{joined(people)} {'has' if len(people) == 1 else 'have'} been told{' ' + what if what else ''}."
 
-
-def thread_named(thread):
-    """A thread as a refusal or a rejection names it: the field, the words, who said what."""
-    words = f" “{thread.comment.passage}”" if thread.comment.passage else ""
-    return f"{thread.label}{words}, {thread.comment.author}: {thread.comment.text}"
-
-
-def pointing_to_threads(comment, threads):
-    """A rejection's comment that sends the reporter to the open threads, listed, rather than repeating them."""
-    if not threads:
-        return comment
-    listed = "\n".join(f"- {thread_named(thread)}" for thread in threads)
-    return (comment.strip() + "\n\n" if comment.strip() else "") + f"See the open comments on the review:\n{listed}"

@@ -230,6 +230,37 @@ def open_threads_on(records):
     return threads_of(records, open_only=True)
 
 
+def thread_named(thread):
+    """A thread as a refusal or a rejection names it: the field, the words, who said what."""
+    words = f" “{thread.comment.passage}”" if thread.comment.passage else ""
+    return f"{thread.label}{words}, {thread.comment.author}: {thread.comment.text}"
+
+
+class ThreadsOpen(WorkflowError):
+    pass
+
+
+def refuse_open_threads(records):
+    """An approval of these records [(model, pk)] while a thread on them is open waits for the editor to confirm it."""
+    still_open = open_threads_on(records)
+    if still_open:
+        raise ThreadsOpen(
+            f"Not approved: {len(still_open)} thread{'s are' if len(still_open) > 1 else ' is'} still open ("
+            + "; ".join(thread_named(thread) for thread in still_open)
+            + "). Tick “Approve with these threads open” to approve all the same."
+        )
+
+
+def pointing_to_threads(comment, records):
+    """A rejection's comment that sends the reporter to the open threads on these records, listed, rather
+    than repeating them."""
+    threads = open_threads_on(records)
+    if not threads:
+        return comment
+    listed = "\n".join(f"- {thread_named(thread)}" for thread in threads)
+    return (comment.strip() + "\n\n" if comment.strip() else "") + f"See the open comments on the review:\n{listed}"
+
+
 # Notices
 
 

@@ -58,7 +58,7 @@ class ReviewForm(forms.Form):
     )
     see_open_comments = forms.BooleanField(
         required=False, label="See the open comments",
-        help_text="The rejection lists the open threads below, so that you need not repeat them.",
+        help_text="The rejection lists the open threads above, so that you need not repeat them.",
     )
     # The versions a lawyer was shown, so that a clearance names exactly those.
     seen = forms.CharField(required=False, widget=forms.HiddenInput)

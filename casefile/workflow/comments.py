@@ -265,14 +265,14 @@ def pointing_to_threads(comment, records):
 
 
 def _notify(people, comment, reply=None):
-    people = [person for person in people if person and person.is_active and person.email]
-    if not people:
-        return
+    """Ask these people: the desk lists the thread for them, and those with an address are mailed."""
+    people = [person for person in people if person and person.is_active]
     now = timezone.now()
     CommentNotice.objects.bulk_create(
         [CommentNotice(recipient=person, comment=comment, reply=reply, created_at=now) for person in people])
     for person in people:
-        transaction.on_commit(lambda pk=person.pk: _send_later(pk), robust=True)
+        if person.email:
+            transaction.on_commit(lambda pk=person.pk: _send_later(pk), robust=True)
 
 
 def _send_later(recipient_id):

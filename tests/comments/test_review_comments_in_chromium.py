@@ -45,13 +45,13 @@ def test_an_editor_comments_on_selected_words_and_the_reporter_answers_and_resol
 
     edna.open("/admin/")
     edna.go("#desk-review a:has-text('9 million yuan')")
-    cell = edna.page.locator("td.proposed").first
+    cell = edna.page.locator("tr.changed-field > td:last-child").first
     cell.evaluate(SELECT_WORDS, "9 million yuan")
     edna.page.wait_for_function("() => document.querySelector('input.comment-passage').value === '9 million yuan'")
     edna.fill("textarea[name=text]:visible", "This figure is the commentary's, not TechNode's.")
     edna.go("button[name=_comment]")
     assert "Your comment is on the change." in edna.messages()
-    assert edna.text("td.proposed mark.commented >> nth=0") == "9"
+    assert edna.text("tr.changed-field mark.commented >> nth=0") == "9"
     assert "About the words 9 million yuan This figure" in edna.text(".review-thread")
     assert serious_violations(edna.page) == []
     shot(edna.page, "review-comments", full_page=True)

@@ -4,7 +4,7 @@
   "use strict";
   function cellOf(node) {
     var element = node && (node.nodeType === 1 ? node : node.parentElement);
-    return element ? element.closest("td.proposed") : null;
+    return element ? element.closest("tr.changed-field > td:last-child") : null;
   }
   document.addEventListener("selectionchange", function () {
     var selection = window.getSelection();

@@ -297,7 +297,7 @@ def tell_of_comments(recipient_id):
 
     recipient = get_user_model().objects.filter(pk=recipient_id).first()
     with transaction.atomic():
-        waiting = list(CommentNotice.objects.select_for_update().filter(recipient_id=recipient_id, sent_at__isnull=True)
+        waiting = list(CommentNotice.objects.select_for_update(of=("self",)).filter(recipient_id=recipient_id, sent_at__isnull=True)
                        .select_related("comment__author", "comment__content_type", "reply__author"))
         if not waiting or recipient is None or not recipient.email:
             return True

@@ -30,7 +30,8 @@ class ReviewComment(models.Model):
     field_name = models.CharField(max_length=100)
     passage = models.TextField(
         blank=True, validators=[validate_text],
-        help_text="The words of the field the comment is about, as they stood in that version; empty for the field as a whole.",
+        help_text="The words of the field the comment is about, as they stood in that version; empty for the "
+        "field as a whole.",
     )
     text = models.TextField(validators=[validate_text])
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

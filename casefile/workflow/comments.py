@@ -28,7 +28,7 @@ from .. import dates
 from ..history import history_model, tracked_fields
 from ..models import CommentNotice, ReviewComment, ReviewReply
 from ..text import validate_text
-from .changes import WorkflowError, case_ids_of, content_type, is_editor, key_for, latest_version
+from .changes import WorkflowError, case_ids_of, content_type, is_editor, latest_version
 from .compare import NOT_COMPARED, display_value
 from .legal import is_lawyer
 
@@ -52,7 +52,8 @@ def may_comment(user, model):
 def commentable_fields(model):
     """{field name: its label} of the fields of `model` a comment can be about."""
     precision = set(dates.precision_fields(model).values())
-    return {f.name: f.verbose_name for f in tracked_fields(model) if f.name not in NOT_COMPARED and f.name not in precision}
+    return {f.name: f.verbose_name for f in tracked_fields(model)
+            if f.name not in NOT_COMPARED and f.name not in precision}
 
 
 def field_name_for(model, label):
@@ -102,7 +103,8 @@ def comment_on(user, model, pk, history_id, field_name, text, passage=""):
         version = history_model(model).objects.filter(id=pk, history_id=history_id).first()
         if version is None:
             raise CommentRefused(f"That version of the {model._meta.verbose_name} does not exist.")
-        if passage and (len(passage) > LONGEST_PASSAGE or passage not in " ".join(field_text(model, version, field_name).split())):
+        words = " ".join(field_text(model, version, field_name).split())
+        if passage and (len(passage) > LONGEST_PASSAGE or passage not in words):
             raise CommentRefused(
                 f"The words “{Truncator(passage).chars(80)}” are not in the {fields[field_name]} of this version: "
                 "quote them as they stand, or leave the passage empty to comment on the whole field."
@@ -220,7 +222,8 @@ def waiting_for(user):
     if user is None or not user.is_authenticated:
         return []
     mine = ReviewComment.objects.filter(resolved_at__isnull=True).filter(
-        Q(author=user) | Q(replies__author=user) | Q(pk__in=CommentNotice.objects.filter(recipient=user).values("comment"))
+        Q(author=user) | Q(replies__author=user)
+        | Q(pk__in=CommentNotice.objects.filter(recipient=user).values("comment"))
     ).distinct().select_related("author", "content_type").prefetch_related("replies__author")
     return [comment for comment in mine
             if (list(comment.replies.all())[-1].author if comment.replies.all() else comment.author) != user]
@@ -297,8 +300,11 @@ def tell_of_comments(recipient_id):
 
     recipient = get_user_model().objects.filter(pk=recipient_id).first()
     with transaction.atomic():
-        waiting = list(CommentNotice.objects.select_for_update(of=("self",)).filter(recipient_id=recipient_id, sent_at__isnull=True)
-                       .select_related("comment__author", "comment__content_type", "reply__author"))
+        waiting = list(
+            CommentNotice.objects.select_for_update(of=("self",))
+            .filter(recipient_id=recipient_id, sent_at__isnull=True)
+            .select_related("comment__author", "comment__content_type", "reply__author")
+        )
         if not waiting or recipient is None or not recipient.email:
             return True
         CommentNotice.objects.filter(pk__in=[notice.pk for notice in waiting]).update(sent_at=timezone.now())
@@ -320,6 +326,3 @@ def tell_of_comments(recipient_id):
         [recipient.email],
     )
 
-
-def review_key(comment):
-    return key_for(comment.record_model, comment.object_id)

@@ -28,7 +28,7 @@ from .. import dates
 from ..history import history_model, tracked_fields
 from ..models import CommentNotice, ReviewComment, ReviewReply
 from ..text import validate_text
-from .changes import WorkflowError, case_ids_of, content_type, is_editor, latest_version
+from .changes import WorkflowError, case_ids_of, content_type, is_editor, latest_version, record_changes
 from .compare import NOT_COMPARED, display_value
 from .legal import is_lawyer
 
@@ -77,10 +77,8 @@ def field_text(model, version, field_name):
 
 def authors_of(model, pk, history_id):
     """Who made the version commented on, and the other versions since the one readers see: the change's authors."""
-    from .changes import record_changes
-
-    people = {version.history_user for version in history_model(model).objects.filter(
-        id=pk, history_id__lte=history_id).order_by("-history_id")[:1] if version.history_user}
+    version = history_model(model).objects.filter(id=pk, history_id=history_id).select_related("history_user").first()
+    people = {version.history_user} if version is not None and version.history_user else set()
     for change in record_changes(model, pk):
         if (change.model, change.pk) == (model, pk):
             people.update(reason["user"] for reason in change.reasons if reason["user"])

@@ -29,6 +29,9 @@ def test_no_public_address_shows_a_comment_or_a_reply_on_the_version_readers_see
     assert crawled["fact_detail"].status_code == 200
     assert b"9 million yuan" in b"".join(crawled["fact_detail"])
     assert [name for name, response in crawled.items() if MARKER.encode() in b"".join(response)] == []
+    # The search page repeats the query: it finds no more for the marker than for a word nowhere.
+    found = reader.get(f"/search/?q={MARKER}").content.decode().replace(MARKER, "WORD")
+    assert found == reader.get("/search/?q=WORD").content.decode()
 
 
 def test_the_staff_backup_keeps_the_threads_and_the_import_restores_them(fact, reporter, editor, tmp_path):

@@ -1,7 +1,10 @@
 """Comments on a field of a waiting version, on words of it; replies; who resolves a thread."""
 
 import pytest
+from django.contrib.auth import get_user_model
 
+from casefile import textdiff
+from casefile.admin.comments import marked
 from casefile.models import ReviewComment
 from casefile.workflow import comments
 from tests.desk.pages import change_url, history_url, review_url
@@ -90,3 +93,22 @@ def test_the_history_shows_each_thread_with_the_version_it_was_made_on(fact, rep
 
     html = editor_client.get(history_url(fact)).content.decode()
     assert "Review comment on the statement" in html and f"on version {version.history_id}" in html
+
+
+def test_the_legal_desk_comments_and_someone_outside_the_newsroom_cannot(fact, reporter, lawyer_client, client):
+    waiting_change(fact, reporter)
+    outsider = get_user_model().objects.create_user("reader", password="a-long-test-password")
+    client.force_login(outsider)
+
+    assert post_comment(lawyer_client, fact, "Can we stand up 'commentary'?").status_code == 302
+    assert post_comment(client, fact, "Hello").status_code in (302, 403)
+    assert [thread.author.username for thread in ReviewComment.objects.all()] == ["lola"]
+
+
+def test_marked_words_stay_escaped_and_never_land_inside_a_tag():
+    diff = textdiff.word_diff("Fish & chips", "Fish & <b>chips</b> for the invisible character")
+
+    html = str(marked(diff.after, ["& <b>chips", "invisible character"]))
+
+    assert '<mark class="commented">&amp; &lt;b&gt;chips</mark>' in html.replace("<ins>", "").replace("</ins>", "")
+    assert "<b>" not in html

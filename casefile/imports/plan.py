@@ -64,6 +64,9 @@ class ImportPlan:
         if by_kind["right_of_reply"]:
             lines.insert(4, "  right of reply and legal review: " + ", ".join(
                 f"{model._meta.verbose_name} {count}" for model, count in by_kind["right_of_reply"].items()))
+        if by_kind["review_comments"]:
+            lines.insert(5 if by_kind["right_of_reply"] else 4, "  review conversations: " + ", ".join(
+                f"{model._meta.verbose_name} {count}" for model, count in by_kind["review_comments"].items()))
         if self.unnamed_people:
             lines.append("  listed but named by no version or decision, not created: " + listed(self.unnamed_people))
         if self.ignored_user_keys:

@@ -1,5 +1,6 @@
 """Comments are the newsroom's: no public address ever shows them; the staff backup keeps them and brings them back."""
 
+import io
 import json
 
 from django.contrib.auth import get_user_model
@@ -46,8 +47,11 @@ def test_the_staff_backup_keeps_the_threads_and_the_import_restores_them(fact, r
 
     ReviewComment.objects.all().delete()
     empty_the_database()
+    told = io.StringIO()
+    call_command("import_case", str(backup), "--dry-run", stdout=told)
     call_command("import_case", str(backup), stdout=open("/dev/null", "w"))
 
+    assert "review conversations: review comment 1, reply to a review comment 1" in told.getvalue()
     restored = ReviewComment.objects.get()
     assert (restored.passage, restored.author.username, restored.resolved_by.username) == ("9 million yuan", "edna", "rita")
     assert [reply.text for reply in restored.replies.all()] == ["TechNode's, fixed."]

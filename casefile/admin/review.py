@@ -344,6 +344,11 @@ class DecisionAdmin(ReadOnlyAdmin):
             # What the review of the record would approve: with it, the records not yet
             # public that it refers to, as the queue names them.
             versions = {(c.model, c.pk): c.latest.history_id for c in workflow.review_bundle(model, pk, changes)}
+            try:
+                comments.refuse_open_threads(list(versions))
+            except comments.ThreadsOpen as refusal:
+                refused.append(f"{refusal} Open the review of {model._meta.verbose_name} #{pk} to do so.")
+                continue
             own = (changes[0].model, changes[0].pk) == (model, pk)
             chosen.append((f"{model._meta.verbose_name} “{changes[0].label if own else model.objects.get(pk=pk)}”",
                            versions))

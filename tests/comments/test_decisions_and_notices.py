@@ -1,8 +1,11 @@
 """Approval asks before leaving threads open, a rejection points to them, and each person gets one email a burst."""
 
-from casefile.models import CommentNotice, Decision
+from django.urls import reverse
+
+from casefile import workflow
+from casefile.models import CommentNotice, Decision, Fact
 from casefile.workflow import comments
-from tests.desk.pages import review_url
+from tests.desk.pages import form_data, messages_after, review_url
 
 from .support import comment, waiting_change
 
@@ -73,3 +76,17 @@ def test_a_reply_is_mailed_after_the_commit_to_those_on_the_thread(
 
     assert [mail.to for mail in mailoutbox] == [[reporter.email], [editor.email]]
     assert "rita replied to you" in mailoutbox[1].body
+
+
+def test_approving_in_bulk_leaves_out_a_change_with_an_open_thread_saying_why(fact, reporter, editor, editor_client):
+    version = waiting_change(fact, reporter)
+    comment(editor, fact)
+
+    queue = editor_client.get(reverse("admin:casefile_review_queue"))
+    selection = form_data(queue, having="selected")
+    selection["selected"] = [workflow.key_for(Fact, fact.pk)]
+    response = editor_client.post(reverse("admin:casefile_review_bulk"), selection)
+
+    [said] = messages_after(editor_client, response)
+    assert said.startswith("Not approved: 1 thread is still open (statement “9 million yuan”")
+    assert not Decision.objects.filter(content_type__model="fact", history_id=version.history_id).exists()

@@ -128,6 +128,8 @@ def reply_to(user, comment, text):
     _validate(text, "The reply")
     with transaction.atomic():
         comment = ReviewComment.objects.select_for_update().get(pk=comment.pk)
+        if comment.is_resolved:
+            raise CommentRefused(f"This thread was resolved by {comment.resolved_by}: comment again to raise it anew.")
         reply = ReviewReply(comment=comment, text=text, author=user, created_at=timezone.now())
         reply.full_clean()
         reply.save()

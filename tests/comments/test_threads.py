@@ -45,6 +45,8 @@ def test_the_reporter_answers_and_resolves_a_thread_on_their_change(fact, report
     thread.refresh_from_db()
     assert [reply.text for reply in thread.replies.all()] == ["Fixed: TechNode's."]
     assert thread.resolved_by == reporter and thread.is_resolved
+    with pytest.raises(comments.CommentRefused, match="resolved by rita"):
+        comments.reply_to(editor, thread, "One more thing.")
 
 
 def test_someone_neither_the_commenter_nor_an_author_cannot_resolve(fact, reporter, editor, other_reporter):

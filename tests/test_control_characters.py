@@ -14,7 +14,8 @@ VERTICAL_TAB = "\x0b"  # a word processor's line break, pasted
 
 # Text the site writes itself, never typed: what a copy recorded (the name of the
 # file uploaded, the address fetched, which is the source's), fingerprints, what
-# an approval names, the passages quoted from a copy, and the pages it keeps.
+# an approval names, the passages quoted from a copy, the pages it keeps, and the
+# field a review comment is on (one of the record's own, checked by name).
 WRITTEN_BY_THE_SITE = {
     "capture": {"file_name", "stored_as", "stored_sha256", "sha256", "content_type", "mismatch", "url"},
     "decision": {"object_repr"},
@@ -23,6 +24,7 @@ WRITTEN_BY_THE_SITE = {
     "publication": {"label", "body"},
     "keptpage": {"page", "document", "rendered_with", "surrogate_keys"},
     "publicationgeneration": {"scope"},
+    "reviewcomment": {"field_name"},
 }
 
 

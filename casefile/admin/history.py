@@ -18,6 +18,7 @@ from django.utils import timezone
 from .. import dates, workflow
 from ..history import history_model, tracked_fields
 from ..models import Decision, ScheduleEvent
+from ..workflow import comments
 from ..workflow.compare import NOT_COMPARED, compared_fields, display_value
 from .ids import url_id
 
@@ -52,6 +53,8 @@ class Entry:
     # An act on the record's approval for later (a ScheduleEvent), with the page of that schedule.
     schedule_event: object = None
     schedule_url: str = ""
+    # A review conversation, on the version it was made on (`workflow.comments.Thread`).
+    thread: object = None
 
     @property
     def moment(self):
@@ -100,7 +103,7 @@ def _part_change(model, version, previous):
 
 
 def timeline(model, pk):
-    """The entries of a record's history, newest first: saves and decisions."""
+    """The entries of a record's history, newest first: saves, decisions and review conversations."""
     members = _members(model, pk)
     previous, saves, labels = {}, [], {}
     for member_model, version in _versions(members):
@@ -126,7 +129,9 @@ def timeline(model, pk):
             entry.decided_parts.append(labels.get((member_model, decision.history_id), decision.object_repr))
             if decision.object_id == pk and member_model is model:
                 entry.decision = decision
-    entries = saves + list(decisions.values()) + _schedule_events(list(decisions))
+    threads = [Entry(when=thread.comment.created_at, user=thread.comment.author, thread=thread)
+               for thread in comments.threads_of(members)]
+    entries = saves + list(decisions.values()) + _schedule_events(list(decisions)) + threads
     entries.sort(key=lambda entry: (entry.when, entry.decision is not None), reverse=True)
     return entries
 

@@ -16,6 +16,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from .. import published, workflow
+from ..workflow import comments
 from ..workflow.changes import top_level_of
 from ..workflow.rework import Family
 from ..models import (
@@ -33,7 +34,7 @@ from ..models import (
     Relationship,
     Source,
 )
-from . import discard, history, merge
+from . import comments as conversation, discard, history, merge
 from .captures import SourceCopiesMixin
 from .ftm_import import FtmImportMixin
 from .identities import SourceIdentityMixin
@@ -291,6 +292,8 @@ class RecordAdmin(history.VersionedHistoryMixin, SimpleHistoryAdmin):
             family = Family(type(shown), shown.pk)
             context.update(record_context(request, shown, family))
             context["discard"] = discard.offer(request, shown, family)
+            context["threads"] = conversation.annotate(context["pending"], request.user)
+            context["can_comment"] = comments.may_comment(request.user, type(shown))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def changelist_view(self, request, extra_context=None):

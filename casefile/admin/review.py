@@ -14,11 +14,11 @@ from django.utils.http import urlencode
 
 from .. import published, workflow
 from ..admin_site import legal_queue_url
-from ..workflow import drafts, legal, readiness, replies, rework, scheduling
+from ..workflow import comments, drafts, legal, readiness, replies, rework, scheduling
 from ..history import history_model
 from ..models import Actor, Case, Decision
 from ..text import isolated, joined, validate_text
-from . import preview
+from . import comments as conversation, preview
 from .captures import flag_queue_items
 from .ids import parse_id, parse_key, url_id
 from .readonly import ReadOnlyAdmin
@@ -51,6 +51,14 @@ class ReviewForm(forms.Form):
         required=False, label=f"Readers see it until ({timezone.get_current_timezone_name()})",
         help_text="Empty: until someone changes it. A time: then each record approved here leaves the public "
         "pages, as if you approved its removal; you can move the time or withdraw it until then.",
+    )
+    approve_open_threads = forms.BooleanField(
+        required=False, label="Approve with these threads open",
+        help_text="They stay open on the version you approve, and their people can go on answering.",
+    )
+    see_open_comments = forms.BooleanField(
+        required=False, label="See the open comments",
+        help_text="The rejection lists the open threads above, so that you need not repeat them.",
     )
     # The versions a lawyer was shown, so that a clearance names exactly those.
     seen = forms.CharField(required=False, widget=forms.HiddenInput)
@@ -91,6 +99,7 @@ class DecisionAdmin(ReadOnlyAdmin):
             path("review/", view(self.queue_view), name="casefile_review_queue"),
             path("review/approve-selected/", view(self.bulk_approve_view), name="casefile_review_bulk"),
             path("review/<str:key>/preview/", view(self.preview_view), name="casefile_review_preview"),
+            path("review/<str:key>/comments/", view(self.conversation_view), name="casefile_review_comments"),
             path("review/<str:key>/", view(self.review_view), name="casefile_review"),
         ] + super().get_urls()
 
@@ -178,6 +187,7 @@ class DecisionAdmin(ReadOnlyAdmin):
         record = model.objects.filter(pk=pk).first()
         changes = {(change.model, change.pk): change for change in bundle}
         refusals = workflow.approval_refusals(changes)
+        threads = conversation.annotate(bundle, request.user)
         left_out = (readiness.references_left_out(changes)
                     if any(isinstance(refusal, workflow.UnapprovedReference) for refusal in refusals) else [])
         context = {
@@ -208,6 +218,9 @@ class DecisionAdmin(ReadOnlyAdmin):
             "merge_offers": drafts.possible_duplicates(record) if model is Actor else [],
             "can_approve": workflow.is_editor(request.user),
             "can_clear": legal.is_lawyer(request.user),
+            "threads": threads,
+            "can_comment": comments.may_comment(request.user, model),
+            "open_threads": [thread for thread in threads if not thread.comment.is_resolved],
             **preview.links(model, pk, record, key),
         }
         return TemplateResponse(request, "admin/casefile/review.html", context)
@@ -241,9 +254,13 @@ class DecisionAdmin(ReadOnlyAdmin):
                 chosen = [parse_key(key) for key in request.POST.getlist("reject_with")]
             except ValueError as error:
                 raise BadRequest(f"The review names no record: {error}") from None
+            if cleaned["see_open_comments"]:
+                comment = comments.pointing_to_threads(comment, list(versions))
             rejected = workflow.reject(user, workflow.rejected_part(model, pk, versions, chosen), comment)
             self.message_user(request, "Rejected. " + who_is_told(workflow.told_of_decision(rejected, user), "why"))
         else:
+            if not cleaned["approve_open_threads"]:
+                comments.refuse_open_threads(list(versions))
             goes_live_at, expires_at = cleaned["goes_live_at"], cleaned["expires_at"]
             timing = {"goes_live_at": goes_live_at, "expires_at": expires_at}
             if cleaned["reply_override"].strip():
@@ -281,6 +298,10 @@ class DecisionAdmin(ReadOnlyAdmin):
         if workflow.record_changes(Actor, chosen.pk):
             return HttpResponseRedirect(reverse("admin:casefile_review", args=[workflow.key_for(Actor, chosen.pk)]))
         return HttpResponseRedirect(reverse("admin:casefile_review_queue") + "?" + urlencode({"case": chosen.case_id}))
+
+    def conversation_view(self, request, key):
+        """Comment on a field of a waiting change, reply on a thread or resolve it."""
+        return conversation.conversation_view(self, request, key)
 
     def preview_view(self, request, key):
         """The public page of the record as readers will see it once the review is approved."""
@@ -323,6 +344,11 @@ class DecisionAdmin(ReadOnlyAdmin):
             # What the review of the record would approve: with it, the records not yet
             # public that it refers to, as the queue names them.
             versions = {(c.model, c.pk): c.latest.history_id for c in workflow.review_bundle(model, pk, changes)}
+            try:
+                comments.refuse_open_threads(list(versions))
+            except comments.ThreadsOpen as refusal:
+                refused.append(f"{refusal} Open the review of {model._meta.verbose_name} #{pk} to do so.")
+                continue
             own = (changes[0].model, changes[0].pk) == (model, pk)
             chosen.append((f"{model._meta.verbose_name} “{changes[0].label if own else model.objects.get(pk=pk)}”",
                            versions))
@@ -381,3 +407,4 @@ def who_is_told(people, what=""):
     if not people:
         return "The change was yours alone: nobody else is told."
     return f"{joined(people)} {'has' if len(people) == 1 else 'have'} been told{' ' + what if what else ''}."
+

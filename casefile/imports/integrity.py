@@ -15,7 +15,7 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 
 from casefile.history import history_model
-from casefile.models import Case, Decision
+from casefile.models import Case, Decision, ReviewComment, ReviewReply
 from casefile.workflow import TRACKED
 
 from .rows import REPLY_KINDS, SECTIONS, ImportRefused
@@ -55,7 +55,7 @@ class FileIds:
             for row in rows:
                 self.working[row.model].add(row.pk)
                 self.ever[row.model].add(row.pk)
-        elif section == "right_of_reply":
+        elif section in ("right_of_reply", "review_comments"):
             for row in rows:
                 self.working[row.model].add(row.pk)
                 self.ever[row.model].add(row.pk)
@@ -92,7 +92,7 @@ def check_links(section, rows, case_pk, ids):
                         f"{row.where}: {model_field.name} is case {value}, not the case the file declares "
                         f"(case {case_pk})."
                     )
-            elif value not in (ids.working if section in ("records", "right_of_reply") else ids.ever)[target]:
+            elif value not in (ids.working if section in ("records", "right_of_reply", "review_comments") else ids.ever)[target]:
                 raise ImportRefused(
                     f"{row.where}: {model_field.name} {value} is not among the file's "
                     f"{target._meta.verbose_name_plural}."
@@ -111,6 +111,20 @@ def check_decisions(rows, ids):
             raise ImportRefused(
                 f"{row.where}: decides on version {history_id} of {name} {object_id}, which is not a version "
                 "of it the file holds."
+            )
+
+
+def check_comments(rows, ids):
+    """A review comment is on a version the file holds of a record the file holds."""
+    for row in rows:
+        if "content_type_id" not in row.links:
+            continue
+        kind = ContentType.objects.get_for_id(row.links["content_type_id"]).model_class()
+        object_id, history_id = row.values["object_id"], row.values["history_id"]
+        if kind not in ids.versions or ids.versions[kind].get(history_id) != object_id:
+            raise ImportRefused(
+                f"{row.where}: a comment on version {history_id} of {kind._meta.verbose_name} {object_id}, "
+                "which is not a version the file holds."
             )
 
 
@@ -142,7 +156,7 @@ def check_within_file_uniqueness(records):
 
 def check_constraints(rows):
     """The rules the database keeps on each record and decision, with their own messages."""
-    for row in rows["records"] + rows["decisions"] + rows["right_of_reply"]:
+    for row in rows["records"] + rows["decisions"] + rows["right_of_reply"] + rows["review_comments"]:
         checks = [c for c in row.model._meta.constraints if isinstance(c, models.CheckConstraint)]
         instance = row.build() if checks else None
         for constraint in checks:
@@ -247,6 +261,10 @@ def refuse_taken_ids(rows, slug, ids):
         taken.append(f"{len(decisions)} decision{'s' if len(decisions) > 1 else ''}")
     for model in (kind for kind in REPLY_KINDS if kind not in TRACKED):
         clashes = existing(model.objects.all(), "pk", {row.pk for row in rows["right_of_reply"] if row.model is model})
+        if clashes:
+            taken.append(f"{len(clashes)} {model._meta.verbose_name_plural}")
+    for model in (ReviewComment, ReviewReply):
+        clashes = existing(model.objects.all(), "pk", {row.pk for row in rows["review_comments"] if row.model is model})
         if clashes:
             taken.append(f"{len(clashes)} {model._meta.verbose_name_plural}")
     if taken:

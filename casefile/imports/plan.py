@@ -11,6 +11,7 @@ from .editorial import check_decisions_made_by_the_rules
 from .integrity import (
     FileIds,
     check_constraints,
+    check_comments,
     check_decisions,
     check_links,
     check_many_links,
@@ -63,6 +64,9 @@ class ImportPlan:
         if by_kind["right_of_reply"]:
             lines.insert(4, "  right of reply and legal review: " + ", ".join(
                 f"{model._meta.verbose_name} {count}" for model, count in by_kind["right_of_reply"].items()))
+        if by_kind["review_comments"]:
+            lines.insert(5 if by_kind["right_of_reply"] else 4, "  review conversations: " + ", ".join(
+                f"{model._meta.verbose_name} {count}" for model, count in by_kind["review_comments"].items()))
         if self.unnamed_people:
             lines.append("  listed but named by no version or decision, not created: " + listed(self.unnamed_people))
         if self.ignored_user_keys:
@@ -93,6 +97,7 @@ def plan_import(data, name, keep_emails=False):
         check_links(section, rows[section], case.pk, ids)
     check_decisions(rows["decisions"], ids)
     check_many_links(rows["right_of_reply"], ids)
+    check_comments(rows["review_comments"], ids)
     check_within_file_uniqueness(rows["records"])
     check_constraints(rows)
     people, roles, ignored_keys = parse_people(data["users"])

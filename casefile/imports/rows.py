@@ -17,13 +17,13 @@ from django.utils import timezone
 
 from casefile.history import history_model
 from casefile.management.commands.export_case import EXPORT_FORMAT, EXPORT_VERSION, ROLES, USER_FIELDS
-from casefile.models import Decision, LegalReview, ReplyAttempt, ReplyOverride, ReplyRequest
+from casefile.models import Decision, LegalReview, ReplyAttempt, ReplyOverride, ReplyRequest, ReviewComment, ReviewReply
 from casefile.workflow import EDITORS, TRACKED
 from casefile.workflow.legal import LEGAL
 
-SECTIONS = ("records", "history", "decisions", "right_of_reply")
-# Exports written before the right of reply was recorded have no such section.
-OPTIONAL_SECTIONS = ("right_of_reply",)
+SECTIONS = ("records", "history", "decisions", "right_of_reply", "review_comments")
+# Exports written before the right of reply, or review comments, were recorded have no such section.
+OPTIONAL_SECTIONS = ("right_of_reply", "review_comments")
 REPLY_KINDS = (ReplyRequest, ReplyAttempt, ReplyOverride, LegalReview)
 KINDS = {
     # A reply request is in the right of reply; the versions of its answer among every version.
@@ -31,6 +31,7 @@ KINDS = {
     "history": {history_model(model)._meta.label_lower: history_model(model) for model in TRACKED},
     "decisions": {Decision._meta.label_lower: Decision},
     "right_of_reply": {model._meta.label_lower: model for model in REPLY_KINDS},
+    "review_comments": {model._meta.label_lower: model for model in (ReviewComment, ReviewReply)},
 }
 # What a decision's content type may name, as the file names it: ["casefile", "fact"].
 RECORD_KINDS = {(model._meta.app_label, model._meta.model_name): model for model in TRACKED}

@@ -8,6 +8,7 @@ read layer (`casefile.published`) reads only those.
 
 from ..text import DIRECTION_CONTROLS, quote_word_count, validate_single_line, validate_text
 from .captures import Capture, QuoteAnchor, SharedSource, capture_storage
+from .comments import CommentNotice, ReviewComment, ReviewReply
 from .claims import ClaimStatus, claim_status_problem
 from .decisions import Decision
 from .identities import IdentityGrant, IdentityLogEntry, SourceIdentity
@@ -38,7 +39,7 @@ __all__ = [
     "Actor", "Capture", "Case", "CaseRecordQuerySet", "Channel", "Citation", "Claim", "ClaimStatus", "Decision",
     "Event", "EventParticipant", "Fact", "FactActor", "FactEvent", "IdentityGrant", "IdentityLogEntry", "LegalReview", "OpenQuestion", "Publication",
     "KeptPage", "PublicationGeneration", "PublicationRead", "QuestionConcern", "QuoteAnchor", "Record", "Relationship", "ReplyAttempt",
-    "ReplyOverride", "ReplyRequest", "Schedule", "ScheduleEvent", "SharedSource", "Source", "SourceIdentity",
-    "capture_storage",
+    "ReplyOverride", "ReplyRequest", "CommentNotice", "ReviewComment", "ReviewReply", "Schedule", "ScheduleEvent",
+    "SharedSource", "Source", "SourceIdentity", "capture_storage",
     "claim_status_problem", "quote_word_count", "validate_single_line", "validate_text",
 ]

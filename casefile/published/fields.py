@@ -13,6 +13,7 @@ from ..models import (
     Capture,
     Case,
     Citation,
+    CommentNotice,
     Decision,
     Event,
     EventParticipant,
@@ -35,6 +36,8 @@ from ..models import (
     ReplyAttempt,
     ReplyOverride,
     ReplyRequest,
+    ReviewComment,
+    ReviewReply,
     SharedSource,
     Source,
     SourceIdentity,
@@ -112,6 +115,11 @@ STAFF_ONLY = {
     Schedule: {"id", "case", "kind", "batch", "due_at", "state", "scheduled_by", "scheduled_at", "done_at",
                "outcome"},
     ScheduleEvent: {"id", "schedule", "kind", "at", "by", "note"},
+    # Review conversations are the newsroom's, forever: no field of them reaches a reader.
+    ReviewComment: {"id", "case", "content_type", "object_id", "history_id", "field_name", "passage", "text",
+                    "author", "created_at", "resolved_by", "resolved_at"},
+    ReviewReply: {"id", "comment", "text", "author", "created_at"},
+    CommentNotice: {"id", "recipient", "comment", "reply", "created_at", "sent_at"},
 }
 
 # What simple-history adds to each version: who saved it, when and why.

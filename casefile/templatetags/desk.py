@@ -112,3 +112,16 @@ def schedules_waiting(context):
         schedule.is_overdue = schedule.due_at <= now
         schedule.time_zone = timezone.get_current_timezone_name()
     return schedules
+
+
+@register.simple_tag(takes_context=True)
+def comments_waiting(context):
+    """{% comments_waiting as threads %}: the open review threads in which someone else spoke last and the
+    person logged in is asked, on their change or on their thread; each with its address and count of replies."""
+    from ..workflow import comments
+
+    threads = comments.waiting_for(context["request"].user)
+    for comment in threads:
+        comment.url = comment.get_absolute_url()
+        comment.label = comments.commentable_fields(comment.record_model).get(comment.field_name, comment.field_name)
+    return threads

@@ -3,7 +3,7 @@
 The file holds every version simple-history kept of every record of the case
 (deleted records included, and the answers to its reply requests), the
 working records, the decisions naming those versions, the record of the
-right of reply and legal reviews (staff only: an export is a backup, never a
+right of reply, legal reviews and review conversations (staff only: an export is a backup, never a
 public file), and the people who made or decided them, with what each may
 decide. `import_case` restores it with the same ids,
 so links, history and approvals mean what they meant.
@@ -51,6 +51,8 @@ from casefile.models import (
     ReplyAttempt,
     ReplyOverride,
     ReplyRequest,
+    ReviewComment,
+    ReviewReply,
     Source,
 )
 
@@ -143,10 +145,12 @@ def case_export(case):
         id__in=ids_ever(ReplyRequest, Q(case_id=case.pk))).order_by("history_id"))
     decisions = list(Decision.objects.filter(case=case).order_by("id"))
     right_of_reply = right_of_reply_of(case)
+    threads = list(ReviewComment.objects.filter(case=case).order_by("pk"))
+    conversation = [*threads, *ReviewReply.objects.filter(comment__in=threads).order_by("pk")]
 
     user_ids = {row.history_user_id for row in historical} | {d.decided_by_id for d in decisions} | {
         getattr(row, name) for row in right_of_reply for name in PEOPLE_OF_REPLIES.get(type(row), ())
-    }
+    } | {row.author_id for row in conversation} | {row.resolved_by_id for row in threads}
     users = get_user_model().objects.filter(pk__in=user_ids - {None}).order_by("username")
 
     def serialized(objects, **options):
@@ -173,6 +177,7 @@ def case_export(case):
         "history": serialized(historical),
         "decisions": serialized(decisions, fields=decision_fields),
         "right_of_reply": serialized(right_of_reply),
+        "review_comments": serialized(conversation),
     }
 
 

@@ -31,8 +31,8 @@ AS_OF_FORMAT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,5}")
 
 
-def _as_of(request):
-    value = request.GET.get("as_of")
+def _as_of(request, parameter="as_of"):
+    value = request.GET.get(parameter)
     if not value:
         return None
     as_of = None
@@ -45,12 +45,12 @@ def _as_of(request):
     # The last day of the calendar has no end of day to read the case at.
     if as_of is None or as_of >= datetime.date.max:
         raise BadRequest(
-            "The date in ‘as_of’ must be written YYYY-MM-DD, for example 2021-11-16."
+            f"The date in ‘{parameter}’ must be written YYYY-MM-DD, for example 2021-11-16."
         )
     # Tomorrow in UTC is today somewhere; a later day has not been published yet.
     if as_of > timezone.now().date() + datetime.timedelta(days=1):
         raise BadRequest(
-            "The date in ‘as_of’ is in the future. Leave it out to read the case as published today."
+            f"The date in ‘{parameter}’ is in the future. Leave it out to read the case as published today."
         )
     return as_of
 
@@ -255,6 +255,38 @@ def corrections(request, case):
         "casefile/corrections.html",
         _case_context(snapshot, corrections=published.corrections(snapshot)),
     )
+
+
+CHANGE_PERIODS = {"week": 7, "month": 30}
+
+
+@public_page("from", "to", "period", "as_of")
+def case_changes(request, case):
+    """What changed in the case between the end of one day and the end of another, as `as_of` shows them."""
+    found = published.first_publication(case)
+    if found is None:
+        raise Http404("No such case has been published.")
+    public_case, first_published = found
+    today = timezone.now().date()
+    # The case page's day picker sends its day as `as_of`: compared with today.
+    start, end = _as_of(request, "from") or _as_of(request), _as_of(request, "to")
+    period = request.GET.get("period")
+    if period is not None and period not in CHANGE_PERIODS:
+        raise BadRequest("The period must be ‘week’ or ‘month’, or give the days in ‘from’ and ‘to’.")
+    if period or end is None or start is None:
+        # The page itself always names both days, so that a kept or shared copy never drifts with the calendar.
+        if period:
+            start = today - datetime.timedelta(days=CHANGE_PERIODS[period])
+        end = end or today
+        start = start or (first_published.date() if first_published else today)
+        query = urlencode({"from": start.isoformat(), "to": end.isoformat()})
+        return HttpResponseRedirect(reverse("casefile:case_changes", args=[public_case.slug]) + "?" + query)
+    if start > end:
+        raise BadRequest("The day in ‘from’ comes after the day in ‘to’: give the earlier day first.")
+    return render(request, "casefile/case_changes.html", {
+        "case": public_case, "as_of_query": "", "first_published": first_published,
+        "changes": published.case_changes(public_case, start, end),
+    })
 
 
 @public_page()

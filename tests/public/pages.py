@@ -90,6 +90,7 @@ def reader_pages(case):
         "/",
         case_url(case),
         case_url(case, "corrections"),
+        case_url(case, "case_changes") + "?from=2000-01-01&to=" + timezone.now().date().isoformat(),
         case_url(case, "case_json"),
         case_url(case, "actor_detail", "person-0"),
         case_url(case, "event_detail", "meeting-0"),
@@ -126,6 +127,8 @@ def public_address(name):
         "case_entities": reverse("casefile:case_entities", kwargs=case),
         "case_graph": reverse("casefile:case_graph", kwargs=case),
         "corrections": reverse("casefile:corrections", kwargs=case),
+        "case_changes": reverse("casefile:case_changes", kwargs=case) + "?from=2000-01-01&to="
+        + timezone.now().date().isoformat(),
         "feed": reverse("casefile:feed"),
         "case_feed": reverse("casefile:case_feed", kwargs=case),
         "actor_list": reverse("casefile:actor_list", kwargs=case),

@@ -55,7 +55,8 @@ def crawl(client, start="/"):
         url = queue.pop()
         if url in seen:
             continue
-        response = client.get(url)
+        # A reader's browser follows a redirect, as to the changes of this week.
+        response = client.get(url, follow=True)
         seen[url] = response.status_code
         if response.status_code != 200 or response["Content-Type"] != "text/html; charset=utf-8":
             continue

@@ -49,13 +49,14 @@ coverage: install
 	$(BIN)/python -m pytest -n auto --cov=casefile --cov=newsroom --cov-branch --cov-report=term:skip-covered
 
 # Renews the README's screenshots: the seeded case, the desk, a review, its rule warnings, a history, a
-# lawyer's desk and an approval for later (needs Debian's chromium).
+# lawyer's desk, an approval for later and a case's changes (needs Debian's chromium).
 screenshots: install
 	SAVE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/test_browser.py -k screenshots
 	SAVE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/desk/test_shared_work_in_chromium.py -k compares
 	SAVE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/desk/test_daily_work_in_chromium.py -k opposition
 	SAVE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/replies/test_reply_and_legal_in_chromium.py
 	SAVE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/scheduling/test_approve_for_later_in_chromium.py
+	SAVE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/changes/test_case_changes_in_chromium.py
 
 # A production-like server: gunicorn against DATABASE_URL and REDIS_URL, and
 # the task worker that keeps pages and purges the edge after each approval,

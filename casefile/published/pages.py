@@ -208,9 +208,14 @@ def _source_page(reader, slug):
         Event: ([], {"id__in": _ids(citations, "event_id")}),
         Relationship: ([], {"id__in": _ids(citations, "relationship_id")}),
     })
+    # The other citations of the claims it supports: whether it is their only support.
+    by_id = {citation.pk: citation for citation in citations}
+    for name in ("fact", "event", "relationship"):
+        for citation in reader.load(Citation, **{f"{name}_id__in": _ids(citations, f"{name}_id")}):
+            by_id.setdefault(citation.pk, citation)
     return {
         Source: sources,
-        Citation: citations,
+        Citation: list(by_id.values()),
         **parents,
         Actor: reader.load(Actor, id__in=_ids(parents[Relationship], "subject_id", "object_id")),
     }
@@ -428,6 +433,9 @@ class _Reader:
         for source in snapshot.sources.values():
             source.public_citations.sort(key=lambda c: c.pk)
             source.public_relays.sort(key=lambda s: s.title)
+            for citation in source.public_citations:
+                citation.only_support = rests_alone_on(citation.public_parent, source)
+            source.claims_resting_alone = sum(1 for citation in source.public_citations if citation.only_support)
         snapshot.relationships.sort(key=lambda r: (r.subject.name, r.kind, r.object.name))
         for actor in snapshot.actors.values():
             actor.public_relationships.sort(key=lambda r: (r.subject.name, r.kind, r.object.name))
@@ -447,6 +455,13 @@ class _Reader:
 def is_public(record):
     """Whether readers see this record now."""
     return publications(type(record)).filter(object_id=record.pk).exists()
+
+
+def rests_alone_on(claim, source):
+    """Whether `source` is the only source readers see supporting `claim`."""
+    supporting = {citation.source_id for citation in claim.public_citations
+                  if citation.stance == Citation.Stance.SUPPORTS}
+    return supporting == {source.pk}
 
 
 def relay_chain(source):

@@ -107,3 +107,10 @@ def test_the_case_page_links_to_this_weeks_and_this_months_changes_and_compares_
 def test_compare_with_today_from_the_day_picker_leads_to_the_changes_since_that_day(client, case_file):
     response = client.get(case_url(case_file, "case_changes") + f"?as_of={WEEK_AGO.isoformat()}")
     assert response["Location"].endswith(f"?from={WEEK_AGO.isoformat()}&to={TODAY.isoformat()}")
+
+
+def test_the_case_page_is_the_same_for_every_reader_and_leaves_the_last_visit_to_the_browser(client, case_file):
+    html = page(client, case_url(case_file))
+    assert 'id="since-last-visit"' in html and "casefile/last_visit.js" in html
+    client.cookies["casefile-last-visit"] = "2020-01-01"
+    assert page(client, case_url(case_file)) == html

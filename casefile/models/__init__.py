@@ -8,7 +8,7 @@ read layer (`casefile.published`) reads only those.
 
 from ..text import DIRECTION_CONTROLS, quote_word_count, validate_single_line, validate_text
 from .captures import Capture, QuoteAnchor, SharedSource, capture_storage
-from .claims import ClaimStatus, claim_status_problem
+from .claims import ClaimStatus, claim_status_problem, rests_only_on
 from .decisions import Decision
 from .identities import IdentityGrant, IdentityLogEntry, SourceIdentity
 from .publication import KeptPage, Publication, PublicationGeneration, PublicationRead
@@ -40,5 +40,5 @@ __all__ = [
     "KeptPage", "PublicationGeneration", "PublicationRead", "QuestionConcern", "QuoteAnchor", "Record", "Relationship", "ReplyAttempt",
     "ReplyOverride", "ReplyRequest", "Schedule", "ScheduleEvent", "SharedSource", "Source", "SourceIdentity",
     "capture_storage",
-    "claim_status_problem", "quote_word_count", "validate_single_line", "validate_text",
+    "claim_status_problem", "quote_word_count", "rests_only_on", "validate_single_line", "validate_text",
 ]

@@ -23,6 +23,7 @@ from ..models import (
     QuestionConcern,
     Relationship,
     Source,
+    rests_only_on,
 )
 from ..models.publication import RECORD_COLUMNS, record_from_content
 from .rendered import note_read
@@ -435,7 +436,17 @@ class _Reader:
             source.public_relays.sort(key=lambda s: s.title)
             for citation in source.public_citations:
                 citation.only_support = rests_alone_on(citation.public_parent, source)
-            source.claims_resting_alone = sum(1 for citation in source.public_citations if citation.only_support)
+            source.claims_resting_alone = len({
+                (type(citation.public_parent), citation.public_parent.pk)
+                for citation in source.public_citations if citation.only_support
+            })
+        for record in [*snapshot.facts.values(), *snapshot.events.values(), *relationships.values()]:
+            # "One of its sources was discredited": each discredited source it cites, once.
+            record.discredited_sources = sorted(
+                {citation.source.pk: citation.source for citation in record.public_citations
+                 if citation.source.discredited_on is not None}.values(),
+                key=lambda source: (source.discredited_on, source.title),
+            )
         snapshot.relationships.sort(key=lambda r: (r.subject.name, r.kind, r.object.name))
         for actor in snapshot.actors.values():
             actor.public_relationships.sort(key=lambda r: (r.subject.name, r.kind, r.object.name))
@@ -461,7 +472,7 @@ def rests_alone_on(claim, source):
     """Whether `source` is the only source readers see supporting `claim`."""
     supporting = {citation.source_id for citation in claim.public_citations
                   if citation.stance == Citation.Stance.SUPPORTS}
-    return supporting == {source.pk}
+    return rests_only_on(supporting, {source.pk})
 
 
 def relay_chain(source):

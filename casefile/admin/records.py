@@ -459,6 +459,14 @@ class SourceAdmin(SourceIdentityMixin, SourceCopiesMixin, RecordAdmin):
     def published_display(self, source):
         return source.published_display
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            # What readers see resting on it: the claims citing it, and those it alone supports.
+            claims = published.claims_citing(obj)
+            context["resting_on_source"] = claims
+            context["resting_alone_count"] = sum(1 for claim in claims if claim.only_support)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
 
 @admin.register(Event)
 class EventAdmin(RecordAdmin):

@@ -20,15 +20,16 @@ class UnfoundedClaim(WorkflowError):
     pass
 
 
-def status_problems(changes):
+def status_problems(changes, claims=None):
     """[(claim version, problem)] of the claims readers would see after `changes` are approved.
 
     `changes` are {(model, pk): Change} approved together. A claim is read as
     the approval leaves it: its own version under review or the one readers
-    see, with each citation, and each source it cites, likewise.
+    see, with each citation, and each source it cites, likewise. `claims`:
+    `claims_after(changes)`, if the caller read them already.
     """
-    claims = claims_after(changes)
-    sources = _versions_after(
+    claims = claims_after(changes) if claims is None else claims
+    sources = versions_after(
         Source, {citation.source_id for _, _, citations in claims for citation in citations}, changes,
     )
     problems = []
@@ -58,12 +59,12 @@ def claims_after(changes):
     for model, pks in affected.items():
         if not pks:
             continue
-        claims = _versions_after(model, pks, changes)
+        claims = versions_after(model, pks, changes)
         citation_ids = [pk for pairs in children_of(model, claims, kinds=(Citation,)).values()
                         for child, pk in pairs]
         cited = {pk: [] for pk in claims}
         name = CITING_FIELD[model]
-        for citation in _versions_after(Citation, citation_ids, changes).values():
+        for citation in versions_after(Citation, citation_ids, changes).values():
             parent = getattr(citation, f"{name}_id")
             if parent in cited:
                 cited[parent].append(citation)
@@ -89,7 +90,7 @@ def _resting_on_discredited(kind, citations, sources):
             f"discredited ({named}). Cite another supporting source, or mark it unverified or disputed.")
 
 
-def _versions_after(model, pks, changes):
+def versions_after(model, pks, changes):
     """{pk: the version readers would see after the approval}, of those records that stay public."""
     found, settled = {}, set()
     for pk in pks:

@@ -31,7 +31,7 @@ AS_OF_FORMAT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,5}")
 
 
-def _as_of(request, parameter="as_of"):
+def day_in(request, parameter="as_of"):
     value = request.GET.get(parameter)
     if not value:
         return None
@@ -61,9 +61,9 @@ def _bad_request(request, message):
 
 def _snapshot(request, case_slug, kind=None, slug=None):
     if kind is None:
-        snapshot = published.published_case(case_slug, as_of=_as_of(request))
+        snapshot = published.published_case(case_slug, as_of=day_in(request))
     else:
-        snapshot = published.published_page(case_slug, kind, slug, as_of=_as_of(request))
+        snapshot = published.published_page(case_slug, kind, slug, as_of=day_in(request))
     if snapshot is None:
         raise Http404("No such case has been published.")
     return snapshot
@@ -148,7 +148,7 @@ def case_list(request):
 
 @public_page("as_of")
 def case_detail(request, case):
-    as_of = _as_of(request)
+    as_of = day_in(request)
     overview = published.case_overview(case, as_of=as_of)
     if overview is None and as_of is not None:
         found = published.first_publication(case)
@@ -176,7 +176,7 @@ def _list_page(kind, template, heading):
 
     @public_page("as_of", "page", *(["status"] if kind == "fact" else []))
     def view(request, case):
-        as_of = _as_of(request)
+        as_of = day_in(request)
         lookups, query = {}, {}
         status = request.GET.get("status")
         if kind == "fact" and status:
@@ -269,7 +269,7 @@ def case_changes(request, case):
     public_case, first_published = found
     today = timezone.now().date()
     # The case page's day picker sends its day as `as_of`: compared with today.
-    start, end = _as_of(request, "from") or _as_of(request), _as_of(request, "to")
+    start, end = day_in(request, "from") or day_in(request), day_in(request, "to")
     period = request.GET.get("period")
     if period is not None and period not in CHANGE_PERIODS:
         raise BadRequest("The period must be ‘week’ or ‘month’, or give the days in ‘from’ and ‘to’.")

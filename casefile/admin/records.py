@@ -35,6 +35,7 @@ from ..models import (
 )
 from . import discard, history, merge
 from .captures import SourceCopiesMixin
+from .changes import CaseChangesMixin
 from .ftm_import import FtmImportMixin
 from .identities import SourceIdentityMixin
 from .ids import named_records_only, parse_id
@@ -364,7 +365,7 @@ def case_records(case):
 
 
 @admin.register(Case)
-class CaseAdmin(FtmImportMixin, RecordAdmin):
+class CaseAdmin(CaseChangesMixin, FtmImportMixin, RecordAdmin):
     list_display = ["title", "slug"]
     search_fields = ["title", "summary"]
     prepopulated_fields = {"slug": ["title"]}

@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 
 from .. import dates
@@ -112,7 +112,7 @@ def case_changes(case, start, end, working=False):
     states = _working_states if working else _published_states
     before, after, withheld = states(case, moment(start), moment(end))
     changed = {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
-    names, current = _public_names(case)
+    names, current = _working_names(case) if working else _public_names(case)
     rows = _versions(changed, before, after, current, working)
     writer = _Writer(case, names, withheld)
     sections = defaultdict(list)
@@ -197,17 +197,27 @@ def _published_states(case, start, end):
 
 
 def _working_states(case, start, end):
-    """{(model, id): history id} of the working versions saved by `start` and by `end`, for staff."""
+    """{(model, id): history id} of the working versions saved by `start` and by `end`, for staff: the records
+    of the case, then the citations and links of those records, one query per kind."""
     before, after = {}, {}
-    # The records themselves: what a desk changed in their links shows on them once approved.
-    for model in KINDS:
-        rows = history_model(model).objects.filter(history_date__lt=end, case_id=case.pk)
-        for object_id, history_id, history_date in rows.order_by("history_date", "history_id").values_list(
-            "id", "history_id", "history_date"
-        ):
+    in_case = defaultdict(set)
+
+    def read(model, rows):
+        for object_id, history_id, history_date in rows.filter(history_date__lt=end).order_by(
+            "history_date", "history_id"
+        ).values_list("id", "history_id", "history_date"):
             if history_date < start:
                 before[(model, object_id)] = history_id
             after[(model, object_id)] = history_id
+            in_case[model].add(object_id)
+
+    for model in KINDS:
+        read(model, history_model(model).objects.filter(case_id=case.pk))
+    for model, parents in CHILD_PARENTS.items():
+        under = Q()
+        for name in parents:
+            under |= Q(**{f"{name}_id__in": in_case[PARENT_MODELS[name]]})
+        read(model, history_model(model).objects.filter(under))
     return before, after, set()
 
 
@@ -228,6 +238,22 @@ def _public_names(case):
         url = reverse(f"casefile:{WITH_PAGES[model]}_detail", args=[case.slug, slug]) if model in WITH_PAGES else None
         names[(model, object_id)] = (label, url, model is Source and kind == Source.Kind.CONFIDENTIAL)
     return names, current
+
+
+# What names each record in the staff's comparison: its working name, linked to its form.
+WORKING_NAMES = {Actor: "name", Source: "title", Event: "title", Fact: "statement", OpenQuestion: "question"}
+
+
+def _working_names(case):
+    """{(model, id): (name, address of its form, confidential)} of every record of the case as it stands in the
+    newsroom, and no version readers see: one query per kind."""
+    names = {}
+    for model, name in WORKING_NAMES.items():
+        columns = ("id", name, "kind") if model is Source else ("id", name)
+        for object_id, label, *kind in model.objects.filter(case=case.pk).values_list(*columns):
+            url = reverse(f"admin:casefile_{model._meta.model_name}_change", args=[object_id])
+            names[(model, object_id)] = (label, url, kind == [Source.Kind.CONFIDENTIAL])
+    return names, {}
 
 
 class _Writer:

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_safe
 
 from . import exports, feeds, health, published
 from .ftm import FTM_CONTENT_TYPE, GEXF_CONTENT_TYPE
-from .models import Actor, Case, Event, Fact, Source
+from .models import Actor, Case, Event, Fact, Relationship, Source
 from .published import rendered
 from .search import search as search_public_records
 from .text import without_control_characters
@@ -319,6 +319,14 @@ def _record_page(kind, template):
                     default=None,
                 ),
             )
+        else:
+            context["versions"] = published.record_versions(record)
+        if kind == "actor":
+            # Each relationship's own versions, all in one read.
+            relationships = {relationship.pk: relationship for relationship in record.public_relationships}
+            found = published.approved_versions(Relationship, relationships, snapshot.case.as_of_moment)
+            for pk, relationship in relationships.items():
+                relationship.public_versions = found.get(pk, [])
         if kind == "source":
             context["relay_chain"] = published.relay_chain(record)
             context["relayed_through"] = published.relayed_through(record)

@@ -5,18 +5,11 @@ import datetime
 from django.utils import timezone
 
 from casefile.models import Actor, Citation, Decision, Fact, Source
-from tests.factories import approve_edit, save
+from tests.factories import approve_edit, backdate, save
 from tests.public.pages import case_url, page, text
 
 TODAY = timezone.now().date()
 WEEK_AGO = TODAY - datetime.timedelta(days=7)
-
-
-def backdate(case, days):
-    """Move every decision so far `days` into the past."""
-    for decision in Decision.objects.filter(case=case):
-        decision.decided_at -= datetime.timedelta(days=days)
-        decision.save(update_fields=["decided_at"])
 
 
 def changes_url(case, start, end):

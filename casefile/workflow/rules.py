@@ -29,9 +29,10 @@ def status_problems(changes, claims=None):
     `claims_after(changes)`, if the caller read them already.
     """
     claims = claims_after(changes) if claims is None else claims
-    sources = versions_after(
-        Source, {citation.source_id for _, _, citations in claims for citation in citations}, changes,
-    )
+    sources = versions_after(Source, {
+        citation.source_id for _, claim, citations in claims if claim.status == ClaimStatus.CONFIRMED
+        for citation in citations
+    }, changes)
     problems = []
     for model, claim, citations in claims:
         kind = model._meta.verbose_name

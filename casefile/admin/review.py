@@ -197,7 +197,8 @@ class DecisionAdmin(ReadOnlyAdmin):
             "right_of_reply": replies.status_of(replies.allegations_in(bundle)),
             "resent": rework.annotate_since_rejection(bundle),
             "refusals": [workflow.reason_of(refusal) for refusal in refusals],
-            "support_warnings": [warning for _, _, warning in support.thin_support(changes)],
+            "support_warnings": support.discrediting(changes)
+            + [warning for _, _, warning in support.thin_support(changes)],
             "rejected_references": [item for item in left_out if item.rejection is not None],
             "companions": workflow.companions_of(model, pk, bundle),
             # Others a rejection of a record readers cannot see yet would hold up.

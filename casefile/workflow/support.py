@@ -7,6 +7,7 @@ good source. The claims are read as the approval would leave them
 is followed along its `relayed_via` chain to the source it came from first.
 """
 
+from .. import published
 from ..models import ClaimStatus, Source
 from .rules import claims_after, supporting_source_ids, versions_after
 
@@ -37,6 +38,28 @@ def thin_support(changes, claims=None):
                 f"{named} would rest on {len(supporting)} sources that all relay the same original, "
                 f"{_title(sources, origin)}: in effect, on one source."
             )))
+    return warnings
+
+
+def discrediting(changes):
+    """[warning] for each source `changes` would first show readers as discredited: the claims readers see
+    resting on it, which then go on the desk's list for another look. Two queries per such source."""
+    warnings = []
+    for (model, pk), change in sorted(changes.items(), key=lambda item: item[0][1]):
+        if model is not Source or change.is_removal or change.latest is None:
+            continue
+        if change.latest.discredited_on is None or (
+            change.approved is not None and change.approved.discredited_on is not None
+        ):
+            continue
+        claims = published.claims_citing(change.latest.instance)
+        alone = sum(1 for claim in claims if claim.only_support)
+        warnings.append(
+            f"Approving marks the source “{change.latest.title}” discredited: {len(claims)} claim"
+            f"{'s' if len(claims) != 1 else ''} readers see cite it, {alone} resting on it alone. They go on the "
+            "desk's list of claims resting on discredited sources, and none can be approved as confirmed on "
+            "discredited sources alone."
+        )
     return warnings
 
 

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 
 from casefile import published, workflow
 from casefile.models import Citation, Fact, Source
+from tests.admin.pages import review_url
 from tests.factories import approve_all, approve_edit, save
 from tests.public.pages import case_url, page, text
 
@@ -94,3 +95,12 @@ def test_a_second_supporting_source_lets_a_claim_stay_confirmed_and_off_the_bare
     approve_all(editor, case_file)
     resting = {claim.kind: claim.rests_on_discredited_alone for claim in published.claims_on_discredited_sources()}
     assert resting == {"fact": False, "event": True}
+
+
+def test_the_review_of_a_discrediting_says_what_rests_on_the_source_before_the_editor_approves(
+    editor_client, case_file, reporter
+):
+    source = discredit(Source.objects.get(slug="daily"), reporter)
+    shown = text(editor_client.get(review_url(source)).content.decode())
+    assert ("Approving marks the source “Daily report” discredited: 2 claims readers see cite it, 2 resting on it "
+            "alone.") in shown

@@ -33,7 +33,7 @@ def test_the_review_of_a_confirmed_fact_on_one_source_warns_and_still_approves(
     fact.assessment = "Checked with the registry."
     save(fact, reporter)
     shown = text(editor_client.get(review_url(fact)).content.decode())
-    assert "Thin support: worth a second look before approving" in shown
+    assert "Worth a second look before approving" in shown
     assert SINGLE in shown
     approve_on_review_page(editor_client, fact, "One source is enough here.")
     assert published.published_case("harbour").fact("contract-value").assessment == "Checked with the registry."

@@ -49,7 +49,7 @@ coverage: install
 	$(BIN)/python -m pytest -n auto --cov=casefile --cov=newsroom --cov-branch --cov-report=term:skip-covered
 
 # Renews the README's screenshots: the seeded case, the desk, a review, its rule warnings, a history, a
-# lawyer's desk, an approval for later and a review with comments (needs Debian's chromium).
+# lawyer's desk, an approval for later, a review with comments and a case's changes (needs Debian's chromium).
 screenshots: install
 	SAVE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/test_browser.py -k screenshots
 	SAVE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/desk/test_shared_work_in_chromium.py -k compares
@@ -57,6 +57,7 @@ screenshots: install
 	SAVE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/replies/test_reply_and_legal_in_chromium.py
 	SAVE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/scheduling/test_approve_for_later_in_chromium.py
 	SAVE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/comments/test_review_comments_in_chromium.py
+	SAVE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/changes/test_case_changes_in_chromium.py
 
 # A production-like server: gunicorn against DATABASE_URL and REDIS_URL, and
 # the task worker that keeps pages and purges the edge after each approval,

@@ -99,6 +99,8 @@ def case_as_json(snapshot, request):
                 "author": source.author or None,
                 "url": source.url or None,
                 "relayed_via": source.public_relayed_via.slug if source.public_relayed_via else None,
+                # How many published claims this source alone supports.
+                "claims_resting_on_it_alone": source.claims_resting_alone,
                 "page": _url(request, source),
             }
             for source in sorted(snapshot.sources.values(), key=lambda s: s.title)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("cases/<slug:case>/entities.gexf", views.case_graph, name="case_graph"),
     path("cases/<slug:case>/annotations.jsonld", copy_views.case_annotations, name="case_annotations"),
     path("cases/<slug:case>/corrections/", views.corrections, name="corrections"),
+    path("cases/<slug:case>/changes/", views.case_changes, name="case_changes"),
     path("cases/<slug:case>/feed.atom", views.case_feed, name="case_feed"),
     path("cases/<slug:case>/actors/", views.actor_list, name="actor_list"),
     path("cases/<slug:case>/timeline/", views.event_list, name="event_list"),

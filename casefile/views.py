@@ -21,7 +21,7 @@ from django.views.decorators.http import require_safe
 
 from . import exports, feeds, health, published
 from .ftm import FTM_CONTENT_TYPE, GEXF_CONTENT_TYPE
-from .models import Actor, Case, Event, Fact, Source
+from .models import Actor, Case, Event, Fact, Relationship, Source
 from .published import rendered
 from .search import search as search_public_records
 from .text import without_control_characters
@@ -31,8 +31,8 @@ AS_OF_FORMAT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,5}")
 
 
-def _as_of(request):
-    value = request.GET.get("as_of")
+def day_in(request, parameter="as_of"):
+    value = request.GET.get(parameter)
     if not value:
         return None
     as_of = None
@@ -45,12 +45,12 @@ def _as_of(request):
     # The last day of the calendar has no end of day to read the case at.
     if as_of is None or as_of >= datetime.date.max:
         raise BadRequest(
-            "The date in ‘as_of’ must be written YYYY-MM-DD, for example 2021-11-16."
+            f"The date in ‘{parameter}’ must be written YYYY-MM-DD, for example 2021-11-16."
         )
     # Tomorrow in UTC is today somewhere; a later day has not been published yet.
     if as_of > timezone.now().date() + datetime.timedelta(days=1):
         raise BadRequest(
-            "The date in ‘as_of’ is in the future. Leave it out to read the case as published today."
+            f"The date in ‘{parameter}’ is in the future. Leave it out to read the case as published today."
         )
     return as_of
 
@@ -61,9 +61,9 @@ def _bad_request(request, message):
 
 def _snapshot(request, case_slug, kind=None, slug=None):
     if kind is None:
-        snapshot = published.published_case(case_slug, as_of=_as_of(request))
+        snapshot = published.published_case(case_slug, as_of=day_in(request))
     else:
-        snapshot = published.published_page(case_slug, kind, slug, as_of=_as_of(request))
+        snapshot = published.published_page(case_slug, kind, slug, as_of=day_in(request))
     if snapshot is None:
         raise Http404("No such case has been published.")
     return snapshot
@@ -148,7 +148,7 @@ def case_list(request):
 
 @public_page("as_of")
 def case_detail(request, case):
-    as_of = _as_of(request)
+    as_of = day_in(request)
     overview = published.case_overview(case, as_of=as_of)
     if overview is None and as_of is not None:
         found = published.first_publication(case)
@@ -176,7 +176,7 @@ def _list_page(kind, template, heading):
 
     @public_page("as_of", "page", *(["status"] if kind == "fact" else []))
     def view(request, case):
-        as_of = _as_of(request)
+        as_of = day_in(request)
         lookups, query = {}, {}
         status = request.GET.get("status")
         if kind == "fact" and status:
@@ -257,6 +257,38 @@ def corrections(request, case):
     )
 
 
+CHANGE_PERIODS = {"week": 7, "month": 30}
+
+
+@public_page("from", "to", "period", "as_of")
+def case_changes(request, case):
+    """What changed in the case between the end of one day and the end of another, as `as_of` shows them."""
+    found = published.first_publication(case)
+    if found is None:
+        raise Http404("No such case has been published.")
+    public_case, first_published = found
+    today = timezone.now().date()
+    # The case page's day picker sends its day as `as_of`: compared with today.
+    start, end = day_in(request, "from") or day_in(request), day_in(request, "to")
+    period = request.GET.get("period")
+    if period is not None and period not in CHANGE_PERIODS:
+        raise BadRequest("The period must be ‘week’ or ‘month’, or give the days in ‘from’ and ‘to’.")
+    if period or end is None or start is None:
+        # The page itself always names both days, so that a kept or shared copy never drifts with the calendar.
+        if period:
+            start = today - datetime.timedelta(days=CHANGE_PERIODS[period])
+        end = end or today
+        start = start or (first_published.date() if first_published else today)
+        query = urlencode({"from": start.isoformat(), "to": end.isoformat()})
+        return HttpResponseRedirect(reverse("casefile:case_changes", args=[public_case.slug]) + "?" + query)
+    if start > end:
+        raise BadRequest("The day in ‘from’ comes after the day in ‘to’: give the earlier day first.")
+    return render(request, "casefile/case_changes.html", {
+        "case": public_case, "as_of_query": "", "first_published": first_published,
+        "changes": published.case_changes(public_case, start, end),
+    })
+
+
 @public_page()
 def case_feed(request, case):
     return feeds.CaseFeed()(request, case=case)
@@ -287,6 +319,14 @@ def _record_page(kind, template):
                     default=None,
                 ),
             )
+        else:
+            context["versions"] = published.record_versions(record)
+        if kind == "actor":
+            # Each relationship's own versions, all in one read.
+            relationships = {relationship.pk: relationship for relationship in record.public_relationships}
+            found = published.approved_versions(Relationship, relationships, snapshot.case.as_of_moment)
+            for pk, relationship in relationships.items():
+                relationship.public_versions = found.get(pk, [])
         if kind == "source":
             context["relay_chain"] = published.relay_chain(record)
             context["relayed_through"] = published.relayed_through(record)

@@ -83,6 +83,13 @@ def approve_edit(editor, record, comment, public_note=""):
     )
 
 
+def backdate(case, days):
+    """Move every decision on the case so far `days` into the past."""
+    for decision in Decision.objects.filter(case=case):
+        decision.decided_at -= datetime.timedelta(days=days)
+        decision.save(update_fields=["decided_at"])
+
+
 def build_case_file(reporter, editor):
     """A small published case: two actors, a source, an event and a fact citing the source."""
     case = save(Case(title="Harbour contracts", slug="harbour", summary="Who won the harbour contracts."), reporter)

@@ -36,6 +36,7 @@ from ..models import (
 )
 from . import comments as conversation, discard, history, merge
 from .captures import SourceCopiesMixin
+from .changes import CaseChangesMixin
 from .ftm_import import FtmImportMixin
 from .identities import SourceIdentityMixin
 from .ids import named_records_only, parse_id
@@ -367,7 +368,7 @@ def case_records(case):
 
 
 @admin.register(Case)
-class CaseAdmin(FtmImportMixin, RecordAdmin):
+class CaseAdmin(CaseChangesMixin, FtmImportMixin, RecordAdmin):
     list_display = ["title", "slug"]
     search_fields = ["title", "summary"]
     prepopulated_fields = {"slug": ["title"]}
@@ -461,6 +462,14 @@ class SourceAdmin(SourceIdentityMixin, SourceCopiesMixin, RecordAdmin):
     @admin.display(description="Published", ordering="published_on")
     def published_display(self, source):
         return source.published_display
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            # What readers see resting on it: the claims citing it, and those it alone supports.
+            claims = published.claims_citing(obj)
+            context["resting_on_source"] = claims
+            context["resting_alone_count"] = sum(1 for claim in claims if claim.only_support)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
 
 @admin.register(Event)

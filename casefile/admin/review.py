@@ -14,7 +14,7 @@ from django.utils.http import urlencode
 
 from .. import published, workflow
 from ..admin_site import legal_queue_url
-from ..workflow import comments, drafts, legal, readiness, replies, rework, scheduling
+from ..workflow import comments, drafts, legal, readiness, replies, rework, scheduling, support
 from ..history import history_model
 from ..models import Actor, Case, Decision
 from ..text import isolated, joined, validate_text
@@ -207,6 +207,8 @@ class DecisionAdmin(ReadOnlyAdmin):
             "right_of_reply": replies.status_of(replies.allegations_in(bundle)),
             "resent": rework.annotate_since_rejection(bundle),
             "refusals": [workflow.reason_of(refusal) for refusal in refusals],
+            "support_warnings": support.discrediting(changes)
+            + [warning for _, _, warning in support.thin_support(changes)],
             "rejected_references": [item for item in left_out if item.rejection is not None],
             "companions": workflow.companions_of(model, pk, bundle),
             # Others a rejection of a record readers cannot see yet would hold up.

@@ -9,7 +9,7 @@ read layer (`casefile.published`) reads only those.
 from ..text import DIRECTION_CONTROLS, quote_word_count, validate_single_line, validate_text
 from .captures import Capture, QuoteAnchor, SharedSource, capture_storage
 from .comments import CommentNotice, ReviewComment, ReviewReply
-from .claims import ClaimStatus, claim_status_problem
+from .claims import ClaimStatus, claim_status_problem, rests_only_on
 from .decisions import Decision
 from .identities import IdentityGrant, IdentityLogEntry, SourceIdentity
 from .publication import KeptPage, Publication, PublicationGeneration, PublicationRead
@@ -41,5 +41,5 @@ __all__ = [
     "KeptPage", "PublicationGeneration", "PublicationRead", "QuestionConcern", "QuoteAnchor", "Record", "Relationship", "ReplyAttempt",
     "ReplyOverride", "ReplyRequest", "CommentNotice", "ReviewComment", "ReviewReply", "Schedule", "ScheduleEvent",
     "SharedSource", "Source", "SourceIdentity", "capture_storage",
-    "claim_status_problem", "quote_word_count", "validate_single_line", "validate_text",
+    "claim_status_problem", "quote_word_count", "rests_only_on", "validate_single_line", "validate_text",
 ]

@@ -52,6 +52,14 @@ def claim_status_problem(status, stances, kind="claim"):
     return None
 
 
+def rests_only_on(supporting_source_ids, source_ids):
+    """Whether a claim that the sources `supporting_source_ids` support rests on `source_ids` alone: it has
+    support, and every source of it is among them. The one rule behind "the only source supporting it", a
+    claim left on discredited sources, and one left on relays of a single original."""
+    supporting = set(supporting_source_ids)
+    return bool(supporting) and supporting <= set(source_ids)
+
+
 def statuses_borne_out(stances):
     """The statuses that citations of these stances bear out: those `claim_status_problem()` finds nothing against."""
     stances = list(stances)

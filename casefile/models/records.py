@@ -229,6 +229,9 @@ class Relationship(Claim):
             raise ValidationError(errors)
 
 
+DISCREDITED_NOTE_NEEDS_A_DAY = "Give the day the source was discredited, or leave the note empty."
+
+
 class Source(Record):
     class Kind(models.TextChoices):
         NEWS_REPORT = "news report", "News report"
@@ -281,6 +284,16 @@ class Source(Record):
         help_text="How many paragraphs the document has (non-empty lines, numbered from 1); "
         "citations of it may not name a paragraph beyond this.",
     )
+    discredited_on = models.DateField(
+        null=True, blank=True,
+        help_text="The day this source was shown to be wrong or unreliable. Once approved, its page says so, every "
+        "claim resting on it is listed on the desk for another look, and no claim can be approved as confirmed "
+        "on it alone.",
+    )
+    discredited_note = models.TextField(
+        blank=True, validators=[validate_text],
+        help_text="For readers: how it was discredited, and by whom.",
+    )
 
     objects = CaseRecordQuerySet.as_manager()
 
@@ -295,6 +308,11 @@ class Source(Record):
                 condition=~Q(kind="confidential") | Q(publisher="", author="", url=""),
                 name="confidential_source_names_nothing",
                 violation_error_message="A confidential source has no publisher, author or URL.",
+            ),
+            models.CheckConstraint(
+                condition=Q(discredited_note="") | Q(discredited_on__isnull=False),
+                name="source_discredited_note_has_a_day",
+                violation_error_message=DISCREDITED_NOTE_NEEDS_A_DAY,
             ),
         ]
 
@@ -312,8 +330,14 @@ class Source(Record):
     def is_confidential(self):
         return self.kind == self.Kind.CONFIDENTIAL
 
+    @property
+    def is_discredited(self):
+        return self.discredited_on is not None
+
     def clean(self):
         self.published_on = dates.normalise(self.published_on, self.published_precision)
+        if self.discredited_note and self.discredited_on is None:
+            raise ValidationError({"discredited_on": DISCREDITED_NOTE_NEEDS_A_DAY})
         if self.is_confidential:
             named = {name: CONFIDENTIAL_NAMES_NOTHING for name in CONFIDENTIAL_LEAVES_EMPTY if getattr(self, name)}
             if named:

@@ -19,14 +19,18 @@ one page of a list; `fact_versions()` and `corrections()` read the log.
 - `versions`: which version of each record readers see, now and as of a day;
 - `pages`: the whole case, and the page of one record with what it links to;
 - `lists`: the case page and the paged lists;
-- `history`: a fact's approved versions and the corrections log;
+- `history`: a record's approved versions and the corrections log;
+- `changes`: what changed in a case between two days, as `as_of` shows them;
+- `support`: what rests on each source, and the claims left on discredited sources;
 - `replies`: the right-of-reply line of each published allegation, and the updates they make;
 - `copies`: what readers are told of the newsroom's copies of the sources, and the copies they may download.
 """
 
 from . import history, replies
+from .changes import CaseChanges, case_changes
 from .copies import CitationCopy, CopyLine, attach_copies, shared_copy
-from .history import Correction, fact_versions
+from .history import ApprovedVersion, Correction, approved_versions, fact_versions, record_versions
+from .support import RestingClaim, claims_citing, claims_on_discredited_sources, claims_resting_alone
 from .lists import (
     CASE_PAGE_DISPUTES,
     CASE_PAGE_ITEMS,
@@ -63,8 +67,9 @@ from .versions import (
 
 __all__ = [
     "CASE_PAGE_DISPUTES", "CASE_PAGE_ITEMS", "CASE_PAGE_QUESTIONS", "KEY_ACTORS", "LIST_KINDS", "LIST_PAGE_SIZE",
-    "CaseOverview", "Correction", "PublicList", "PublishedCase",
-    "public_versions", "case_overview", "corrections", "fact_versions", "first_publication", "is_public", "moment",
+    "CaseChanges", "CaseOverview", "Correction", "case_changes", "PublicList", "PublishedCase", "RestingClaim",
+    "claims_citing", "claims_on_discredited_sources", "claims_resting_alone",
+    "public_versions", "case_overview", "corrections", "fact_versions", "ApprovedVersion", "approved_versions", "record_versions", "first_publication", "is_public", "moment",
     "public_case_id", "public_cases", "public_list", "public_rows", "publications", "published_case",
     "link_records", "published_page", "relay_chain", "relayed_through", "renamed",
     "ReplyLine", "attach_reply_lines", "reply_corrections",

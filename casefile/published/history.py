@@ -29,24 +29,59 @@ from .fields import shown_fields
 from .versions import moment, of_answers
 
 
+@dataclass
+class ApprovedVersion:
+    """One approved version of a record: when, the editor's note, and which fields readers see it changed."""
+
+    row: object
+    approved_at: datetime.datetime
+    note: str
+    changed: list = field(default_factory=list)
+    first: bool = False
+
+
 def fact_versions(fact):
     """The approved versions of a public fact, oldest first, with their approvals, in one query."""
+    return record_versions(fact)
+
+
+def record_versions(record):
+    """The approved versions of a public record, oldest first, as readers could see them on the day read."""
+    return approved_versions(type(record), [record.pk], record.case.as_of_moment).get(record.pk, [])
+
+
+def approved_versions(model, pks, at=None):
+    """{pk: [ApprovedVersion]} of the records of `model`, oldest first, each with the fields readers see that
+    it changed from the one before, as of the moment `at` (now if None): one query, however many records."""
     decisions = Decision.objects.filter(
-        content_type=ContentType.objects.get_for_model(Fact),
-        object_id=fact.pk,
+        content_type=ContentType.objects.get_for_model(model),
+        object_id__in=list(pks),
         action=Decision.Action.APPROVED,
     )
-    if fact.case.as_of_moment is not None:
-        decisions = decisions.filter(decided_at__lt=fact.case.as_of_moment)
+    if at is not None:
+        decisions = decisions.filter(decided_at__lt=at)
     approval = decisions.filter(history_id=OuterRef("history_id")).order_by("decided_at", "id")
     rows = (
-        history_model(Fact).objects.filter(history_id__in=decisions.values("history_id"), removal_proposed=False)
+        history_model(model).objects.filter(history_id__in=decisions.values("history_id"), removal_proposed=False)
         .exclude(history_type="-")
         .annotate(approved_at=Subquery(approval.values("decided_at")[:1]),
                   note=Subquery(approval.values("public_note")[:1]))
         .order_by("approved_at", "history_id")
     )
-    return [{"row": row, "approved_at": row.approved_at, "note": row.note} for row in rows]
+    compared = [model_field for model_field in shown_fields(model)
+                if model_field.name not in ("id", "case", *dates.precision_fields(model).values())]
+    found = defaultdict(list)
+    for row in rows:
+        earlier = found[row.id]
+        version = ApprovedVersion(row=row, approved_at=row.approved_at, note=row.note, first=not earlier)
+        if earlier:
+            before = earlier[-1].row
+            version.changed = [
+                _field_name(model_field) for model_field in compared
+                if getattr(before, model_field.attname) != getattr(row, model_field.attname)
+            ]
+        earlier.append(version)
+    return dict(found)
 
 
 @dataclass

@@ -25,6 +25,7 @@ from ..models import (
 )
 from ..models.publication import RECORD_COLUMNS, record_from_content
 from .pages import PublishedCase, _content_key, _ids, _Reader
+from .support import claims_resting_alone, records_support
 from .versions import _instances, public_rows, publications
 
 
@@ -247,11 +248,23 @@ def overview(reader):
         timeline=[snapshot.events[event.pk] for event in timeline],
         facts_by_status=[(status, shown_by_status[status], counts[status]) for status in Fact.Status],
         disputed_facts=[fact for fact in shown_by_status[Fact.Status.DISPUTED] if fact.pk in disputed_ids],
-        sources_by_title=[snapshot.sources[source.pk] for source in sources],
+        sources_by_title=_count_resting_alone(reader, [snapshot.sources[source.pk] for source in sources]),
         counts={**counts, "actor": len(actor_names), "event": len(event_ids),
                 "fact": len(fact_statuses), "source": PublicList(reader, Source).count()},
         open_questions=snapshot.questions,
     )
+
+
+def _count_resting_alone(reader, sources):
+    """Give each source the page lists how many claims rest on it alone, counted over every citation of the
+    case (the page reads only some): one query now, those of every citation as of an earlier day."""
+    if reader.at is None:
+        counts = claims_resting_alone(reader.case.pk)
+    else:
+        counts = records_support(reader.load(Citation)).resting_alone()
+    for source in sources:
+        source.claims_resting_alone = counts.get(source.pk, 0)
+    return sources
 
 
 def _disputes_shown(shown_fact_ids, fact_statuses):
@@ -337,7 +350,7 @@ def _overview_now(reader):
         timeline=present(snapshot.events, timeline_ids[:CASE_PAGE_ITEMS]),
         facts_by_status=[(status, shown_by_status[status], counts[status]) for status in Fact.Status],
         disputed_facts=[fact for fact in shown_by_status[Fact.Status.DISPUTED] if fact.pk in disputed_ids],
-        sources_by_title=present(snapshot.sources, source_ids[:CASE_PAGE_ITEMS]),
+        sources_by_title=_count_resting_alone(reader, present(snapshot.sources, source_ids[:CASE_PAGE_ITEMS])),
         counts={**counts, "actor": len(actor_names), "event": len(event_ids),
                 "fact": len(fact_statuses), "source": len(source_ids)},
         open_questions=snapshot.questions,

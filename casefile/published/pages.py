@@ -23,6 +23,7 @@ from ..models import (
     QuestionConcern,
     Relationship,
     Source,
+    rests_only_on,
 )
 from ..models.publication import RECORD_COLUMNS, record_from_content
 from .rendered import note_read
@@ -208,9 +209,14 @@ def _source_page(reader, slug):
         Event: ([], {"id__in": _ids(citations, "event_id")}),
         Relationship: ([], {"id__in": _ids(citations, "relationship_id")}),
     })
+    # The other citations of the claims it supports: whether it is their only support.
+    by_id = {citation.pk: citation for citation in citations}
+    for name in ("fact", "event", "relationship"):
+        for citation in reader.load(Citation, **{f"{name}_id__in": _ids(citations, f"{name}_id")}):
+            by_id.setdefault(citation.pk, citation)
     return {
         Source: sources,
-        Citation: citations,
+        Citation: list(by_id.values()),
         **parents,
         Actor: reader.load(Actor, id__in=_ids(parents[Relationship], "subject_id", "object_id")),
     }
@@ -428,6 +434,19 @@ class _Reader:
         for source in snapshot.sources.values():
             source.public_citations.sort(key=lambda c: c.pk)
             source.public_relays.sort(key=lambda s: s.title)
+            for citation in source.public_citations:
+                citation.only_support = rests_alone_on(citation.public_parent, source)
+            source.claims_resting_alone = len({
+                (type(citation.public_parent), citation.public_parent.pk)
+                for citation in source.public_citations if citation.only_support
+            })
+        for record in [*snapshot.facts.values(), *snapshot.events.values(), *relationships.values()]:
+            # "One of its sources was discredited": each discredited source it cites, once.
+            record.discredited_sources = sorted(
+                {citation.source.pk: citation.source for citation in record.public_citations
+                 if citation.source.discredited_on is not None}.values(),
+                key=lambda source: (source.discredited_on, source.title),
+            )
         snapshot.relationships.sort(key=lambda r: (r.subject.name, r.kind, r.object.name))
         for actor in snapshot.actors.values():
             actor.public_relationships.sort(key=lambda r: (r.subject.name, r.kind, r.object.name))
@@ -447,6 +466,13 @@ class _Reader:
 def is_public(record):
     """Whether readers see this record now."""
     return publications(type(record)).filter(object_id=record.pk).exists()
+
+
+def rests_alone_on(claim, source):
+    """Whether `source` is the only source readers see supporting `claim`."""
+    supporting = {citation.source_id for citation in claim.public_citations
+                  if citation.stance == Citation.Stance.SUPPORTS}
+    return rests_only_on(supporting, {source.pk})
 
 
 def relay_chain(source):

@@ -4,7 +4,8 @@ from django import template
 from django.urls import reverse
 from django.utils import timezone
 
-from .. import workflow
+from .. import published, workflow
+from ..admin.changes import working_changes_url
 from ..admin.records import CURRENT_CASE
 from ..admin.schedules import may_see_schedules
 from ..admin_site import legal_queue_url
@@ -87,6 +88,19 @@ def _legal_desk(cases, editor, queue):
         key=lambda row: str(row[0]),
     )
     return found
+
+
+@register.simple_tag
+def cases_changed():
+    """{% cases_changed as cases %}: each case, with where staff compare what its desk changed this week."""
+    return [(case, working_changes_url(case)) for case in Case.objects.order_by("title")]
+
+
+@register.simple_tag
+def claims_on_discredited_sources():
+    """{% claims_on_discredited_sources as claims %}: the published claims a discredited source supports, for an
+    editor to look at again; those left on discredited sources alone first."""
+    return published.claims_on_discredited_sources()
 
 
 @register.simple_tag

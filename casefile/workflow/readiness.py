@@ -24,7 +24,8 @@ from .changes import (
 )
 from .legal import refuse_uncleared
 from .replies import refuse_unanswered_allegations
-from .rules import refuse_unfounded_claims, status_problems
+from . import support
+from .rules import claims_after, refuse_unfounded_claims, status_problems
 
 # How many of the records left behind a refusal names before counting the rest.
 NAMED_IN_A_REFUSAL = 10
@@ -181,7 +182,8 @@ def annotate_queue(items):
     """Give each queue item the rules an approval of it would break that the queue shows besides those of
     legal and of the right of reply (`legal.annotate_queue`, `replies.annotate_queue`), in words
     (`rules_broken`): a claim's status its citations do not bear out, and a source taken from under what
-    rests on it. By the checks an approval runs; a few queries for the page, and a few per source removal.
+    rests on it; and, as warnings that refuse nothing (`support_warnings`), a claim left on thin support.
+    By the checks an approval runs; a few queries for the page, and a few per source removal.
     """
     changes, shown = {}, {}
     for item in items:
@@ -191,10 +193,12 @@ def annotate_queue(items):
             if change["row"] is not None:
                 key = (change["model"], change["row"].id)
                 changes[key] = Change(model=key[0], pk=key[1], latest=change["row"], approved=None)
-    for model, claim, problem in status_problems(changes):
+    claims = claims_after(changes)
+    for model, claim, problem in status_problems(changes, claims):
         item = shown.get((model, claim.id))
         if item is not None:
             item.rules_broken.append(problem)
+    support.annotate_queue(items, changes, claims)
     for key, change in changes.items():
         if key in shown and change.is_removal:
             try:

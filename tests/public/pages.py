@@ -55,7 +55,8 @@ def crawl(client, start="/"):
         url = queue.pop()
         if url in seen:
             continue
-        response = client.get(url)
+        # A reader's browser follows a redirect, as to the changes of this week.
+        response = client.get(url, follow=True)
         seen[url] = response.status_code
         if response.status_code != 200 or response["Content-Type"] != "text/html; charset=utf-8":
             continue
@@ -90,6 +91,7 @@ def reader_pages(case):
         "/",
         case_url(case),
         case_url(case, "corrections"),
+        case_url(case, "case_changes") + "?from=2000-01-01&to=" + timezone.now().date().isoformat(),
         case_url(case, "case_json"),
         case_url(case, "actor_detail", "person-0"),
         case_url(case, "event_detail", "meeting-0"),
@@ -126,6 +128,8 @@ def public_address(name):
         "case_entities": reverse("casefile:case_entities", kwargs=case),
         "case_graph": reverse("casefile:case_graph", kwargs=case),
         "corrections": reverse("casefile:corrections", kwargs=case),
+        "case_changes": reverse("casefile:case_changes", kwargs=case) + "?from=2000-01-01&to="
+        + timezone.now().date().isoformat(),
         "feed": reverse("casefile:feed"),
         "case_feed": reverse("casefile:case_feed", kwargs=case),
         "actor_list": reverse("casefile:actor_list", kwargs=case),

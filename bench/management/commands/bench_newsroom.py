@@ -220,6 +220,8 @@ def bench_endpoints(large, seeded):
         Fact.objects.filter(case=seeded, status=Fact.Status.DISPUTED).order_by("slug").values_list("slug", flat=True)
         .first()
     )
+    today = datetime.date.today()
+    month_ago = today - datetime.timedelta(days=30)
     return [
         Endpoint("seeded disputed fact page", f"/cases/{seeded.slug}/facts/{seeded_fact}/", KEPT_FACT_PAGE, CACHED,
                  edge=THROUGH_VARNISH),
@@ -228,6 +230,12 @@ def bench_endpoints(large, seeded):
         Endpoint("2,000-fact case page", f"/cases/{large.slug}/", KEPT_CASE_PAGE, CACHED),
         Endpoint("2,000-fact case.json", f"/cases/{large.slug}/case.json", most_worker_ms=150),
         Endpoint("a fact page of the 2,000-fact case", f"/cases/{large.slug}/facts/fact-1/", KEPT_FACT_PAGE, CACHED),
+        # The whole case compared: the seeded case since before its first publication, the large one a month apart.
+        Endpoint("seeded case's changes since publication",
+                 f"/cases/{seeded.slug}/changes/?from=2000-01-01&to={today.isoformat()}", most_worker_ms=300),
+        Endpoint("2,000-fact case's changes over a month",
+                 f"/cases/{large.slug}/changes/?from={month_ago.isoformat()}&to={today.isoformat()}",
+                 most_worker_ms=1000),
     ]
 
 

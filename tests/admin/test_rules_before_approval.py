@@ -51,8 +51,9 @@ def test_a_review_that_breaks_no_rule_warns_of_none(
     fact, reporter_client, editor_client, django_assert_max_num_queries
 ):
     saved(edit(reporter_client, fact, statement="Worth 9 million."))
-    # Three of them read the sources its claims rest on: whether they are discredited, or one source in effect.
-    with django_assert_max_num_queries(37):
+    # Three of them read the sources its claims rest on (whether they are discredited, or one source in
+    # effect), one its review conversations.
+    with django_assert_max_num_queries(38):
         review = editor_client.get(review_url(fact))
     assert "would be refused" not in text_of(review)
 

@@ -17,12 +17,9 @@ from .schedules import Schedule, ScheduleEvent
 from .replies import Channel, LegalReview, ReplyAttempt, ReplyOverride, ReplyRequest
 from .questions import OpenQuestion, QuestionConcern
 from .records import (
-    LOCATOR_PATTERN,
-    MAX_QUOTE_WORDS,
     Actor,
     Case,
     CaseRecordQuerySet,
-    Citation,
     Claim,
     Event,
     EventParticipant,
@@ -31,8 +28,8 @@ from .records import (
     FactEvent,
     Record,
     Relationship,
-    Source,
 )
+from .sources import LOCATOR_PATTERN, MAX_QUOTE_WORDS, Citation, Source
 
 __all__ = [
     "DIRECTION_CONTROLS", "LOCATOR_PATTERN", "MAX_QUOTE_WORDS",

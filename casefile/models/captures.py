@@ -14,7 +14,7 @@ from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, 
 from django.urls import reverse
 
 from ..text import validate_text
-from .records import Citation, Source
+from .sources import Citation, Source
 
 SHA256_HEX = r"^[0-9a-f]{64}$"
 

@@ -19,7 +19,7 @@ from django.urls import reverse
 
 from ..encryption import EncryptedTextField
 from ..text import validate_text
-from .records import Source
+from .sources import Source
 
 
 class SourceIdentity(models.Model):

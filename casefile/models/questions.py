@@ -7,7 +7,8 @@ from django.urls import reverse
 from django.utils.text import Truncator
 
 from ..text import validate_text
-from .records import Case, CaseRecordQuerySet, Event, Fact, Record, Relationship, Source
+from .records import Case, CaseRecordQuerySet, Event, Fact, Record, Relationship
+from .sources import Source
 
 
 class OpenQuestion(Record):

@@ -18,7 +18,8 @@ from django.utils import timezone
 
 from ..history import CasefileHistory, history_model
 from ..text import quote_word_count, validate_text
-from .records import MAX_QUOTE_WORDS, Actor, Case, Event, Fact, Reviewed
+from .records import Actor, Case, Event, Fact, Reviewed
+from .sources import MAX_QUOTE_WORDS
 
 
 class Channel(models.TextChoices):

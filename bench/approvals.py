@@ -38,6 +38,18 @@ POLL_SECONDS = 0.02
 APPROVE_BUTTON = ("_approve", "Approve all of the above")
 
 
+
+def decision_fields(page):
+    """The hidden fields the review page's decision form posts: its token, the versions shown, what was seen."""
+    start = page.find('<form method="post" id="decision-form">')
+    if start < 0:
+        return []
+    form = page[start:]
+    form = form[:form.index("</form>")]
+    return [(name, html.unescape(value)) for name, value in re.findall(
+        r'<input type="hidden" name="(csrfmiddlewaretoken|version|seen)" value="([^"]*)"', form
+    )]
+
 class ApprovalFailed(Exception):
     pass
 
@@ -107,11 +119,7 @@ class AdminSession:
         status, page = self.request("GET", path)
         if status != 200:
             raise ApprovalFailed(f"The review page {path} answered {status}.")
-        form = page[page.index('<form method="post">'):]
-        form = form[:form.index("</form>")]
-        fields = [(name, html.unescape(value)) for name, value in re.findall(
-            r'<input type="hidden" name="(csrfmiddlewaretoken|version|seen)" value="([^"]*)"', form
-        )]
+        fields = decision_fields(page)
         if not any(name == "version" for name, _ in fields):
             raise ApprovalFailed(f"The review page {path} offers nothing to approve.")
         return path, [*fields, ("comment", "checked"), ("public_note", ""), APPROVE_BUTTON]

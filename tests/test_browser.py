@@ -38,6 +38,7 @@ def reader_pages(base):
         "fact": f"{case}facts/mayor-owns-shares/",
         "source": f"{case}sources/forum-post/",
         "corrections": f"{case}corrections/",
+        "changes": f"{case}changes/?from=2000-01-01&to={timezone.now().date().isoformat()}",
         "search": f"{base}/search/?q=contract",
         "bad-date": f"{case}?as_of=yesterday",
         "not-yet-published": f"{case}?as_of=2000-01-01",

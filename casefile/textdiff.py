@@ -128,7 +128,9 @@ def word_diff(before, after):
     they were refused may hold, is shown by its code point instead.
     """
     before, after = _normalized_newlines(before or ""), _normalized_newlines(after or "")
-    runs = segments(before, after)
+    # A text added or removed whole is one change: nothing to match (a case's changes list every field of
+    # every record added).
+    runs = segments(before, after) if before and after else [Segment(before, after)]
     if similarity(runs) < REWRITE_BELOW:
         runs = [Segment(before, after)]
     return MarkedTexts(

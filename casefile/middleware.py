@@ -2,6 +2,7 @@ import ipaddress
 
 from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
+from django.utils import translation
 
 
 CONTENT_SECURITY_POLICY = "; ".join([
@@ -93,3 +94,27 @@ def add_static_file_headers(headers, path, url):
         headers.setdefault(name, value)
     headers.setdefault("X-Frame-Options", getattr(settings, "X_FRAME_OPTIONS", "DENY").upper())
 
+
+
+class LanguageFromAddressMiddleware:
+    """Pages speak the language their address names (/zh-hans/...), English where it names none.
+
+    Unlike Django's LocaleMiddleware, neither a cookie nor Accept-Language
+    chooses it: one address is one page for every reader, which the page
+    cache and the edge keep without a Vary header, and a reader who shares a
+    link shares the language they read it in.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        language = translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        try:
+            response = self.get_response(request)
+        finally:
+            translation.activate(settings.LANGUAGE_CODE)
+        response.headers.setdefault("Content-Language", language)
+        return response

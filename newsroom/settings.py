@@ -103,6 +103,8 @@ MIDDLEWARE = [
     # First, so that everything after it sees the client's address.
     "casefile.middleware.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Before the page cache: a page is rendered in the language its address names.
+    "casefile.middleware.LanguageFromAddressMiddleware",
     # Inside the HTTPS redirect, outside everything else: a cached page costs
     # little more than Django itself. Who is logged in is told by the session
     # cookie alone; a reader with a session gets pages rendered for them.
@@ -250,7 +252,15 @@ AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "1"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 
+# The language every record is written in first, and the languages its public texts may be translated
+# into: readers choose one by the address (/zh-hans/cases/...), English has none. Adding a language here
+# adds a column per translated text (`makemigrations`) and a folder under locale/ for the interface.
 LANGUAGE_CODE = "en-gb"
+LANGUAGES = [
+    ("en-gb", "English"),
+    ("zh-hans", "简体中文"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 # The newsroom's own: staff pages show times in it, and an editor's go-live time is read in it.
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True

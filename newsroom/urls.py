@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
@@ -9,8 +10,9 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path(settings.ADMIN_PATH, admin.site.urls),
-    path("", include("casefile.urls")),
 ]
+# English at /cases/..., every other language under its code: /zh-hans/cases/...
+urlpatterns += i18n_patterns(path("", include("casefile.urls")), prefix_default_language=False)
 
 handler400 = "casefile.admin.refusals.bad_request"
 handler403 = "casefile.admin.refusals.permission_denied"

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import get_script_prefix, reverse
 from django.utils.text import Truncator
+from django.utils.translation import get_language
 
 from .. import dates
 from ..dates import Precision
@@ -19,11 +20,12 @@ from .claims import ClaimStatus, claim_status_field, claim_status_problem
 
 def record_url(view_name, case_slug, slug):
     """The address of a record's public page: a case's pages link to thousands of records."""
-    return f"{_record_url_prefix(view_name, case_slug, get_script_prefix())}{slug}/"
+    return f"{_record_url_prefix(view_name, case_slug, get_script_prefix(), get_language())}{slug}/"
 
 
 @functools.lru_cache(maxsize=1024)
-def _record_url_prefix(view_name, case_slug, script_prefix):
+def _record_url_prefix(view_name, case_slug, script_prefix, language):
+    # The language is part of the key: `reverse` puts its prefix (/zh-hans/) before the path.
     # Slugs are plain ASCII letters, digits and hyphens: nothing in one is escaped.
     return reverse(view_name, args=[case_slug, "slug"]).removesuffix("slug/")
 

@@ -11,13 +11,13 @@ import operator
 import re
 
 from django.contrib.contenttypes.models import ContentType
-from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models import Case, F, Func, IntegerField, Q, TextField, Value, When
 
 from .models import Actor, Event, Fact, Publication, Source
 from .published import public_cases
-from .text import without_control_characters
+from .text import CJK_LETTERS, without_control_characters
 
 SEARCH_FIELDS = {
     Fact: ("statement", "assessment"),
@@ -31,6 +31,14 @@ ROW_FIELDS = ("slug", "label", "status", "body")
 MAX_RESULTS = 200
 # How many words of a passage a result shows on each side of the first word found in it.
 EXCERPT_WORDS = 12
+
+# Chinese and Japanese put no space between words, and PostgreSQL has no
+# dictionary to split them: a run of their letters is searched by its
+# overlapping pairs of letters instead ("肖毅是" as "肖毅", "毅是"; a letter
+# alone as itself), which any word of two letters or more is found by.
+CJK_RUN = re.compile(f"[{CJK_LETTERS}]+")
+# A word of the text as an excerpt counts them: two letters of a run, or what stands between two spaces.
+_EXCERPT_WORD = re.compile(f"[{CJK_LETTERS}]{{1,2}}|[^\\s{CJK_LETTERS}]+")
 
 
 def searchable(model, version):
@@ -46,15 +54,61 @@ def searchable(model, version):
     }
 
 
+def letter_pairs(text):
+    """The overlapping pairs of letters of each run of Chinese or Japanese letters in `text`, in order;
+    a run of one letter as itself. What `vector()` keeps of them, and what a query of them must match."""
+    return [run[at:at + 2] for run in CJK_RUN.findall(text) for at in range(max(len(run) - 1, 1))]
+
+
+class _LetterPairs(Func):
+    """`letter_pairs()` of a text in PostgreSQL, joined by spaces: the pairs of every run of letters the
+    pattern finds, counted from its first letter to its last but one (to its first for a run of one)."""
+
+    template = (
+        "(SELECT coalesce(string_agg(substr(found.run[1], at, 2), ' '), '')"
+        " FROM regexp_matches(%(expressions)s, 'g') AS found(run)"
+        " CROSS JOIN LATERAL generate_series(1, greatest(char_length(found.run[1]) - 1, 1)) AS at)"
+    )
+    output_field = TextField()
+
+    def __init__(self, expression):
+        super().__init__(expression, Value(CJK_RUN.pattern))
+
+
+def vector():
+    """What `Publication.vector` holds of a row's body, computed in SQL: its other words stemmed in
+    English, and the pairs of letters of its Chinese and Japanese runs as they are (`letter_pairs()`)."""
+    other_words = Func(F("body"), Value(CJK_RUN.pattern), Value(" "), Value("g"), function="regexp_replace",
+                       output_field=TextField())
+    return SearchVector(other_words, config="english") + SearchVector(_LetterPairs(F("body")), config="simple")
+
+
+def query_words(query):
+    """The words of `query` a record must hold, in order: each run of Chinese or Japanese letters
+    is a word of its own, whatever stands beside it ("肖毅Genesis", "“肖毅”"), without the
+    punctuation next to it. A word without such letters is kept as it is."""
+    found = []
+    for word in query.split():
+        if not CJK_RUN.search(word):
+            found.append(word)
+            continue
+        for part in re.split(f"({CJK_RUN.pattern})", word):
+            part = part if CJK_RUN.fullmatch(part) else re.sub(r"^\W+|\W+$", "", part)
+            if part:
+                found.append(part)
+    return found
+
+
 def search(query):
     """Public facts, actors, events and sources matching `query`, grouped by public case, the most
     relevant first: each case's results in order of relevance, the case of the best result first.
 
     A record matches when it holds every word of the query, in any order; on
     PostgreSQL also when full-text search matches (stemmed words, "phrases",
-    -exclusions). Each result carries `marked_label`, its label cut where the
-    words of the query stand, and `excerpt`, the same of the passage that
-    holds the words its label does not show (None if the label shows them all).
+    -exclusions, and every pair of letters of the query's Chinese words). Each
+    result carries `marked_label`, its label cut where the words of the query
+    stand, and `excerpt`, the same of the passage that holds the words its
+    label does not show (None if the label shows them all).
     """
     # PostgreSQL refuses NUL characters in any string it is sent.
     query = " ".join(without_control_characters(query, " ").split())[:200]
@@ -66,7 +120,7 @@ def search(query):
     entries = Publication.objects.filter(content_type__in=list(kinds), case__in=list(cases))
     order = ["-names_it", "-phrase_in_label", "-words_in_label"]
     if connection.vendor == "postgresql":
-        terms = SearchQuery(query, search_type="websearch", config="english")
+        terms = full_text_query(query)
         entries = entries.annotate(rank=SearchRank(F("vector"), terms)).filter(
             Q(vector=terms) | _holds_every_word(query)
         )
@@ -83,8 +137,21 @@ def search(query):
     return [(cases[case_id], records) for case_id, records in grouped.items()]
 
 
+def full_text_query(query):
+    """The PostgreSQL query `vector()` answers: the query's other words as a web search in English,
+    and, if it holds Chinese or Japanese letters, every pair of them (`letter_pairs()`)."""
+    pairs = letter_pairs(query)
+    if not pairs:
+        return SearchQuery(query, search_type="websearch", config="english")
+    in_pairs = SearchQuery(" ".join(pairs), search_type="plain", config="simple")
+    other_words = CJK_RUN.sub(" ", query)
+    if not re.search(r"\w", other_words):
+        return in_pairs
+    return SearchQuery(other_words, search_type="websearch", config="english") & in_pairs
+
+
 def _holds_every_word(query):
-    return Q(*(Q(body__icontains=word) for word in query.split()))
+    return Q(*(Q(body__icontains=word) for word in query_words(query)))
 
 
 def _when(condition):
@@ -106,16 +173,18 @@ def _relevance(query, words):
 
 def marked_words(query):
     """The words of `query` to mark in what it found: without quotes or exclusions, longest first."""
-    words = {word.strip('"') for word in query.split() if not word.startswith("-")} - {""}
-    return sorted(words, key=lambda word: (-len(word), word.casefold()))
+    found = {word.strip('"') for word in query_words(query) if not word.startswith("-")} - {""}
+    return sorted(found, key=lambda word: (-len(word), word.casefold()))
 
 
 def marked(text, words):
     """`text` as (part, is_found) pairs, in order. A part is found when it is a word of `text` that
-    holds a word of the query, whole: "Germany" for "german", as the search itself finds it."""
+    holds a word of the query, whole: "Germany" for "german", as the search itself finds it. Chinese
+    and Japanese letters are not words of their own: only those of the query are marked among them."""
     if not words or not text:
         return [(text, False)] if text else []
-    pattern = re.compile(r"\w*(?:" + "|".join(re.escape(word) for word in words) + r")\w*", re.IGNORECASE)
+    letters = f"[^\\W{CJK_LETTERS}]*"
+    pattern = re.compile(letters + "(?:" + "|".join(re.escape(word) for word in words) + ")" + letters, re.IGNORECASE)
     parts, at = [], 0
     for found in pattern.finditer(text):
         if found.start() > at:
@@ -139,7 +208,7 @@ def excerpt(body, label, words):
         found = pattern.search(line)
         if found is None:
             continue
-        words_of_line = [word.span() for word in re.finditer(r"\S+", line)]
+        words_of_line = [word.span() for word in _EXCERPT_WORD.finditer(line)]
         at = next(index for index, (_, end) in enumerate(words_of_line) if end > found.start())
         first, last = max(0, at - EXCERPT_WORDS), min(len(words_of_line), at + EXCERPT_WORDS + 1)
         shown = line[words_of_line[first][0]:words_of_line[last - 1][1]]

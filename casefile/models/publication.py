@@ -9,6 +9,7 @@ from django.db import DEFAULT_DB_ALIAS, models
 from django.urls import reverse
 
 from ..history import tracked_fields
+from ..translations import localize
 from .records import Case, Fact
 
 
@@ -103,10 +104,13 @@ class Publication(models.Model):
         return self.content_type.model_class()._meta.verbose_name.capitalize()
 
     @staticmethod
-    def content_of(model, version):
-        """What a row keeps of an approved version: its fields, and when it was saved."""
+    def content_of(model, version, text_dates=None):
+        """What a row keeps of an approved version: its fields, when it was saved, and when each of its
+        texts was written in each language (`translations.text_dates()`)."""
         content = {field.attname: getattr(version, field.attname) for field in tracked_fields(model)}
         content[SAVED_AT] = version.history_date
+        if text_dates is not None:
+            content[TEXT_DATES] = text_dates
         return content
 
     def record(self, model):
@@ -199,7 +203,12 @@ def record_from_content(model, content, history_id, published_at):
     values["version_id"], values["approved_at"] = history_id, published_at
     saved_at = content.get(SAVED_AT)
     values["version_date"] = _to_datetime(saved_at) if saved_at is not None else None
-    return record
+    if TEXT_DATES in content:
+        values["text_dates"] = {
+            text: {language: _to_datetime(when) for language, when in written.items()}
+            for text, written in content[TEXT_DATES].items()
+        }
+    return localize(record)
 
 
 _to_datetime = models.DateTimeField().to_python
@@ -217,3 +226,4 @@ def _fields_of(model):
 
 # The key of `Publication.content` that holds when the version was saved.
 SAVED_AT = "_saved_at"
+TEXT_DATES = "_text_dates"

@@ -42,6 +42,7 @@ from ..models import (
     Source,
     SourceIdentity,
 )
+from ..translations import translation_columns
 
 # The workflow fields every record carries: a removal waiting for an editor,
 # a change waiting for a lawyer. Readers see what is approved, never why it waited.
@@ -81,6 +82,10 @@ READERS_SEE = {
     ReplyRequest: {"case", "actor", "asked_on", "deadline", "outcome", "replied_on", "summary", "quote"},
     ReplyOverride: {"case", "actor", "fact", "event"},
 }
+
+# Each translation of a text readers see is theirs too.
+for _model, _names in READERS_SEE.items():
+    _names.update(translation_columns(_model))
 
 STAFF_ONLY = {
     **{model: set(WORKFLOW_FIELDS) for model in (

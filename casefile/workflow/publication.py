@@ -45,7 +45,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.db.models import Min, Q
 
-from .. import pagecache, search
+from .. import pagecache, search, translations
 from ..history import history_model
 from ..models import Actor, Case, Decision, Event, Fact, KeptPage, Publication, PublicationRead, Relationship, Source
 from ..retries import retried
@@ -154,13 +154,19 @@ def _publish_batch(model, content_type_, approvals):
             content_type=content_type_, object_id__in=public_ids, action=Decision.Action.APPROVED
         ).values("object_id").annotate(first=Min("decided_at")).values_list("object_id", "first")
     )
+    text_dates = translations.versions_text_dates(
+        model, {approval.object_id: approval.history_id for approval in public}
+    )
     rows = []
     for approval in public:
         row = existing.get(approval.object_id) or Publication(content_type=content_type_, object_id=approval.object_id)
         row.case_id, row.history_id, row.approval = approval.case_id, approval.history_id, approval
         row.published_at = approval.decided_at
         row.first_published_at = first_published.get(approval.object_id, approval.decided_at)
-        row.content = Publication.content_of(model, versions[approval.history_id])
+        row.content = Publication.content_of(
+            model, versions[approval.history_id],
+            text_dates.get(approval.object_id, {}) if translations.translated_texts(model) else None,
+        )
         for name, value in search.searchable(model, versions[approval.history_id]).items():
             setattr(row, name, value)
         rows.append(row)

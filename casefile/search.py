@@ -3,7 +3,9 @@
 Each public record's searchable text is kept on its `Publication` row,
 written from the approved version when it is published
 (`workflow.publish()`), so a search reads one short row per public record
-instead of the text of every approved version.
+instead of the text of every approved version. The row keeps every language
+of the searched texts, so a record is found by its English name or its
+Chinese one from the pages of either language.
 """
 
 import functools
@@ -14,10 +16,14 @@ from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
 from django.db.models import Case, F, Func, IntegerField, Q, TextField, Value, When
+from django.db.models.fields.json import KT
+from django.db.models.functions import Coalesce
+from django.utils.translation import get_language
 
 from .models import Actor, Event, Fact, Publication, Source
 from .published import public_cases
 from .text import CJK_LETTERS, without_control_characters
+from .translations import column, translated_texts, translation_languages
 
 SEARCH_FIELDS = {
     Fact: ("statement", "assessment"),
@@ -50,8 +56,18 @@ def searchable(model, version):
         "slug": version.slug,
         "label": getattr(version, SEARCH_LABEL[model]),
         "status": getattr(version, "status", ""),
-        "body": "\n".join(getattr(version, name) or "" for name in SEARCH_FIELDS[model]),
+        "body": "\n".join(getattr(version, name) or "" for name in searched_columns(model)),
     }
+
+
+def searched_columns(model):
+    """The columns of `model` a row's body holds, in order: the searched texts, the label's first, then
+    their translations, language by language."""
+    translated = [name for name in SEARCH_FIELDS[model] if name in translated_texts(model)]
+    return [
+        *SEARCH_FIELDS[model],
+        *(column(name, language) for language in translation_languages() for name in translated),
+    ]
 
 
 def letter_pairs(text):
@@ -108,7 +124,8 @@ def search(query):
     -exclusions, and every pair of letters of the query's Chinese words). Each
     result carries `marked_label`, its label cut where the words of the query
     stand, and `excerpt`, the same of the passage that holds the words its
-    label does not show (None if the label shows them all).
+    label does not show (None if the label shows them all). The label is in
+    the language of the page where the record has a translation of it.
     """
     # PostgreSQL refuses NUL characters in any string it is sent.
     query = " ".join(without_control_characters(query, " ").split())[:200]
@@ -117,7 +134,9 @@ def search(query):
     cases = {case.pk: case for case in public_cases()}
     kinds = {kind.pk: kind for kind in map(ContentType.objects.get_for_model, SEARCH_FIELDS)}
     words = marked_words(query)
-    entries = Publication.objects.filter(content_type__in=list(kinds), case__in=list(cases))
+    labels = _translated_labels()
+    shown_label = column("label", get_language()) if get_language() in translation_languages() else "label"
+    entries = Publication.objects.filter(content_type__in=list(kinds), case__in=list(cases)).annotate(**labels)
     order = ["-names_it", "-phrase_in_label", "-words_in_label"]
     if connection.vendor == "postgresql":
         terms = full_text_query(query)
@@ -127,10 +146,13 @@ def search(query):
         order.append("-rank")
     else:
         entries = entries.filter(_holds_every_word(query))
-    entries = entries.annotate(**_relevance(query, words)).order_by(*order, "-phrase_in_body", "label", "id")
+    entries = entries.annotate(**_relevance(query, words, ["label", *labels])).order_by(
+        *order, "-phrase_in_body", "label", "id"
+    )
     grouped = {}
     for entry in entries.only("content_type", "case", "slug", "label", "status", "body")[:MAX_RESULTS]:
         entry.content_type, entry.case = kinds[entry.content_type_id], cases[entry.case_id]
+        entry.label = getattr(entry, shown_label) or entry.label
         entry.marked_label = marked(entry.label, words)
         entry.excerpt = excerpt(entry.body, entry.label, words)
         grouped.setdefault(entry.case_id, []).append(entry)
@@ -158,14 +180,31 @@ def _when(condition):
     return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
 
 
-def _relevance(query, words):
-    """How well a row answers the query, the same on every database: a label that is the query,
-    that holds it whole, that holds more of its words; a body that holds it whole."""
+def _translated_labels():
+    """Each row's label in each language it may be translated into, as the approved version it keeps
+    has it: `{"label_zh_hans": expression}`, blank where it has no translation."""
+    names = sorted({SEARCH_LABEL[model] for model in SEARCH_FIELDS})
     return {
-        "names_it": _when(Q(label__iexact=query)),
-        "phrase_in_label": _when(Q(label__icontains=query)),
+        column("label", language): Coalesce(
+            *(KT(f"content__{column(name, language)}") for name in names), Value(""), output_field=TextField()
+        )
+        for language in translation_languages()
+    }
+
+
+def _relevance(query, words, labels):
+    """How well a row answers the query, the same on every database and in every language: a label
+    (in any language) that is the query, that holds it whole, that holds more of its words; a body
+    that holds it whole."""
+    def in_a_label(lookup, value):
+        return functools.reduce(operator.or_, (Q(**{f"{label}__{lookup}": value}) for label in labels))
+
+    return {
+        "names_it": _when(in_a_label("iexact", query)),
+        "phrase_in_label": _when(in_a_label("icontains", query)),
         "words_in_label": functools.reduce(
-            operator.add, [_when(Q(label__icontains=word)) for word in words], Value(0, output_field=IntegerField())
+            operator.add, [_when(in_a_label("icontains", word)) for word in words],
+            Value(0, output_field=IntegerField()),
         ),
         "phrase_in_body": _when(Q(body__icontains=query)),
     }
@@ -198,13 +237,13 @@ def marked(text, words):
 
 def excerpt(body, label, words):
     """The passage of `body` around the first word of the query `label` does not show, marked;
-    None if the label shows every word, or the body holds none of the others."""
+    None if the label shows every word, or the body holds none of the others. Any line may be the
+    passage: the label in another language too (the English name of a record shown by its Chinese one)."""
     missing = [word for word in words if word.casefold() not in label.casefold()]
     if not missing:
         return None
-    rest = body.split("\n", 1)[1] if "\n" in body else ""
     pattern = re.compile("|".join(re.escape(word) for word in missing), re.IGNORECASE)
-    for line in rest.splitlines():
+    for line in body.splitlines():
         found = pattern.search(line)
         if found is None:
             continue

@@ -1,4 +1,8 @@
-"""Search finds a record by its Chinese name and by its English name, from the English and the Chinese pages."""
+"""Search finds a record by its Chinese name and by its English name, from the English and the Chinese pages.
+
+The Chinese name is kept in its translated column (`name_zh_hans`), or among the aliases where a
+record has no translation: search finds Chinese words in any text it reads.
+"""
 
 import re
 
@@ -128,6 +132,72 @@ def test_the_text_of_an_edit_waiting_for_review_is_not_found(client, xiao_yi, re
     assert ACTOR_PAGE in addresses(search_page(client, "肖毅"))
 
 
+@pytest.fixture
+def lin_qingxing(case_file, reporter, editor):
+    """A public actor and a public fact, each with its texts translated into Chinese."""
+    actor = save(Actor(case=case_file, kind=Actor.Kind.PERSON, name="Lin Qingxing", slug="lin-qingxing",
+                       name_zh_hans="林庆兴", aliases="Boss Lin", aliases_zh_hans="林老板",
+                       description="Businessman from Putian.", description_zh_hans="莆田商人。"), reporter)
+    save(Fact(case=case_file, slug="lin-owned-genesis", status=Fact.Status.UNVERIFIED,
+              statement="Fuzhou Genesis was owned by Lin Qingxing.", statement_zh_hans="林庆兴拥有抚州创世纪公司。"),
+         reporter)
+    approve_all(editor, case_file)
+    return actor
+
+
+LIN_PAGE = "/cases/harbour/actors/lin-qingxing/"
+LIN_FACT_PAGE = "/cases/harbour/facts/lin-owned-genesis/"
+
+
+def test_an_actor_is_found_by_its_translated_name_and_shown_by_it_on_the_chinese_page(client, lin_qingxing):
+    shown = results(search_page(client, "林庆兴", "/zh-hans"))
+    assert shown[0] == ("/zh-hans" + LIN_PAGE, "<mark>林庆兴</mark>", "")
+    assert ("/zh-hans" + LIN_FACT_PAGE, "<mark>林庆兴</mark>拥有抚州创世纪公司。", "") in shown
+
+
+def test_an_actor_found_by_its_translated_name_on_the_english_page_shows_it_in_its_passage(client, lin_qingxing):
+    shown = results(search_page(client, "林庆兴"))
+    assert shown[0] == (LIN_PAGE, "Lin Qingxing", "<mark>林庆兴</mark>")
+    assert (LIN_FACT_PAGE, "Fuzhou Genesis was owned by Lin Qingxing.", "<mark>林庆兴</mark>拥有抚州创世纪公司。") in shown
+
+
+def test_an_actor_found_by_its_english_name_on_the_chinese_page_shows_it_in_its_passage(client, lin_qingxing):
+    shown = results(search_page(client, "Lin Qingxing", "/zh-hans"))
+    assert shown[0] == ("/zh-hans" + LIN_PAGE, "林庆兴", "<mark>Lin</mark> <mark>Qingxing</mark>")
+
+
+def test_the_record_a_translated_name_names_comes_first_on_either_page(client, lin_qingxing):
+    for prefix in ("", "/zh-hans"):
+        assert addresses(search_page(client, "林庆兴", prefix)) == [prefix + LIN_PAGE, prefix + LIN_FACT_PAGE]
+
+
+def test_a_record_is_found_by_two_characters_of_its_translated_texts(client, lin_qingxing):
+    assert addresses(search_page(client, "老板", "/zh-hans")) == ["/zh-hans" + LIN_PAGE]
+    assert addresses(search_page(client, "莆田")) == [LIN_PAGE]
+    assert addresses(search_page(client, "创世纪")) == [LIN_FACT_PAGE]
+
+
+def test_a_record_without_a_translation_is_shown_by_its_english_label_on_the_chinese_page(client, xiao_yi):
+    shown = results(search_page(client, "肖毅", "/zh-hans"))
+    assert ("/zh-hans" + ACTOR_PAGE, "Xiao Yi", "<mark>肖毅</mark>") in shown
+
+
+def test_a_translation_waiting_for_review_is_not_found(client, lin_qingxing, reporter):
+    lin_qingxing.name_zh_hans = "林庆星"
+    save(lin_qingxing, reporter)
+    assert "Nothing published matches" in text(search_page(client, "林庆星", "/zh-hans"))
+    assert results(search_page(client, "林庆兴", "/zh-hans"))[0][1] == "<mark>林庆兴</mark>"
+
+
+def test_a_name_in_rare_characters_is_found_by_two_of_them(client, case_file, reporter, editor):
+    save(Actor(case=case_file, kind=Actor.Kind.COMPANY, name="Yoshinoya", slug="yoshinoya",
+               name_zh_hans="𠮷野家"), reporter)
+    approve_all(editor, case_file)
+    assert addresses(search_page(client, "𠮷野")) == ["/cases/harbour/actors/yoshinoya/"]
+    if connection.vendor == "postgresql":
+        assert Publication.objects.filter(vector=search.full_text_query("𠮷野")).exists()
+
+
 @pytest.mark.parametrize("query", ["！？。", "……", "“”", "😀", "🇨🇳", "肖毅😀", "😀 Xiao", "-", '"', "\u3000"])
 def test_punctuation_or_emoji_gives_a_page_never_an_error(client, xiao_yi, query):
     for prefix in ("", "/zh-hans"):
@@ -147,6 +217,12 @@ def test_on_postgresql_the_vector_alone_finds_a_record_by_its_chinese_name(xiao_
         "bribes"
     ]
     assert not Publication.objects.filter(vector=search.full_text_query("书记受贿")).exists()
+
+
+@on_postgresql
+def test_on_postgresql_the_vector_alone_finds_a_record_by_its_translated_texts(lin_qingxing):
+    for query in ("林庆兴", "老板", "莆田商人", "林庆兴 Putian", "创世纪"):
+        assert Publication.objects.filter(vector=search.full_text_query(query)).exists(), query
 
 
 @on_postgresql

@@ -2,6 +2,7 @@
 
 import functools
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchVectorField
 from django.core.serializers.json import DjangoJSONEncoder
@@ -123,7 +124,8 @@ class Publication(models.Model):
 
 
 class KeptPage(models.Model):
-    """The public page of a published case or record, rendered once and served to every reader of today.
+    """The public page of a published case or record in one language, rendered once and served to every
+    reader of today who reads that language.
 
     Kept apart from its Publication row, which approvals lock: a change marks
     the page stale (`rendered_with` blank) once it holds its case's
@@ -133,7 +135,8 @@ class KeptPage(models.Model):
     `publishing.kept_pages`.
     """
 
-    publication = models.OneToOneField(Publication, on_delete=models.CASCADE, related_name="kept_page")
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="kept_pages")
+    language = models.CharField(max_length=20, help_text="The language of LANGUAGES the page is in.")
     page = models.TextField(
         blank=True,
         help_text="The page as readers get it today, rendered since it or what it shows was last published; "
@@ -154,8 +157,18 @@ class KeptPage(models.Model):
                   "for one stamp and reads the page again only for another.",
     )
 
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["publication", "language"], name="one_kept_page_per_language"),
+        ]
+
     def __str__(self):
-        return f"Kept page of {self.publication}"
+        return f"Kept page of {self.publication} ({self.language})"
+
+    @classmethod
+    def stale_pages_of(cls, publication):
+        """The pages of a new Publication row, one per language, stale until the worker keeps them."""
+        return [cls(publication=publication, language=code) for code, _ in settings.LANGUAGES]
 
     @property
     def is_current(self):

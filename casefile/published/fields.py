@@ -109,7 +109,7 @@ STAFF_ONLY = {
     PublicationGeneration: {"id", "scope", "number"},
     # The approved version's fields, read back through this list; the search's own columns.
     Publication: {"id", "content_type", "object_id", "history_id", "approval", "content", "body", "vector"},
-    KeptPage: {"id", "publication", "rendered_with", "surrogate_keys", "stamp"},
+    KeptPage: {"id", "publication", "language", "rendered_with", "surrogate_keys", "stamp"},
     PublicationRead: {"id", "page", "content_type", "object_id"},
     ReplyRequest: {"id", "questions", "asked_by", "entered_by", "channel", "contact", "full_response",
                    "outcome_recorded_at", "deadline_notice_sent_at", "created_at", *WORKFLOW_FIELDS},

@@ -177,7 +177,7 @@ def _publish_batch(model, content_type_, approvals):
     created = Publication.objects.bulk_create([row for row in rows if not row.pk])
     if model in (Case, *PAGE_KINDS):
         # Stale until the task worker keeps it.
-        KeptPage.objects.bulk_create([KeptPage(publication=row) for row in created])
+        KeptPage.objects.bulk_create([page for row in created for page in KeptPage.stale_pages_of(row)])
     if connection.vendor == "postgresql" and model in search.SEARCH_FIELDS:
         Publication.objects.filter(content_type=content_type_, object_id__in=public_ids).update(vector=search.vector())
 
@@ -390,8 +390,8 @@ class RenderedPage:
 def keep_stale_pages(case_id, case_slug, release, render):
     """Keep again, one at a time, each page of the case not kept by `release`; returns how many.
 
-    `render(publication)` renders the page of a Publication row as readers
-    get it now, as a `KeptPage` (or None when it cannot be rendered: it then
+    `render(kept_page)` renders the page of a KeptPage row in its language
+    as readers get it now, as a `RenderedPage` (or None when it cannot be rendered: it then
     stays stale, rendered for each reader). Each page is rendered in a
     transaction holding its case's publishing lock shared (`_lock_cases`), so
     no change commits while it renders, and a change waiting for it then
@@ -418,7 +418,7 @@ def _keep_page(pk, case_slug, release, render):
         ).select_related("publication__content_type").first()
         if kept_page is None:
             return False
-        page = render(kept_page.publication)
+        page = render(kept_page)
         if page is None:
             return False
         kept_page.page, kept_page.rendered_with, kept_page.surrogate_keys = page.page, release, " ".join(page.keys)

@@ -38,10 +38,11 @@ MAX_RESULTS = 200
 # How many words of a passage a result shows on each side of the first word found in it.
 EXCERPT_WORDS = 12
 
-# Chinese and Japanese put no space between words, and PostgreSQL has no
-# dictionary to split them: a run of their letters is searched by its
-# overlapping pairs of letters instead ("肖毅是" as "肖毅", "毅是"; a letter
-# alone as itself), which any word of two letters or more is found by.
+# Chinese and Japanese put no space between words (and a Korean word holds
+# its particles), and PostgreSQL has no dictionary to split them: a run of
+# CJK letters is searched by its overlapping pairs of letters instead
+# ("肖毅是" as "肖毅", "毅是"; a letter alone as itself), which any word of two
+# letters or more is found by.
 CJK_RUN = re.compile(f"[{CJK_LETTERS}]+")
 # A word of the text as an excerpt counts them: two letters of a run, or what stands between two spaces.
 _EXCERPT_WORD = re.compile(f"[{CJK_LETTERS}]{{1,2}}|[^\\s{CJK_LETTERS}]+")
@@ -71,7 +72,7 @@ def searched_columns(model):
 
 
 def letter_pairs(text):
-    """The overlapping pairs of letters of each run of Chinese or Japanese letters in `text`, in order;
+    """The overlapping pairs of letters of each run of CJK letters in `text`, in order;
     a run of one letter as itself. What `vector()` keeps of them, and what a query of them must match."""
     return [run[at:at + 2] for run in CJK_RUN.findall(text) for at in range(max(len(run) - 1, 1))]
 
@@ -93,14 +94,14 @@ class _LetterPairs(Func):
 
 def vector():
     """What `Publication.vector` holds of a row's body, computed in SQL: its other words stemmed in
-    English, and the pairs of letters of its Chinese and Japanese runs as they are (`letter_pairs()`)."""
+    English, and the pairs of letters of its runs of CJK letters as they are (`letter_pairs()`)."""
     other_words = Func(F("body"), Value(CJK_RUN.pattern), Value(" "), Value("g"), function="regexp_replace",
                        output_field=TextField())
     return SearchVector(other_words, config="english") + SearchVector(_LetterPairs(F("body")), config="simple")
 
 
 def query_words(query):
-    """The words of `query` a record must hold, in order: each run of Chinese or Japanese letters
+    """The words of `query` a record must hold, in order: each run of CJK letters
     is a word of its own, whatever stands beside it ("肖毅Genesis", "“肖毅”"), without the
     punctuation next to it. A word without such letters is kept as it is."""
     found = []
@@ -161,7 +162,7 @@ def search(query):
 
 def full_text_query(query):
     """The PostgreSQL query `vector()` answers: the query's other words as a web search in English,
-    and, if it holds Chinese or Japanese letters, every pair of them (`letter_pairs()`)."""
+    and, if it holds CJK letters, every pair of them (`letter_pairs()`)."""
     pairs = letter_pairs(query)
     if not pairs:
         return SearchQuery(query, search_type="websearch", config="english")
@@ -219,7 +220,7 @@ def marked_words(query):
 def marked(text, words):
     """`text` as (part, is_found) pairs, in order. A part is found when it is a word of `text` that
     holds a word of the query, whole: "Germany" for "german", as the search itself finds it. Chinese
-    and Japanese letters are not words of their own: only those of the query are marked among them."""
+    and Japanese letters (CJK letters) are not words of their own: only those of the query are marked among them."""
     if not words or not text:
         return [(text, False)] if text else []
     letters = f"[^\\W{CJK_LETTERS}]*"

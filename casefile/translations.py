@@ -89,14 +89,15 @@ def localize(record, language=None):
     that language, or its source text marked with the source language where it has no translation.
 
     `other_language_texts` then holds, per text, the same text in another language where there is one
-    (the name in characters beside its pinyin). Works on records and their versions; changes the
-    instance in hand only, never saves it.
+    (the name in characters beside its pinyin), and `texts_by_language()` every language's. Works on
+    records and their versions; changes the instance in hand only, never saves it.
     """
     texts = translated_texts(type(record))
     if not texts:
         return record
     language = language or get_language() or source_language()
     values = record.__dict__
+    values["source_texts"] = {text: values.get(text) or "" for text in texts}
     others = {}
     if language not in translation_languages():
         for text in texts:
@@ -115,6 +116,18 @@ def localize(record, language=None):
                 values[text] = Shown(original, source_language())
     values["other_language_texts"] = others
     return record
+
+
+def texts_by_language(record):
+    """Every written text of a `localize()`d record in every language: `{language: {text: value}}`."""
+    # A record not `localize()`d (a working version for staff) holds its source texts as they are.
+    source = getattr(record, "source_texts", None) or {text: getattr(record, text) for text in translated_texts(type(record))}
+    found = {source_language(): {text: str(value) for text, value in source.items() if value}}
+    for language in translation_languages():
+        found[language] = {
+            text: value for text in translated_texts(type(record)) if (value := getattr(record, column(text, language)))
+        }
+    return {language: texts for language, texts in found.items() if texts}
 
 
 def text_dates(versions, model):

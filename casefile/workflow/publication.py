@@ -42,7 +42,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
-from django.contrib.postgres.search import SearchVector
 from django.db import connection, transaction
 from django.db.models import Min, Q
 
@@ -180,9 +179,7 @@ def _publish_batch(model, content_type_, approvals):
         # Stale until the task worker keeps it.
         KeptPage.objects.bulk_create([page for row in created for page in KeptPage.stale_pages_of(row)])
     if connection.vendor == "postgresql" and model in search.SEARCH_FIELDS:
-        Publication.objects.filter(content_type=content_type_, object_id__in=public_ids).update(
-            vector=SearchVector("body", config="english")
-        )
+        Publication.objects.filter(content_type=content_type_, object_id__in=public_ids).update(vector=search.vector())
 
 
 def republish(case=None):

@@ -16,6 +16,11 @@ def add_pages_in_other_languages(apps, schema_editor):
     )
 
 
+def keep_english_pages_only(apps, schema_editor):
+    """Back to one page per publication: the English one."""
+    apps.get_model("casefile", "KeptPage").objects.exclude(language="en-gb").delete()
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -38,5 +43,5 @@ class Migration(migrations.Migration):
             model_name='keptpage',
             constraint=models.UniqueConstraint(fields=('publication', 'language'), name='one_kept_page_per_language'),
         ),
-        migrations.RunPython(add_pages_in_other_languages, migrations.RunPython.noop),
+        migrations.RunPython(add_pages_in_other_languages, keep_english_pages_only),
     ]

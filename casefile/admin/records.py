@@ -16,6 +16,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from .. import published, workflow
+from ..translations import translated_texts
 from ..workflow import comments
 from ..workflow.changes import top_level_of
 from ..workflow.rework import Family
@@ -34,7 +35,7 @@ from ..models import (
     Relationship,
     Source,
 )
-from . import comments as conversation, discard, history, merge
+from . import comments as conversation, discard, history, merge, translating
 from .captures import SourceCopiesMixin
 from .changes import CaseChangesMixin
 from .ftm_import import FtmImportMixin
@@ -89,6 +90,13 @@ class RecordAdmin(history.VersionedHistoryMixin, SimpleHistoryAdmin):
         if obj is None:
             attrs["slug_source"] = self.slug_source
         return type(form.__name__, (form,), attrs)
+
+    def get_fields(self, request, obj=None):
+        # A translation is read and written beside the text it translates.
+        return translating.beside_their_texts(super().get_fields(request, obj), self.model)
+
+    def get_search_fields(self, request):
+        return translating.with_translations(super().get_search_fields(request), self.model)
 
     def get_exclude(self, request, obj=None):
         excluded = list(super().get_exclude(request, obj) or [])
@@ -295,7 +303,18 @@ class RecordAdmin(history.VersionedHistoryMixin, SimpleHistoryAdmin):
             context["discard"] = discard.offer(request, shown, family)
             context["threads"] = conversation.annotate(context["pending"], request.user)
             context["can_comment"] = comments.may_comment(request.user, type(shown))
+            self._note_texts_out_of_date(context, shown)
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    @staticmethod
+    def _note_texts_out_of_date(context, record):
+        """Under each text older than the same text in another language, when the other was written."""
+        form = context.get("adminform")
+        if form is None or not translated_texts(type(record)):
+            return
+        own = [change for change in context["pending"] if (change.model, change.pk) == (type(record), record.pk)]
+        dates = own[0].text_dates if own else translating.working_text_dates(record)
+        translating.note_on_form(form.form, translating.out_of_date_notes(dates))
 
     def changelist_view(self, request, extra_context=None):
         case = case_id_in(request.GET.get("case__id__exact"))

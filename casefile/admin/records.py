@@ -65,7 +65,7 @@ def case_id_in(raw):
         return None
 
 
-class RecordAdmin(history.VersionedHistoryMixin, SimpleHistoryAdmin):
+class RecordAdmin(translating.TranslationsSearched, history.VersionedHistoryMixin, SimpleHistoryAdmin):
     form = RecordForm
     change_form_template = "admin/casefile/record_change_form.html"
     list_per_page = 50
@@ -94,9 +94,6 @@ class RecordAdmin(history.VersionedHistoryMixin, SimpleHistoryAdmin):
     def get_fields(self, request, obj=None):
         # A translation is read and written beside the text it translates.
         return translating.beside_their_texts(super().get_fields(request, obj), self.model)
-
-    def get_search_fields(self, request):
-        return translating.with_translations(super().get_search_fields(request), self.model)
 
     def get_exclude(self, request, obj=None):
         excluded = list(super().get_exclude(request, obj) or [])

@@ -72,6 +72,13 @@ def with_translations(search_fields, model):
     return expanded
 
 
+class TranslationsSearched:
+    """An admin whose search looks in the translations of the texts it searches as well."""
+
+    def get_search_fields(self, request):
+        return with_translations(super().get_search_fields(request), self.model)
+
+
 def _model_at(model, path):
     """The model a search path's relations lead to from `model`, or None where it leads to no model."""
     for part in path:

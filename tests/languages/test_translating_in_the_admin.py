@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as formatted
 
 from casefile import workflow
-from casefile.models import Fact
+from casefile.models import Actor, Fact, Relationship
 from tests.admin.pages import (
     approve_on_review_page,
     change_url,
@@ -21,6 +21,7 @@ from tests.admin.pages import (
     text_of,
 )
 from tests.comments.support import post_comment
+from tests.factories import save
 
 TRANSLATION = "合同价值五百万元。"
 REASON = "Translated for our Chinese readers"
@@ -178,3 +179,17 @@ def test_when_each_language_was_written_costs_the_review_one_query(fact, reporte
         editor_client.get(review_url(fact))
 
     assert len(translated) == len(untranslated) + 1
+
+
+def test_admin_search_finds_a_relationship_by_the_name_of_its_actor_in_characters(
+    disputed_case, reporter, reporter_client
+):
+    mayor = Actor.objects.get(case=disputed_case, slug="ana-mayor")
+    mayor.name_zh_hans = "安娜·梅耶"
+    save(mayor, reporter, "Her name in characters")
+    hers = Relationship.objects.filter(subject=mayor)
+    assert hers.exists()
+
+    found = reporter_client.get("/admin/casefile/relationship/", {"q": "梅耶"})
+
+    assert list(found.context["cl"].result_list) == list(hers)

@@ -127,9 +127,10 @@ def out_of_date_notes(dates):
     notes = {}
     for language in translation_languages():
         for text, (_, when) in older_texts(dates, language).items():
-            notes[column(text, language)] = f"Out of date: the {own} text changed on {day(when)}."
+            notes[column(text, language)] = format_html("Out of date: the {} text changed on {}.", own, day(when))
     for text, (other, when) in older_texts(dates, source_language()).items():
-        notes[text] = f"The {language_name(other)} text changed on {day(when)}, after this {own} text."
+        notes[text] = format_html('The <span lang="{}">{}</span> text changed on {}, after this {} text.',
+                                  other, language_name(other), day(when), own)
     return notes
 
 

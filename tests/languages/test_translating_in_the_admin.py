@@ -194,3 +194,18 @@ def test_admin_search_finds_a_relationship_by_the_name_of_its_actor_in_character
     found = reporter_client.get("/admin/casefile/relationship/", {"q": "梅耶"})
 
     assert list(found.context["cl"].result_list) == list(hers)
+
+
+def test_the_review_of_another_change_still_says_which_translations_are_out_of_date(
+    fact, reporter_client, editor_client
+):
+    translated_and_approved(fact, reporter_client, editor_client)
+    saved(edit(reporter_client, fact, reason="Nine, as the ruling says", statement="The contract was worth 9 million."))
+    changed_on = on_the_day(Fact.history.filter(id=fact.pk).latest("history_id").history_date)
+    saved(approve_on_review_page(editor_client, fact))
+
+    saved(edit(reporter_client, fact, reason="Our reading", assessment="The ruling names the figure."))
+
+    review = editor_client.get(review_url(fact))
+    assert "translated-field" not in review.content.decode()
+    assert f"Statement (简体中文): Out of date: the English text changed on {changed_on}." in text_of(review)

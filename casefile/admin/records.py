@@ -16,7 +16,6 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from .. import published, workflow
-from ..translations import translated_texts
 from ..workflow import comments
 from ..workflow.changes import top_level_of
 from ..workflow.rework import Family
@@ -300,18 +299,9 @@ class RecordAdmin(translating.TranslationsSearched, history.VersionedHistoryMixi
             context["discard"] = discard.offer(request, shown, family)
             context["threads"] = conversation.annotate(context["pending"], request.user)
             context["can_comment"] = comments.may_comment(request.user, type(shown))
-            self._note_texts_out_of_date(context, shown)
+            if "adminform" in context:
+                translating.note_on_form(context["adminform"].form, shown, context["pending"])
         return super().render_change_form(request, context, add, change, form_url, obj)
-
-    @staticmethod
-    def _note_texts_out_of_date(context, record):
-        """Under each text older than the same text in another language, when the other was written."""
-        form = context.get("adminform")
-        if form is None or not translated_texts(type(record)):
-            return
-        own = [change for change in context["pending"] if (change.model, change.pk) == (type(record), record.pk)]
-        dates = own[0].text_dates if own else translating.working_text_dates(record)
-        translating.note_on_form(form.form, translating.out_of_date_notes(dates))
 
     def changelist_view(self, request, extra_context=None):
         case = case_id_in(request.GET.get("case__id__exact"))

@@ -72,13 +72,6 @@ def with_translations(search_fields, model):
     return expanded
 
 
-class TranslationsSearched:
-    """An admin whose search looks in the translations of the texts it searches as well."""
-
-    def get_search_fields(self, request):
-        return with_translations(super().get_search_fields(request), self.model)
-
-
 def _model_at(model, path):
     """The model a search path's relations lead to from `model`, or None where it leads to no model."""
     for part in path:
@@ -90,6 +83,13 @@ def _model_at(model, path):
             return None
         model = field.related_model
     return model
+
+
+class TranslationsSearched:
+    """An admin whose search looks in the translations of the texts it searches as well."""
+
+    def get_search_fields(self, request):
+        return with_translations(super().get_search_fields(request), self.model)
 
 
 def has_translations(version):
@@ -138,9 +138,15 @@ def day(when):
     return formatted(timezone.localtime(when), "j M Y")
 
 
-def note_on_form(form, notes):
-    """Shows each note under its field of the form, after the field's own help."""
-    for name, note in notes.items():
+def note_on_form(form, record, pending):
+    """Under each text of `record`'s form older than the same text in another language, when the other was
+    written; `pending`, the changes waiting of the record and its rows, annotated for review (`comments.annotate`)
+    with the dates of their texts."""
+    if not translated_texts(type(record)):
+        return
+    own = [change for change in pending if (change.model, change.pk) == (type(record), record.pk)]
+    dates = own[0].text_dates if own else working_text_dates(record)
+    for name, note in out_of_date_notes(dates).items():
         field = form.fields.get(name)
         if field is not None:
             field.help_text = format_html('{}<strong class="translation-out-of-date">{}</strong>',

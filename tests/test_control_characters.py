@@ -22,7 +22,7 @@ WRITTEN_BY_THE_SITE = {
     "legalreview": {"record_key", "versions"},
     "quoteanchor": {"exact", "prefix", "suffix"},
     "publication": {"label", "body"},
-    "keptpage": {"page", "document", "rendered_with", "surrogate_keys"},
+    "keptpage": {"page", "document", "language", "rendered_with", "surrogate_keys"},
     "publicationgeneration": {"scope"},
     "reviewcomment": {"field_name"},
 }

@@ -43,6 +43,7 @@ from ..models import (
     Relationship,
     Source,
 )
+from ..translations import texts_by_language
 
 ACTOR_SCHEMATA = {
     Actor.Kind.PERSON: "Person",
@@ -122,8 +123,12 @@ class CaseEntities:
     def actor(self, actor):
         entity = self.make(ACTOR_SCHEMATA.get(actor.kind, "LegalEntity"), actor)
         self.schemata[actor.pk] = entity.schema
-        entity.add("name", actor.name)
-        entity.add("alias", actor.alias_list)
+        # Every script a name is written in: Aleph matches 肖毅 and Xiao Yi to the same person.
+        written = texts_by_language(actor).values()
+        entity.add("name", [texts["name"] for texts in written if texts.get("name")] or actor.name)
+        entity.add("alias", [
+            line.strip() for texts in written for line in texts.get("aliases", "").splitlines() if line.strip()
+        ])
         entity.add("description", actor.description)
         entity.add("sourceUrl", self.page_url(actor.get_absolute_url()))
         return entity

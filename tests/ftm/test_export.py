@@ -74,6 +74,22 @@ def test_actors_come_by_kind_with_aliases_description_and_their_public_page(clie
     assert named(found, "PublicBody", "Chinese courts")
 
 
+def test_an_actor_named_in_two_scripts_carries_both_names_and_all_aliases_in_either_language(
+    client, case_file, reporter, editor
+):
+    from ..factories import approve_edit
+
+    mayor = Actor.objects.get(slug="ana-mayor")
+    mayor.aliases, mayor.name_zh_hans, mayor.aliases_zh_hans = "The Mayor", "安娜·梅耶", "市长"
+    save(mayor, reporter)
+    approve_edit(editor, mayor, "")
+    for prefix in ("", "/zh-hans"):
+        response = client.get(f"{prefix}/cases/{case_file.slug}/entities.ftm")
+        [person] = [e for e in entities_of(response.content.decode()) if e["id"] == entity_id(case_file, "actor", mayor.pk)]
+        assert sorted(person["properties"]["name"]) == sorted(["Ana Mayor", "安娜·梅耶"])
+        assert sorted(person["properties"]["alias"]) == sorted(["The Mayor", "市长"])
+
+
 def test_ties_take_the_interval_schema_of_their_kind_with_dates_summary_status_and_proof(client, seeded_case):
     found = entities(client)
     xiao = entity_id(seeded_case, "actor", Actor.objects.get(case=seeded_case, slug="xiao-yi").pk)

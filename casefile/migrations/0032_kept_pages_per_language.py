@@ -22,6 +22,9 @@ def keep_english_pages_only(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    # Going back, PostgreSQL refuses to alter the table in the transaction that deleted the pages in other
+    # languages (their foreign keys' checks are still pending): each step commits on its own.
+    atomic = False
 
     dependencies = [
         ('casefile', '0031_translated_texts'),

@@ -14,7 +14,7 @@ CHINESE = Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES" / "djan
 TEMPLATES = Path(settings.BASE_DIR) / "casefile" / "templates"
 PUBLIC_TEMPLATES = sorted(
     [path.relative_to(TEMPLATES).as_posix() for path in (TEMPLATES / "casefile").glob("*.html")]
-    + ["400.html", "404.html"]
+    + ["400.html", "404.html", "500.html", "503.html"]
 )
 
 

@@ -346,6 +346,7 @@ def note_kept(run, release):
     for tracked in run.tracked.values():
         page = KeptPage.objects.filter(
             publication__content_type=content_type, publication__object_id=tracked.subject.pk, rendered_with=release,
+            language="en-gb",
         ).values_list("page", flat=True).first()
         now = time.perf_counter()
         with run.record:

@@ -7,10 +7,12 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 from . import dates, published
 from .models import Actor, Case, Citation, Event, EventParticipant, Fact, OpenQuestion, Relationship, Source
 from .published.fields import shown_fields
+from .translations import texts_by_language, translated_texts, translation_columns
 
 
 def _url(request, record):
@@ -34,11 +36,16 @@ def _written(record, model):
     section, which names that record as readers find it (by its slug, through
     the versions readers see) or holds it (a citation in its fact).
     """
-    return {
+    written = {
         key: getattr(record, attname) if precision is None else dates.iso(getattr(record, attname),
                                                                           getattr(record, precision))
         for key, attname, precision in _written_fields(model)
     }
+    if translated_texts(model):
+        # The texts above in the document's language, or in English where they have no translation;
+        # here in every language they are written in.
+        written["texts"] = texts_by_language(record)
+    return written
 
 
 @functools.cache
@@ -50,6 +57,7 @@ def _written_fields(model):
         else (field.name, field.attname, None)
         for field in shown_fields(model)
         if not field.is_relation and field.name not in precision_of.values()
+        and field.name not in translation_columns(model)
     )
 
 
@@ -66,6 +74,7 @@ def case_as_json(snapshot, request):
     case = snapshot.case
     reply_lines = published.attach_reply_lines(snapshot)
     return {
+        "language": get_language(),
         "case": {
             **_written(case, Case),
             "url": _url(request, case),

@@ -31,6 +31,7 @@ from django.http import HttpResponse, HttpResponseNotModified, QueryDict
 from django.urls import Resolver404, resolve
 from django.utils.cache import has_vary_header, patch_vary_headers
 from django.utils.http import parse_etags, quote_etag
+from django.utils.translation import get_language
 
 from .history import history_model
 from .models import Case, Decision, PublicationGeneration
@@ -446,7 +447,7 @@ class PublicPageCacheMiddleware:
         """
         # get_host() also refuses a host not in ALLOWED_HOSTS, before anything is read.
         return _key_of(
-            request.scheme, request.get_host(), request.path_info, request.path,
+            get_language(), request.scheme, request.get_host(), request.path_info, request.path,
             request.META.get("QUERY_STRING", ""), getattr(request, "urlconf", None),
         )
 
@@ -479,7 +480,7 @@ def is_shareable(request, response):
 
 
 @functools.lru_cache(maxsize=4096)
-def _key_of(scheme, host, path_info, path, query_string, urlconf):
+def _key_of(language, scheme, host, path_info, path, query_string, urlconf):
     """`PublicPageCacheMiddleware.cache_key()` of an address; kept for the most asked-for ones."""
     page = _page_at(path_info, urlconf)
     if page is None:
@@ -489,5 +490,6 @@ def _key_of(scheme, host, path_info, path, query_string, urlconf):
     # Present but empty is kept apart from absent, and the values of a
     # repeated name keep their order: views may tell those apart.
     query = urlencode([(name, value) for name in parameters for value in asked.getlist(name)])
-    digest = hashlib.sha256(f"{scheme}://{host}{path}?{query}".encode()).hexdigest()
+    # The address names the language too; the key says it outright, as the edge's keys do.
+    digest = hashlib.sha256(f"{language} {scheme}://{host}{path}?{query}".encode()).hexdigest()
     return f"{PublicPageCacheMiddleware.KEY_PREFIX}:{digest}", page_scopes(case_slug)

@@ -9,9 +9,13 @@ from django.utils.text import slugify
 # Chinese and Japanese leave no space between words, and a Korean space-separated
 # word can hold a whole phrase, so each of their letters counts as a word: in a
 # quote's length and in the word diff of the review page. Hangul Jamo, Hiragana
-# and Katakana, CJK ideographs (with extension A and the compatibility block),
-# Hangul syllables, halfwidth Katakana and Hangul.
-CJK_LETTERS = "\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uffdc"
+# and Katakana, CJK ideographs (with extension A, the compatibility block and the
+# rarer ideographs beyond the first 65,536 characters, which some names are written
+# with), Hangul syllables, halfwidth Katakana and Hangul.
+CJK_LETTERS = (
+    "\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uffdc"
+    "\U00020000-\U0003134f"
+)
 CJK_LETTER = re.compile(f"[{CJK_LETTERS}]")
 
 

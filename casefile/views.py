@@ -167,6 +167,7 @@ def case_detail(request, case):
     context["graph"] = exports.relationship_graph(overview.snapshot, link_query=context["as_of_query"])
     context["latest_as_of"] = rendered.latest_as_of(request)
     snapshot = overview.snapshot
+    context["translation_note"] = published.translation_note(snapshot.case)
     context["citation"] = _citation(
         request, snapshot, "case file", snapshot.case.title, snapshot.case.get_absolute_url(),
         last_changed=snapshot.last_updated,
@@ -312,6 +313,7 @@ def _record_page(kind, template):
         if kind in ("actor", "event", "fact"):
             published.attach_reply_lines(snapshot)
         context = _case_context(published.attach_copies(snapshot), **{kind: record})
+        context["translation_note"] = published.translation_note(record)
         if kind == "fact":
             context["versions"] = published.fact_versions(record)
             context["claim_review"] = exports.json_ld(exports.claim_review(record, request))

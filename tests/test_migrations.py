@@ -35,6 +35,8 @@ BEFORE_COPY_REVIEW = ("casefile", "0018_kept_pages_apart")
 WITH_COPY_REVIEW = ("casefile", "0019_copies_wait_for_an_editor")
 BEFORE_REVIEWED_ANSWERS = ("casefile", "0023_capture_review_note_refuses_invisible_characters")
 WITH_REVIEWED_ANSWERS = ("casefile", "0024_reply_answers_are_reviewed")
+BEFORE_LANGUAGES = ("casefile", "0031_translated_texts")
+WITH_KEPT_PAGES_PER_LANGUAGE = ("casefile", "0032_kept_pages_per_language")
 
 # On one worker: the copies before each migration are made by one walk back, the first time.
 pytestmark = [pytest.mark.migrations, pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("migrations")]
@@ -155,12 +157,31 @@ def test_answers_readers_already_see_stay_shown_after_the_migration_that_has_new
     waiting = old_requests.create(**asked)
 
     migrate(WITH_REVIEWED_ANSWERS)
+    # On to today's tables, which today's code reads.
+    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes("casefile")[0])
 
     [line] = published.attach_reply_lines(published.published_case("harbour"))
     assert (line.outcome, line.quote) == ("replied", "I deny it.")
     for pk in (answered.pk, waiting.pk):
         assert not workflow.record_changes(ReplyRequest, pk)
         assert history_model(ReplyRequest).objects.filter(id=pk).count() == 1
+
+
+def test_a_page_kept_before_languages_stays_kept_in_english_and_waits_for_the_worker_in_chinese():
+    then = Then(starting_at(BEFORE_LANGUAGES))
+    _, version = then.record("Fact", slug="contract-value", statement="The contract was worth 5 million.")
+    publication = then.publish(version, then.approve(version))
+    then.model("KeptPage").objects.create(publication=publication, page="<p>Kept.</p>", rendered_with="release-1")
+
+    apps = migrate(WITH_KEPT_PAGES_PER_LANGUAGE)
+
+    pages = apps.get_model("casefile", "KeptPage").objects.filter(publication_id=publication.pk)
+    assert {(page.language, page.page, page.rendered_with) for page in pages} == {
+        ("en-gb", "<p>Kept.</p>", "release-1"), ("zh-hans", "", ""),
+    }
+    apps = migrate(BEFORE_LANGUAGES)
+    [page] = apps.get_model("casefile", "KeptPage").objects.filter(publication_id=publication.pk)
+    assert page.page == "<p>Kept.</p>"
 
 
 def test_copies_readers_already_see_stay_shown_after_the_migration_that_has_new_ones_wait():

@@ -269,7 +269,7 @@ def test_every_decision_records_who_when_which_version_and_comment(case_file, re
     save(fact, reporter)
     version = fact.history.first().history_id
     workflow.approve(editor, bundle_versions(Fact, fact.pk), "confirmed by phone")
-    decision = Decision.objects.get(history_id=version, object_id=fact.pk)
+    decision = Decision.objects.get(history_id=version, object_id=fact.pk, content_type__model="fact")
     assert decision.decided_by == editor
     assert decision.comment == "confirmed by phone"
     assert decision.action == "approved"

@@ -20,6 +20,7 @@ from ..workflow import anchoring
 from ..workflow import captures as capturing
 from .ids import url_id
 from .readonly import ReadOnlyAdmin
+from .translating import TranslationsSearched
 
 
 def fixity_label(capture):
@@ -53,7 +54,7 @@ class TakeCopyForm(forms.Form):
 
 
 @admin.register(Capture)
-class CaptureAdmin(ReadOnlyAdmin):
+class CaptureAdmin(TranslationsSearched, ReadOnlyAdmin):
     """Copies are evidence: read here, taken from a source's page, never changed or deleted."""
 
     list_display = ["captured_at", "source", "method", "size", "short_sha256", "fixity", "comparison", "review"]

@@ -17,6 +17,7 @@ from .. import textdiff, workflow
 from ..history import history_model
 from ..models import ReviewComment
 from ..workflow import comments
+from . import translating
 from .ids import parse_id, url_id
 
 TAG = re.compile(r"(<[^>]+>)")
@@ -31,6 +32,10 @@ class FieldRow:
     before: str
     after: str
     threads: list = field(default_factory=list)
+    # Beside its translations (`translating.side_by_side`): the language it is in, and whether it is out of date.
+    lang: str = ""
+    language: str = ""
+    note: str = ""
 
 
 def marked(html, passages):
@@ -54,8 +59,8 @@ def marked(html, passages):
 
 
 def annotate(changes, user):
-    """Give each change its `comment_rows`, [FieldRow], and the threads on it; all the threads read, each
-    saying whether `user` may resolve it."""
+    """Give each change its `comment_rows` ([FieldRow], a translated text's in a `TranslatedRow` with its
+    translations) and the threads on it; all the threads read, each saying whether `user` may resolve it."""
     threads = comments.threads_of([(change.model, change.pk) for change in changes])
     authors = {}
     for thread in threads:
@@ -66,21 +71,33 @@ def annotate(changes, user):
     by_record = {}
     for thread in threads:
         by_record.setdefault((thread.comment.record_model, thread.comment.object_id), []).append(thread)
+    text_dates = translating.review_text_dates(changes)
     for change in changes:
         on_record = by_record.get((change.model, change.pk), [])
-        rows = []
-        for label, before, after in change.field_changes:
-            name = comments.field_name_for(change.model, label)
-            diff = textdiff.word_diff(str(before), str(after))
-            here = [thread for thread in on_record if thread.comment.field_name == name]
-            passages = [t.comment.passage for t in here if t.comment.passage and not t.comment.is_resolved]
-            rows.append(FieldRow(name, str(label), diff.before, marked(diff.after, passages), here))
-        shown = {row.name for row in rows}
+        rows = [_row(comments.field_name_for(change.model, label), label, before, after, on_record)
+                for label, before, after in change.field_changes]
+        change.text_dates = text_dates.get((change.model, change.pk), {})
+        rows = translating.side_by_side(change, rows, lambda name: _unchanged_row(change, name, on_record),
+                                        change.text_dates)
+        shown = {side.name for row in rows for side in getattr(row, "sides", [row])}
         # Threads on fields this version no longer changes stay in view, under the change.
         change.other_threads = [thread for thread in on_record if thread.comment.field_name not in shown]
         change.comment_rows = rows
         change.open_threads = [thread for thread in on_record if not thread.comment.is_resolved]
     return threads
+
+
+def _row(name, label, before, after, on_record):
+    diff = textdiff.word_diff(str(before), str(after))
+    here = [thread for thread in on_record if thread.comment.field_name == name]
+    passages = [t.comment.passage for t in here if t.comment.passage and not t.comment.is_resolved]
+    return FieldRow(name, str(label), diff.before, marked(diff.after, passages), here)
+
+
+def _unchanged_row(change, name, on_record):
+    """The row of a field the change leaves as it is, shown beside a translation it changes."""
+    text = comments.field_text(change.model, change.latest, name)
+    return _row(name, change.model._meta.get_field(name).verbose_name, text, text, on_record)
 
 
 def conversation_view(admin_view, request, key):

@@ -9,6 +9,7 @@ from .. import dates, workflow
 from ..models import Claim
 from ..models.claims import statuses_by_stances
 from ..text import slug_from, validate_text
+from .translating import mark_languages
 
 
 class PartialDateField(forms.CharField):
@@ -80,7 +81,7 @@ def form_values(form_class, model, instance):
 class RecordForm(forms.ModelForm):
     """Asks why on every edit and refuses a save built on an outdated version.
 
-    A date with a precision is typed in one box; a slug left empty is made
+    A date with a precision is typed in one box; each text's box says its language; a slug left empty is made
     from the record's name; a claim's status follows its citations' stances. A save refused because someone else saved first
     (`edit_conflict`, worked out by the admin before the form is checked)
     shows their changes merged in, as `merge.refused_edit` left them.
@@ -113,6 +114,7 @@ class RecordForm(forms.ModelForm):
             value = self.initial.get(name)
             if value and not isinstance(value, str):
                 self.initial[name] = dates.display(value, getattr(self.instance, precision))
+        mark_languages(self)
         if issubclass(self._meta.model, Claim) and "status" in self.fields:
             # For claim_status.js: the statuses each set of stances bears out, as an approval weighs them.
             self.fields["status"].widget.attrs["data-statuses-borne-out"] = json.dumps(statuses_by_stances())

@@ -34,7 +34,7 @@ from ..models import (
     Relationship,
     Source,
 )
-from . import comments as conversation, discard, history, merge
+from . import comments as conversation, discard, history, merge, translating
 from .captures import SourceCopiesMixin
 from .changes import CaseChangesMixin
 from .ftm_import import FtmImportMixin
@@ -64,7 +64,7 @@ def case_id_in(raw):
         return None
 
 
-class RecordAdmin(history.VersionedHistoryMixin, SimpleHistoryAdmin):
+class RecordAdmin(translating.TranslationsSearched, history.VersionedHistoryMixin, SimpleHistoryAdmin):
     form = RecordForm
     change_form_template = "admin/casefile/record_change_form.html"
     list_per_page = 50
@@ -89,6 +89,10 @@ class RecordAdmin(history.VersionedHistoryMixin, SimpleHistoryAdmin):
         if obj is None:
             attrs["slug_source"] = self.slug_source
         return type(form.__name__, (form,), attrs)
+
+    def get_fields(self, request, obj=None):
+        # A translation is read and written beside the text it translates.
+        return translating.beside_their_texts(super().get_fields(request, obj), self.model)
 
     def get_exclude(self, request, obj=None):
         excluded = list(super().get_exclude(request, obj) or [])
@@ -295,6 +299,8 @@ class RecordAdmin(history.VersionedHistoryMixin, SimpleHistoryAdmin):
             context["discard"] = discard.offer(request, shown, family)
             context["threads"] = conversation.annotate(context["pending"], request.user)
             context["can_comment"] = comments.may_comment(request.user, type(shown))
+            if "adminform" in context:
+                translating.note_on_form(context["adminform"].form, shown, context["pending"])
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def changelist_view(self, request, extra_context=None):

@@ -20,6 +20,7 @@ from .ids import named_records_only
 from .readonly import ReadOnlyAdmin
 from .records import record_context, shown_record
 from .states import ReviewStateFilter, StateColumnChangeList, review_state
+from .translating import TranslationsSearched
 
 
 class AttemptInline(admin.TabularInline):
@@ -74,7 +75,7 @@ class ReplyRequestForm(forms.ModelForm):
 
 
 @admin.register(ReplyRequest)
-class ReplyRequestAdmin(history.VersionedHistoryMixin, SimpleHistoryAdmin):
+class ReplyRequestAdmin(TranslationsSearched, history.VersionedHistoryMixin, SimpleHistoryAdmin):
     """A reply request is entered by the reporter who asked; readers see only the line it makes, its answer
     once an editor approves it."""
 

@@ -2,6 +2,7 @@
 
 import functools
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchVectorField
 from django.core.serializers.json import DjangoJSONEncoder
@@ -9,6 +10,7 @@ from django.db import DEFAULT_DB_ALIAS, models
 from django.urls import reverse
 
 from ..history import tracked_fields
+from ..translations import localize
 from .records import Case, Fact
 
 
@@ -103,10 +105,13 @@ class Publication(models.Model):
         return self.content_type.model_class()._meta.verbose_name.capitalize()
 
     @staticmethod
-    def content_of(model, version):
-        """What a row keeps of an approved version: its fields, and when it was saved."""
+    def content_of(model, version, text_dates=None):
+        """What a row keeps of an approved version: its fields, when it was saved, and when each of its
+        texts was written in each language (`translations.text_dates()`)."""
         content = {field.attname: getattr(version, field.attname) for field in tracked_fields(model)}
         content[SAVED_AT] = version.history_date
+        if text_dates is not None:
+            content[TEXT_DATES] = text_dates
         return content
 
     def record(self, model):
@@ -119,7 +124,8 @@ class Publication(models.Model):
 
 
 class KeptPage(models.Model):
-    """The public page of a published case or record, rendered once and served to every reader of today.
+    """The public page of a published case or record in one language, rendered once and served to every
+    reader of today who reads that language.
 
     Kept apart from its Publication row, which approvals lock: a change marks
     the page stale (`rendered_with` blank) once it holds its case's
@@ -129,7 +135,8 @@ class KeptPage(models.Model):
     `publishing.kept_pages`.
     """
 
-    publication = models.OneToOneField(Publication, on_delete=models.CASCADE, related_name="kept_page")
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="kept_pages")
+    language = models.CharField(max_length=20, help_text="The language of LANGUAGES the page is in.")
     page = models.TextField(
         blank=True,
         help_text="The page as readers get it today, rendered since it or what it shows was last published; "
@@ -150,8 +157,18 @@ class KeptPage(models.Model):
                   "for one stamp and reads the page again only for another.",
     )
 
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["publication", "language"], name="one_kept_page_per_language"),
+        ]
+
     def __str__(self):
-        return f"Kept page of {self.publication}"
+        return f"Kept page of {self.publication} ({self.language})"
+
+    @classmethod
+    def stale_pages_of(cls, publication):
+        """The pages of a new Publication row, one per language, stale until the worker keeps them."""
+        return [cls(publication=publication, language=code) for code, _ in settings.LANGUAGES]
 
     @property
     def is_current(self):
@@ -199,7 +216,12 @@ def record_from_content(model, content, history_id, published_at):
     values["version_id"], values["approved_at"] = history_id, published_at
     saved_at = content.get(SAVED_AT)
     values["version_date"] = _to_datetime(saved_at) if saved_at is not None else None
-    return record
+    if TEXT_DATES in content:
+        values["text_dates"] = {
+            text: {language: _to_datetime(when) for language, when in written.items()}
+            for text, written in content[TEXT_DATES].items()
+        }
+    return localize(record)
 
 
 _to_datetime = models.DateTimeField().to_python
@@ -217,3 +239,4 @@ def _fields_of(model):
 
 # The key of `Publication.content` that holds when the version was saved.
 SAVED_AT = "_saved_at"
+TEXT_DATES = "_text_dates"

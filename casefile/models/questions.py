@@ -8,6 +8,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy
 
 from ..text import validate_text
+from ..translations import Translations
 from .records import Case, CaseRecordQuerySet, Event, Fact, Record, Relationship
 from .sources import Source
 
@@ -33,6 +34,7 @@ class OpenQuestion(Record):
     answer = models.TextField(
         blank=True, help_text="Once answered: the answer and what it rests on.", validators=[validate_text]
     )
+    translated_texts = Translations("question", "settled_by", "answer")
 
     objects = CaseRecordQuerySet.as_manager()
 

@@ -14,6 +14,7 @@ from .. import dates
 from ..dates import Precision
 from ..history import CasefileHistory
 from ..text import validate_single_line, validate_text
+from ..translations import Translations
 from .claims import ClaimStatus, claim_status_field, claim_status_problem
 
 
@@ -68,6 +69,7 @@ class Case(Record):
     title = models.CharField(max_length=200, validators=[validate_single_line])
     slug = models.SlugField(max_length=100, unique=True)
     summary = models.TextField(blank=True, validators=[validate_text])
+    translated_texts = Translations("title", "summary")
 
     class Meta:
         ordering = ["title"]
@@ -119,6 +121,8 @@ class Actor(Record):
         validators=[validate_text],
     )
     description = models.TextField(blank=True, validators=[validate_text])
+    # In another script, a name is its own column: 肖毅 beside Xiao Yi, the aliases likewise.
+    translated_texts = Translations("name", "aliases", "description")
 
     objects = CaseRecordQuerySet.as_manager()
 
@@ -171,6 +175,7 @@ class Relationship(Claim):
     )
     description = models.TextField(blank=True, validators=[validate_text])
     status = claim_status_field()
+    translated_texts = Translations("description")
 
     objects = CaseRecordQuerySet.as_manager()
 
@@ -253,6 +258,7 @@ class Event(Claim):
     )
     location = models.CharField(max_length=200, blank=True, validators=[validate_single_line])
     participants = models.ManyToManyField(Actor, through="EventParticipant", related_name="events")
+    translated_texts = Translations("title", "description", "location")
 
     objects = CaseRecordQuerySet.as_manager()
 
@@ -340,6 +346,7 @@ class Fact(Claim):
     )
     actors = models.ManyToManyField(Actor, through="FactActor", related_name="facts")
     events = models.ManyToManyField(Event, through="FactEvent", related_name="facts")
+    translated_texts = Translations("statement", "assessment")
 
     objects = CaseRecordQuerySet.as_manager()
 

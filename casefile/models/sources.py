@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from .. import dates
 from ..dates import Precision
 from ..text import quote_word_count, validate_single_line, validate_text
+from ..translations import Translations
 from .claims import Stance
 from .records import Case, CaseRecordQuerySet, Event, Fact, Record, Relationship, record_url
 
@@ -89,6 +90,8 @@ class Source(Record):
         blank=True, validators=[validate_text],
         help_text="For readers: how it was discredited, and by whom.",
     )
+    # A title in another language is ours, a reading of the original for the page's readers.
+    translated_texts = Translations("title", "reliability_note", "discredited_note")
 
     objects = CaseRecordQuerySet.as_manager()
 

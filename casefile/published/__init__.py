@@ -54,6 +54,7 @@ from .pages import (
 )
 from .replies import ReplyLine, attach_reply_lines, reply_corrections
 from .sitemap import SitemapPage, sitemap_pages
+from .translations import older_than_other_language, translation_note
 from .versions import (
     public_versions,
     first_publication,
@@ -73,7 +74,7 @@ __all__ = [
     "public_case_id", "public_cases", "public_list", "public_rows", "publications", "published_case",
     "link_records", "published_page", "relay_chain", "relayed_through", "renamed",
     "ReplyLine", "attach_reply_lines", "reply_corrections",
-    "SitemapPage", "sitemap_pages",
+    "SitemapPage", "sitemap_pages", "older_than_other_language", "translation_note",
     "CitationCopy", "CopyLine", "attach_copies", "shared_copy",
 ]
 

@@ -42,6 +42,7 @@ from ..models import (
     Source,
     SourceIdentity,
 )
+from ..translations import translation_columns
 
 # The workflow fields every record carries: a removal waiting for an editor,
 # a change waiting for a lawyer. Readers see what is approved, never why it waited.
@@ -82,6 +83,10 @@ READERS_SEE = {
     ReplyOverride: {"case", "actor", "fact", "event"},
 }
 
+# Each translation of a text readers see is theirs too.
+for _model, _names in READERS_SEE.items():
+    _names.update(translation_columns(_model))
+
 STAFF_ONLY = {
     **{model: set(WORKFLOW_FIELDS) for model in (
         Case, Actor, Relationship, Source, Event, EventParticipant, Fact, FactActor, FactEvent,
@@ -104,7 +109,7 @@ STAFF_ONLY = {
     PublicationGeneration: {"id", "scope", "number"},
     # The approved version's fields, read back through this list; the search's own columns.
     Publication: {"id", "content_type", "object_id", "history_id", "approval", "content", "body", "vector"},
-    KeptPage: {"id", "publication", "rendered_with", "surrogate_keys", "stamp"},
+    KeptPage: {"id", "publication", "language", "rendered_with", "surrogate_keys", "stamp"},
     PublicationRead: {"id", "page", "content_type", "object_id"},
     ReplyRequest: {"id", "questions", "asked_by", "entered_by", "channel", "contact", "full_response",
                    "outcome_recorded_at", "deadline_notice_sent_at", "created_at", *WORKFLOW_FIELDS},

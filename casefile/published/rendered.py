@@ -28,6 +28,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from ..models import Actor, Case, Event, Fact, KeptPage, Publication, Source
 from ..signals import kept_page_missed
@@ -77,9 +78,9 @@ def _kept(column, model, slug, case_slug=None):
     content_types = ContentType.objects.get_for_models(Case, model)
     sql = (
         f"SELECT k.id, k.stamp, {size}(k.{column}), k.rendered_with, k.surrogate_keys, p.case_id FROM {table} p "
-        f"JOIN {kept} k ON k.publication_id = p.id WHERE p.content_type_id = %s AND p.slug = %s"
+        f"JOIN {kept} k ON k.publication_id = p.id WHERE k.language = %s AND p.content_type_id = %s AND p.slug = %s"
     )
-    params = [content_types[model].pk, slug]
+    params = [get_language(), content_types[model].pk, slug]
     if case_slug is not None:
         sql += f" AND p.case_id IN (SELECT object_id FROM {table} WHERE content_type_id = %s AND slug = %s)"
         params += [content_types[Case].pk, case_slug]

@@ -6,6 +6,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Min, OuterRef, Q, Subquery
 
 from ..history import history_model
+from ..translations import localize
 from ..models import (
     Case,
     Decision,
@@ -191,7 +192,7 @@ def _instances(model, rows, window=slice(None)):
         obj = model.from_db(rows.db, names, values[: len(names)])
         obj.version_id, obj.version_date, *approved_at = values[len(names):]
         obj.approved_at = approved_at[0] if approved_at else None
-        instances.append(obj)
+        instances.append(localize(obj))
     return instances
 
 
@@ -200,4 +201,4 @@ def _instance(row):
     obj.version_id = row.history_id
     obj.version_date = row.history_date
     obj.approved_at = getattr(row, "approved_at", None)
-    return obj
+    return localize(obj)

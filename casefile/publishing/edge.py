@@ -9,7 +9,9 @@ edge may keep it (`Cache-Control: public, s-maxage=...`) and names, in
 - any other page of a case (the case page, lists, corrections, feeds, a
   past day), or a record page that read more than MOST_KEYS records:
   `case:<slug>`;
-- a page that reads every case (the case list, search, the sitemap): `listings`.
+- a page that reads every case (the case list, search, the sitemap): `listings`;
+- and every page its language, `lang:<code>`, so that the pages of one language can be dropped alone
+  (after its interface's words change).
 
 When a change commits, a task purges the keys that name it
 (`purge_changed`), so the next reader gets the new version from the site.
@@ -21,6 +23,7 @@ import logging
 import urllib3
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.utils.translation import get_language
 
 from .. import pagecache
 from ..published import rendered
@@ -38,6 +41,10 @@ KEYS_PER_PURGE = 100
 
 def case_key(slug):
     return f"case:{slug}"
+
+
+def language_key(code):
+    return f"lang:{code}"
 
 
 def page_keys(reads, case_slug, url_name, as_of=False):
@@ -123,6 +130,6 @@ class EdgeCacheMiddleware:
         )
         as_of = bool(request.GET.get("as_of"))
         response.headers["Surrogate-Key"] = " ".join(
-            page_keys(reads, match.kwargs.get("case"), match.url_name, as_of=as_of)
+            [*page_keys(reads, match.kwargs.get("case"), match.url_name, as_of=as_of), language_key(get_language())]
         )
         return response

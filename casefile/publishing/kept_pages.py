@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, QueryDict
 from django.urls import resolve, reverse
+from django.utils import translation
 
 from .. import published
 from ..models import Case, Publication
@@ -92,8 +93,13 @@ def keep_case_pages(case_id):
         return 0
     on_the_clock = published.replies.waits_on_the_clock(case_id)
     return publication.keep_stale_pages(
-        case_id, case_slug, rendered.release(), lambda row: _render_row(row, case_slug, on_the_clock)
+        case_id, case_slug, rendered.release(), lambda page: _render_page(page, case_slug, on_the_clock)
     )
+
+
+def _render_page(kept_page, case_slug, on_the_clock):
+    with translation.override(kept_page.language):
+        return _render_row(kept_page.publication, case_slug, on_the_clock)
 
 
 def _render_row(row, case_slug, on_the_clock):

@@ -42,11 +42,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
-from django.contrib.postgres.search import SearchVector
 from django.db import connection, transaction
 from django.db.models import Min, Q
 
-from .. import pagecache, search
+from .. import pagecache, search, translations
 from ..history import history_model
 from ..models import Actor, Case, Decision, Event, Fact, KeptPage, Publication, PublicationRead, Relationship, Source
 from ..retries import retried
@@ -155,13 +154,19 @@ def _publish_batch(model, content_type_, approvals):
             content_type=content_type_, object_id__in=public_ids, action=Decision.Action.APPROVED
         ).values("object_id").annotate(first=Min("decided_at")).values_list("object_id", "first")
     )
+    text_dates = translations.versions_text_dates(
+        model, {approval.object_id: approval.history_id for approval in public}
+    )
     rows = []
     for approval in public:
         row = existing.get(approval.object_id) or Publication(content_type=content_type_, object_id=approval.object_id)
         row.case_id, row.history_id, row.approval = approval.case_id, approval.history_id, approval
         row.published_at = approval.decided_at
         row.first_published_at = first_published.get(approval.object_id, approval.decided_at)
-        row.content = Publication.content_of(model, versions[approval.history_id])
+        row.content = Publication.content_of(
+            model, versions[approval.history_id],
+            text_dates.get(approval.object_id, {}) if translations.translated_texts(model) else None,
+        )
         for name, value in search.searchable(model, versions[approval.history_id]).items():
             setattr(row, name, value)
         rows.append(row)
@@ -172,11 +177,9 @@ def _publish_batch(model, content_type_, approvals):
     created = Publication.objects.bulk_create([row for row in rows if not row.pk])
     if model in (Case, *PAGE_KINDS):
         # Stale until the task worker keeps it.
-        KeptPage.objects.bulk_create([KeptPage(publication=row) for row in created])
+        KeptPage.objects.bulk_create([page for row in created for page in KeptPage.stale_pages_of(row)])
     if connection.vendor == "postgresql" and model in search.SEARCH_FIELDS:
-        Publication.objects.filter(content_type=content_type_, object_id__in=public_ids).update(
-            vector=SearchVector("body", config="english")
-        )
+        Publication.objects.filter(content_type=content_type_, object_id__in=public_ids).update(vector=search.vector())
 
 
 def republish(case=None):
@@ -387,8 +390,8 @@ class RenderedPage:
 def keep_stale_pages(case_id, case_slug, release, render):
     """Keep again, one at a time, each page of the case not kept by `release`; returns how many.
 
-    `render(publication)` renders the page of a Publication row as readers
-    get it now, as a `KeptPage` (or None when it cannot be rendered: it then
+    `render(kept_page)` renders the page of a KeptPage row in its language
+    as readers get it now, as a `RenderedPage` (or None when it cannot be rendered: it then
     stays stale, rendered for each reader). Each page is rendered in a
     transaction holding its case's publishing lock shared (`_lock_cases`), so
     no change commits while it renders, and a change waiting for it then
@@ -415,7 +418,7 @@ def _keep_page(pk, case_slug, release, render):
         ).select_related("publication__content_type").first()
         if kept_page is None:
             return False
-        page = render(kept_page.publication)
+        page = render(kept_page)
         if page is None:
             return False
         kept_page.page, kept_page.rendered_with, kept_page.surrogate_keys = page.page, release, " ".join(page.keys)

@@ -233,7 +233,9 @@ def test_the_editors_desk_and_the_review_queue_count_the_copies_waiting(case_fil
 
 
 def test_a_confirmation_renders_the_kept_pages_again_and_an_upload_does_not(case_file, reporter, editor, keeps_pages):
-    fact_page = KeptPage.objects.get(publication__in=Publication.objects.of_kind(Fact).filter(slug="contract-value"))
+    fact_page = KeptPage.objects.get(
+        publication__in=Publication.objects.of_kind(Fact).filter(slug="contract-value"), language="en-gb"
+    )
     with committed():
         waiting = upload(daily(case_file), text_document(DAILY), reporter)
     fact_page.refresh_from_db()

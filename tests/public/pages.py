@@ -150,7 +150,3 @@ def public_address(name):
 
 # Every page of casefile/urls.py: one added there and not in `public_address` fails here.
 PUBLIC_PAGES = [pattern.name for pattern in public_urls.urlpatterns]
-
-
-# Every page of casefile/urls.py: one added there and not in `public_address` fails where it is used.
-PUBLIC_PAGES = [pattern.name for pattern in public_urls.urlpatterns]

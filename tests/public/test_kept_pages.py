@@ -27,7 +27,7 @@ KEPT_PAGES = [
 
 
 def kept_page(model, slug):
-    return KeptPage.objects.get(publication__in=Publication.objects.of_kind(model).filter(slug=slug))
+    return KeptPage.objects.get(publication__in=Publication.objects.of_kind(model).filter(slug=slug), language="en-gb")
 
 
 def kept(model, slug, column="page"):

@@ -42,16 +42,25 @@ def test_a_record_page_may_be_kept_by_the_edge_and_names_the_records_it_shows(cl
 
 def test_pages_that_show_the_whole_case_are_purged_by_any_change_in_it(client, case_file, with_edge):
     for address in [(), ("case_json",), ("case_entities",), ("case_graph",), ("fact_list",), ("corrections",)]:
-        assert keys(client.get(case_url(case_file, *address))) == {"case:harbour"}
+        assert keys(client.get(case_url(case_file, *address))) == {"case:harbour", "lang:en-gb"}
     today = timezone.now().date().isoformat()
     assert keys(client.get(case_url(case_file, "fact_detail", "contract-value") + f"?as_of={today}")) == {
-        "case:harbour"
+        "case:harbour", "lang:en-gb"
     }
 
 
 def test_pages_that_read_every_case_are_purged_by_any_change(client, case_file, with_edge):
     for url in ["/", "/search/?q=contract", "/feed.atom"]:
-        assert keys(client.get(url)) == {"listings"}
+        assert keys(client.get(url)) == {"listings", "lang:en-gb"}
+
+
+def test_a_page_in_chinese_is_purged_with_its_english_page_and_alone_by_its_language(client, case_file, with_edge):
+    english = keys(client.get(case_url(case_file, "fact_detail", "contract-value")))
+    chinese = keys(client.get("/zh-hans" + case_url(case_file, "fact_detail", "contract-value")))
+
+    assert english - {"lang:en-gb"} == chinese - {"lang:zh-hans"}
+    assert "lang:zh-hans" in chinese and "lang:en-gb" not in chinese
+    assert keys(client.get("/zh-hans/")) == {"listings", "lang:zh-hans"}
 
 
 def test_a_kept_page_carries_the_keys_it_was_rendered_with(case_file, with_edge, keeps_pages):

@@ -56,7 +56,9 @@ def edit_fact(reporter, statement):
 
 
 def fact_page():
-    return KeptPage.objects.filter(publication__in=Publication.objects.of_kind(Fact).filter(slug="contract-value"))
+    return KeptPage.objects.filter(
+        publication__in=Publication.objects.of_kind(Fact).filter(slug="contract-value"), language="en-gb"
+    )
 
 
 def kept_fact_page():

@@ -11,6 +11,10 @@ changed lists its old ones under "former_slugs": it is saved under the new
 slug as a new version of the same record, so the old address still leads to it.
 A record taken out of the case is named in "withdrawn"; the links and
 citations of the fixture's records that it no longer holds are taken out.
+The "translations" section holds texts in another language: they are saved
+after the import, as a change of their own with the section's reason, and
+approved by that editor after the import's own approval, as a translator's
+work would be.
 """
 
 import json
@@ -22,6 +26,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError, models, transaction
 
 from casefile import dates, workflow
+from casefile.translations import column, translated_texts, translation_languages
 from casefile.workflow import replies
 from casefile.dates import Precision
 from casefile.models import (
@@ -304,6 +309,44 @@ def allegations(data, actors, events):
     return alleged
 
 
+# The sections of a fixture whose records a "translations" entry may translate, by slug.
+TRANSLATABLE = {"facts": Fact, "events": Event, "actors": Actor, "sources": Source, "open_questions": OpenQuestion}
+
+
+def load_translations(loader, case, section):
+    """Save the texts of the "translations" section in its language; whether any record changed."""
+    if not section:
+        return False
+    language = section.get("language")
+    if language not in translation_languages():
+        raise CommandError(f"Translations must be in one of {', '.join(translation_languages())}, not {language!r}.")
+    wanted = [(case, section.get("case") or {})]
+    for name, entries in section.items():
+        if name in TRANSLATABLE:
+            found = {record.slug: record for record in TRANSLATABLE[name].objects.filter(case=case, slug__in=entries)}
+            for slug, texts in entries.items():
+                if slug not in found:
+                    raise CommandError(f"The translations name unknown {name} {slug!r}")
+                wanted.append((found[slug], texts))
+        elif name not in ("language", "reason", "case"):
+            raise CommandError(f"Only {', '.join(['case', *TRANSLATABLE])} can be translated, not {name!r}.")
+    saved_before = loader.saved
+    for record, texts in wanted:
+        unknown = set(texts) - set(translated_texts(type(record)))
+        if unknown:
+            raise CommandError(f"{record._meta.verbose_name} {record} has no translated text {', '.join(sorted(unknown))}")
+        changed = False
+        for text, value in texts.items():
+            if getattr(record, column(text, language)) != value:
+                setattr(record, column(text, language), value)
+                changed = True
+        if changed:
+            loader.check(type(record), record, {"pk": record.pk})
+            workflow.save_record(record, None, section.get("reason") or f"Translated into {language}")
+            loader.saved += 1
+    return loader.saved > saved_before
+
+
 def claim_status(entry):
     """An event's or relationship's status; what the fixture does not say stays unverified."""
     return {"status": entry.get("status", Relationship.Status.UNVERIFIED)}
@@ -402,6 +445,8 @@ class Command(BaseCommand):
                     # What the fixture says of its allegations: published from reports, nobody asked.
                     replies.override_case(editor, case, reason)
                 approved = len(workflow.approve_case(editor, case, f"Approved on import of {fixture.name}"))
+            if load_translations(loader, case, data.get("translations")) and editor is not None:
+                approved += len(workflow.approve_case(editor, case, "Translation approved"))
         self.stdout.write(
             f"{case}: {loader.saved} records saved, {loader.unchanged} unchanged, "
             f"{approved} versions approved."

@@ -1,0 +1,77 @@
+"""The seeded case read in Chinese in Chromium: the language switch, a search in Chinese, axe and the validator."""
+
+import pytest
+
+from casefile.models import Fact
+from tests.browser import BROWSER_TESTS, html_errors, serious_violations
+
+pytestmark = BROWSER_TESTS
+
+TRANSLATED_FACT = "german-party-was-genesis-mining"
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.script_errors = errors
+    yield page
+    context.close()
+
+
+def test_a_reader_switches_to_chinese_searches_in_chinese_and_switches_back(live_site, page, served_seeded_case):
+    base = live_site.url
+    fact = Fact.objects.get(slug=TRANSLATED_FACT)
+    page.goto(f"{base}/cases/{served_seeded_case.slug}/")
+
+    page.get_by_role("link", name="简体中文").click()
+    assert page.url == f"{base}/zh-hans/cases/{served_seeded_case.slug}/"
+    assert page.locator("html").get_attribute("lang") == "zh-hans"
+    assert page.get_by_role("heading", level=1).inner_text() == served_seeded_case.title_zh_hans
+    # What is not translated yet is there in English, marked as English.
+    assert page.locator('main [lang="en-gb"]').count() > 0
+
+    page.locator('input[name="q"]').fill("打官司")
+    page.locator('input[name="q"]').press("Enter")
+    page.wait_for_url(f"{base}/zh-hans/search/**")
+    page.locator(f'a[href="/zh-hans/cases/{served_seeded_case.slug}/facts/{TRANSLATED_FACT}/"]').first.click()
+    assert page.locator("main").inner_text().count(fact.statement_zh_hans) >= 1
+
+    page.get_by_role("link", name="English").click()
+    assert page.url == f"{base}/cases/{served_seeded_case.slug}/facts/{TRANSLATED_FACT}/"
+    assert fact.statement in page.locator("main").inner_text()
+    assert page.script_errors == []
+
+
+def chinese_pages(base, case):
+    chinese = f"{base}/zh-hans/cases/{case.slug}/"
+    return {
+        "case": chinese,
+        "translated fact": f"{chinese}facts/{TRANSLATED_FACT}/",
+        "fact in English": f"{chinese}facts/xiao-set-up-the-mining-firms/",
+        "actor": f"{chinese}actors/xiao-yi/",
+        "source": f"{chinese}sources/technode-roundup-2021-11/",
+        "timeline": f"{chinese}timeline/",
+        "fact list": f"{chinese}facts/?status=disputed",
+        "corrections": f"{chinese}corrections/",
+        "search": f"{base}/zh-hans/search/?q=打官司",
+        "home": f"{base}/zh-hans/",
+    }
+
+
+def test_the_chinese_pages_have_no_serious_accessibility_violation_and_are_valid_html(
+    live_site, page, served_seeded_case, tmp_path
+):
+    found = {}
+    for name, url in chinese_pages(live_site.url, served_seeded_case).items():
+        response = page.goto(url)
+        assert response.status == 200, url
+        serious = serious_violations(page)
+        if serious:
+            found[name] = serious
+        (tmp_path / f"{name.replace(' ', '-')}.html").write_bytes(page.request.get(url).body())
+    assert found == {}
+    assert html_errors(tmp_path) == ""
+    assert page.script_errors == []

@@ -123,8 +123,6 @@ def test_a_malformed_date_is_refused_in_the_language_of_the_page(client, seeded_
     assert "日期须写作 YYYY-MM-DD" in text(response.content.decode())
 
 
-@pytest.mark.xfail(strict=True, reason="the kept pages are rendered in English only, and "
-                   "casefile/published/middleware.py serves them under /zh-hans/ too")
 def test_a_kept_page_is_served_in_the_language_of_its_address(client, case_file, keeps_pages):
     html = page(client, chinese(case_url(case_file)))
     assert '<html lang="zh-hans">' in html and "时间线" in text(html)

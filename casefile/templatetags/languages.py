@@ -39,3 +39,10 @@ def language_versions(context):
     if len({version.url for version in versions}) < len(versions):
         return []
     return versions
+
+
+@register.filter
+def language_name(code):
+    """A language of settings.LANGUAGES by the name it gives itself: 'English', '简体中文'."""
+    return dict(settings.LANGUAGES).get(code, code)
+

@@ -1,10 +1,15 @@
 """The public pages in Simplified Chinese under /zh-hans/, and the switch between languages."""
 
+import datetime
 import re
 
 import feedparser
 import pytest
+import time_machine
+from django.utils import timezone
 
+from casefile.models import Fact
+from tests.factories import approve_edit, save
 from tests.public.pages import case_url, page, text
 
 CHINESE_DAY = re.compile(r"[0-9]{4}年[0-9]{1,2}月[0-9]{1,2}日")
@@ -126,3 +131,18 @@ def test_a_malformed_date_is_refused_in_the_language_of_the_page(client, seeded_
 def test_a_kept_page_is_served_in_the_language_of_its_address(client, case_file, keeps_pages):
     html = page(client, chinese(case_url(case_file)))
     assert '<html lang="zh-hans">' in html and "时间线" in text(html)
+
+
+def test_a_translation_older_than_the_english_text_says_so_on_the_chinese_page(client, case_file, reporter, editor):
+    fact = Fact.objects.get(slug="contract-value")
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=1)):
+        fact.statement_zh_hans = "合同金额为五百万。"
+        save(fact, reporter)
+        approve_edit(editor, fact, "")
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=3)):
+        fact.statement = "The contract was worth 6 million."
+        save(fact, reporter)
+        approve_edit(editor, fact, "")
+        html = page(client, chinese(case_url(case_file, "fact_detail", fact.slug)))
+    note = re.search(r'<p class="translation-note" role="note">(.*?)</p>', html, re.S).group(1)
+    assert '本页的<span lang="en-gb">English</span>版本已于' in note and CHINESE_DAY.search(note)

@@ -133,7 +133,7 @@ def test_a_kept_page_is_served_in_the_language_of_its_address(client, case_file,
     assert '<html lang="zh-hans">' in html and "时间线" in text(html)
 
 
-def test_a_translation_older_than_the_english_text_says_so_on_the_chinese_page(client, case_file, reporter, editor):
+def test_a_translation_older_than_the_english_text_links_to_the_newer_english_page(client, case_file, reporter, editor):
     fact = Fact.objects.get(slug="contract-value")
     with time_machine.travel(timezone.now() + datetime.timedelta(days=1)):
         fact.statement_zh_hans = "合同金额为五百万。"
@@ -145,4 +145,6 @@ def test_a_translation_older_than_the_english_text_says_so_on_the_chinese_page(c
         approve_edit(editor, fact, "")
         html = page(client, chinese(case_url(case_file, "fact_detail", fact.slug)))
     note = re.search(r'<p class="translation-note" role="note">(.*?)</p>', html, re.S).group(1)
-    assert '本页的<span lang="en-gb">English</span>版本已于' in note and CHINESE_DAY.search(note)
+    english = case_url(case_file, "fact_detail", fact.slug)
+    assert f'<a href="{english}" hreflang="en-gb" lang="en-gb">English</a>版本较新' in note
+    assert CHINESE_DAY.search(note)

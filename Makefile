@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CASE_FIXTURE := fixtures/fuzhou-genesis.json
 
-.PHONY: install run test coverage migrate seed serve bench chaos bench-captures screenshots
+.PHONY: install messages run test coverage migrate seed serve bench chaos bench-captures screenshots
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; run: make PYTHON=python3 ..." >&2; exit 1; }
@@ -19,7 +19,21 @@ $(VENV)/.installed: requirements.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $@
 
-install: $(VENV)/.installed
+# The words of the public pages in each language: locale/<language>/LC_MESSAGES/django.po, compiled
+# for Django with gettext's msgfmt (Debian's `gettext`, installed where it is missing).
+MESSAGES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
+# Where `make messages` looks for them: not in the admin, which stays in English.
+MESSAGES_IGNORE := --ignore=.venv --ignore=tests --ignore=bench --ignore=staticfiles --ignore='casefile/templates/admin/*'
+
+locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po | $(VENV)/.installed
+	@command -v msgfmt >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq gettext; }
+	$(BIN)/python manage.py compilemessages --locale $* --ignore=.venv --verbosity 0
+
+install: $(VENV)/.installed $(MESSAGES)
+
+# After a page's words change: adds the new ones to each language's django.po, to be translated there.
+messages: install
+	$(BIN)/python manage.py makemessages --locale zh_Hans --no-obsolete $(MESSAGES_IGNORE)
 
 migrate: install
 	$(BIN)/python manage.py migrate --no-input

@@ -14,9 +14,20 @@ def newsroom(request):
 
 def canonical_url(request):
     """The address of a public page with only the query parameters its view reads; None elsewhere."""
+    query = read_query(request)
+    if query is None:
+        return None
+    return request.build_absolute_uri(request.path) + ("?" + query if query else "")
+
+
+def read_query(request):
+    """The query string of a public page cut to the parameters its view reads ('' for none); None elsewhere.
+
+    Cached pages are told apart by those parameters alone: a link a page
+    builds from its own address carries nothing else.
+    """
     match = getattr(request, "resolver_match", None)
     parameters = getattr(match.func, "query_parameters", None) if match is not None else None
     if parameters is None:
         return None
-    query = [(name, request.GET[name]) for name in sorted(parameters) if request.GET.get(name)]
-    return request.build_absolute_uri(request.path) + ("?" + urlencode(query) if query else "")
+    return urlencode([(name, request.GET[name]) for name in sorted(parameters) if request.GET.get(name)])

@@ -3,6 +3,8 @@
 import datetime
 
 from django.db import models
+from django.utils import dateformat
+from django.utils.translation import get_language, gettext
 
 
 class Precision(models.TextChoices):
@@ -27,20 +29,43 @@ def normalise(value, precision):
     return value
 
 
+# How each language writes a date, in Django's date format letters: English "5 March 2021", Chinese
+# "2021年3月5日". A language not listed writes dates as English does.
+FORMATS = {
+    "en-gb": {"day": "j F Y", "month": "F Y", "year": "Y", "moment": "j F Y, H:i e"},
+    "zh-hans": {"day": "Y年n月j日", "month": "Y年n月", "year": "Y年", "moment": "Y年n月j日 H:i e"},
+}
+
+
+def _format(value, form):
+    return dateformat.format(value, FORMATS.get(get_language(), FORMATS["en-gb"])[form])
+
+
 def display(value, precision, unknown=""):
-    """A partial date as precise as it is known: '13 November 2021', 'May 2021', '2015'."""
+    """A partial date as precise as it is known, in the active language: '13 November 2021',
+    'May 2021', '2015'; '2021年11月13日', '2021年5月', '2015年'."""
     if value is None:
         return unknown
     if precision == Precision.YEAR:
-        return str(value.year)
+        return _format(value, "year")
     if precision == Precision.MONTH:
-        return value.strftime("%B %Y")
-    return f"{value.day} {value.strftime('%B %Y')}"
+        return _format(value, "month")
+    return _format(value, "day")
+
+
+def day(value):
+    """The day of a date or of a moment (in the time zone it is given in): '5 March 2021'."""
+    return "" if value is None else _format(value, "day")
+
+
+def moment(value):
+    """A day and a time, with the time zone's name: '5 March 2021, 14:03 UTC'."""
+    return "" if value is None else _format(value, "moment")
 
 
 def mark_inferred(shown, inferred):
     """A date as readers see it, marked when it is our reading of the sources rather than theirs."""
-    return f"{shown} (inferred)" if inferred and shown else shown
+    return gettext("%(date)s (inferred)") % {"date": shown} if inferred and shown else shown
 
 
 def iso(value, precision):

@@ -7,6 +7,7 @@ from django.contrib.syndication.views import Feed
 from django.http import Http404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext
 
 from . import published
 from .text import without_control_characters
@@ -55,7 +56,7 @@ def case_entries(snapshot):
     ]
     if snapshot.first_published is not None:
         entries.append(FeedEntry(
-            case, snapshot.first_published, f"The case “{case.title}” was published.",
+            case, snapshot.first_published, gettext("The case “%(title)s” was published.") % {"title": case.title},
             case.get_absolute_url(), f"{case.get_absolute_url()}#first-published",
         ))
     return entries
@@ -80,13 +81,15 @@ class CaseFeed(Feed):
         return snapshot
 
     def title(self, snapshot):
-        return f"{snapshot.case.title}: corrections and updates"
+        return gettext("%(title)s: corrections and updates") % {"title": snapshot.case.title}
 
     def link(self, snapshot):
         return snapshot.case.get_absolute_url()
 
     def subtitle(self, snapshot):
-        return f"Every change approved to the case file “{snapshot.case.title}” since its publication."
+        return gettext("Every change approved to the case file “%(title)s” since its publication.") % {
+            "title": snapshot.case.title
+        }
 
     def feed_url(self, snapshot):
         return reverse("casefile:case_feed", args=[snapshot.case.slug])
@@ -124,13 +127,13 @@ class AllCasesFeed(CaseFeed):
         return None
 
     def title(self):
-        return "Case files: corrections and updates"
+        return gettext("Case files: corrections and updates")
 
     def link(self):
         return reverse("casefile:case_list")
 
     def subtitle(self):
-        return "Every published case file, and every change approved to one after its publication."
+        return gettext("Every published case file, and every change approved to one after its publication.")
 
     def feed_url(self):
         return reverse("casefile:feed")
@@ -145,4 +148,6 @@ class AllCasesFeed(CaseFeed):
         return entries[:FEED_ENTRIES]
 
     def item_title(self, entry):
-        return entry.title if entry.correction is None else f"{entry.case.title}: {entry.title}"
+        if entry.correction is None:
+            return entry.title
+        return gettext("%(case)s: %(title)s") % {"case": entry.case.title, "title": entry.title}

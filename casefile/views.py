@@ -16,6 +16,7 @@ from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
@@ -45,18 +46,20 @@ def day_in(request, parameter="as_of"):
     # The last day of the calendar has no end of day to read the case at.
     if as_of is None or as_of >= datetime.date.max:
         raise BadRequest(
-            f"The date in ‘{parameter}’ must be written YYYY-MM-DD, for example 2021-11-16."
+            gettext("The date in ‘%(parameter)s’ must be written YYYY-MM-DD, for example 2021-11-16.")
+            % {"parameter": parameter}
         )
     # Tomorrow in UTC is today somewhere; a later day has not been published yet.
     if as_of > timezone.now().date() + datetime.timedelta(days=1):
         raise BadRequest(
-            f"The date in ‘{parameter}’ is in the future. Leave it out to read the case as published today."
+            gettext("The date in ‘%(parameter)s’ is in the future. Leave it out to read the case as published today.")
+            % {"parameter": parameter}
         )
     return as_of
 
 
 def _bad_request(request, message):
-    return render(request, "400.html", {"title": "This address cannot be read", "reason": message}, status=400)
+    return render(request, "400.html", {"title": gettext("This address cannot be read"), "reason": message}, status=400)
 
 
 def _snapshot(request, case_slug, kind=None, slug=None):
@@ -183,7 +186,7 @@ def _list_page(kind, template, heading):
         if kind == "fact" and status:
             if status not in Fact.Status.values:
                 raise BadRequest(
-                    "‘status’ must be one of: " + ", ".join(Fact.Status.values) + "."
+                    gettext("‘status’ must be one of: %(statuses)s.") % {"statuses": ", ".join(Fact.Status.values)}
                 )
             lookups["status"] = query["status"] = status
         found = published.public_list(case, kind, as_of=as_of, **lookups)
@@ -205,7 +208,7 @@ def _list_page(kind, template, heading):
             page_obj=records_page,
             status=lookups.get("status"),
             page_numbers=records_page.paginator.get_elided_page_range(records_page.number, on_ends=1),
-            heading=Fact.Status(status).label + " facts" if lookups else heading,
+            heading=gettext("%(status)s facts") % {"status": Fact.Status(status).label} if lookups else heading,
             # Links to other pages of the list keep the status and the date.
             page_query=urlencode(query) + "&" if query else "",
         ))
@@ -214,10 +217,10 @@ def _list_page(kind, template, heading):
     return view
 
 
-actor_list = _list_page("actor", "casefile/actor_list.html", "Who is who")
-event_list = _list_page("event", "casefile/event_list.html", "Timeline")
-fact_list = _list_page("fact", "casefile/fact_list.html", "Facts")
-source_list = _list_page("source", "casefile/source_list.html", "Sources")
+actor_list = _list_page("actor", "casefile/actor_list.html", gettext_lazy("Who is who"))
+event_list = _list_page("event", "casefile/event_list.html", gettext_lazy("Timeline"))
+fact_list = _list_page("fact", "casefile/fact_list.html", gettext_lazy("Facts"))
+source_list = _list_page("source", "casefile/source_list.html", gettext_lazy("Sources"))
 
 
 @public_page("as_of")
@@ -273,7 +276,7 @@ def case_changes(request, case):
     start, end = day_in(request, "from") or day_in(request), day_in(request, "to")
     period = request.GET.get("period")
     if period is not None and period not in CHANGE_PERIODS:
-        raise BadRequest("The period must be ‘week’ or ‘month’, or give the days in ‘from’ and ‘to’.")
+        raise BadRequest(gettext("The period must be ‘week’ or ‘month’, or give the days in ‘from’ and ‘to’."))
     if period or end is None or start is None:
         # The page itself always names both days, so that a kept or shared copy never drifts with the calendar.
         if period:
@@ -283,7 +286,7 @@ def case_changes(request, case):
         query = urlencode({"from": start.isoformat(), "to": end.isoformat()})
         return HttpResponseRedirect(reverse("casefile:case_changes", args=[public_case.slug]) + "?" + query)
     if start > end:
-        raise BadRequest("The day in ‘from’ comes after the day in ‘to’: give the earlier day first.")
+        raise BadRequest(gettext("The day in ‘from’ comes after the day in ‘to’: give the earlier day first."))
     return render(request, "casefile/case_changes.html", {
         "case": public_case, "as_of_query": "", "first_published": first_published,
         "changes": published.case_changes(public_case, start, end),

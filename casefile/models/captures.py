@@ -12,6 +12,7 @@ from django.core.files.storage import storages
 from django.db import models
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 
 from ..text import validate_text
 from .sources import Citation, Source
@@ -61,9 +62,9 @@ class Capture(models.Model):
         FETCH = "fetch", "fetched from the source's address"
 
     class Comparison(models.TextChoices):
-        FIRST = "first", "the first copy of this source"
-        IDENTICAL = "identical", "identical to the copy before"
-        CHANGED = "changed", "changed since the copy before"
+        FIRST = "first", gettext_lazy("the first copy of this source")
+        IDENTICAL = "identical", gettext_lazy("identical to the copy before")
+        CHANGED = "changed", gettext_lazy("changed since the copy before")
 
     class Review(models.TextChoices):
         WAITING = "waiting", "waiting for an editor"

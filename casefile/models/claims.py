@@ -3,23 +3,24 @@
 from itertools import combinations
 
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 
 class Stance(models.TextChoices):
     """Where a citation's passage stands on the claim it is cited for."""
 
-    SUPPORTS = "supports", "Supports"
-    CONTRADICTS = "contradicts", "Contradicts"
-    QUALIFIES = "qualifies", "Qualifies"
+    SUPPORTS = "supports", gettext_lazy("Supports")
+    CONTRADICTS = "contradicts", gettext_lazy("Contradicts")
+    QUALIFIES = "qualifies", gettext_lazy("Qualifies")
 
 
 class ClaimStatus(models.TextChoices):
     """How far the sources bear out a claim: a fact, an event or a relationship."""
 
-    CONFIRMED = "confirmed", "Confirmed"
-    DISPUTED = "disputed", "Disputed"
-    UNVERIFIED = "unverified", "Unverified"
-    FALSE = "false", "False"
+    CONFIRMED = "confirmed", gettext_lazy("Confirmed")
+    DISPUTED = "disputed", gettext_lazy("Disputed")
+    UNVERIFIED = "unverified", gettext_lazy("Unverified")
+    FALSE = "false", gettext_lazy("False")
 
 
 CLAIM_STATUS_HELP = (

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy
 
 from ..text import validate_text
 from ..translations import Translations
@@ -16,8 +17,8 @@ class OpenQuestion(Record):
     """What the case file cannot yet establish, and what would settle it."""
 
     class State(models.TextChoices):
-        OPEN = "open", "Open"
-        ANSWERED = "answered", "Answered"
+        OPEN = "open", gettext_lazy("Open")
+        ANSWERED = "answered", gettext_lazy("Answered")
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="open_questions")
     slug = models.SlugField(max_length=100)

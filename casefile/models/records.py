@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import get_script_prefix, reverse
 from django.utils.text import Truncator
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 
 from .. import dates
 from ..dates import Precision
@@ -104,12 +104,12 @@ class Claim(Record):
 
 class Actor(Record):
     class Kind(models.TextChoices):
-        PERSON = "person", "Person"
-        COMPANY = "company", "Company"
-        PUBLIC_BODY = "public body", "Public body"
-        COURT = "court", "Court"
-        MEDIA_OUTLET = "media outlet", "Media outlet"
-        OTHER_ORGANISATION = "other organisation", "Other organisation"
+        PERSON = "person", gettext_lazy("Person")
+        COMPANY = "company", gettext_lazy("Company")
+        PUBLIC_BODY = "public body", gettext_lazy("Public body")
+        COURT = "court", gettext_lazy("Court")
+        MEDIA_OUTLET = "media outlet", gettext_lazy("Media outlet")
+        OTHER_ORGANISATION = "other organisation", gettext_lazy("Other organisation")
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="actors")
     kind = models.CharField(max_length=30, choices=Kind.choices)
@@ -150,16 +150,16 @@ class Actor(Record):
 
 class Relationship(Claim):
     class Kind(models.TextChoices):
-        HELD_OFFICE_IN = "held office in", "held office in"
-        CONTROLS = "controls", "controls"
-        BUSINESS_PARTNER_OF = "business partner of", "business partner of"
-        CONTRACTED_WITH = "contracted with", "contracted with"
-        SUED = "sued", "sued"
-        INVESTIGATED = "investigated", "investigated"
-        REPORTED_ON = "reported on", "reported on"
-        MEMBER_OF = "member of", "member of"
+        HELD_OFFICE_IN = "held office in", gettext_lazy("held office in")
+        CONTROLS = "controls", gettext_lazy("controls")
+        BUSINESS_PARTNER_OF = "business partner of", gettext_lazy("business partner of")
+        CONTRACTED_WITH = "contracted with", gettext_lazy("contracted with")
+        SUED = "sued", gettext_lazy("sued")
+        INVESTIGATED = "investigated", gettext_lazy("investigated")
+        REPORTED_ON = "reported on", gettext_lazy("reported on")
+        MEMBER_OF = "member of", gettext_lazy("member of")
         # Read as a sentence, "Xiao Yi tied to Lin Qingxing"; the description says how.
-        OTHER = "other", "tied to"
+        OTHER = "other", gettext_lazy("tied to")
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="relationships")
     subject = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="+")

@@ -5,6 +5,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 from .. import dates
 from ..dates import Precision
@@ -29,15 +30,15 @@ DISCREDITED_NOTE_NEEDS_A_DAY = "Give the day the source was discredited, or leav
 
 class Source(Record):
     class Kind(models.TextChoices):
-        NEWS_REPORT = "news report", "News report"
-        COMMENTARY = "commentary", "Commentary"
-        OFFICIAL_ANNOUNCEMENT = "official announcement", "Official announcement"
-        COURT_RULING = "court ruling", "Court ruling"
-        PRESS_CONFERENCE = "press conference", "Press conference"
-        SOCIAL_POST = "social post", "Social post"
+        NEWS_REPORT = "news report", gettext_lazy("News report")
+        COMMENTARY = "commentary", gettext_lazy("Commentary")
+        OFFICIAL_ANNOUNCEMENT = "official announcement", gettext_lazy("Official announcement")
+        COURT_RULING = "court ruling", gettext_lazy("Court ruling")
+        PRESS_CONFERENCE = "press conference", gettext_lazy("Press conference")
+        SOCIAL_POST = "social post", gettext_lazy("Social post")
         # A person or a document that cannot be named: who or what it is lives apart (`SourceIdentity`).
-        CONFIDENTIAL = "confidential", "Confidential source"
-        OTHER = "other", "Other"
+        CONFIDENTIAL = "confidential", gettext_lazy("Confidential source")
+        OTHER = "other", gettext_lazy("Other")
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="sources")
     slug = models.SlugField(max_length=100)

@@ -26,7 +26,7 @@ def test_a_reader_switches_to_chinese_searches_in_chinese_and_switches_back(live
     fact = Fact.objects.get(slug=TRANSLATED_FACT)
     page.goto(f"{base}/cases/{served_seeded_case.slug}/")
 
-    page.get_by_role("link", name="简体中文").click()
+    page.get_by_role("navigation", name="Language").get_by_role("link", name="简体中文").click()
     assert page.url == f"{base}/zh-hans/cases/{served_seeded_case.slug}/"
     assert page.locator("html").get_attribute("lang") == "zh-hans"
     assert page.get_by_role("heading", level=1).inner_text() == served_seeded_case.title_zh_hans
@@ -39,7 +39,7 @@ def test_a_reader_switches_to_chinese_searches_in_chinese_and_switches_back(live
     page.locator(f'a[href="/zh-hans/cases/{served_seeded_case.slug}/facts/{TRANSLATED_FACT}/"]').first.click()
     assert page.locator("main").inner_text().count(fact.statement_zh_hans) >= 1
 
-    page.get_by_role("link", name="English").click()
+    page.get_by_role("navigation", name="语言").get_by_role("link", name="English").click()
     assert page.url == f"{base}/cases/{served_seeded_case.slug}/facts/{TRANSLATED_FACT}/"
     assert fact.statement in page.locator("main").inner_text()
     assert page.script_errors == []

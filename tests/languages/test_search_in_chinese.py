@@ -122,7 +122,7 @@ def test_a_record_not_yet_approved_is_not_found_by_its_chinese_name(client, xiao
     save(Actor(case=xiao_yi.case, kind=Actor.Kind.PERSON, name="Lin Qingxing", slug="lin-qingxing",
                aliases="林庆兴"), reporter)
     assert "Nothing published matches" in text(search_page(client, "林庆兴"))
-    assert "Nothing published matches" in text(search_page(client, "庆兴", "/zh-hans"))
+    assert "已发布的内容中没有与" in text(search_page(client, "庆兴", "/zh-hans"))
 
 
 def test_the_text_of_an_edit_waiting_for_review_is_not_found(client, xiao_yi, reporter):
@@ -185,7 +185,7 @@ def test_a_record_without_a_translation_is_shown_by_its_english_label_on_the_chi
 def test_a_translation_waiting_for_review_is_not_found(client, lin_qingxing, reporter):
     lin_qingxing.name_zh_hans = "林庆星"
     save(lin_qingxing, reporter)
-    assert "Nothing published matches" in text(search_page(client, "林庆星", "/zh-hans"))
+    assert "已发布的内容中没有与" in text(search_page(client, "林庆星", "/zh-hans"))
     assert results(search_page(client, "林庆兴", "/zh-hans"))[0][1] == "<mark>林庆兴</mark>"
 
 

@@ -31,4 +31,4 @@ def test_every_page_has_a_skip_link_landmarks_and_one_main_heading(client, dispu
         assert '<a class="skip-link" href="#main">' in html, url
         assert '<main id="main"' in html and "<header" in html and "<footer" in html, url
         assert html.count("<h1") == 1, url
-        assert '<html lang="en">' in html, url
+        assert '<html lang="en-gb">' in html, url

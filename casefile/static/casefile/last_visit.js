@@ -19,7 +19,9 @@
     if (!count) { return; }
     var link = document.createElement("a");
     link.href = address;
-    link.textContent = count + (count === 1 ? " change" : " changes") + " since your last visit on " + last;
+    // The page gives the sentence in its own language.
+    var sentence = count === 1 ? note.dataset.one : note.dataset.many;
+    link.textContent = sentence.replace("{count}", count).replace("{day}", last);
     note.textContent = " · ";
     note.appendChild(link);
     note.hidden = false;

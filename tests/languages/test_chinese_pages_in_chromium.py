@@ -1,0 +1,69 @@
+"""The Chinese pages of the seeded case in Debian's Chromium: accessible, valid, and the switch followed."""
+
+import shutil
+
+import pytest
+
+from casefile import published
+from casefile.models import Fact
+from tests.browser import BROWSER_TESTS, html_errors, open_diagram, serious_violations
+
+pytestmark = BROWSER_TESTS
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.script_errors = errors
+    yield page
+    context.close()
+
+
+def chinese_pages(base, case):
+    snapshot = published.published_case(case.slug)
+    facts = sorted(snapshot.facts.values(), key=lambda fact: fact.status != Fact.Status.DISPUTED)
+    records = {"case": case, "actor": snapshot.key_actors[0], "event": snapshot.timeline[0],
+               "fact": facts[0], "source": next(iter(snapshot.sources.values()))}
+    pages = {name: f"{base}/zh-hans{record.get_absolute_url()}" for name, record in records.items()}
+    pages["corrections"] = f"{base}/zh-hans/cases/{case.slug}/corrections/"
+    pages["actor list"] = f"{base}/zh-hans/cases/{case.slug}/actors/?page=2"
+    pages["search"] = f"{base}/zh-hans/search/?q=Xiao"
+    pages["not found"] = f"{base}/zh-hans/cases/{case.slug}/facts/no-such-fact/"
+    return pages
+
+
+def test_the_chinese_pages_have_no_serious_accessibility_violation_and_are_valid_html(
+    live_site, page, served_seeded_case, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(published, "LIST_PAGE_SIZE", 10)
+    found = {}
+    for name, url in chinese_pages(live_site.url, served_seeded_case).items():
+        page.goto(url)
+        assert page.locator("html").get_attribute("lang") == "zh-hans", url
+        if name == "case":
+            open_diagram(page)
+        serious = serious_violations(page)
+        if serious:
+            found[name] = serious
+        (tmp_path / f"{name}.html").write_bytes(page.request.get(url).body())
+    assert found == {}
+    if shutil.which("java") is not None:
+        assert html_errors(tmp_path) == ""
+    assert page.script_errors == []
+
+
+def test_a_reader_switches_from_chinese_to_english_and_back_on_the_same_page(live_site, page, served_seeded_case):
+    chinese = f"{live_site.url}/zh-hans{served_seeded_case.get_absolute_url()}"
+    page.goto(chinese)
+    switch = page.get_by_role("navigation", name="语言")
+    switch.get_by_role("link", name="English").click()
+    page.wait_for_url(f"{live_site.url}{served_seeded_case.get_absolute_url()}")
+    assert page.locator("html").get_attribute("lang") == "en-gb"
+    assert page.get_by_role("heading", name="Key actors").is_visible()
+
+    page.get_by_role("navigation", name="Language").get_by_role("link", name="简体中文").click()
+    page.wait_for_url(chinese)
+    assert page.get_by_role("heading", name="主要相关方").is_visible()

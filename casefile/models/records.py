@@ -14,7 +14,7 @@ from .. import dates
 from ..dates import Precision
 from ..history import CasefileHistory
 from ..text import validate_single_line, validate_text
-from ..translations import Translations
+from ..translations import Shown, Translations
 from .claims import ClaimStatus, claim_status_field, claim_status_problem
 
 
@@ -102,6 +102,13 @@ class Claim(Record):
         return claim_status_problem(self.status, stances, self._meta.verbose_name)
 
 
+def _lines(text):
+    """The non-blank lines of `text`, each in the language `text` is shown in (`translations.Shown`)."""
+    language = getattr(text, "lang", None)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return [Shown(line, language) for line in lines] if language else lines
+
+
 class Actor(Record):
     class Kind(models.TextChoices):
         PERSON = "person", gettext_lazy("Person")
@@ -140,7 +147,16 @@ class Actor(Record):
 
     @property
     def alias_list(self):
-        return [line.strip() for line in self.aliases.splitlines() if line.strip()]
+        return _lines(self.aliases)
+
+    @property
+    def name_in_other_script(self):
+        """On a public page: the name as the other language writes it (肖毅 beside Xiao Yi), or None."""
+        return getattr(self, "other_language_texts", {}).get("name")
+
+    @property
+    def aliases_in_other_script(self):
+        return _lines(getattr(self, "other_language_texts", {}).get("aliases", ""))
 
     def is_known_as(self, name):
         wanted = name.strip().casefold()

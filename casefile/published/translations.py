@@ -2,7 +2,7 @@
 
 from django.utils.translation import get_language
 
-from ..translations import older_texts, translated_texts, versions_text_dates
+from ..translations import older_texts, source_language, translated_texts, versions_text_dates
 
 
 def older_than_other_language(record):
@@ -29,4 +29,8 @@ def translation_note(record):
     if not older:
         return None
     language, when = max(older.values(), key=lambda found: found[1])
-    return {"language": language, "written": when, "texts": sorted(older)}
+    return {
+        "language": language, "written": when, "texts": sorted(older),
+        # On a translation's page the note is of the translation; on the source's, of the source text.
+        "of_translation": get_language() != source_language(),
+    }

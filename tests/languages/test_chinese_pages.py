@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from casefile.models import Fact
+from casefile.models import Actor, Fact
 from tests.factories import approve_edit, save
 from tests.public.pages import case_url, page, text
 
@@ -146,5 +146,33 @@ def test_a_translation_older_than_the_english_text_links_to_the_newer_english_pa
         html = page(client, chinese(case_url(case_file, "fact_detail", fact.slug)))
     note = re.search(r'<p class="translation-note" role="note">(.*?)</p>', html, re.S).group(1)
     english = case_url(case_file, "fact_detail", fact.slug)
-    assert f'<a href="{english}" hreflang="en-gb" lang="en-gb">English</a>版本较新' in note
+    assert note.strip().startswith("本译文早于")
+    assert f'<a href="{english}" hreflang="en-gb">English 原文</a>' in note
     assert CHINESE_DAY.search(note)
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=3)):
+        assert 'class="translation-note"' not in page(client, english)
+
+
+def test_an_english_text_older_than_its_translation_says_so_on_the_english_page(client, case_file, reporter, editor):
+    fact = Fact.objects.get(slug="contract-value")
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=1)):
+        fact.statement_zh_hans = "合同金额为五百万。"
+        save(fact, reporter)
+        approve_edit(editor, fact, "")
+        html = page(client, case_url(case_file, "fact_detail", fact.slug))
+    note = text(re.search(r'<p class="translation-note" role="note">(.*?)</p>', html, re.S).group(1))
+    assert note.startswith("This text is older than its 简体中文 translation of ")
+
+
+def test_an_actor_known_in_two_scripts_is_named_in_both_on_either_language_s_pages(client, case_file, reporter, editor):
+    mayor = Actor.objects.get(slug="ana-mayor")
+    mayor.aliases, mayor.name_zh_hans, mayor.aliases_zh_hans = "The Mayor", "安娜·梅耶", "市长"
+    save(mayor, reporter)
+    approve_edit(editor, mayor, "")
+
+    english = page(client, case_url(case_file, "actor_detail", mayor.slug))
+    assert '<h1>Ana Mayor <span class="other-script">(<span lang="zh-hans">安娜·梅耶</span>)</span></h1>' in english
+    assert '<bdi>The Mayor</bdi>; <bdi><span lang="zh-hans">市长</span></bdi>' in english
+    chinese_page = page(client, chinese(case_url(case_file, "actor_detail", mayor.slug)))
+    assert '<h1>安娜·梅耶 <span class="other-script">（<span lang="en-gb">Ana Mayor</span>）</span></h1>' in chinese_page
+    assert "安娜·梅耶" in text(page(client, chinese(case_url(case_file, "actor_list"))))

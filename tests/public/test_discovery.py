@@ -22,12 +22,20 @@ HARBOUR_PAGES = {
 SITEMAP_QUERIES = 3
 
 
-def sitemap(client):
-    """Each page the sitemap lists, with its lastmod as written."""
+XHTML = "{http://www.w3.org/1999/xhtml}"
+
+
+def sitemap(client, language=""):
+    """Each page the sitemap lists in English (or in the language of the prefix `language`), with its
+    lastmod as written."""
     response = client.get("/sitemap.xml")
     assert response.status_code == 200
     urls = ElementTree.fromstring(response.content).findall(f"{SITEMAP}url")
-    return {url.findtext(f"{SITEMAP}loc"): url.findtext(f"{SITEMAP}lastmod") for url in urls}
+    found = {url.findtext(f"{SITEMAP}loc"): url.findtext(f"{SITEMAP}lastmod") for url in urls}
+    return {
+        loc: lastmod for loc, lastmod in found.items()
+        if loc.startswith(f"http://testserver{language}/") and (language or not loc.startswith("http://testserver/zh-hans/"))
+    }
 
 
 def published_at(model, slug):
@@ -40,6 +48,19 @@ def test_the_sitemap_is_xml_and_lists_each_public_case_page_and_record_page(clie
     assert response.status_code == 200
     assert response["Content-Type"] == "application/xml; charset=utf-8"
     assert set(sitemap(client)) == HARBOUR_PAGES
+
+
+def test_the_sitemap_lists_each_page_in_each_language_and_each_entry_names_all_of_them(client, case_file):
+    english, chinese = sitemap(client), sitemap(client, "/zh-hans")
+
+    assert {loc.replace("/zh-hans/", "/", 1): lastmod for loc, lastmod in chinese.items()} == english
+    for url in ElementTree.fromstring(client.get("/sitemap.xml").content).findall(f"{SITEMAP}url"):
+        alternates = {link.get("hreflang"): link.get("href") for link in url.findall(f"{XHTML}link")}
+        loc = url.findtext(f"{SITEMAP}loc")
+        assert alternates == {
+            "en-gb": loc.replace("/zh-hans/", "/", 1), "zh-hans": loc.replace("/zh-hans/", "/", 1).replace(
+                "http://testserver/", "http://testserver/zh-hans/", 1),
+        }
 
 
 def test_every_page_the_sitemap_lists_answers_readers(client, disputed_case):

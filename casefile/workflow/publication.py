@@ -41,6 +41,7 @@ import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.db.models import Min, Q
@@ -385,6 +386,20 @@ class RenderedPage:
     reads: dict
     keys: list
     document: str | None = None
+
+
+def add_pages_in_new_languages():
+    """A kept page, stale until the worker keeps it, for each published page in each language of
+    LANGUAGES it has none in (a language just added to them); returns how many."""
+    kinds = ContentType.objects.get_for_models(Case, *PAGE_KINDS).values()
+    have = set(KeptPage.objects.values_list("publication_id", "language"))
+    missing = [
+        KeptPage(publication_id=pk, language=code)
+        for pk in Publication.objects.filter(content_type__in=kinds).values_list("pk", flat=True)
+        for code, _ in settings.LANGUAGES if (pk, code) not in have
+    ]
+    KeptPage.objects.bulk_create(missing, batch_size=1000, ignore_conflicts=True)
+    return len(missing)
 
 
 def keep_stale_pages(case_id, case_slug, release, render):

@@ -1,6 +1,7 @@
 """Today's pages are rendered when they are published, kept, and served as kept."""
 
 import datetime
+import io
 
 import pytest
 from django.core.management import call_command
@@ -267,6 +268,18 @@ def test_render_pages_keeps_the_pages_of_every_public_case(client, case_file):
 
     assert "The contract was worth 5 million." in kept(Fact, "contract-value")
     assert "Harbour contracts" in kept(Case, "harbour", "document")
+
+
+def test_render_pages_keeps_the_pages_of_a_language_added_since_they_were_published(client, case_file):
+    # As after a language joins LANGUAGES (and its columns are migrated): no page kept in it yet.
+    KeptPage.objects.filter(language="zh-hans").delete()
+
+    call_command("render_pages", stdout=io.StringIO())
+
+    added = KeptPage.objects.filter(language="zh-hans", publication__case=case_file)
+    assert added.count() == KeptPage.objects.filter(language="en-gb", publication__case=case_file).count() > 0
+    assert not added.filter(page="").exists()
+    assert '<html lang="zh-hans">' in added.get(publication__slug="contract-value").page
 
 
 def test_a_page_kept_by_another_release_is_rendered_afresh(client, case_file):

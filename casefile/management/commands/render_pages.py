@@ -1,7 +1,7 @@
 """Render and keep every public page readers get today that is not kept by this release.
 
 Pages keep themselves: one a reader finds not kept is queued for the task
-worker on the first request. Run this after a release to warm them all at
+worker on the first request. A language added to LANGUAGES gets its pages here. Run this after a release to warm them all at
 once, before readers come, instead of rendering each on a reader's request.
 """
 
@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 
 from casefile.models import Case, Publication
 from casefile.publishing.kept_pages import keep_case_pages
+from casefile.workflow.publication import add_pages_in_new_languages
 
 
 class Command(BaseCommand):
@@ -18,6 +19,9 @@ class Command(BaseCommand):
         parser.add_argument("slugs", nargs="*", help="slugs of the cases to render; every public case by default")
 
     def handle(self, slugs, **options):
+        added = add_pages_in_new_languages()
+        if added:
+            self.stdout.write(f"Added {added} pages in languages they were not kept in yet.")
         rows = Publication.objects.of_kind(Case)
         if slugs:
             rows = rows.filter(slug__in=slugs)

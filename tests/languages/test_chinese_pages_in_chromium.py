@@ -31,6 +31,11 @@ def chinese_pages(base, case):
     pages["corrections"] = f"{base}/zh-hans/cases/{case.slug}/corrections/"
     pages["actor list"] = f"{base}/zh-hans/cases/{case.slug}/actors/?page=2"
     pages["search"] = f"{base}/zh-hans/search/?q=Xiao"
+    pages["search in Chinese"] = f"{base}/zh-hans/search/?q=打官司"
+    # A fact translated, and one shown in English, marked so.
+    pages["translated fact"] = f"{base}/zh-hans/cases/{case.slug}/facts/german-party-was-genesis-mining/"
+    pages["fact in English"] = f"{base}/zh-hans/cases/{case.slug}/facts/xiao-set-up-the-mining-firms/"
+    pages["timeline"] = f"{base}/zh-hans/cases/{case.slug}/timeline/"
     pages["not found"] = f"{base}/zh-hans/cases/{case.slug}/facts/no-such-fact/"
     return pages
 

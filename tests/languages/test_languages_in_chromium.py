@@ -1,9 +1,9 @@
-"""The seeded case read in Chinese in Chromium: the language switch, a search in Chinese, axe and the validator."""
+"""The seeded case read in Chinese in Chromium: the language switch and a search in Chinese."""
 
 import pytest
 
 from casefile.models import Fact
-from tests.browser import BROWSER_TESTS, html_errors, serious_violations
+from tests.browser import BROWSER_TESTS
 
 pytestmark = BROWSER_TESTS
 
@@ -42,36 +42,4 @@ def test_a_reader_switches_to_chinese_searches_in_chinese_and_switches_back(live
     page.get_by_role("navigation", name="语言").get_by_role("link", name="English").click()
     assert page.url == f"{base}/cases/{served_seeded_case.slug}/facts/{TRANSLATED_FACT}/"
     assert fact.statement in page.locator("main").inner_text()
-    assert page.script_errors == []
-
-
-def chinese_pages(base, case):
-    chinese = f"{base}/zh-hans/cases/{case.slug}/"
-    return {
-        "case": chinese,
-        "translated fact": f"{chinese}facts/{TRANSLATED_FACT}/",
-        "fact in English": f"{chinese}facts/xiao-set-up-the-mining-firms/",
-        "actor": f"{chinese}actors/xiao-yi/",
-        "source": f"{chinese}sources/technode-roundup-2021-11/",
-        "timeline": f"{chinese}timeline/",
-        "fact list": f"{chinese}facts/?status=disputed",
-        "corrections": f"{chinese}corrections/",
-        "search": f"{base}/zh-hans/search/?q=打官司",
-        "home": f"{base}/zh-hans/",
-    }
-
-
-def test_the_chinese_pages_have_no_serious_accessibility_violation_and_are_valid_html(
-    live_site, page, served_seeded_case, tmp_path
-):
-    found = {}
-    for name, url in chinese_pages(live_site.url, served_seeded_case).items():
-        response = page.goto(url)
-        assert response.status == 200, url
-        serious = serious_violations(page)
-        if serious:
-            found[name] = serious
-        (tmp_path / f"{name.replace(' ', '-')}.html").write_bytes(page.request.get(url).body())
-    assert found == {}
-    assert html_errors(tmp_path) == ""
     assert page.script_errors == []

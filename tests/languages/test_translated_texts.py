@@ -8,14 +8,12 @@ from urllib.parse import quote
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from casefile import workflow
 from casefile.models import Actor, Case, Decision, Fact, KeptPage, Publication
 from casefile.published.rendered import RENDERED_ORIGIN
 from casefile.templatetags.texts import in_its_language
 from casefile.translations import Shown
-from django.utils import translation
 from tests.factories import SEED_FIXTURE, approve_edit, save
 from tests.public.pages import case_url, page
 

@@ -134,24 +134,30 @@ def text_dates(versions, model):
     """When each text of a record was last changed, per language: `{text: {language: datetime}}`.
 
     `versions` are the record's historical versions as dicts of their columns and `history_date`, oldest
-    first, up to the one shown. A text's date
-    in a language is that of the first version of the run that ends with the value shown: the version
-    where it was written. A translation never written has no date.
+    first, up to the one shown. A text's date in a language is that of the first version of the run that
+    ends with the value shown: the version where it was written. A translation never written has no
+    date; a first translation is dated as the source text it translates, since it was made from it: it
+    is neither older nor newer than that text until one of the two changes.
     """
     dates = {}
     previous = {}
     for version in versions:
         for text in translated_texts(model):
+            written = dates.setdefault(text, {})
             for language in [source_language(), *translation_languages()]:
                 name = column(text, language)
                 value = version.get(name, "")
-                if value != previous.get(name):
-                    previous[name] = value
-                    if value:
-                        dates.setdefault(text, {})[language] = version["history_date"]
-                    else:
-                        dates.get(text, {}).pop(language, None)
-    return dates
+                if value == previous.get(name, ""):
+                    continue
+                first = not previous.get(name)
+                previous[name] = value
+                if not value:
+                    written.pop(language, None)
+                elif first and language != source_language() and source_language() in written:
+                    written[language] = written[source_language()]
+                else:
+                    written[language] = version["history_date"]
+    return {text: written for text, written in dates.items() if written}
 
 
 def versions_text_dates(model, shown):

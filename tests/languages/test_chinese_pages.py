@@ -153,10 +153,16 @@ def test_a_translation_older_than_the_english_text_links_to_the_newer_english_pa
         assert 'class="translation-note"' not in page(client, english)
 
 
-def test_an_english_text_older_than_its_translation_says_so_on_the_english_page(client, case_file, reporter, editor):
+def test_an_english_text_older_than_a_change_of_its_translation_says_so_on_the_english_page(
+    client, case_file, reporter, editor
+):
     fact = Fact.objects.get(slug="contract-value")
+    fact.statement_zh_hans = "合同金额为五百万。"
+    save(fact, reporter)
+    approve_edit(editor, fact, "")
+    assert 'class="translation-note"' not in page(client, case_url(case_file, "fact_detail", fact.slug))
     with time_machine.travel(timezone.now() + datetime.timedelta(days=1)):
-        fact.statement_zh_hans = "合同金额为五百万。"
+        fact.statement_zh_hans = "合同金额为五百万，据登记处记录。"
         save(fact, reporter)
         approve_edit(editor, fact, "")
         html = page(client, case_url(case_file, "fact_detail", fact.slug))

@@ -98,13 +98,18 @@ def test_an_english_change_after_the_translation_marks_the_translation_older_on_
         assert client.get(f"{chinese}?as_of={between}").context["translation_note"] is None
 
 
-def test_a_chinese_text_newer_than_its_english_is_noted_on_the_english_page(client, case_file, reporter, editor):
+def test_a_chinese_text_changed_after_its_english_is_noted_on_the_english_page(client, case_file, reporter, editor):
     fact = Fact.objects.get(slug="contract-value")
+    english = case_url(case_file, "fact_detail", fact.slug)
     with time_machine.travel(timezone.now() + datetime.timedelta(days=1)):
+        translate(fact, reporter, statement="合同金额为五百万。")
+        approve_edit(editor, fact, "")
+        # Made from the English, a first translation is neither older nor newer.
+        assert client.get(english).context["translation_note"] is None
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=2)):
         translate(fact, reporter, statement="合同金额为五百万，据登记处记录。")
         approve_edit(editor, fact, "")
-
-    note = client.get(case_url(case_file, "fact_detail", fact.slug)).context["translation_note"]
+        note = client.get(english).context["translation_note"]
     assert note["language"] == "zh-hans" and note["texts"] == ["statement"]
 
 

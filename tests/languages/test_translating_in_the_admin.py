@@ -136,9 +136,12 @@ def test_a_later_english_change_marks_the_translation_out_of_date_on_the_form_an
     assert chinese and chinese.group(1) == f"Out of date: the English text changed on {changed_on}."
 
 
-def test_an_english_text_translated_after_it_was_written_says_so_on_the_form(fact, reporter_client):
+def test_an_english_text_whose_translation_was_changed_since_says_so_on_the_form(fact, reporter_client):
     translate(reporter_client, fact)
+    # A first translation is made from the English: neither is older.
+    assert help_of(reporter_client.get(change_url(fact)), "statement") == ""
 
+    translate(reporter_client, fact, text="合同价值五百万元人民币。", reason="More precise")
     translated_on = on_the_day(Fact.history.filter(id=fact.pk).latest("history_id").history_date)
     form = reporter_client.get(change_url(fact))
     assert help_of(form, "statement") == f"The 简体中文 text changed on {translated_on}, after this English text."

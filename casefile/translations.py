@@ -184,7 +184,8 @@ def older_texts(dates, language):
     `{text: (other language, when that was written)}`.
 
     On a translation's page: the translations older than their source text. On the source language's
-    page: the source texts older than a translation made later (someone translated a newer reading).
+    page: the source texts older than a change of their translation (a first translation is dated as
+    its source text: `text_dates()`).
     """
     older = {}
     for text, written in dates.items():
@@ -200,7 +201,8 @@ def older_texts(dates, language):
     return older
 
 
-# Chinese characters and their punctuation (with the other CJK scripts, which share them).
-CJK = re.compile(r"[\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u31a0-\u31bf\u3400-\u4dbf"
-                  r"\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0003134f]+")
-
+# A run of Chinese writing: Han characters, Bopomofo, and the CJK and full-width punctuation between
+# them. Narrower than `text.CJK_LETTERS` (each of which counts as a word, Japanese and Korean too): this
+# says which language a run is in, and Japanese or Korean letters are not Chinese.
+CHINESE_RUN = re.compile(r"[\u2e80-\u2fdf\u3000-\u303f\u3100-\u312f\u31a0-\u31bf\u3400-\u4dbf"
+                 r"\u4e00-\u9fff\uf900-\ufaff\uff00-\uff65\U00020000-\U0003134f]+")

@@ -8,7 +8,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
-from ..translations import CJK
+from ..translations import CHINESE_RUN
 
 register = template.Library()
 
@@ -29,6 +29,6 @@ def in_its_language(value):
     if page.startswith(CHINESE):
         return escape(text)
     return mark_safe("".join(
-        format_html('<span lang="{}">{}</span>', CHINESE, part) if CJK.fullmatch(part) else escape(part)
-        for part in re.split(f"({CJK.pattern})", text) if part
+        format_html('<span lang="{}">{}</span>', CHINESE, part) if CHINESE_RUN.fullmatch(part) else escape(part)
+        for part in re.split(f"({CHINESE_RUN.pattern})", text) if part
     ))

@@ -3,10 +3,12 @@
 import datetime
 
 from django.utils import timezone
+from django.utils import translation
 from django.utils.http import urlencode
 
 from casefile import workflow
 from casefile.models import Citation, Fact, ReplyRequest, Source
+from casefile.published.history import Correction, sentence_line
 from tests.factories import approve_edit, backdate, save
 from tests.public.pages import case_url, page, text
 from tests.public.test_corrections import quoted_text
@@ -104,3 +106,10 @@ def test_search_results_name_their_kind_in_chinese(client, case_file):
     query = "?" + urlencode({"q": "Quay Builders"})
     assert "相关方" in text(page(client, "/zh-hans/search/" + query))
     assert "Actor" in text(page(client, "/search/" + query))
+
+
+def test_an_entry_of_several_changes_is_titled_with_their_number_in_either_language():
+    entry = Correction(decided_at=timezone.now(), batch="1", lines=[sentence_line("—")] * 4, note="")
+    with translation.override("zh-hans"):
+        assert entry.title == "—（另有3处改动）"
+    assert entry.title == "— (and 3 more changes)"

@@ -104,8 +104,8 @@ def test_a_relationship_period_reads_in_chinese(client, disputed_case):
 
 def test_search_results_name_their_kind_in_chinese(client, case_file):
     query = "?" + urlencode({"q": "Quay Builders"})
-    assert "相关方" in text(page(client, "/zh-hans/search/" + query))
-    assert "Actor" in text(page(client, "/search/" + query))
+    assert '<span class="kind">相关方</span>' in page(client, "/zh-hans/search/" + query)
+    assert '<span class="kind">Actor</span>' in page(client, "/search/" + query)
 
 
 def test_an_entry_of_several_changes_is_titled_with_their_number_in_either_language():

@@ -11,6 +11,7 @@ from casefile.models import Citation, Fact, ReplyRequest, Source
 from casefile.published.history import Correction, sentence_line
 from tests.factories import approve_edit, backdate, save
 from tests.public.pages import case_url, page, text
+from tests.public.test_legal_removals import approve_removal_on_review_page, corrected_then_removed  # noqa: F401
 from tests.public.test_corrections import quoted_text
 from tests.replies.support import allege, ask, mayor_and_fact, versions_of_change
 
@@ -113,3 +114,13 @@ def test_an_entry_of_several_changes_is_titled_with_their_number_in_either_langu
     with translation.override("zh-hans"):
         assert entry.title == "—（另有3处改动）"
     assert entry.title == "— (and 3 more changes)"
+
+
+def test_a_removal_for_legal_reasons_is_told_in_chinese_by_the_kind_alone(
+    client, case_file, corrected_then_removed, editor_client
+):
+    approve_removal_on_review_page(editor_client, corrected_then_removed, for_legal_reasons=True)
+    shown = text(page(client, chinese(case_url(case_file, "corrections"))))
+    assert "因法律原因移除了一条事实。" in shown
+    assert "一条事实的陈述已更正（该记录其后因法律原因移除）。" in shown
+    assert "for legal reasons" not in shown and "cousin" not in shown

@@ -8,6 +8,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DEFAULT_DB_ALIAS, models
 from django.urls import reverse
+from django.utils.text import capfirst
 
 from ..history import tracked_fields
 from ..translations import localize
@@ -102,7 +103,10 @@ class Publication(models.Model):
 
     @property
     def kind_label(self):
-        return self.content_type.model_class()._meta.verbose_name.capitalize()
+        """The kind of the record, as readers of the page's language call it: 'Fact', '事实'."""
+        from ..published.words import kind_name  # the published layer reads these models
+
+        return capfirst(kind_name(self.content_type.model_class()))
 
     @staticmethod
     def content_of(model, version, text_dates=None):

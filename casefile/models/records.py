@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import get_script_prefix, reverse
 from django.utils.text import Truncator
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, pgettext
 
 from .. import dates
 from ..dates import Precision
@@ -220,11 +220,11 @@ class Relationship(Claim):
         start = dates.display(self.starts_on, self.starts_precision)
         end = dates.display(self.ends_on, self.ends_precision)
         if start and end:
-            return f"{start} – {end}"
+            return pgettext("a period", "%(start)s – %(end)s") % {"start": start, "end": end}
         if start:
-            return f"from {start}"
+            return pgettext("a period", "from %(start)s") % {"start": start}
         if end:
-            return f"until {end}"
+            return pgettext("a period", "until %(end)s") % {"end": end}
         return ""
 
     def clean(self):

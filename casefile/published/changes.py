@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
+from django.utils.translation import pgettext, pgettext_lazy
 
 from .. import dates
 from ..history import history_model
@@ -39,6 +40,7 @@ from ..textdiff import word_diff
 from .fields import shown_fields
 from .history import _field_name, _shown
 from .versions import moment, of_answers
+from .words import a_kind, kind_name, kinds_name
 
 # The sections of the page, in reading order; each child record is told under the record it belongs to.
 KINDS = (Fact, Event, Actor, Relationship, Source, OpenQuestion)
@@ -49,12 +51,13 @@ CHILD_PARENTS = {
     FactEvent: ("fact",),
     QuestionConcern: ("question",),
 }
+# What each child record is to readers, and the field that names it.
 CHILD_WORDS = {
-    Citation: ("source", "source"),
-    EventParticipant: ("participant", "actor"),
-    FactActor: ("actor", "actor"),
-    FactEvent: ("event", "event"),
-    QuestionConcern: ("concern", None),
+    Citation: (pgettext_lazy("part of a record", "source"), "source"),
+    EventParticipant: (pgettext_lazy("part of a record", "participant"), "actor"),
+    FactActor: (pgettext_lazy("part of a record", "actor"), "actor"),
+    FactEvent: (pgettext_lazy("part of a record", "event"), "event"),
+    QuestionConcern: (pgettext_lazy("part of a record", "concern"), None),
 }
 TRACKED = (*KINDS, *CHILD_PARENTS)
 WITH_PAGES = {Actor: "actor", Event: "event", Fact: "fact", Source: "source"}
@@ -85,7 +88,7 @@ class Change:
 
     @property
     def kind(self):
-        return self.model._meta.verbose_name
+        return kind_name(self.model)
 
     @property
     def status_moved(self):
@@ -122,7 +125,7 @@ def case_changes(case, start, end, working=False):
         change = writer.change(model, object_id, old, new)
         if change is not None:
             sections[writer.section_of(model, old or new)].append(change)
-    ordered = [(model._meta.verbose_name_plural, sections[model]) for model in KINDS if sections.get(model)]
+    ordered = [(kinds_name(model), sections[model]) for model in KINDS if sections.get(model)]
     statuses = [change for _, changes in ordered for change in changes if change.status_moved]
     return CaseChanges(start=start, end=end, sections=ordered, statuses=statuses)
 
@@ -284,7 +287,8 @@ class _Writer:
         what = "added" if old is None else "removed" if new is None else "changed"
         row = new or old
         if (model, object_id) in self.withheld:
-            return Change(model=model, what=what, label=f"{_a(model._meta.verbose_name)} removed for legal reasons")
+            return Change(model=model, what=what, label=pgettext(
+                "a change of the case", "%(a_kind)s removed for legal reasons") % {"a_kind": a_kind(model)})
         label, url, _ = self.name(model, object_id)
         context = ""
         if model in CHILD_PARENTS:
@@ -294,8 +298,10 @@ class _Writer:
             label = self.name(_related(model, named_field), getattr(row, f"{named_field}_id", None))[0] \
                 if named_field else ""
             url = None
-            kind = parent_model._meta.verbose_name
-            context = f"{named_as} of the {kind} “{parent_label}”" if parent_label else f"{named_as} of {_a(kind)}"
+            words = {"part": named_as, "kind": kind_name(parent_model), "a_kind": a_kind(parent_model)}
+            context = (pgettext("a change of the case", "%(part)s of the %(kind)s “%(label)s”")
+                       % {**words, "label": parent_label} if parent_label
+                       else pgettext("a change of the case", "%(part)s of %(a_kind)s") % words)
         elif not label and model is Relationship:
             label = " ".join(filter(None, (self.name(Actor, row.subject_id)[0], row.get_kind_display(),
                                            self.name(Actor, row.object_id)[0])))
@@ -306,7 +312,7 @@ class _Writer:
             return None
         statuses = [getattr(version, "get_status_display", lambda: "")() if version is not None and
                     hasattr(version, "status") else "" for version in (old, new)]
-        return Change(model=model, what=what, label=label or _a(model._meta.verbose_name), url=url,
+        return Change(model=model, what=what, label=label or a_kind(model), url=url,
                       context=context, fields=fields, status_before=statuses[0], status_after=statuses[1])
 
     def fields(self, model, old, new):
@@ -328,7 +334,7 @@ class _Writer:
             return ""
         name = model_field.name
         if name in precision_of:
-            return dates.display(getattr(row, name), getattr(row, precision_of[name]), "unknown")
+            return dates.display(getattr(row, name), getattr(row, precision_of[name]), pgettext("a date", "unknown"))
         value = getattr(row, model_field.attname)
         if model_field.is_relation:
             return self.name(model_field.related_model, value)[0] if value else ""
@@ -344,7 +350,3 @@ class _Writer:
 
 def _related(model, name):
     return model._meta.get_field(name).related_model
-
-
-def _a(kind):
-    return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}"

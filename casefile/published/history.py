@@ -1,15 +1,17 @@
 """What readers saw before: a fact's approved versions and the corrections log, from the decision log."""
 
 import datetime
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import OuterRef, Subquery
+from django.utils.text import capfirst
+from django.utils.translation import ngettext, npgettext, pgettext
 
 from .. import dates
 from ..history import history_model
-from ..text import joined
 from ..models import (
     Actor,
     Case,
@@ -27,6 +29,7 @@ from ..models import (
 )
 from .fields import shown_fields
 from .versions import moment, of_answers
+from .words import a_kind, english_field_name, field_name, joined, kind_name
 
 
 @dataclass
@@ -105,7 +108,7 @@ class CorrectionLine:
 
     def __post_init__(self):
         # A statement quoted whole already ends its sentence.
-        if self.tail == "." and self.label.endswith((".", "!", "?")):
+        if self.tail in (".", "。") and self.label.endswith((".", "!", "?", "。", "！", "？")):
             self.tail = ""
 
     @property
@@ -128,9 +131,28 @@ class Correction:
 
     @property
     def title(self):
-        first = self.lines[0].text if self.lines else "The case was updated."
+        first = self.lines[0].text if self.lines else pgettext("corrections log", "The case was updated.")
         more = len(self.lines) - 1
-        return first + (f" (and {more} more change{'s' if more > 1 else ''})" if more > 0 else "")
+        if more <= 0:
+            return first
+        return ngettext(
+            "%(first)s (and %(count)s more change)", "%(first)s (and %(count)s more changes)", more
+        ) % {"first": first, "count": more}
+
+
+# Where the record's name stands in a sentence of the log, until the sentence is cut around it.
+NAME = "\x00"
+
+
+def sentence_line(sentence, label="", url=None, fields=()):
+    """A line of the log from a whole sentence in the page's language, the record's name (`label`, quoted) where
+    the sentence says `NAME`; a sentence without `NAME` is one names nothing."""
+    lead, quoted, tail = sentence.partition(f"“{NAME}”")
+    if not quoted:
+        lead, quoted, tail = sentence.partition(NAME)
+    if not quoted:
+        return CorrectionLine(lead=sentence, tail="", fields=list(fields))
+    return CorrectionLine(lead=lead, label=label, url=url, tail=tail, fields=list(fields))
 
 
 def corrections(snapshot):
@@ -190,18 +212,100 @@ CHILD_PARENTS = {
     FactEvent: (("fact", Fact),),
     QuestionConcern: (("question", OpenQuestion),),
 }
-# What a child record is to readers: (one, several, the changed one).
-CHILD_WORDS = {
-    Citation: ("A source", "sources", "a citation"),
-    EventParticipant: ("A participant", "participants", "a participant"),
-    FactActor: ("An actor", "actors", "an actor's link"),
-    FactEvent: ("An event", "events", "an event's link"),
-}
-FIELD_WORDS = {"slug": "web address"}
 
 
-def _a(kind):
-    return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}"
+def _children(model, count):
+    """What `count` child records of a kind are to readers: 'a source', '2 sources'."""
+    if model is Citation:
+        words = npgettext("added to or removed from a record", "a source", "%(count)s sources", count)
+    elif model is EventParticipant:
+        words = npgettext("added to or removed from a record", "a participant", "%(count)s participants", count)
+    elif model is FactActor:
+        words = npgettext("added to or removed from a record", "an actor", "%(count)s actors", count)
+    else:
+        words = npgettext("added to or removed from a record", "an event", "%(count)s events", count)
+    return words % {"count": count}
+
+
+def _changed_child(model):
+    """A child record one of whose fields was corrected: 'a citation'."""
+    if model is Citation:
+        return pgettext("a corrected part of a record", "a citation")
+    if model is EventParticipant:
+        return pgettext("a corrected part of a record", "a participant")
+    if model is FactActor:
+        return pgettext("a corrected part of a record", "an actor's link")
+    return pgettext("a corrected part of a record", "an event's link")
+
+
+def _children_news(what, for_legal_reasons, named, count):
+    """'%(children)s was added to the %(kind)s “%(label)s”.' and its kin, whole, for the language to order."""
+    if what == "removed" and for_legal_reasons:
+        if named:
+            return npgettext("corrections log", "%(children)s was removed from the %(kind)s “%(label)s” for legal "
+                             "reasons.", "%(children)s were removed from the %(kind)s “%(label)s” for legal reasons.",
+                             count)
+        return npgettext("corrections log", "%(children)s was removed from the %(kind)s for legal reasons.",
+                         "%(children)s were removed from the %(kind)s for legal reasons.", count)
+    if what == "removed":
+        if named:
+            return npgettext("corrections log", "%(children)s was removed from the %(kind)s “%(label)s”.",
+                             "%(children)s were removed from the %(kind)s “%(label)s”.", count)
+        return npgettext("corrections log", "%(children)s was removed from the %(kind)s.",
+                         "%(children)s were removed from the %(kind)s.", count)
+    if for_legal_reasons:
+        if named:
+            return npgettext("corrections log", "%(children)s was added to the %(kind)s “%(label)s” for legal "
+                             "reasons.", "%(children)s were added to the %(kind)s “%(label)s” for legal reasons.",
+                             count)
+        return npgettext("corrections log", "%(children)s was added to the %(kind)s for legal reasons.",
+                         "%(children)s were added to the %(kind)s for legal reasons.", count)
+    if named:
+        return npgettext("corrections log", "%(children)s was added to the %(kind)s “%(label)s”.",
+                         "%(children)s were added to the %(kind)s “%(label)s”.", count)
+    return npgettext("corrections log", "%(children)s was added to the %(kind)s.",
+                     "%(children)s were added to the %(kind)s.", count)
+
+
+def _record_news(what, named):
+    """'The %(kind)s “%(label)s” was added.' and its kin."""
+    if what == "removed":
+        return (pgettext("corrections log", "The %(kind)s “%(label)s” was removed.") if named
+                else pgettext("corrections log", "The %(kind)s was removed."))
+    if what == "restored":
+        return (pgettext("corrections log", "The %(kind)s “%(label)s” was published again.") if named
+                else pgettext("corrections log", "The %(kind)s was published again."))
+    return (pgettext("corrections log", "The %(kind)s “%(label)s” was added.") if named
+            else pgettext("corrections log", "The %(kind)s was added."))
+
+
+def _record_correction(named, count):
+    if named:
+        return npgettext("corrections log", "The %(fields)s of the %(kind)s “%(label)s” was corrected.",
+                         "The %(fields)s of the %(kind)s “%(label)s” were corrected.", count)
+    return npgettext("corrections log", "The %(fields)s of the %(kind)s was corrected.",
+                     "The %(fields)s of the %(kind)s were corrected.", count)
+
+
+def _child_correction(named, count):
+    if named:
+        return npgettext("corrections log", "The %(fields)s of %(child)s on the %(kind)s “%(label)s” was corrected.",
+                         "The %(fields)s of %(child)s on the %(kind)s “%(label)s” were corrected.", count)
+    return npgettext("corrections log", "The %(fields)s of %(child)s on the %(kind)s was corrected.",
+                     "The %(fields)s of %(child)s on the %(kind)s were corrected.", count)
+
+
+def _withheld_news(what, count=1):
+    """What was done to a record since removed for legal reasons, named by its kind alone."""
+    if what == "corrected":
+        return npgettext("corrections log", "The %(fields)s of %(a_kind)s was corrected (since removed for legal "
+                         "reasons).", "The %(fields)s of %(a_kind)s were corrected (since removed for legal "
+                         "reasons).", count)
+    if what == "removed":
+        return pgettext("corrections log", "%(a_kind)s was removed (since removed for legal reasons).")
+    if what == "restored":
+        return pgettext("corrections log", "%(a_kind)s was published again (since removed for legal reasons).")
+    return pgettext("corrections log", "%(a_kind)s was added (since removed for legal reasons).")
 
 
 def _removed_for_legal_reasons(decisions):
@@ -258,11 +362,10 @@ class _LogWriter:
             else:
                 grouped[(model, what, decision.for_legal_reasons, parent_model, parent_id)] += 1
         for (model, what, for_legal_reasons, parent_model, parent_id), count in grouped.items():
-            one, several, _ = CHILD_WORDS[model]
-            subject = f"{one} was" if count == 1 else f"{count} {several} were"
-            verb = "removed from" if what == "removed" else "added to"
-            lines.append(self.named(f"{subject} {verb} the ", parent_model, parent_id,
-                                    tail=" for legal reasons." if for_legal_reasons else "."))
+            lines.append(self.named(
+                functools.partial(_children_news, what, for_legal_reasons, count=count),
+                parent_model, parent_id, {"children": _children(model, count)},
+            ))
         # A change of nothing readers read is no correction of theirs.
         return [line for line in lines if line is not None]
 
@@ -273,18 +376,20 @@ class _LogWriter:
                 return parent_model, parent_id
         return None, None
 
-    def named(self, lead, model, pk, tail="."):
-        """A sentence about a record, named and linked only if readers see it."""
+    def named(self, sentence, model, pk, words, fields=()):
+        """A sentence about a record, named and linked only if readers see it: `sentence(named)` is the
+        sentence with or without the record's name."""
         public = self.public(model, pk) if model is not None else None
-        kind = model._meta.verbose_name if model is not None else "record"
+        kind = kind_name(model) if model is not None else pgettext("kind of record", "record")
         if public is None:
-            return CorrectionLine(lead=f"{lead}{kind}", tail=tail)
+            return sentence_line(capfirst(sentence(False) % {"kind": kind, **words}), fields=fields)
         url = public.get_absolute_url() if hasattr(public, "slug") else None
-        return CorrectionLine(lead=f"{lead}{kind} ", label=str(public), url=url, tail=tail)
+        text = capfirst(sentence(True) % {"kind": kind, "label": NAME, **words})
+        return sentence_line(text, label=str(public), url=url, fields=fields)
 
     def record_line(self, decision, model):
         what = self.what(decision)
-        kind = model._meta.verbose_name
+        kind = kind_name(model)
         version = self.version(decision)
         if (model, decision.object_id) in self.withheld:
             return self.withheld_line(decision, model, what, version)
@@ -297,45 +402,37 @@ class _LogWriter:
             label = ""
         url = public.get_absolute_url() if public is not None and hasattr(public, "slug") else None
         if what != "corrected":
-            verb = "was published again" if what == "restored" else f"was {what}"
-            return CorrectionLine(lead=f"The {kind} ", label=label, url=url, tail=f" {verb}.")
+            return sentence_line(_record_news(what, bool(label)) % {"kind": kind, "label": NAME}, label, url)
         fields = self.fields(model, decision, version)
         names = [f.name for f in fields] or _shown_names(model, decision)
         if not names:
             return None
-        verb = "was" if len(names) == 1 else "were"
-        return CorrectionLine(
-            lead=f"The {joined(names)} of the {kind} ", label=label, url=url,
-            tail=f" {verb} corrected.", fields=fields,
-        )
+        sentence = _record_correction(bool(label), len(names)) % {"fields": joined(names), "kind": kind, "label": NAME}
+        return sentence_line(sentence, label, url, fields)
 
     def withheld_line(self, decision, model, what, version):
         """A sentence about a record removed for legal reasons: its kind and what was done, never its text."""
-        record = _a(model._meta.verbose_name)
+        record = a_kind(model)
         if decision.for_legal_reasons:
-            return CorrectionLine(lead=f"{record.capitalize()} was removed for legal reasons")
-        since = " (since removed for legal reasons)"
+            return sentence_line(capfirst(
+                pgettext("corrections log", "%(a_kind)s was removed for legal reasons.") % {"a_kind": record}
+            ))
         if what == "corrected":
             names = [f.name for f in self.fields(model, decision, version)] or _shown_names(model, decision)
             if not names:
                 return None
-            verb = "was" if len(names) == 1 else "were"
-            return CorrectionLine(lead=f"The {joined(names)} of {record} {verb} corrected{since}")
-        verb = "published again" if what == "restored" else what
-        return CorrectionLine(lead=f"{record.capitalize()} was {verb}{since}")
+            return sentence_line(_withheld_news(what, len(names)) % {"fields": joined(names), "a_kind": record})
+        return sentence_line(capfirst(_withheld_news(what) % {"a_kind": record}))
 
     def child_correction(self, decision, model, version, parent_model, parent_id):
         fields = self.fields(model, decision, version)
         names = [f.name for f in fields] or _shown_names(model, decision)
         if not names:
             return None
-        verb = "was" if len(names) == 1 else "were"
-        line = self.named(
-            f"The {joined(names)} of {CHILD_WORDS[model][2]} on the ", parent_model, parent_id,
-            tail=f" {verb} corrected.",
+        return self.named(
+            lambda named: _child_correction(named, len(names)), parent_model, parent_id,
+            {"fields": joined(names), "child": _changed_child(model)}, fields=fields,
         )
-        line.fields = fields
-        return line
 
     def fields(self, model, decision, version):
         """Each field readers read that differs from the version approved before, as they read it."""
@@ -350,7 +447,8 @@ class _LogWriter:
             if name == "case" or name in precision_of.values():
                 continue
             if name in precision_of:
-                shown = [dates.display(getattr(row, name), getattr(row, precision_of[name]), "unknown")
+                shown = [dates.display(getattr(row, name), getattr(row, precision_of[name]),
+                                        pgettext("a date", "unknown"))
                          for row in (before, version)]
             elif model_field.is_relation:
                 # A record it points to is named only if readers see it.
@@ -372,21 +470,23 @@ class _LogWriter:
 
 def _shown_names(model, decision):
     """The fields a decision recorded as changed that readers read, when no earlier version says more."""
-    shown = {str(f.verbose_name) for f in shown_fields(model)} | {_field_name(f) for f in shown_fields(model)}
-    return [name for name in decision.changed_fields if name in shown]
+    # The log records each field by its English name; readers read it in the page's language.
+    shown = {}
+    for model_field in shown_fields(model):
+        shown[str(model_field.verbose_name)] = shown[english_field_name(model_field)] = field_name(model_field)
+    return [shown[name] for name in decision.changed_fields if name in shown]
 
 
-def _field_name(model_field):
-    return FIELD_WORDS.get(model_field.name, str(model_field.verbose_name))
+_field_name = field_name
 
 
 def _shown(model_field, value):
     if value in (None, ""):
-        return "(none)"
+        return pgettext("no value", "(none)")
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return pgettext("a field's value", "yes") if value else pgettext("a field's value", "no")
     return str(value)
 
 

@@ -16,12 +16,15 @@ from dataclasses import dataclass
 
 from django.db.models import Min
 from django.utils import timezone
+from django.utils.translation import pgettext
 
+from .. import dates
 from ..models import Decision, Event, EventParticipant, Fact, FactActor, ReplyOverride, ReplyRequest
 from ..models.publication import RECORD_COLUMNS, record_from_content
-from .history import Correction, CorrectionLine, FieldCorrection
+from .history import NAME, Correction, FieldCorrection, sentence_line
 from .rendered import note_read
 from .versions import moment, public_version_rows, publications
+from .words import kind_name, readers_name
 
 @dataclass
 class ReplyLine:
@@ -57,20 +60,35 @@ class ReplyLine:
     @property
     def text(self):
         """The line as plain text, as the pages word it."""
-        name = self.actor.name
+        words = {
+            "name": self.actor.name, "day": dates.day(self.asked_on), "deadline": dates.day(self.deadline),
+            "summary": self.summary.strip(), "quote": self.quote.strip(),
+        }
         if self.outcome == self.NOT_SOUGHT:
-            return f"No comment was sought from {name}."
-        asked = f"We asked {name} for comment on {self.asked_on:%-d %B %Y}."
+            return pgettext("right of reply", "No comment was sought from %(name)s.") % words
         if self.outcome == ReplyRequest.Outcome.REPLIED:
-            parts = [asked, self.summary.strip()]
-            if self.quote.strip():
-                parts.append(f"Their response: “{self.quote.strip()}”")
-            return " ".join(part for part in parts if part)
+            return self._response() % words
         if self.outcome == ReplyRequest.Outcome.DECLINED:
-            return f"{asked} {name} declined to comment."
+            return pgettext("right of reply", "We asked %(name)s for comment on %(day)s. %(name)s declined to "
+                            "comment.") % words
         if self.outcome == ReplyRequest.Outcome.NO_RESPONSE:
-            return f"{asked} {name} had not responded by {self.deadline:%-d %B %Y}."
-        return f"{asked} They have until {self.deadline:%-d %B %Y} to respond."
+            return pgettext("right of reply", "We asked %(name)s for comment on %(day)s. %(name)s had not "
+                            "responded by %(deadline)s.") % words
+        return pgettext("right of reply", "We asked %(name)s for comment on %(day)s. They have until "
+                        "%(deadline)s to respond.") % words
+
+    def _response(self):
+        """The sentences of an answer, with the summary and the quote it has."""
+        summary, quote = bool(self.summary.strip()), bool(self.quote.strip())
+        if summary and quote:
+            return pgettext("right of reply", "We asked %(name)s for comment on %(day)s. %(summary)s Their "
+                            "response: “%(quote)s”")
+        if summary:
+            return pgettext("right of reply", "We asked %(name)s for comment on %(day)s. %(summary)s")
+        if quote:
+            return pgettext("right of reply", "We asked %(name)s for comment on %(day)s. Their response: "
+                            "“%(quote)s”")
+        return pgettext("right of reply", "We asked %(name)s for comment on %(day)s.")
 
 
 def _allegations(snapshot):
@@ -192,10 +210,10 @@ def reply_corrections(snapshot):
         Correction(
             decided_at=line.recorded_at,
             batch=f"reply-{line.record._meta.model_name}-{line.record.pk}-{line.actor.pk}",
-            lines=[CorrectionLine(
-                lead=f"{_reply_news(line)} on the {line.record._meta.verbose_name} ",
+            lines=[sentence_line(
+                _reply_news(line) % {"name": line.actor.name, "kind": kind_name(type(line.record)), "label": NAME},
                 label=str(line.record), url=line.record.get_absolute_url(),
-                fields=[FieldCorrection("right of reply", None, line.text)],
+                fields=[FieldCorrection(readers_name("right of reply"), None, line.text)],
             )],
             note="",
         )
@@ -206,9 +224,9 @@ def reply_corrections(snapshot):
 
 
 def _reply_news(line):
-    name = line.actor.name
     if line.outcome == ReplyRequest.Outcome.REPLIED:
-        return f"The response of {name} was added"
+        return pgettext("corrections log", "The response of %(name)s was added on the %(kind)s “%(label)s”.")
     if line.outcome == ReplyRequest.Outcome.DECLINED:
-        return f"That {name} declined to comment was added"
-    return f"That {name} had not responded by the deadline was added"
+        return pgettext("corrections log", "That %(name)s declined to comment was added on the %(kind)s “%(label)s”.")
+    return pgettext("corrections log", "That %(name)s had not responded by the deadline was added on the %(kind)s "
+                    "“%(label)s”.")

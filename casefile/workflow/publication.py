@@ -402,7 +402,7 @@ def add_pages_in_new_languages():
     return len(missing)
 
 
-def keep_stale_pages(case_id, case_slug, release, render):
+def keep_stale_pages(case_id, case_slug, release, render, languages=None):
     """Keep again, one at a time, each page of the case not kept by `release`; returns how many.
 
     `render(kept_page)` renders the page of a KeptPage row in its language
@@ -414,6 +414,8 @@ def keep_stale_pages(case_id, case_slug, release, render):
     run twice.
     """
     stale = KeptPage.objects.filter(publication__case=case_id).exclude(rendered_with=release)
+    if languages is not None:
+        stale = stale.filter(language__in=languages)
     case_type = ContentType.objects.get_for_model(Case).pk
     # The case page and case.json last: they read the whole case, and a
     # large case's take seconds, while each record's page takes milliseconds.

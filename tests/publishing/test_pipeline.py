@@ -234,3 +234,20 @@ def test_the_worker_keeps_record_pages_before_case_pages_and_the_newsrooms_langu
 
     assert order == sorted(order, key=lambda kept: (kept[0], kept[1] != "en-gb"))
     assert order[0] == (False, "en-gb") and order[-1] == (True, "zh-hans")
+
+
+@with_the_worker
+def test_an_approval_queues_its_translations_pages_after_every_page_in_the_newsrooms_language(
+    case_file, reporter, editor, queued_tasks
+):
+    edit_fact(reporter, "The contract was worth 6 million.")
+    workflow.approve_case(editor, case_file, "")
+
+    queued = dict(DBTaskResult.objects.values_list("task_path", "priority"))
+    source = queued.pop("casefile.publishing.tasks.keep_pages")
+    assert queued.pop("casefile.publishing.tasks.keep_translated_pages") < source
+    run_worker()
+
+    pages = KeptPage.objects.filter(publication__case=case_file)
+    assert set(pages.values_list("language", flat=True)) == {"en-gb", "zh-hans"}
+    assert not pages.exclude(rendered_with=release()).exists()

@@ -25,6 +25,11 @@ def translation_languages():
     return [code for code, _ in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
 
 
+def languages():
+    """Every language a text is held in, the newsroom's own first."""
+    return [source_language(), *translation_languages()]
+
+
 def language_name(code):
     return dict(settings.LANGUAGES)[code]
 
@@ -68,6 +73,15 @@ def translated_texts(model):
 def translation_columns(model):
     """Every column of `model` that holds a translation."""
     return [column(text, language) for text in translated_texts(model) for language in translation_languages()]
+
+
+def translation_of(model, name):
+    """The text and the language the column `name` of `model` holds a translation of, or None."""
+    return next(
+        ((text, language) for text in translated_texts(model) for language in translation_languages()
+         if column(text, language) == name),
+        None,
+    )
 
 
 class Shown(str):
@@ -144,7 +158,7 @@ def text_dates(versions, model):
     for version in versions:
         for text in translated_texts(model):
             written = dates.setdefault(text, {})
-            for language in [source_language(), *translation_languages()]:
+            for language in languages():
                 name = column(text, language)
                 value = version.get(name, "")
                 if value == previous.get(name, ""):
@@ -162,19 +176,17 @@ def text_dates(versions, model):
 
 def versions_text_dates(model, shown):
     """`text_dates()` of records of `model` as of the version of each shown, `shown` mapping each
-    record's id to that version's history id; one query."""
+    record's id to that version's history id (None: its latest); one query."""
     if not translated_texts(model) or not shown:
         return {}
-    columns = [
-        column(text, language) for text in translated_texts(model)
-        for language in (source_language(), *translation_languages())
-    ]
+    columns = [column(text, language) for text in translated_texts(model) for language in languages()]
+    rows = history_model(model).objects.filter(id__in=shown)
+    if None not in shown.values():
+        rows = rows.filter(history_id__lte=max(shown.values()))
     versions = {}
-    for version in (
-        history_model(model).objects.filter(id__in=shown, history_id__lte=max(shown.values()))
-        .order_by("history_id").values("id", "history_id", "history_date", *columns)
-    ):
-        if version["history_id"] <= shown[version["id"]]:
+    for version in rows.order_by("history_id").values("id", "history_id", "history_date", *columns):
+        upto = shown[version["id"]]
+        if upto is None or version["history_id"] <= upto:
             versions.setdefault(version["id"], []).append(version)
     return {pk: text_dates(found, model) for pk, found in versions.items()}
 

@@ -9,13 +9,12 @@ from django.utils import timezone
 from django.utils.dateformat import format as formatted
 from django.utils.html import format_html
 
-from ..history import history_model
 from ..translations import (
     column,
     language_name,
+    languages,
     older_texts,
     source_language,
-    text_dates,
     translated_texts,
     translation_columns,
     translation_languages,
@@ -24,11 +23,6 @@ from ..translations import (
 
 # Django admin's marks before a search field: starts with, exact, full-text.
 SEARCH_PREFIXES = "^=@"
-
-
-def languages():
-    """Every language a text is held in, its own first."""
-    return [source_language(), *translation_languages()]
 
 
 def beside_their_texts(fields, model):
@@ -100,13 +94,9 @@ def has_translations(version):
 
 def working_text_dates(record):
     """`text_dates()` of a record as its working version stands, read from all its versions in one query."""
-    model, pk = type(record), record.pk
     if not has_translations(record):
         return {}
-    columns = [column(text, language) for text in translated_texts(model) for language in languages()]
-    versions = (history_model(model).objects.filter(id=pk).order_by("history_id")
-                .values("history_date", *columns))
-    return text_dates(versions, model)
+    return versions_text_dates(type(record), {record.pk: None}).get(record.pk, {})
 
 
 def review_text_dates(changes):

@@ -21,7 +21,7 @@ from ..models import (
     Relationship,
     Source,
 )
-from ..translations import language_name, translation_languages
+from ..translations import language_name, translation_of
 
 # Each kind of record readers read of: (one, several, one of them not named).
 KINDS = {
@@ -125,13 +125,12 @@ def english_field_name(model_field):
 
 def field_name(model_field):
     """The field's name as readers read it, a translation's with its language: 'statement (简体中文)'."""
-    for language in translation_languages():
-        suffix = "_" + language.replace("-", "_").lower()
-        if model_field.name.endswith(suffix):
-            original = model_field.model._meta.get_field(model_field.name.removesuffix(suffix))
-            return pgettext("a field in a language", "%(field)s (%(language)s)") % {
-                "field": field_name(original), "language": language_name(language),
-            }
+    translated = translation_of(model_field.model, model_field.name)
+    if translated is not None:
+        text, language = translated
+        return pgettext("a field in a language", "%(field)s (%(language)s)") % {
+            "field": field_name(model_field.model._meta.get_field(text)), "language": language_name(language),
+        }
     return readers_name(english_field_name(model_field))
 
 

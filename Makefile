@@ -54,9 +54,12 @@ run: seed
 	TASKS_BACKEND=database $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 # On every core by default; `make test PYTEST_ARGS=tests/public` runs what it names, serially.
+# Each worker, and each process a test starts, compiles the project once and
+# pytest rewrites the tests' asserts once: kept in __pycache__ even where the
+# shell says not to (PYTHONDONTWRITEBYTECODE), they are not done again next run.
 PYTEST_ARGS ?= -n auto
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Branch coverage of the app, over the whole suite.
 coverage: install

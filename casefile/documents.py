@@ -6,8 +6,9 @@ Sniffing standard, plain text as UTF-8 with no binary bytes. Paragraphs are
 numbered as citations count them: ¶N is the Nth non-empty block, a line of
 plain text, a block element of HTML, a text box of a PDF's layout.
 
-A document is read in a Python process of its own (`python -m
-casefile.documents`), held to the limits of CAPTURE_READ_* in the settings:
+A document is read in a process of its own, forked for it from a server
+process that has the parsers imported (`paragraphs_of()`), and held to the
+limits of CAPTURE_READ_* in the settings:
 the time and the memory the reading may take, how much a PDF's compressed
 streams may unpack to, its pages and its text operations, and how deep HTML
 may nest. Past any of them the document is refused with a message saying
@@ -22,15 +23,15 @@ import math
 import os
 import re
 import resource
+import multiprocessing
 import shutil
 import signal
 import struct
-import subprocess
 import sys
 import tempfile
 import unicodedata
 import zlib
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from .text import without_control_characters
@@ -107,11 +108,20 @@ class Limits:
         )
 
 
-# The folder that holds the casefile package, for the reading process to import it from.
-PROJECT_ROOT = str(Path(__file__).resolve().parent.parent)
 # How the reading process says it ran out of memory: no message can be built then.
 OUT_OF_MEMORY = 3
 logger = logging.getLogger(__name__)
+
+# Each document is read in a process forked for it from a server process
+# started once, which has imported this module and its parsers (and the
+# program's main module, which each reading process would otherwise import
+# again): a reading starts in milliseconds, not in the tenths of a second a
+# new Python takes to import them.
+READERS = multiprocessing.get_context("forkserver")
+READERS.set_forkserver_preload([
+    "__main__", "casefile.documents", "lxml.html", "pdfminer.converter", "pdfminer.layout",
+    "pdfminer.pdfinterp", "pdfminer.pdfpage",
+])
 
 
 def paragraphs_of(content_type, stream):
@@ -123,38 +133,39 @@ def paragraphs_of(content_type, stream):
     if content_type not in READABLE:
         raise UnreadableDocument(f"Casefile cannot read text from {content_type}.")
     limits = Limits.from_settings()
-    # The reading process reads the document from a file of its own, and
-    # writes what went wrong to another, which a flood of warnings cannot
-    # make a burden.
-    with tempfile.TemporaryFile() as document, tempfile.TemporaryFile() as errors:
-        shutil.copyfileobj(stream, document)
-        document.seek(0)
-        try:
-            finished = subprocess.run(
-                [sys.executable, "-m", "casefile.documents", content_type, json.dumps(asdict(limits))],
-                stdin=document, stdout=subprocess.PIPE, stderr=errors, timeout=limits.seconds,
-                cwd=PROJECT_ROOT, env=_reading_environment(), check=False,
-            )
-        except subprocess.TimeoutExpired:
-            raise UnreadableDocument(_took_too_long(content_type, limits)) from None
-        if finished.returncode == 0:
-            outcome = json.loads(finished.stdout)
+    # The reading process reads the document from a file of its own, writes
+    # what it found to another, and what went wrong to a third, which a
+    # flood of warnings cannot make a burden.
+    with tempfile.TemporaryDirectory(prefix="casefile-reading-") as folder:
+        folder = Path(folder)
+        with open(folder / "document", "wb") as document:
+            shutil.copyfileobj(stream, document)
+        reader = READERS.Process(target=read_in_this_process, args=(content_type, limits, str(folder)), daemon=True)
+        reader.start()
+        reader.join(limits.seconds)
+        if reader.exitcode is None:
+            reader.kill()
+            reader.join()
+            raise UnreadableDocument(_took_too_long(content_type, limits))
+        if reader.exitcode == 0:
+            outcome = json.loads((folder / "outcome").read_bytes())
             if "refused" in outcome:
                 raise UnreadableDocument(outcome["refused"])
             return outcome["paragraphs"]
-        if finished.returncode == OUT_OF_MEMORY:
+        if reader.exitcode == OUT_OF_MEMORY:
             raise UnreadableDocument(
                 f"Reading the text of this {READABLE[content_type]} needed more than "
                 f"{limits.memory_bytes / 2**20:,.0f} MB of memory, the most Casefile gives it: it was stopped."
             )
-        if finished.returncode == -signal.SIGXCPU:
+        if reader.exitcode == -signal.SIGXCPU:
             raise UnreadableDocument(_took_too_long(content_type, limits))
-        errors.seek(0, io.SEEK_END)
-        errors.seek(max(errors.tell() - 4000, 0))
-        logger.error(
-            "Reading a %s ended with status %s: %s", content_type, finished.returncode,
-            errors.read().decode(errors="replace"),
-        )
+        with open(folder / "errors", "rb") as errors:
+            errors.seek(0, io.SEEK_END)
+            errors.seek(max(errors.tell() - 4000, 0))
+            logger.error(
+                "Reading a %s ended with status %s: %s", content_type, reader.exitcode,
+                errors.read().decode(errors="replace"),
+            )
         raise UnreadableDocument(f"This {READABLE[content_type]} cannot be read: its reader stopped unexpectedly.")
 
 
@@ -165,23 +176,25 @@ def _took_too_long(content_type, limits):
     )
 
 
-def _reading_environment():
-    path = [PROJECT_ROOT, *filter(None, [os.environ.get("PYTHONPATH")])]
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
+def read_in_this_process(content_type, limits, folder):
+    """Read the document in `folder` and write its paragraphs, or why it is refused, as JSON beside it.
 
-
-def main():
-    """Read the document on standard input and write its paragraphs, or why it is refused, as JSON."""
-    content_type, limits = sys.argv[1], Limits(**json.loads(sys.argv[2]))
+    Run in a reading process of its own (`paragraphs_of()`): it limits this
+    process's memory and time, and ends it with OUT_OF_MEMORY if the
+    document needs more memory than it may take.
+    """
+    folder = Path(folder)
+    errors = os.open(folder / "errors", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.dup2(errors, sys.stderr.fileno())
     _hold_to(limits)
     logging.basicConfig(level=logging.ERROR)
     try:
         try:
-            outcome = {"paragraphs": _read(content_type, sys.stdin.buffer, limits)}
+            with open(folder / "document", "rb") as document:
+                outcome = {"paragraphs": _read(content_type, document, limits)}
         except UnreadableDocument as refusal:
             outcome = {"refused": str(refusal)}
-        sys.stdout.write(json.dumps(outcome))
-        sys.stdout.flush()
+        (folder / "outcome").write_text(json.dumps(outcome))
     except MemoryError:
         os._exit(OUT_OF_MEMORY)
 
@@ -503,7 +516,3 @@ def paragraphs_holding(paragraphs, quote):
     if not comparable(normalise(quote or ""))[0]:
         return []
     return [number for number, text in enumerate(paragraphs, start=1) if _place(text, quote) is not None]
-
-
-if __name__ == "__main__":
-    main()

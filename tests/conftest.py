@@ -52,14 +52,24 @@ def build_large():
     grow(build_case_file(reporter, editor), reporter, editor, 600)
 
 
+def keep_every_case_pages():
+    from casefile.publishing.kept_pages import keep_case_pages
+
+    for case_id in Publication.objects.of_kind(Case).values_list("object_id", flat=True):
+        keep_case_pages(case_id)
+
+
 # The shared case files, in the order they are built: each builds on those before it that it needs.
 # Tests asking for several run in a savepoint over each, so that going from
 # (seeded_case, case_file) to seeded_case alone rolls back the small case only.
+# Last, the pages of the cases held, kept: shared by the tests of kept pages
+# (`keeps_pages`) that start from the same case files.
 SHARED_CASES = {
     "seeded_case": lambda: load_seeded_case(staff()[1]),
     "large_case": build_large,
     "case_file": lambda: build_case_file(*staff()),
     "disputed_case": lambda: build_disputed_case(Case.objects.get(slug="harbour"), *staff()),
+    "kept_pages": keep_every_case_pages,
 }
 BUILT_ON = {"disputed_case": "case_file"}
 
@@ -81,6 +91,8 @@ def shared_cases_of(item):
     if callspec is not None:
         names.update(value for value in callspec.params.values() if isinstance(value, str))
     names.update(BUILT_ON[name] for name in list(names) if name in BUILT_ON)
+    if "keeps_pages" in names and names & set(SHARED_CASES):
+        names.add("kept_pages")
     return tuple(name for name in SHARED_CASES if name in names)
 
 
@@ -180,12 +192,10 @@ def _pages_kept_only_where_tested(request, settings):
 
 @pytest.fixture
 def keeps_pages(settings, db):
-    """Pages are kept after each commit (at once: the immediate task backend), and those of every case now."""
+    """Pages are kept after each commit (at once: the immediate task backend), and those of every case now:
+    those of the shared case files were kept with them, once."""
     settings.KEEP_PUBLIC_PAGES = True
-    from casefile.publishing.kept_pages import keep_case_pages
-
-    for case_id in Publication.objects.of_kind(Case).values_list("object_id", flat=True):
-        keep_case_pages(case_id)
+    keep_every_case_pages()
 
 
 @pytest.fixture

@@ -9,10 +9,11 @@ tests before it added, changed or removed are written, so a test that edits
 (a reporter saves, an editor approves) leaves nothing behind for the next,
 and a test that only reads costs one read of every table.
 
-The browser tests run last on each worker, grouped by the case they read,
-after the tests that hold case files in an open transaction and after those
-that empty every table when they end. Should another test follow them all
-the same, the database is first put back as the browser tests found it, and
+The browser tests run together on one worker (an xdist group, handed out
+first), grouped by the case they read, while the other workers run the rest:
+they wait on Chromium for about half their time, and spread over two workers
+they only slowed the other tests down. The tests that follow them on their
+worker find the database first put back as the browser tests found it, and
 it is left so at the end of the session.
 """
 
@@ -284,6 +285,14 @@ class ServedCases:
 
 
 served_cases = ServedCases()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    # Before xdist (--dist loadgroup) names each test after its group.
+    for item in items:
+        if uses_served_database(item):
+            item.add_marker(pytest.mark.xdist_group("browsers"))
 
 
 @pytest.hookimpl(tryfirst=True)

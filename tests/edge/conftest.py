@@ -1,3 +1,3 @@
 """The fixtures that start Varnish."""
 
-from .varnish import varnish  # noqa: F401
+from .varnish import running_varnishes, varnish  # noqa: F401

@@ -2,9 +2,11 @@
 
 `varnish(host, port)` starts `varnishd` on a free loopback port in front of
 the origin at host:port, with its own working directory, waits until it
-answers and returns it (`.url` is its address); it is stopped when the test
-ends. It starts in about half a second, and each pytest-xdist worker gets
-its own instances. Without varnishd or the xkey vmod (Debian: `apt-get install
+answers and returns it (`.url` is its address). It starts in about half a
+second, most of it compiling the VCL, so it keeps running for the worker's
+later tests in front of the same origin, each of which finds it as it
+started: no page kept, the origin's health read by its probe. Each
+pytest-xdist worker gets its own instances. Without varnishd or the xkey vmod (Debian: `apt-get install
 varnish varnish-modules`), the test is skipped.
 """
 
@@ -127,6 +129,12 @@ class Varnish:
         """Drop every kept page, as a fresh instance would have none."""
         self.admin("ban", "obj.status != 0")
 
+    def as_started(self):
+        """Put it back as it started, for another test: no page kept, the origin's health read by its probe."""
+        self.forget_everything()
+        self.admin("backend.set_health", "casefile", "auto")
+        return self
+
     def stop(self):
         if self.process.poll() is None:
             self.process.terminate()
@@ -138,27 +146,37 @@ class Varnish:
         self.log.close()
 
 
+@pytest.fixture(scope="session")
+def running_varnishes():
+    """This worker's running instances, by what they were started with; stopped at the end of the session."""
+    running = {}
+    yield running
+    for instance in running.values():
+        instance.stop()
+
+
 @pytest.fixture
-def varnish(tmp_path_factory):
-    """Start Varnish in front of an origin: `varnish(host, port)` returns it running; `.url` is its address.
+def varnish(running_varnishes, tmp_path_factory):
+    """Varnish in front of an origin: `varnish(host, port)` returns it running; `.url` is its address.
 
     `admin_path` is the site's ADMIN_PATH; `purgers`, addresses allowed to
     purge in place of the loopback ones.
     """
     varnishd = varnishd_or_skip()
-    started = []
 
     def start(origin_host, origin_port, admin_path="admin/", purgers=None):
+        started_with = (origin_host, origin_port, admin_path, tuple(purgers or ()))
+        running = running_varnishes.get(started_with)
+        if running is not None and running.process.poll() is None:
+            return running.as_started()
         # Another process may take the free port before varnishd binds it: then try another.
         for _ in range(3):
             instance = Varnish(
                 varnishd, tmp_path_factory.mktemp("varnish"), origin_host, origin_port, admin_path, purgers
             )
-            started.append(instance)
             if instance.answers():
+                running_varnishes[started_with] = instance
                 return instance
         raise RuntimeError(f"varnishd did not start:\n{(instance.workdir / 'varnishd.log').read_text()}")
 
-    yield start
-    for instance in started:
-        instance.stop()
+    return start

@@ -63,7 +63,7 @@ test: install
 
 # Branch coverage of the app, over the whole suite.
 coverage: install
-	$(BIN)/python -m pytest -n auto --cov=casefile --cov=newsroom --cov-branch --cov-report=term:skip-covered
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n auto --cov=casefile --cov=newsroom --cov-branch --cov-report=term:skip-covered
 
 # Renews the README's screenshots: the seeded case, the desk, a review, its rule warnings, a history, a
 # lawyer's desk, an approval for later, a review with comments and a case's changes (needs Debian's chromium).

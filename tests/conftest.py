@@ -313,9 +313,10 @@ def disputed_case(case_file, reporter, editor):
 def workflow_groups_in_transactional_tests(request):
     """The reporter and editor groups, in a test that runs outside a transaction.
 
-    A migration makes the groups, but each transactional test (a live server,
-    concurrent saves) ends by emptying every table, so the next one must make
-    them again.
+    A migration makes the groups, and each transactional test (a live
+    server, concurrent saves) ends by putting back the rows it found
+    (tests/database.py); should every table have been emptied instead (a
+    migration test stopped midway), the next one makes them again here.
     """
     marker = request.node.get_closest_marker("django_db")
     transactional = "transactional_db" in request.fixturenames or "live_server" in request.fixturenames or (

@@ -30,9 +30,10 @@ import django
 import pytest
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
-from django.db import DEFAULT_DB_ALIAS, connection
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, transaction
 from django.db.backends.signals import connection_created
 from django.db.migrations.executor import MigrationExecutor
+from django.test import TransactionTestCase
 
 PROJECT = Path(__file__).resolve().parent.parent
 COPIES = Path(tempfile.gettempdir()) / "casefile-test-databases"
@@ -303,3 +304,108 @@ def django_db_setup(django_db_setup, django_db_modify_db_settings, django_db_blo
     with django_db_blocker.unblock():
         django_db_modify_db_settings.end()
     yield
+
+
+def table_keys():
+    """Each table of an installed model, once, with the column of its primary key."""
+    keys = {}
+    for model in apps.get_models(include_auto_created=True):
+        meta = model._meta
+        if meta.managed and not meta.proxy and not meta.swapped:
+            keys.setdefault(meta.db_table, meta.pk.column)
+    existing = set(connection.introspection.table_names())
+    return {table: keys[table] for table in sorted(keys) if table in existing}
+
+
+def read_tables(keys):
+    """Every row of the tables of `keys` (from `table_keys()`): each table's columns and its rows by primary key."""
+    quote = connection.ops.quote_name
+    tables = {}
+    with connection.cursor() as cursor:
+        for table, key in keys.items():
+            cursor.execute(f"SELECT * FROM {quote(table)}")
+            columns = tuple(column[0] for column in cursor.description)
+            at = columns.index(key)
+            tables[table] = (columns, {row[at]: row for row in cursor.fetchall()})
+    return tables
+
+
+def write_tables(keys, wanted):
+    """Make the tables hold the rows of `wanted` (from `read_tables()`), writing only the rows that differ."""
+    quote = connection.ops.quote_name
+    found = read_tables(keys)
+    removed, added = {}, {}
+    for table, (columns, rows) in wanted.items():
+        assert found[table][0] == columns, f"the columns of {table} changed since its rows were copied"
+        there = found[table][1]
+        removed[table] = [key for key, row in there.items() if rows.get(key) != row]
+        added[table] = [row for key, row in rows.items() if there.get(key) != row]
+    # In one transaction, every removal before any addition: a row changed in
+    # place goes out and comes back, and foreign keys are checked at the commit.
+    with transaction.atomic(), connection.cursor() as cursor:
+        for table, gone in removed.items():
+            for start in range(0, len(gone), 500):
+                chunk = gone[start:start + 500]
+                cursor.execute(
+                    f"DELETE FROM {quote(table)} WHERE {quote(keys[table])} IN ({', '.join(['%s'] * len(chunk))})",
+                    chunk,
+                )
+        for table, rows in added.items():
+            if rows:
+                columns = wanted[table][0]
+                cursor.executemany(
+                    f"INSERT INTO {quote(table)} ({', '.join(map(quote, columns))}) "
+                    f"VALUES ({', '.join(['%s'] * len(columns))})",
+                    rows,
+                )
+    content_types = ContentType._meta.db_table
+    if removed.get(content_types) or added.get(content_types):
+        # Its cache maps models to the ids of the rows just replaced.
+        ContentType.objects.clear_cache()
+
+
+class RowsFound:
+    """The rows of every table as the tests that commit find them, written back after each of them.
+
+    Django empties every table after a test that commits (on PostgreSQL a
+    TRUNCATE of every table, a few tenths of a second) and makes the content
+    types and permissions again. Instead the rows those tests start from (the
+    migrated database) are read before the first of them, and after each only
+    the rows it added, changed or removed are written again, as after a
+    browser test. Should the tables no longer have their columns (a migration
+    test stopped before migrating back), they are emptied as Django does.
+    """
+
+    def __init__(self):
+        self.keys = self.rows = None
+
+    def read_once(self):
+        if self.rows is None:
+            self.keys = table_keys()
+            self.rows = read_tables(self.keys)
+
+    def write_back(self, test_case, empty_every_table):
+        try:
+            write_tables(self.keys, self.rows)
+        except (AssertionError, DatabaseError):
+            self.rows = None
+            empty_every_table(test_case)
+
+
+rows_found = RowsFound()
+
+
+def pytest_configure(config):
+    set_up, empty_every_table = TransactionTestCase._fixture_setup.__func__, TransactionTestCase._fixture_teardown
+
+    @classmethod
+    def _fixture_setup(test_case):
+        set_up(test_case)
+        rows_found.read_once()
+
+    def _fixture_teardown(test_case):
+        rows_found.write_back(test_case, empty_every_table)
+
+    # TestCase, which rolls back instead, has methods of its own.
+    TransactionTestCase._fixture_setup = _fixture_setup
+    TransactionTestCase._fixture_teardown = _fixture_teardown

@@ -270,8 +270,9 @@ def add_login_records():
 def give_the_workflow_groups_their_permissions():
     """The reporter, editor and legal groups with their permissions, as the migrations make them.
 
-    Tests that commit empty every table when they end, these groups among
-    them: the next test that commits, or serves pages, makes them again.
+    Tests that commit put back the rows they found when they end; should
+    every table have been emptied instead (a migration test stopped midway),
+    the next test that commits, or serves pages, makes them again.
     """
     records = [
         "case", "actor", "relationship", "source", "event", "eventparticipant",

@@ -20,10 +20,10 @@ import io
 import json
 import logging
 import math
+import multiprocessing
 import os
 import re
 import resource
-import multiprocessing
 import shutil
 import signal
 import struct
@@ -140,33 +140,51 @@ def paragraphs_of(content_type, stream):
         folder = Path(folder)
         with open(folder / "document", "wb") as document:
             shutil.copyfileobj(stream, document)
-        reader = READERS.Process(target=read_in_this_process, args=(content_type, limits, str(folder)), daemon=True)
-        reader.start()
-        reader.join(limits.seconds)
-        if reader.exitcode is None:
-            reader.kill()
-            reader.join()
+        status = _read_elsewhere(content_type, limits, folder)
+        if status is None:
             raise UnreadableDocument(_took_too_long(content_type, limits))
-        if reader.exitcode == 0:
+        if status == 0:
             outcome = json.loads((folder / "outcome").read_bytes())
             if "refused" in outcome:
                 raise UnreadableDocument(outcome["refused"])
             return outcome["paragraphs"]
-        if reader.exitcode == OUT_OF_MEMORY:
+        if status == OUT_OF_MEMORY:
             raise UnreadableDocument(
                 f"Reading the text of this {READABLE[content_type]} needed more than "
                 f"{limits.memory_bytes / 2**20:,.0f} MB of memory, the most Casefile gives it: it was stopped."
             )
-        if reader.exitcode == -signal.SIGXCPU:
+        if status == -signal.SIGXCPU:
             raise UnreadableDocument(_took_too_long(content_type, limits))
-        with open(folder / "errors", "rb") as errors:
+        logger.error(
+            "Reading a %s ended with status %s: %s", content_type, status, _last_words(folder / "errors")
+        )
+        raise UnreadableDocument(f"This {READABLE[content_type]} cannot be read: its reader stopped unexpectedly.")
+
+
+def _read_elsewhere(content_type, limits, folder):
+    """Read the document in `folder` in a reading process; its exit status, or None if it took too long."""
+    reader = READERS.Process(target=read_in_this_process, args=(content_type, limits, str(folder)), daemon=True)
+    reader.start()
+    reader.join(limits.seconds)
+    if reader.exitcode is None:
+        reader.kill()
+        reader.join()
+        status = None
+    else:
+        status = reader.exitcode
+    reader.close()
+    return status
+
+
+def _last_words(path):
+    """The end of what a reading process wrote on its standard error, if it got as far as writing any."""
+    try:
+        with open(path, "rb") as errors:
             errors.seek(0, io.SEEK_END)
             errors.seek(max(errors.tell() - 4000, 0))
-            logger.error(
-                "Reading a %s ended with status %s: %s", content_type, reader.exitcode,
-                errors.read().decode(errors="replace"),
-            )
-        raise UnreadableDocument(f"This {READABLE[content_type]} cannot be read: its reader stopped unexpectedly.")
+            return errors.read().decode(errors="replace")
+    except FileNotFoundError:
+        return ""
 
 
 def _took_too_long(content_type, limits):

@@ -8,7 +8,11 @@ when packed.
 
 import contextlib
 import functools
+import multiprocessing
+import os
 import resource
+import signal
+import threading
 import time
 import zlib
 
@@ -144,6 +148,36 @@ def test_reading_that_takes_longer_than_allowed_is_stopped(case_file, reporter, 
 
     assert "Reading the text of this PDF took over 1 s, the longest Casefile gives it" in str(refusal.value)
     assert nothing_kept(captures_folder)
+
+
+def killing_each_reader(stopped):
+    """Kill every reading process this one starts, as the kernel's out-of-memory killer would, until `stopped`."""
+    while not stopped.is_set():
+        for reader in multiprocessing.active_children():
+            os.kill(reader.pid, signal.SIGKILL)
+        time.sleep(0.01)
+
+
+def test_a_reader_killed_from_outside_is_told_as_stopped_unexpectedly_and_logged(
+        case_file, reporter, settings, captures_folder, caplog):
+    settings.CAPTURE_READ_SECONDS = 30
+    settings.CAPTURE_READ_MAX_TEXT_OPERATIONS = 10**9
+    stopped = threading.Event()
+    killer = threading.Thread(target=killing_each_reader, args=(stopped,))
+    killer.start()
+    try:
+        with refused_within(seconds=10) as refusal:
+            upload(daily(case_file), pdf_bomb(repeats=1_000_000), reporter, name="report.pdf")
+    finally:
+        stopped.set()
+        killer.join()
+
+    assert "This PDF cannot be read: its reader stopped unexpectedly." in str(refusal.value)
+    assert f"Reading a application/pdf ended with status {-signal.SIGKILL}" in caplog.text
+    assert nothing_kept(captures_folder)
+    assert upload(daily(case_file), pdf_of_pages([b"BT /F1 11 Tf 72 700 Td (again) Tj ET"]), reporter).paragraphs == [
+        "again"
+    ]
 
 
 def test_reading_that_needs_more_memory_than_allowed_is_stopped(case_file, reporter, settings, captures_folder):

@@ -132,6 +132,7 @@ class SharedCases:
                 # announcement of what readers see, mail) must not reach a test.
                 transaction.get_connection().run_on_commit.clear()
                 self.held += (name,)
+            # What the builds leave alive lives as long as they are held: out of the collector's way too.
             gc.collect()
             gc.freeze()
 

@@ -87,6 +87,7 @@ class DecisionAdmin(ReadOnlyAdmin):
     """Approvals and rejections, read only; also serves the review queue."""
 
     list_display = ["decided_at", "action", "content_type", "object_repr", "decided_by", "comment"]
+    list_select_related = ["content_type", "decided_by"]
     list_filter = ["action", "case", "content_type", "decided_by"]
     search_fields = ["object_repr", "comment"]
     date_hierarchy = "decided_at"

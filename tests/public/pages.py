@@ -1,5 +1,6 @@
 """Reading the public pages as a reader does: their text, their links, the queries they take."""
 
+import functools
 import re
 
 from django.core.cache import cache
@@ -76,11 +77,16 @@ def every_record_page(snapshot):
 
 
 def pages_read_from_the_whole_case(client, urls, monkeypatch):
-    """The same pages, each built from the whole published case instead."""
+    """The same pages, each built from the whole published case instead.
+
+    The whole case is read once for them all, as nothing changes in between:
+    reading it again for each page took most of the time of these tests.
+    """
+    whole_case = functools.cache(published.published_case)
     with monkeypatch.context() as patch:
         patch.setattr(
             published, "published_page",
-            lambda case_slug, kind, slug, as_of=None: published.published_case(case_slug, as_of),
+            lambda case_slug, kind, slug, as_of=None: whole_case(case_slug, as_of),
         )
         cache.clear()
         return {url: client.get(url).content.decode() for url in urls}

@@ -34,7 +34,7 @@ from . import factories
 from .database import MigratedCopy, read_tables, table_keys, write_tables
 
 # Debian's headless shell of Chromium where it is installed: the same engine
-# without the full browser's window machinery, it opens a page in a third of
+# without the full browser's window machinery, it opens a page in under a third of
 # the time and loads one in two thirds. Playwright's own headless default.
 CHROMIUM = next(
     (path for path in ("/usr/bin/chromium-headless-shell", "/usr/bin/chromium") if Path(path).exists()),

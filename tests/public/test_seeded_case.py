@@ -3,7 +3,6 @@
 import pytest
 
 from casefile import published
-from tests.factories import SEED_FIXTURE
 from tests.public.pages import (
     MAX_QUERIES_PER_PAGE,
     case_url,
@@ -14,10 +13,9 @@ from tests.public.pages import (
 
 
 @pytest.fixture
-def seeded(request, db):
-    if not SEED_FIXTURE.exists():
-        pytest.skip("fixtures/fuzhou-genesis.json is not there yet")
-    return request.getfixturevalue("seeded_case")
+def seeded(seeded_case):
+    """The seeded case, asked for by name: built once per worker and shared (tests/conftest.py)."""
+    return seeded_case
 
 
 def test_the_seeded_case_page_sets_each_disputed_fact_against_its_sources(client, seeded):

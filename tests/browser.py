@@ -36,7 +36,8 @@ from .database import MigratedCopy, read_tables, table_keys, write_tables
 # Debian's headless shell of Chromium where it is installed: the same engine
 # without the full browser's window machinery, it opens a page in under a third of
 # the time and loads one in two thirds. Playwright's own headless default.
-CHROMIUM = next(
+# CASEFILE_CHROMIUM=/usr/bin/chromium runs the tests in the whole browser.
+CHROMIUM = os.environ.get("CASEFILE_CHROMIUM") or next(
     (path for path in ("/usr/bin/chromium-headless-shell", "/usr/bin/chromium") if Path(path).exists()),
     "/usr/bin/chromium",
 )
@@ -51,7 +52,7 @@ LAUNCH_ARGS = [
 # which would empty every table after each of them.
 BROWSER_TESTS = [
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}: Debian's chromium is not installed"),
 ]
 
 

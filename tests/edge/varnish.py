@@ -166,9 +166,12 @@ def varnish(running_varnishes, tmp_path_factory):
 
     def start(origin_host, origin_port, admin_path="admin/", purgers=None):
         started_with = (origin_host, origin_port, admin_path, tuple(purgers or ()))
-        running = running_varnishes.get(started_with)
-        if running is not None and running.process.poll() is None:
-            return running.as_started()
+        running = running_varnishes.pop(started_with, None)
+        if running is not None:
+            if running.process.poll() is None:
+                running_varnishes[started_with] = running
+                return running.as_started()
+            running.stop()  # It died: its log is closed and another is started.
         # Another process may take the free port before varnishd binds it: then try another.
         for _ in range(3):
             instance = Varnish(

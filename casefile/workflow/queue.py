@@ -1,5 +1,6 @@
 """The review queue: every record with changes waiting for an editor."""
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
@@ -82,6 +83,54 @@ def _owners(model):
     ]
 
 
+@functools.lru_cache(maxsize=None)
+def _queue_queries(model, content_type_id):
+    """The queue's two queries of `model`, built once per process and cloned at each use.
+
+    Building them (subqueries, annotations) took most of the queue's time,
+    whatever the size of the newsroom's work: thirteen kinds of record, read
+    on every desk, every queue page and every approval of a whole case. The
+    content type's id is part of the key, as of the queries.
+
+    - The newest version of each record no editor has decided on, with when
+      its wait began and which version readers see.
+    - (id, author) of every version saved since the record's last decision.
+    """
+    hist = history_model(model)
+    decisions = Decision.objects.filter(content_type_id=content_type_id)
+    newer_version = hist.objects.filter(id=OuterRef("id"), history_id__gt=OuterRef("history_id"))
+    last_decided = decisions.filter(object_id=OuterRef("id")).order_by("-history_id")
+    first_pending = hist.objects.filter(
+        id=OuterRef("id"),
+        history_id__gt=Coalesce(Subquery(last_decided.values("history_id")[:1]), 0),
+    ).order_by("history_id")
+    approved = decisions.filter(action=Decision.Action.APPROVED)
+    current_approval = Publication.objects.filter(content_type_id=content_type_id, object_id=OuterRef("id"))
+    has_case = model is not Case and any(field.name == "case" for field in model._meta.fields)
+    # An anti-join, which reads the history once instead of grouping it.
+    undecided = (
+        hist.objects.filter(~Exists(newer_version))
+        .exclude(history_id__in=decisions.values("history_id"))
+        .filter(~Q(history_type="-") | Q(id__in=approved.values("object_id")))
+        .annotate(
+            pending_since=Subquery(first_pending.values("history_date")[:1]),
+            approved_history_id=Subquery(current_approval.values("history_id")),
+        )
+        .order_by()
+        .values(*QUEUE_FIELDS, *(column for _, column in _owners(model)), *(["case_id"] if has_case else []),
+                "pending_since", "approved_history_id")
+    )
+    authors_since_decision = (
+        hist.objects.filter(history_user__isnull=False)
+        .annotate(last_decided=Coalesce(Subquery(last_decided.values("history_id")[:1]), 0))
+        .filter(history_id__gt=F("last_decided"))
+        .order_by()
+        .values_list("id", "history_user_id")
+        .distinct()
+    )
+    return undecided, authors_since_decision
+
+
 def review_queue(case=None, author=None, kind=None):
     """Records with changes awaiting review, oldest first, in a fixed number of queries.
 
@@ -93,41 +142,13 @@ def review_queue(case=None, author=None, kind=None):
     grouped, case_ids = {}, {}
     for model in TRACKED:
         hist = history_model(model)
-        ct = content_type(model)
-        decisions = Decision.objects.filter(content_type=ct)
-        newer_version = hist.objects.filter(id=OuterRef("id"), history_id__gt=OuterRef("history_id"))
-        last_decided = decisions.filter(object_id=OuterRef("id")).order_by("-history_id")
-        first_pending = hist.objects.filter(
-            id=OuterRef("id"),
-            history_id__gt=Coalesce(Subquery(last_decided.values("history_id")[:1]), 0),
-        ).order_by("history_id")
-        approved = decisions.filter(action=Decision.Action.APPROVED)
-        current_approval = Publication.objects.filter(content_type=ct, object_id=OuterRef("id"))
         owners = _owners(model)
-        has_case = model is not Case and any(field.name == "case" for field in model._meta.fields)
-        # Each record's newest version, if no editor has decided on it: an
-        # anti-join, which reads the history once instead of grouping it.
-        rows = list(
-            hist.objects.filter(~Exists(newer_version))
-            .exclude(history_id__in=decisions.values("history_id"))
-            .filter(~Q(history_type="-") | Q(id__in=approved.values("object_id")))
-            .annotate(
-                pending_since=Subquery(first_pending.values("history_date")[:1]),
-                approved_history_id=Subquery(current_approval.values("history_id")),
-            )
-            .order_by()
-            .values(*QUEUE_FIELDS, *(column for _, column in owners), *(["case_id"] if has_case else []),
-                    "pending_since", "approved_history_id")
-        )
+        undecided, authors_since_decision = _queue_queries(model, content_type(model).pk)
+        rows = list(undecided.all())
         # Everyone who saved a version since the last decision, for the queue to name them all.
         authors = defaultdict(set)
         for batch in batches(row["id"] for row in rows):
-            for pk, user_id in (
-                hist.objects.filter(id__in=batch, history_user__isnull=False).annotate(
-                    last_decided=Coalesce(Subquery(last_decided.values("history_id")[:1]), 0)
-                ).filter(history_id__gt=F("last_decided")).order_by().values_list("id", "history_user_id")
-                .distinct()
-            ):
+            for pk, user_id in authors_since_decision.filter(id__in=batch):
                 authors[pk].add(user_id)
         # Compared: a record readers see, and one they see only part of, which waits once that part says something.
         edited = [row for row in rows if row["approved_history_id"] or model in REVIEWED_PART]

@@ -50,7 +50,12 @@ def list_pages(client, url):
 
 
 def crawl(client, start="/"):
-    """Every page of the site a reader reaches by following links from `start`."""
+    """Every page of the site a reader reaches by following links from `start`: {address: status}."""
+    return {url: status for url, (status, _) in crawl_pages(client, start).items()}
+
+
+def crawl_pages(client, start="/"):
+    """Every page of the site a reader reaches by following links from `start`: {address: (status, body)}."""
     seen, queue = {}, [start]
     while queue:
         url = queue.pop()
@@ -58,10 +63,10 @@ def crawl(client, start="/"):
             continue
         # A reader's browser follows a redirect, as to the changes of this week.
         response = client.get(url, follow=True)
-        seen[url] = response.status_code
+        seen[url] = (response.status_code, b"".join(response))
         if response.status_code != 200 or response["Content-Type"] != "text/html; charset=utf-8":
             continue
-        for link in re.findall(r'href="(/[^"#]*)', response.content.decode()):
+        for link in re.findall(r'href="(/[^"#]*)', seen[url][1].decode()):
             link = link.replace("&amp;", "&")
             if not link.startswith(("/static/", "/admin")) and link not in seen:
                 queue.append(link)

@@ -5,7 +5,8 @@ from django.urls import reverse
 
 from casefile import workflow
 from casefile.models import Decision, Fact
-from tests.admin.pages import edit, form_data, public_statement, review_url, saved, shown_messages
+from tests.admin.pages import form_data, public_statement, review_url, shown_messages
+from tests.factories import save
 
 TOO_LARGE = "9" * 25
 # Ids no record can have: not a number, beyond any database column, below zero, never given out.
@@ -18,10 +19,14 @@ def bad_ids(ids):
 
 
 @pytest.fixture
-def waiting_fact(fact, reporter_client):
-    """The published fact with a change waiting for review."""
-    saved(edit(reporter_client, fact, statement="Worth 9 million."))
-    return fact
+def waiting_fact(fact, reporter):
+    """The published fact with a change waiting for review.
+
+    Saved as the workflow saves a form's change: these tests are about the
+    addresses and forms that come after, not about the edit form.
+    """
+    fact.statement = "Worth 9 million."
+    return save(fact, reporter)
 
 
 def a_version_of(fact):

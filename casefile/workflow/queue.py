@@ -1,9 +1,8 @@
 """The review queue: every record with changes waiting for an editor."""
 
-import functools
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, F, OuterRef, Q, Subquery
@@ -83,14 +82,14 @@ def _owners(model):
     ]
 
 
-@functools.lru_cache(maxsize=None)
+@cache
 def _queue_queries(model, content_type_id):
     """The queue's two queries of `model`, built once per process and cloned at each use.
 
     Building them (subqueries, annotations) took most of the queue's time,
     whatever the size of the newsroom's work: thirteen kinds of record, read
     on every desk, every queue page and every approval of a whole case. The
-    content type's id is part of the key, as of the queries.
+    content type's id is part of the key, as it is part of the queries.
 
     - The newest version of each record no editor has decided on, with when
       its wait began and which version readers see.

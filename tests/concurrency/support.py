@@ -8,6 +8,8 @@ from django.db import connection, connections, transaction
 from casefile import pagecache, workflow
 
 POLL_SECONDS = 0.05
+# How long the work under test has waited, at least, when `Deadlock` closes the circle.
+HEAD_START_SECONDS = 0.3
 
 
 def in_turn(first, second, after=(pagecache, "advance_generation"), timeout=20):
@@ -82,11 +84,12 @@ def versions_of(*records):
 class Deadlock(threading.Thread):
     """Another transaction, made to deadlock with the work under test, `times` times over.
 
-    Each time it locks `held` (FOR UPDATE, as a deletion would), waits until
-    another connection waits for it, then asks for `wanted`, which that
-    connection holds. The other waited first, so PostgreSQL rolls the other
-    back and lets this one finish. `ready` is set once it holds `held` the
-    first time.
+    It locks `held` (FOR UPDATE, as a deletion would) and keeps it. Each time,
+    it waits until another connection waits for it, then asks for `wanted`,
+    which that connection holds. The other waited first, so PostgreSQL rolls
+    the other back and lets this one go on; it lets go of `wanted` again, and
+    the other, tried again, finds `held` still held. `ready` is set once it
+    holds `held`.
     """
 
     def __init__(self, held, wanted, times=1, timeout=20):
@@ -96,12 +99,20 @@ class Deadlock(threading.Thread):
 
     def run(self):
         try:
-            for _ in range(self.times):
-                with transaction.atomic():
-                    list(self.held().select_for_update())
-                    self.ready.set()
-                    _wait_for_a_lock_wait(self.finished, self.timeout)
-                    list(self.wanted().select_for_update())
+            with transaction.atomic():
+                list(self.held().select_for_update())
+                self.ready.set()
+                for _ in range(self.times):
+                    # A savepoint: rolled back, it lets go of what it locked.
+                    with transaction.atomic():
+                        _wait_for_a_lock_wait(self.finished, self.timeout)
+                        # PostgreSQL rolls back whichever of the two checks
+                        # for a deadlock first, a second after it began to
+                        # wait: the other's head start, a poll at most, was
+                        # lost when the machine was busy and its check came late.
+                        time.sleep(HEAD_START_SECONDS)
+                        list(self.wanted().select_for_update())
+                        transaction.set_rollback(True)
         except Exception as error:  # noqa: BLE001 - read by the test
             self.error = error
         finally:

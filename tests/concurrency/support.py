@@ -108,8 +108,8 @@ class Deadlock(threading.Thread):
                         _wait_for_a_lock_wait(self.finished, self.timeout)
                         # PostgreSQL rolls back whichever of the two checks
                         # for a deadlock first, a second after it began to
-                        # wait: the other's head start, a poll at most, was
-                        # lost when the machine was busy and its check came late.
+                        # wait: the other's head start, a poll at most, can
+                        # be lost when the machine is busy and its check comes late.
                         time.sleep(HEAD_START_SECONDS)
                         list(self.wanted().select_for_update())
                         transaction.set_rollback(True)

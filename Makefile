@@ -1,5 +1,11 @@
 # The two commands a newcomer needs: `make run` and `make test`.
-PYTHON ?= python3.11
+# Debian's own Python 3.11 where it is installed, else python3.11 on the PATH.
+# Debian builds it with profile-guided and link-time optimisation, the
+# interpreter linked into its binary. Beside a build from source with the
+# default options and a shared library (pyenv's), it ran the suite in about a
+# sixth less CPU time, and rendered an admin list and a case page in a sixth
+# fewer instructions.
+PYTHON ?= $(firstword $(wildcard /usr/bin/python3.11) python3.11)
 VENV := .venv
 BIN := $(VENV)/bin
 CASE_FIXTURE := fixtures/fuzhou-genesis.json
@@ -8,6 +14,8 @@ CASE_FIXTURE := fixtures/fuzhou-genesis.json
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; run: make PYTHON=python3 ..." >&2; exit 1; }
+	@# Debian keeps venv's installer of pip in a package of its own.
+	@$(PYTHON) -c 'import ensurepip' >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq "$$($(PYTHON) -c 'import sys; print("python%d.%d-venv" % sys.version_info[:2])')"; }
 	$(PYTHON) -m venv $(VENV)
 
 # followthemoney needs PyICU, built here from source against Debian's ICU.

@@ -12,9 +12,9 @@ CASE_FIXTURE := fixtures/fuzhou-genesis.json
 
 .PHONY: install messages run test coverage migrate seed serve bench chaos bench-captures screenshots
 
+# Debian keeps venv's installer of pip in a package of its own, installed here where it is missing.
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; run: make PYTHON=python3 ..." >&2; exit 1; }
-	@# Debian keeps venv's installer of pip in a package of its own.
 	@$(PYTHON) -c 'import ensurepip' >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq "$$($(PYTHON) -c 'import sys; print("python%d.%d-venv" % sys.version_info[:2])')"; }
 	$(PYTHON) -m venv $(VENV)
 

@@ -1,10 +1,7 @@
 # The two commands a newcomer needs: `make run` and `make test`.
-# Debian's own Python 3.11 where it is installed, else python3.11 on the PATH.
-# Debian builds it with profile-guided and link-time optimisation, the
-# interpreter linked into its binary. Beside a build from source with the
-# default options and a shared library (pyenv's), it ran the suite in about a
-# sixth less CPU time, and rendered an admin list and a case page in a sixth
-# fewer instructions.
+# Debian's own Python 3.11 where it is installed, else python3.11 on the PATH:
+# built with profile-guided and link-time optimisation, it runs the suite in
+# less CPU time (the figures are in the README, under "Two commands").
 PYTHON ?= $(firstword $(wildcard /usr/bin/python3.11) python3.11)
 VENV := .venv
 BIN := $(VENV)/bin
